@@ -1,0 +1,160 @@
+# tdiag — GNU Make build. `make` builds libtdiag (static and shared) and the
+# tools; `make demo`, `make test`, `make check-asan`, `make bench`,
+# `make fuzz`, `make install PREFIX=... DESTDIR=...`, `make clean`.
+#
+# Each part of the library has a fragment, <part>/*.mk, that appends to:
+#   LIB_SRCS       library sources (compiled -fPIC into libtdiag.a and .so)
+#   PUBLIC_HEADERS headers installed under include/tdiag/
+#   TOOLS          tool names; <tool>_MAIN is the main's source file
+#   TESTS          CMocka tests: tests/test_<name>.c -> $(BUILD)/tests/test_<name>
+#   SHELL_TESTS    shell tests of the tools (tests/*.sh)
+#   TEST_DEPS      extra files to build before the tests run (plugins, samples)
+#   BENCHES        phony targets that `make bench` runs
+#   FUZZERS        targets that `make fuzz` builds and runs
+#   MANPAGES       man pages (section 1) to install
+#   TEST_PKGS / BENCH_PKGS  extra Debian packages those targets need
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CXX     ?= c++
+
+PKGS_BUILD := build-essential pkg-config libhdf5-dev libjson-c-dev libcmocka-dev gnuplot-nox
+TEST_PKGS  :=
+BENCH_PKGS :=
+
+DEP_CFLAGS := $(shell pkg-config --cflags hdf5 json-c cmocka 2>/dev/null)
+DEP_LIBS   := $(shell pkg-config --libs hdf5 json-c 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+ifeq ($(strip $(DEP_LIBS)),)
+DEP_CFLAGS := -I/usr/include/hdf5/serial -I/usr/include/json-c
+DEP_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ljson-c
+CMOCKA_LIBS := -lcmocka
+endif
+
+PARTS   := diag gradcheck curves plots
+OPT     ?= -O2
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) \
+               -Wall -Wextra -fPIC $(addprefix -I,$(PARTS)) $(DEP_CFLAGS)
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+CFLAGS_ALL  = $(CFLAGS_BASE) $(SANFLAGS) $(CFLAGS)
+LDLIBS_ALL  = $(DEP_LIBS) -ldl -lpthread -lm
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRCS :=
+PUBLIC_HEADERS :=
+TOOLS :=
+TESTS :=
+SHELL_TESTS :=
+TEST_DEPS :=
+BENCHES :=
+FUZZERS :=
+MANPAGES :=
+
+include $(sort $(wildcard $(addsuffix /*.mk,$(PARTS))))
+
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB_A    := $(BUILD)/lib/libtdiag.a
+LIB_SO   := $(BUILD)/lib/libtdiag.so
+BINS     := $(addprefix $(BUILD)/bin/,$(TOOLS))
+TEST_BINS := $(addprefix $(BUILD)/tests/test_,$(TESTS))
+
+.SECONDARY:
+.PHONY: all deps test-deps bench-deps test test-run check-asan bench fuzz demo install clean
+
+all: $(LIB_A) $(LIB_SO) $(BINS)
+
+# ---- dependencies: install what is missing (root) or name it (others) ----
+define ensure_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "tdiag: installing$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; } >$(BUILD)/apt.log 2>&1 \
+	      || { echo "tdiag: apt-get failed, see $(BUILD)/apt.log" >&2; exit 1; }; \
+	  else \
+	    echo "tdiag: missing Debian packages:$$missing (run: sudo apt-get install$$missing)" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
+$(BUILD)/.deps-ok:
+	@mkdir -p $(BUILD)
+	$(call ensure_pkgs,$(PKGS_BUILD))
+	@touch $@
+deps: $(BUILD)/.deps-ok
+test-deps: deps
+	@mkdir -p $(BUILD)
+	$(call ensure_pkgs,$(TEST_PKGS))
+bench-deps: deps
+	@mkdir -p $(BUILD)
+	$(call ensure_pkgs,$(BENCH_PKGS))
+
+# ---- library -----------------------------------------------------------
+# Headers are few; every object depends on all of them (simple and correct).
+ALL_HEADERS := $(wildcard $(addsuffix /*.h,$(PARTS)))
+
+$(BUILD)/obj/%.o: %.c $(ALL_HEADERS) | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libtdiag.so.0 $(LDFLAGS_ALL) -o $@.0 $^ $(LDLIBS_ALL)
+	ln -sf libtdiag.so.0 $@
+
+# ---- tools ---------------------------------------------------------------
+define tool_rule
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_MAIN)) $(LIB_A)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -rdynamic -o $$@ $$^ $$(LDLIBS_ALL)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+# ---- tests ---------------------------------------------------------------
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+test-run: all $(TEST_BINS) $(TEST_DEPS)
+	@TD_BUILD=$(BUILD) bash tests/run.sh $(TEST_BINS) $(SHELL_TESTS)
+
+test: test-deps
+	@$(MAKE) --no-print-directory test-run
+
+check-asan: test-deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT=-O1 test-run
+
+bench: bench-deps all
+	@$(MAKE) --no-print-directory $(BENCHES)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
+
+# ---- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/tdiag \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/tdiag/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO).0 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libtdiag.so.0 $(DESTDIR)$(PREFIX)/lib/libtdiag.so
+	$(if $(strip $(MANPAGES)),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define TD_VERSION "\(.*\)"/\1/p' diag/td.h)|' \
+	  diag/tdiag.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tdiag.pc
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,279 @@
+/* tests/test_diag.c — the core: parsing, JSON writer, stats, quantiles,
+ * relative error, RNG, HDF5 reads. Table-driven where the cases are data. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "td.h"
+#include "td_h5.h"
+
+static const struct { const char *s; double lo, hi; td_code want; double v; } dbl_cases[] = {
+    { "1e-5", 0, 1, TD_OK, 1e-5 },
+    { "  2", -10, 10, TD_OK, 2 },        /* strtod skips leading space */
+    { "2x", -10, 10, TD_EUSAGE, 0 },
+    { "", -10, 10, TD_EUSAGE, 0 },
+    { "nan", -10, 10, TD_EUSAGE, 0 },
+    { "11", -10, 10, TD_EUSAGE, 0 },
+    { "1e999", -INFINITY, INFINITY, TD_EUSAGE, 0 },
+    { "-0.5", -1, 0, TD_OK, -0.5 },
+};
+
+static void test_parse_double(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof dbl_cases / sizeof dbl_cases[0]; i++) {
+        td_err e; td_err_clear(&e);
+        double v = -12345;
+        td_code rc = td_parse_double("--x", dbl_cases[i].s, dbl_cases[i].lo, dbl_cases[i].hi, &v, &e);
+        assert_int_equal(rc, dbl_cases[i].want);
+        if (rc == TD_OK) assert_true(v == dbl_cases[i].v);
+        else {
+            assert_int_equal(v, -12345);
+            assert_non_null(strstr(e.msg, "--x"));
+        }
+    }
+}
+
+static const struct { const char *s; long long lo, hi; td_code want; long long v; } long_cases[] = {
+    { "42", 0, 100, TD_OK, 42 },
+    { "-3", -5, 5, TD_OK, -3 },
+    { "4.5", 0, 10, TD_EUSAGE, 0 },
+    { "99999999999999999999", 0, 10, TD_EUSAGE, 0 },
+    { "101", 0, 100, TD_EUSAGE, 0 },
+    { "", 0, 100, TD_EUSAGE, 0 },
+};
+
+static void test_parse_long(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof long_cases / sizeof long_cases[0]; i++) {
+        long long v = -777;
+        td_err e;
+        td_code rc = td_parse_long("--n", long_cases[i].s, long_cases[i].lo, long_cases[i].hi, &v, &e);
+        assert_int_equal(rc, long_cases[i].want);
+        if (rc == TD_OK) assert_true(v == long_cases[i].v);
+        else assert_true(v == -777);
+    }
+}
+
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    static const struct { td_code c; int exit; } t[] = {
+        { TD_OK, 0 }, { TD_EUSAGE, 2 }, { TD_EINPUT, 3 }, { TD_EIO, 3 },
+        { TD_ENOMEM, 3 }, { TD_EPLUGIN, 3 }, { TD_EINTERNAL, 3 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        assert_int_equal(td_exit_code(t[i].c), t[i].exit);
+    td_err e;
+    td_fail(&e, TD_EINPUT, "a\nb\rc");
+    assert_string_equal(e.msg, "a b c");
+}
+
+static const struct { const char *in, *out; } json_str_cases[] = {
+    { "plain", "\"plain\"" },
+    { "q\"b\\", "\"q\\\"b\\\\\"" },
+    { "nl\n\t", "\"nl\\n\\t\"" },
+    { "\x01\x7f", "\"\\u0001\\u007f\"" },
+    { "<script>", "\"<script>\"" },
+};
+
+static void test_json_strings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof json_str_cases / sizeof json_str_cases[0]; i++) {
+        td_buf b = { 0 };
+        td_out o = td_out_buf(&b);
+        td_json_write_string(&o, json_str_cases[i].in);
+        assert_string_equal(b.data, json_str_cases[i].out);
+        td_buf_free(&b);
+    }
+}
+
+static void test_json_nesting(void **state)
+{
+    (void)state;
+    td_buf b = { 0 };
+    td_out o = td_out_buf(&b);
+    td_json j;
+    td_json_init(&j, &o, 0);
+    td_json_obj(&j);
+    td_json_kstr(&j, "a", "x");
+    td_json_knum(&j, "nan", NAN);
+    td_json_key(&j, "list");
+    td_json_arr(&j);
+    td_json_int(&j, 1); td_json_num(&j, 0.5); td_json_bool(&j, 1); td_json_null(&j);
+    td_json_obj(&j); td_json_end_obj(&j);
+    td_json_end_arr(&j);
+    td_json_end_obj(&j);
+    assert_string_equal(b.data, "{\"a\":\"x\",\"nan\":null,\"list\":[1,0.5,true,null,{}]}");
+    td_buf_free(&b);
+}
+
+static void test_stats_merge(void **state)
+{
+    (void)state;
+    td_rng r; td_rng_seed(&r, 7);
+    double x[1000];
+    for (int i = 0; i < 1000; i++) x[i] = 3.0 + 2.0 * td_rng_normal(&r);
+    x[10] = NAN; x[20] = INFINITY; x[30] = 0.0;
+    static const size_t splits[] = { 0, 1, 333, 999, 1000 };
+    td_stats all; td_stats_init(&all); td_stats_add_array(&all, x, 1000);
+    assert_int_equal(all.n, 998); assert_int_equal(all.nans, 1);
+    assert_int_equal(all.infs, 1); assert_int_equal(all.zeros, 1);
+    /* direct two-pass reference */
+    double sum = 0; size_t m = 0;
+    for (int i = 0; i < 1000; i++) if (isfinite(x[i])) { sum += x[i]; m++; }
+    double mean = sum / m, ss = 0;
+    for (int i = 0; i < 1000; i++) if (isfinite(x[i])) ss += (x[i] - mean) * (x[i] - mean);
+    assert_true(fabs(all.mean - mean) < 1e-12);
+    assert_true(fabs(td_stats_var(&all) - ss / m) < 1e-10);
+    for (size_t k = 0; k < sizeof splits / sizeof splits[0]; k++) {
+        td_stats a, b;
+        td_stats_init(&a); td_stats_init(&b);
+        td_stats_add_array(&a, x, splits[k]);
+        td_stats_add_array(&b, x + splits[k], 1000 - splits[k]);
+        td_stats_merge(&a, &b);
+        assert_int_equal(a.n, all.n);
+        assert_true(fabs(a.mean - all.mean) < 1e-12);
+        assert_true(fabs(a.m2 - all.m2) < 1e-8 * all.m2);
+        assert_true(a.min == all.min && a.max == all.max);
+        assert_int_equal(a.nans + a.infs + a.zeros, 3);
+    }
+}
+
+static const struct { double x[6]; size_t n; double q, want; } quant_cases[] = {
+    { { 3, 1, 2 }, 3, 0.5, 2 },
+    { { 4, 1, 3, 2 }, 4, 0.5, 2.5 },
+    { { 1, 2, 3, 4, 5 }, 5, 0.0, 1 },
+    { { 1, 2, 3, 4, 5 }, 5, 1.0, 5 },
+    { { 1, 2, 3, 4, 5 }, 5, 0.25, 2 },
+    { { NAN, 5, NAN }, 3, 0.5, 5 },
+};
+
+static void test_quantiles(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof quant_cases / sizeof quant_cases[0]; i++)
+        assert_true(td_quantile(quant_cases[i].x, quant_cases[i].n, quant_cases[i].q) == quant_cases[i].want);
+    double none[2] = { NAN, NAN };
+    assert_true(isnan(td_median(none, 2)));
+    double d[5] = { 1, 1, 2, 2, 100 };  /* median 2, |dev| {1,1,0,0,98} -> 1 */
+    assert_true(fabs(td_mad(d, 5) - 1.4826) < 1e-12);
+}
+
+static const struct { double a, n, floor, want; } rel_cases[] = {
+    { 1.0, 1.0, 1e-12, 0.0 },
+    { 1.0, -1.0, 1e-12, 2.0 },
+    { 2.0, 1.0, 1e-12, 0.5 },
+    { 0.0, 0.0, 1e-12, 0.0 },
+    { 1e-20, 0.0, 1e-12, 1e-8 },
+};
+
+static void test_rel_error(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rel_cases / sizeof rel_cases[0]; i++)
+        assert_true(fabs(td_rel_error(rel_cases[i].a, rel_cases[i].n, rel_cases[i].floor) - rel_cases[i].want) < 1e-15);
+}
+
+static void test_rng(void **state)
+{
+    (void)state;
+    td_rng a, b;
+    td_rng_seed(&a, 42); td_rng_seed(&b, 42);
+    for (int i = 0; i < 100; i++) assert_true(td_rng_u64(&a) == td_rng_u64(&b));
+    td_rng_seed(&b, 43);
+    assert_true(td_rng_u64(&a) != td_rng_u64(&b));
+    td_stats s; td_stats_init(&s);
+    unsigned hist[7] = { 0 };
+    for (int i = 0; i < 20000; i++) {
+        td_stats_add(&s, td_rng_normal(&a));
+        double u = td_rng_uniform(&a);
+        assert_true(u >= 0.0 && u < 1.0);
+        hist[td_rng_below(&a, 7)]++;
+    }
+    assert_true(fabs(s.mean) < 0.05 && fabs(td_stats_std(&s) - 1.0) < 0.05);
+    for (int k = 0; k < 7; k++) assert_true(hist[k] > 2500 && hist[k] < 3200);
+}
+
+static void test_h5_read(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/td-test-diag-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    td_h5_quiet();
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hsize_t dims[2] = { 2, 3 };
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t d = H5Dcreate2(f, "w", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    float v[6] = { 1, 2, 3, 4, 5, 6.5f };
+    assert_true(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    hid_t s = H5Dcreate2(f, "s", H5T_C_S1, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(s);
+    H5Sclose(sp);
+    H5Fclose(f);
+
+    static const struct { const char *file, *dset; size_t max; td_code want; } cases[] = {
+        { NULL, "w", 100, TD_OK },
+        { NULL, "/w", 5, TD_EINPUT },         /* too large for the bound */
+        { NULL, "missing", 100, TD_EINPUT },
+        { NULL, "s", 100, TD_EINPUT },        /* string dataset */
+        { "/nonexistent/x.h5", "w", 100, TD_EIO },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double *x = NULL; size_t n = 0; int rank = 0; uint64_t dd[TD_H5_MAXRANK];
+        td_err e; td_err_clear(&e);
+        td_code rc = td_h5_read_f64(cases[i].file ? cases[i].file : path, cases[i].dset,
+                                    cases[i].max, &x, &n, &rank, dd, &e);
+        assert_int_equal(rc, cases[i].want);
+        if (rc == TD_OK) {
+            assert_int_equal(n, 6); assert_int_equal(rank, 2);
+            assert_true(dd[0] == 2 && dd[1] == 3);
+            assert_true(x[5] == 6.5);
+        } else {
+            assert_null(x);
+            assert_true(strlen(e.msg) > 0);
+        }
+        free(x);
+    }
+    unlink(path);
+}
+
+static void test_safe_text(void **state)
+{
+    (void)state;
+    char buf[8];
+    assert_string_equal(td_safe_text(buf, sizeof buf, "a\x1b[2Jb"), "a?[2Jb");
+    assert_string_equal(td_safe_text(buf, sizeof buf, "0123456789"), "0123456");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_double),
+        cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_json_nesting),
+        cmocka_unit_test(test_stats_merge),
+        cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_rel_error),
+        cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_h5_read),
+        cmocka_unit_test(test_safe_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
