@@ -1,0 +1,232 @@
+/* td_study.h — hyperparameter studies (tables of trials) judged the way the
+ * Deep Learning Tuning Playbook does (seed 000, "从实验结果中提取洞察力"):
+ * search-space boundaries, infeasible trials, sampling density, isolation
+ * of scientific vs nuisance hyperparameters, trial (seed) variance (seed 002),
+ * and quasi-random suggestions (scrambled Halton).
+ *
+ * Data model:
+ *   td_study  one trials table: n trials (rows) x nhp hyperparameters, one
+ *             objective, one state per trial, optional seed column.
+ *   td_hp     one hyperparameter: type, scale, search range, and its value
+ *             for every trial as a plain array (NaN = absent: a conditional
+ *             hyperparameter that did not apply).
+ * Names come from the table and are untrusted: print them through
+ * td_safe_text, escape them before gnuplot/HTML.
+ *
+ * Plot data for diagreport (plain arrays, see td_study_axis and
+ * td_study_isolation below):
+ *   basic hyperparameter-axis plot: objective against one hyperparameter,
+ *     infeasible trials marked (their y is NaN: draw them as a red X on the
+ *     worst edge of the y range);
+ *   isolation plot: best objective per value (bucket) of a scientific
+ *     hyperparameter, the nuisance ones optimised away.
+ */
+#ifndef TD_STUDY_H
+#define TD_STUDY_H
+
+#include "td.h"
+
+typedef enum { TD_HP_FLOAT, TD_HP_INT, TD_HP_CAT } td_hp_type;
+
+typedef enum {
+    TD_TRIAL_OK,         /* completed with a finite objective */
+    TD_TRIAL_INFEASIBLE, /* diverged, NaN/Inf objective, failed, crashed */
+    TD_TRIAL_SKIPPED     /* pruned, running, waiting, killed: not analysed */
+} td_trial_state;
+
+typedef struct {
+    char *name;          /* as in the table, "params_"/"config." prefix removed */
+    td_hp_type type;
+    int log;             /* log scale: from the spec, or inferred (all > 0, max/min >= 100) */
+    int spec_range;      /* 1 when lo/hi come from a search-space spec */
+    double lo, hi;       /* search range; without a spec the observed min/max */
+    char **levels;       /* (nlevels) categorical values, in first-seen or spec order */
+    size_t nlevels;
+    char *cond_hp;       /* conditional: applies only when hp cond_hp ... (NULL = always) */
+    char *cond_value;    /* ... has this value (text) */
+    double *v;           /* (n) value per trial; level index for TD_HP_CAT; NaN = absent */
+} td_hp;
+
+typedef struct {
+    char *source;        /* file name */
+    char *objective;     /* objective column name as in the table */
+    char *state_col;     /* status column name, NULL when absent */
+    char *seed_col;      /* seed column name, NULL when absent */
+    int maximize;        /* 1: larger objective is better */
+    int direction_given; /* 1 when --minimize/--maximize decided it, 0 when guessed */
+    size_t n;            /* trials */
+    double *y;           /* (n) objective; NaN when missing or non-finite */
+    td_trial_state *state; /* (n) */
+    size_t *row;         /* (n) 1-based line (CSV) or record (JSON lines) */
+    double *seed;        /* (n) seed, NaN when no seed column */
+    td_hp *hp;           /* (nhp) tuned hyperparameters */
+    size_t nhp;
+} td_study;
+
+/* ---- reading ------------------------------------------------------------ */
+typedef struct {
+    const char *objective;  /* objective column; NULL: "value", "objective", ... */
+    int direction;          /* +1 maximize, -1 minimize, 0 guess from the name */
+    const char *const *hps; /* hyperparameter columns; NULL: detect */
+    size_t nhps;
+} td_study_opts;
+
+/* Read a trials table (CSV, or JSON lines when the first non-blank byte is
+ * '{') from path into a new study. Optuna trials_dataframe() CSV (params_*,
+ * value, state), W&B sweep exports (config.* / summary.*, State) and plain
+ * tables (hyperparameter, objective and status columns) are recognised.
+ * Errors (TD_EINPUT) name the file, column and row:
+ * "runs.csv: column state, row 7: unknown status 'weird'". */
+td_code td_study_read(const char *path, const td_study_opts *o, td_study **out, td_err *e);
+/* The same from a memory buffer; name is used in messages. */
+td_code td_study_read_mem(const char *name, const char *data, size_t len,
+                          const td_study_opts *o, td_study **out, td_err *e);
+void td_study_free(td_study *s); /* NULL ok */
+
+/* Index of hyperparameter name in s, or -1. */
+long td_study_find_hp(const td_study *s, const char *name);
+
+/* ---- search-space spec ---------------------------------------------------- */
+/* JSON: {"hyperparameters": [ {"name": "learning_rate", "type": "float",
+ *   "range": [1e-4, 1], "log": true}, {"name": "optimizer", "type":
+ *   "categorical", "values": ["adam","sgd"]}, {"name": "momentum", "type":
+ *   "float", "range": [0.8, 0.99], "condition": {"optimizer": "sgd"}} ]}
+ * (a bare array is accepted too). */
+typedef struct {
+    char *name;
+    td_hp_type type;
+    int log;
+    double lo, hi;        /* float/int */
+    char **levels;        /* categorical */
+    size_t nlevels;
+    char *cond_hp, *cond_value;
+} td_space_hp;
+
+typedef struct {
+    td_space_hp *hp;
+    size_t n;
+} td_space;
+
+td_code td_space_read(const char *path, td_space **out, td_err *e);
+td_code td_space_read_mem(const char *name, const char *data, size_t len,
+                          td_space **out, td_err *e);
+void td_space_free(td_space *sp); /* NULL ok */
+
+/* Apply a spec to a study: types, ranges and log scales come from the spec;
+ * a spec hyperparameter missing from the table, a value of the wrong type
+ * or outside a categorical's values is TD_EINPUT naming file, column, row. */
+td_code td_study_apply_space(td_study *s, const td_space *sp, const char *spec_name, td_err *e);
+
+/* Position of value v of hp h in [0,1] across its search range, in log
+ * space when h->log: u = (t(v) - t(lo)) / (t(hi) - t(lo)), t = log or id. */
+double td_hp_unit(const td_hp *h, double v);
+
+/* ---- plot data for diagreport -------------------------------------------- */
+/* Basic hyperparameter-axis plot of hp number `hp`: one point per analysed
+ * (OK or infeasible) trial that has a value for it. */
+typedef struct {
+    size_t n;
+    double *x;        /* (n) hyperparameter value (level index for categorical) */
+    double *y;        /* (n) objective; NaN for infeasible trials */
+    int *infeasible;  /* (n) 1 = infeasible: draw as a red X */
+    size_t *trial;    /* (n) index into td_study arrays */
+    size_t best;      /* index into x/y of the best trial, (size_t)-1 if none */
+} td_study_axis;
+td_code td_study_axis_get(const td_study *s, size_t hp, td_study_axis *out, td_err *e);
+void td_study_axis_free(td_study_axis *a); /* NULL ok; resets to empty */
+
+/* Isolation plot of scientific hp `sci`: categorical and integer ones with
+ * at most nbuckets distinct values get one bucket per value, others
+ * nbuckets equal-width buckets across the range (log-aware). For each
+ * bucket: the best objective over all trials in it (the nuisance
+ * hyperparameters optimised away, playbook "隔离图"). */
+typedef struct {
+    size_t n;          /* buckets */
+    double *lo, *hi;   /* (n) bucket edges (lo == hi == value for one-value buckets) */
+    double *x;         /* (n) plot position: the value, or the bucket centre (geometric when log) */
+    double *best;      /* (n) best objective, NaN when no feasible trial */
+    size_t *best_trial;/* (n) trial index of the best, (size_t)-1 when none */
+    size_t *trials;    /* (n) trials in the bucket (OK + infeasible) */
+    size_t *feasible;  /* (n) OK trials in the bucket */
+} td_study_iso;
+td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets,
+                           td_study_iso *out, td_err *e);
+void td_study_iso_free(td_study_iso *iso); /* NULL ok; resets to empty */
+
+/* Write the plot data as whitespace-separated text files for gnuplot in dir:
+ *   axis_<k>.dat      "# hp <name> log <0|1>" then "x y infeasible trial_row"
+ *                     rows (y "nan" for infeasible); k = hp index
+ *   isolation.dat     (when sci >= 0) "# scientific <name>" then
+ *                     "x lo hi best trials feasible" rows
+ * File names use indices, never names from the table. */
+td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets,
+                                 const char *dir, td_err *e);
+
+/* ---- checks --------------------------------------------------------------- */
+typedef struct {
+    double edge;          /* boundary band as a fraction of the range (0.1) */
+    double max_infeasible;/* infeasible share above which it is a finding (0.2) */
+    double per_hp;        /* feasible trials wanted per tuned hyperparameter (10) */
+    size_t min_good;      /* trials wanted in the good region (3) */
+    double good_frac;     /* good region: within good_frac of (median - best) of the best (0.25) */
+    long scientific;      /* hp index of the scientific hyperparameter, -1 none */
+    size_t buckets;       /* isolation buckets for continuous ones (5) */
+    double tie_z;         /* top-two gap below tie_z * standard error = tie (2) */
+} td_study_cfg;
+void td_study_cfg_default(td_study_cfg *c);
+
+typedef enum {
+    TD_SF_BOUNDARY,      /* best trial at a search-space edge: expand */
+    TD_SF_STABILITY,     /* best at the edge of an infeasible region */
+    TD_SF_INFEASIBLE,    /* large share of infeasible trials */
+    TD_SF_CONCENTRATED,  /* infeasible trials concentrate beyond a threshold */
+    TD_SF_FEW_TRIALS,    /* too few trials for the number of hyperparameters */
+    TD_SF_SPARSE_GOOD,   /* the good region holds too few trials */
+    TD_SF_ISOLATION,     /* a scientific value got far fewer trials */
+    TD_SF_SEED_TIE,      /* top configs differ by less than the trial noise */
+    TD_SF_NO_REPEATS,    /* note: no config was repeated with another seed */
+    TD_SF_COUNT
+} td_study_kind;
+
+typedef struct {
+    td_study_kind kind;
+    int finding;         /* 1 = finding (exit 1), 0 = note */
+    long hp;             /* hyperparameter index or -1 */
+    int side;            /* +1 upper / -1 lower boundary or threshold side, 0 */
+    double value;        /* the key number: best value, share, threshold, gap */
+    double ref;          /* a second number: range edge, limit, noise */
+    char text[400];      /* one human sentence (names through td_safe_text) */
+} td_study_finding;
+
+typedef struct {
+    size_t total, ok, infeasible, skipped;
+    size_t best;              /* trial index of the best OK trial, (size_t)-1 */
+    size_t good;              /* trials in the good region */
+    size_t groups_repeated;   /* configs run with >= 2 seeds */
+    double trial_sd;          /* pooled within-config std, NaN when unknown */
+    td_study_finding *f;
+    size_t nf;
+} td_study_report;
+
+/* Run every check on s. The report owns its findings. */
+td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+void td_study_report_free(td_study_report *r); /* NULL ok */
+/* Human report and JSON report. */
+void td_study_print(const td_study *s, const td_study_report *r, td_out *o);
+void td_study_json(const td_study *s, const td_study_report *r, td_json *j);
+const char *td_study_kind_name(td_study_kind k); /* "boundary", ... */
+
+/* ---- suggest: scrambled Halton points -------------------------------------- */
+/* u (n x dim, row-major) gets points start..start+n-1 of a Halton sequence
+ * in bases 2, 3, 5, ... whose digits are scrambled by random permutations
+ * drawn from rng (one per dimension and digit position; Owen-style random
+ * digit permutation), each in [0,1). dim <= 64. */
+td_code td_halton_scrambled(double *u, size_t n, size_t dim, uint64_t start, td_rng *rng, td_err *e);
+/* Map a unit value to hyperparameter h of a spec: float linear/log,
+ * int rounded to a whole value in [lo, hi], categorical the level index. */
+double td_space_map(const td_space_hp *h, double u);
+/* Write n suggested points as CSV (header: names) or JSON lines; conditional
+ * hyperparameters are left empty / omitted when their condition fails. */
+td_code td_space_suggest(const td_space *sp, size_t n, uint64_t seed, int json, td_out *o, td_err *e);
+
+#endif
