@@ -1,0 +1,260 @@
+/* td_dump.h — dumpcheck: per-layer diagnostics from HDF5 dumps of weights,
+ * gradients, activations and optimizer state (seed 003: update/weight ratio
+ * ~1e-3, activation and gradient distributions, first-layer weights).
+ *
+ * Layouts read (td_dump_layout):
+ *  - TDIAG    tdiag's own: /step_<N>/<layer>/<param>, /step_<N>/<layer>/grad/<param>,
+ *             /step_<N>/<layer>/activation; attributes: "lr" and "optimizer" on
+ *             the step group or the root, "activation" (relu|tanh|sigmoid|...)
+ *             and "depth" (0 = nearest the input) on the layer group.
+ *             Parameters are in PyTorch order: Linear (out,in), Conv (out,in,kh,kw).
+ *  - KERAS2   Keras 2 model.save: model_weights/<layer> with the "weight_names"
+ *             attribute (paths relative to the layer group, "...:0"), and
+ *             optimizer_weights (TF2: Adam/<layer>/<param>/m:0; TF1: positional
+ *             training/<Opt>/Variable_k:0 matched to the weights by order+shape).
+ *  - KERAS3_LEGACY  Keras 3 .h5: same, with an extra "sequential" level, no ":0".
+ *  - KERAS3_WEIGHTS Keras 3 .weights.h5: layers/<name>/vars/0..N (0 kernel,
+ *             1 bias; 4 vars of a batch-norm: gamma, beta, moving_mean, moving_variance).
+ *  - GENERIC  any other file: every numeric dataset, walked recursively; what
+ *             could not be interpreted is listed in td_dump.notes.
+ * Keras kernels are in Keras order: Dense (in,out), Conv (kh,kw,in,out).
+ *
+ * Every dataset is streamed in hyperslabs along its first axis aligned to
+ * its chunks (bounded memory whatever its size); float16/32/64 and integers,
+ * chunked and gzip-compressed. Bad datasets (string/compound, zero-size,
+ * rank > 4, more than max_elems elements, unreadable) and link cycles are
+ * TD_EINPUT with one line naming the file and dataset.
+ */
+#ifndef TD_DUMP_H
+#define TD_DUMP_H
+
+#include "td.h"
+
+#define TD_DUMP_MAXRANK 4
+
+/* ---- mergeable histograms ------------------------------------------------ */
+/* Linear part: TD_HIST_FINE bins of width 2^k on a global grid (bin b holds
+ * [(start+b)·2^k, (start+b+1)·2^k)); the width doubles (pairs of bins merge)
+ * when a value falls outside, so the range adapts to the data in one pass
+ * and two histograms merge exactly (both brought to the coarser grid).
+ * The used bins always cover [min, max] with at least TD_HIST_FINE/4 bins.
+ * Exponential part (TensorBoard-style): per sign, buckets with edges
+ * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT); |x| < 2^TD_HIST_EXP_MINE
+ * (and 0) go to exp_zero, |x| ≥ 2^TD_HIST_EXP_MAXE to the last bucket.
+ * NaN and Inf are not binned (they are counted by td_stats). */
+#define TD_HIST_FINE 256
+#define TD_HIST_EXP_PER_OCT 4
+#define TD_HIST_EXP_MINE (-40)
+#define TD_HIST_EXP_MAXE 24
+#define TD_HIST_EXP_N ((TD_HIST_EXP_MAXE - TD_HIST_EXP_MINE) * TD_HIST_EXP_PER_OCT + 1)
+typedef struct {
+    int used;              /* 0 until the first finite value */
+    int k;                 /* bin width 2^k */
+    int64_t start;         /* grid index of fine[0] */
+    uint64_t fine[TD_HIST_FINE];
+    uint64_t exp_zero;
+    uint64_t exp_pos[TD_HIST_EXP_N]; /* bucket j: [edge(j), edge(j+1)) */
+    uint64_t exp_neg[TD_HIST_EXP_N]; /* bucket j: (-edge(j+1), -edge(j)] */
+} td_hist;
+
+void td_hist_init(td_hist *h);
+/* Add n finite values known to lie in [lo, hi] (the caller's block min/max). */
+void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi);
+void td_hist_add_f64(td_hist *h, const double *x, size_t n, double lo, double hi);
+/* into += other, exactly (coarsening into's grid when needed). */
+void td_hist_merge(td_hist *into, const td_hist *other);
+/* Left edge of positive exponential bucket j: 2^(MINE + j/PER_OCT). */
+double td_hist_exp_edge(int j);
+/* Rebin the linear part into nb equal bins over [lo, hi] (usually the
+ * tensor's min and max): each fine bin goes whole to the output bin holding
+ * its centre (so counts are exact, edges are blurred by at most one fine
+ * bin). counts has nb entries. */
+void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *counts);
+
+/* ---- streaming reads -------------------------------------------------------- */
+/* Per-tensor accumulator: td_stats moments plus histogram plus, for
+ * activations, per-unit firing (unit = index along axis 1) and saturation. */
+typedef struct {
+    td_stats st;
+    td_hist *hist;          /* NULL: no histogram */
+    double sat_lo, sat_hi;  /* count x <= sat_lo or x >= sat_hi (±inf: off) */
+    uint64_t saturated;
+    uint64_t *unit_nonzero; /* per unit along axis 1 (NULL: off) */
+    uint64_t units;         /* length of unit_nonzero */
+} td_dump_acc;
+
+/* Dataset shape and type as read from the file. */
+typedef struct {
+    int rank;
+    uint64_t dims[TD_DUMP_MAXRANK];
+    uint64_t n;           /* elements */
+    char cls;             /* 'f' float, 'i' signed int, 'u' unsigned int */
+    int bits;             /* 16, 32, 64, 8 ... */
+} td_dump_shape;
+
+/* Open dataset path in the open HDF5 file fid (an hid_t passed as int64_t so
+ * this header needs no hdf5.h) and check it is readable: numeric, rank ≤ 4,
+ * 1..max_elems elements. TD_EINPUT names "file: path: what is wrong". */
+td_code td_dump_check_dataset(int64_t fid, const char *file, const char *path,
+                              uint64_t max_elems, td_dump_shape *shape, td_err *e);
+/* Stream the dataset through acc, chunk_bytes at a time (rounded to whole
+ * chunks of the first axis). on_bytes, if not NULL, is told the bytes read. */
+td_code td_dump_stream(int64_t fid, const char *file, const char *path,
+                       uint64_t max_elems, size_t chunk_bytes, td_dump_acc *acc,
+                       void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx,
+                       td_err *e);
+
+/* Pair operators streamed over two same-shape datasets a, b in lockstep:
+ *   TD_PAIR_DIFF:  Σ (b - a)²              (update between two steps)
+ *   TD_PAIR_ADAM:  Σ (a / (√b + eps))²     (a = Adam m, b = Adam v)
+ * *sum receives the sum; NaN/Inf elements are skipped and counted in *bad. */
+typedef enum { TD_PAIR_DIFF, TD_PAIR_ADAM } td_pair_op;
+td_code td_dump_pair(int64_t fa, const char *file_a, const char *path_a,
+                     int64_t fb, const char *file_b, const char *path_b,
+                     td_pair_op op, double eps, uint64_t max_elems,
+                     size_t chunk_bytes, double *sum, uint64_t *bad, td_err *e);
+
+/* ---- the dump model ---------------------------------------------------------- */
+typedef enum {
+    TD_DUMP_TDIAG = 0, TD_DUMP_KERAS2, TD_DUMP_KERAS3_LEGACY,
+    TD_DUMP_KERAS3_WEIGHTS, TD_DUMP_GENERIC
+} td_dump_layout;
+const char *td_dump_layout_name(td_dump_layout l); /* "tdiag", "keras2", ... */
+
+typedef enum {
+    TD_DK_PARAM = 0, /* a weight, kernel, bias, gamma ... */
+    TD_DK_GRAD,      /* gradient of a parameter */
+    TD_DK_ACT,       /* a layer's output activation */
+    TD_DK_OPT,       /* optimizer state (Adam m/v, RMSprop accumulators) */
+    TD_DK_OTHER      /* a numeric array of a generic file */
+} td_dump_kind;
+const char *td_dump_kind_name(td_dump_kind k); /* "param", "grad", ... */
+
+typedef struct {
+    char *path;          /* dataset path inside its file */
+    int file;            /* index in the list of files */
+    long long step;      /* training step; -1 when the file has none */
+    int layer;           /* index in td_dump.layers */
+    td_dump_kind kind;
+    char *param;         /* "weight", "kernel", "bias", "activation", ... */
+    char *slot;          /* optimizer slot ("m", "v", ...) or NULL */
+    td_dump_shape shape;
+    td_stats st;         /* merged over chunks (and over files of one step) */
+    td_hist *hist;       /* owned */
+    uint64_t units, dead_units; /* activations: units along axis 1, never non-zero */
+    uint64_t saturated;  /* activations of tanh/sigmoid: values near an asymptote */
+} td_dump_tensor;
+
+/* Layer flags (bit mask). */
+typedef enum {
+    TD_DF_NONFINITE     = 1 << 0,  /* NaN or Inf in a tensor */
+    TD_DF_DEAD_RELU     = 1 << 1,  /* share of units zero for the whole batch > dead_frac */
+    TD_DF_SATURATED     = 1 << 2,  /* tanh/sigmoid: share near the asymptotes > sat_frac */
+    TD_DF_ZERO_ACT      = 1 << 3,  /* activations all zero */
+    TD_DF_EXPLODING_ACT = 1 << 4,  /* activation RMS > act_explode */
+    TD_DF_NEVER_MOVED   = 1 << 5,  /* parameter identical between steps / constant after training */
+    TD_DF_ZERO_ACCUM    = 1 << 6,  /* optimizer accumulator all zero after iterations */
+    TD_DF_VANISHING_GRAD  = 1 << 7,  /* gradient RMS far below the output layer's */
+    TD_DF_EXPLODING_GRAD  = 1 << 8,  /* gradient RMS far above the output layer's */
+    TD_DF_LR_HIGH       = 1 << 9,  /* update/weight ratio above ratio_hi */
+    TD_DF_LR_LOW        = 1 << 10, /* update/weight ratio below ratio_lo */
+    TD_DF_INIT_SCALE    = 1 << 11  /* weight std far from He/Glorot/LeCun at the first step */
+} td_dump_flag;
+const char *td_dump_flag_name(td_dump_flag f); /* "dead_relu", ... */
+
+typedef struct {
+    char *name;          /* layer name as in the file (untrusted: td_safe_text) */
+    int depth;           /* 0 = nearest the input; order of the layers */
+    char act[16];        /* "relu", "tanh", "sigmoid", ... or "" */
+    uint64_t fan_in, fan_out; /* of its first weight of rank ≥ 2 (0: unknown) */
+    double init_std;     /* std of that weight at the first step (NaN: none) */
+    double he, glorot, lecun; /* expected std: √(2/fan_in), √(2/(in+out)), √(1/fan_in) */
+    double grad_rms_last;     /* gradient RMS of the weight at the last step (NaN: none) */
+    double ratio_median;      /* median update/weight ratio of its weight (NaN: none) */
+    unsigned flags;      /* td_dump_flag bits */
+} td_dump_layer;
+
+/* One update/weight ratio of one parameter. */
+typedef enum { TD_RATIO_DIFF = 0, TD_RATIO_GRAD, TD_RATIO_ADAM } td_ratio_method;
+typedef struct {
+    int layer;
+    char *param;
+    long long step;      /* the step of W(t) */
+    long long step_to;   /* the step of W(t+Δ) (DIFF), or = step */
+    double ratio;        /* ‖ΔW‖/‖W‖ per step: DIFF divides by Δ; GRAD lr·‖g‖/‖W‖;
+                            ADAM lr·‖m/(√v+ε)‖/‖W‖ */
+    td_ratio_method method;
+} td_dump_ratio;
+
+typedef struct {
+    td_dump_flag flag;
+    int layer;           /* -1: whole model */
+    long long step;      /* -1: not tied to one step */
+    double value, threshold;
+    char msg[256];       /* one line, names already made safe */
+} td_dump_finding;
+
+/* First-layer weights as images: n tiles of h×w×c (c = 1 or 3), values
+ * scaled to [0,1] per tile (min→0, max→1), row-major (n,h,w,c). */
+typedef struct {
+    int layer;
+    int n, h, w, c;
+    float *data;         /* owned */
+} td_dump_image;
+
+typedef struct {
+    int bins;              /* output bins of td_dump_tensor_bins (default 30) */
+    double ratio_lo, ratio_hi; /* judged update/weight band (1e-5, 1e-2) */
+    double dead_frac;      /* dead ReLU share to flag (0.5) */
+    double sat_frac;       /* saturated share to flag (0.5) */
+    double sat_margin;     /* near an asymptote: within this of ±1 (tanh) or 0/1 (sigmoid) (0.01) */
+    double act_explode;    /* activation RMS to flag (1e3) */
+    double grad_depth;     /* vanishing/exploding when first/last gradient RMS < 1/x or > x (100) */
+    double init_factor;    /* init scale flagged outside [min/x, max·x] of the three schemes (10) */
+    uint64_t max_elems;    /* per dataset (1e10) */
+    size_t chunk_bytes;    /* hyperslab budget (4 MiB) */
+    void (*progress)(void *ctx, uint64_t done_bytes, uint64_t total_bytes);
+    void *progress_ctx;
+} td_dump_opts;
+void td_dump_opts_default(td_dump_opts *o);
+
+typedef struct {
+    td_dump_layout layout;
+    int nfiles;
+    char **files;
+    td_dump_tensor *tensors; size_t ntensors;
+    td_dump_layer *layers;   size_t nlayers;   /* sorted by depth */
+    td_dump_ratio *ratios;   size_t nratios;
+    td_dump_finding *findings; size_t nfindings;
+    char **notes;            size_t nnotes;    /* what could not be interpreted */
+    long long *steps;        size_t nsteps;    /* distinct steps, ascending */
+    double lr;               /* learning rate found (NaN: none) */
+    char optimizer[32];      /* "adam", "sgd", ... or "" */
+    long long iterations;    /* optimizer iterations found (-1: none) */
+    uint64_t bytes;          /* bytes of data streamed */
+} td_dump;
+
+/* Read files[0..nfiles) (one per step, or one per rank: tensors of the same
+ * step, layer and name are merged), compute every statistic, histogram,
+ * ratio and flag. *out is NULL on error. */
+td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
+                     const td_dump_opts *o, td_err *e);
+void td_dump_free(td_dump *d);
+
+/* Tensor lookup: index of (layer, kind, param, step) or -1. */
+long td_dump_find(const td_dump *d, int layer, td_dump_kind kind,
+                  const char *param, long long step);
+/* Histogram of tensor t as o->bins bins over [min, max] (counts has bins entries). */
+void td_dump_tensor_bins(const td_dump_tensor *t, int bins, double *counts);
+/* First-layer weights as an image grid (TD_EINPUT when there is no
+ * conv kernel or dense weight over an image-shaped input). img->data is owned
+ * by the caller: td_dump_image_free. */
+td_code td_dump_first_layer_image(const td_dump *d, td_dump_image *img, td_err *e);
+void td_dump_image_free(td_dump_image *img);
+
+/* Writers: human summary per layer with its flags, and the JSON document
+ * (schema in dumpcheck(1)). */
+void td_dump_write_text(const td_dump *d, const td_dump_opts *o, td_out *out);
+void td_dump_write_json(const td_dump *d, const td_dump_opts *o, td_out *out);
+
+#endif
