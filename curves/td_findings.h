@@ -1,0 +1,199 @@
+/* td_findings.h — what is wrong with a training run's curves: the findings,
+ * the detectors that raise them, the trend statistics they use, and the
+ * report (text and JSON) that curvecheck prints.
+ *
+ * Rulebook: seed 000 (tuning playbook: overfitting, late noise, saturation,
+ * still improving, rising training loss), seed 003 (cs231n babysitting:
+ * loss-curve shapes by learning rate, initial loss = ln C), seed 004
+ * (under- vs overfitting).
+ *
+ * Decisions come from statistics of the run itself, never from fixed
+ * patience counts:
+ *   noise  σ  = td_mad of the residuals around a running median
+ *               (robust: a few spikes do not inflate it);
+ *   trend     = Theil–Sen slope (median of pairwise slopes) and the
+ *               Mann–Kendall test (S statistic, normal approximation);
+ *   a change is real when it exceeds z·σ AND its trend is significant.
+ * Every threshold is a field of td_detect_opts (defaults in
+ * td_detect_opts_default and in curvecheck --help / curvecheck(1)).
+ *
+ * Ownership: a td_findings owns its findings and their strings (copied
+ * from the run), so it outlives the td_log it was computed from.
+ */
+#ifndef TD_FINDINGS_H
+#define TD_FINDINGS_H
+
+#include "td.h"
+#include "td_curves.h"
+
+/* ---- severities ---------------------------------------------------------- */
+typedef enum {
+    TD_SEV_INFO = 0,  /* worth knowing, not wrong: still improving, recovered spikes */
+    TD_SEV_WARNING,   /* the run wastes effort or generalizes badly: overfitting,
+                         noise, saturation, learning-rate shape, disagreement */
+    TD_SEV_ERROR,     /* the run is broken: NaN/Inf, explosion, loss rising,
+                         not learning, impossible negative loss */
+    TD_SEV_NEVER      /* only as a --fail-on level: never fail */
+} td_severity;
+
+const char *td_severity_name(td_severity s);   /* "info", "warning", "error", "never" */
+/* Parse "info" | "warning" | "error" | "never"; TD_EUSAGE naming what otherwise. */
+td_code td_severity_parse(const char *what, const char *s, td_severity *out, td_err *e);
+
+/* ---- finding kinds (stable names used in JSON and by diagreport) ---------- */
+typedef enum {
+    TD_FIND_NONFINITE = 0,     /* "nonfinite": NaN/Inf in a loss              (error) */
+    TD_FIND_NEGATIVE_LOSS,     /* "negative_loss": a loss that started > 0 goes < 0 (error) */
+    TD_FIND_EXPLOSION,         /* "explosion": learned, then blew up > explode_factor (error) */
+    TD_FIND_SPIKE_UNRECOVERED, /* "spike_unrecovered": jump that leaves the level raised (error) */
+    TD_FIND_SPIKES,            /* "spikes": isolated spikes that recover       (info) */
+    TD_FIND_LOSS_RISING,       /* "loss_rising": training loss trends up (pipeline bug) (error) */
+    TD_FIND_LR_FAR_TOO_HIGH,   /* "lr_far_too_high": rises from the start      (error) */
+    TD_FIND_LR_TOO_HIGH,       /* "lr_too_high": fast drop, then stuck and bouncing (warning) */
+    TD_FIND_LR_TOO_LOW,        /* "lr_too_low": slow, nearly linear decrease   (warning) */
+    TD_FIND_NOT_LEARNING,      /* "not_learning": flat at its initial value    (error) */
+    TD_FIND_UNDERFITTING,      /* "underfitting": train and val both poor and close (warning) */
+    TD_FIND_INITIAL_LOSS,      /* "initial_loss": first loss far from ln C (--classes) (warning) */
+    TD_FIND_OVERFITTING,       /* "overfitting": val passes its minimum and rises, or the
+                                  gap widens while train improves            (warning) */
+    TD_FIND_METRIC_DISAGREEMENT, /* "metric_disagreement": val loss worsens while the
+                                  task metric still improves                 (warning) */
+    TD_FIND_NOISE,             /* "noise": late step-to-step noise large vs the level (warning) */
+    TD_FIND_SATURATION,        /* "saturation": stopped improving long before the end (warning) */
+    TD_FIND_STILL_IMPROVING,   /* "still_improving": compute-bound at the end  (info) */
+    TD_FIND_NKINDS
+} td_finding_kind;
+
+const char *td_finding_kind_name(td_finding_kind k);
+/* The seeds' advice for a kind (static text). */
+const char *td_finding_advice(td_finding_kind k);
+
+#define TD_FINDING_TEXT 256
+typedef struct {
+    td_finding_kind kind;
+    td_severity severity;
+    char *run;          /* run name (copied from td_run.name) */
+    char *metric;       /* series the finding is about, e.g. "val_loss" (copied) */
+    char *other;        /* the second series when two are compared (train loss
+                           for a gap, accuracy for a disagreement), or NULL */
+    double x_from, x_to;/* step range of the evidence, on the run's x axis */
+    size_t line;        /* source line/record of the first evidence point, 0 = none */
+    /* Evidence numbers (NaN when not used by the kind):
+     *   value     the measured quantity (rise above the minimum, noise ratio,
+     *             improvement fraction, first loss, ...)
+     *   limit     the threshold it was compared against
+     *   noise     the run's own noise scale σ for that series
+     *   p         the Mann–Kendall p-value of the trend behind it */
+    double value, limit, noise, p;
+    char evidence[TD_FINDING_TEXT]; /* the numbers in words, one line */
+    const char *advice;             /* = td_finding_advice(kind), static */
+} td_finding;
+
+typedef struct {
+    td_finding *f;
+    size_t n, cap;
+} td_findings;
+
+void td_findings_init(td_findings *fs);
+/* Free every finding's strings and the array; fs may be NULL. */
+void td_findings_free(td_findings *fs);
+/* Highest severity present, or -1 when there is none. */
+int td_findings_max_severity(const td_findings *fs);
+/* Number of findings with severity >= s. */
+size_t td_findings_count_at_least(const td_findings *fs, td_severity s);
+
+/* ---- thresholds --------------------------------------------------------- */
+typedef struct {
+    double z;              /* a change is real when > z·σ of its series (3) */
+    double alpha;          /* Mann–Kendall two-sided significance level (0.05) */
+    double smooth_frac;    /* running-median window as a fraction of the points,
+                              at least 3 points (0.1) */
+    double tail_frac;      /* "late in training" / "at the end": last fraction of
+                              the run, at least min_points points (0.5) */
+    size_t min_points;     /* fewest finite points to judge a trend (4) */
+    double noise_cv;       /* noise: late σ / late level above this (0.15) */
+    double sat_gain;       /* saturation: the tail gained < sat_gain of the run's
+                              total improvement; still improving: >= (0.05) */
+    double sat_before;     /* saturation: level reached before this fraction of
+                              the run (0.5) */
+    double explode_factor; /* explosion: smoothed loss > factor × its minimum and
+                              > its start (10) */
+    double spike_z;        /* spike: a point > spike_z·σ above the running median (8) */
+    double fast_frac;      /* lr too high: >= 80% of the drop happens in the first
+                              fast_frac of the run (0.2) */
+    double linear_ratio;   /* lr too low: late slope / early slope >= this (0.6) */
+    double flat_rel;       /* not learning: total improvement < flat_rel × |start| (0.02) */
+    double underfit_rel;   /* underfitting: final train loss > underfit_rel × ln C, or
+                              final train accuracy < 1 - underfit_rel (0.5) */
+    double chance_tol;     /* initial loss: |first - ln C| > chance_tol × ln C (0.25) */
+    int classes;           /* C for the chance loss ln C; 0 = unknown (0) */
+} td_detect_opts;
+
+void td_detect_opts_default(td_detect_opts *o);
+/* Set one threshold by name ("z", "alpha", ... as the field names above)
+ * from text: "name=value" in curvecheck --set. TD_EUSAGE names the bad part. */
+td_code td_detect_opts_set(td_detect_opts *o, const char *name, const char *value, td_err *e);
+/* Table of settable thresholds for --help and the man page. */
+typedef struct { const char *name; const char *help; } td_detect_opt_info;
+const td_detect_opt_info *td_detect_opts_table(size_t *n);
+/* Current value of a named threshold (NaN when unknown). */
+double td_detect_opts_get(const td_detect_opts *o, const char *name);
+
+/* ---- detection ----------------------------------------------------------- */
+/* Run every detector on run and APPEND its findings to out (init it first).
+ * The run is not changed. Returns TD_OK, or TD_ENOMEM. Runs too short to
+ * judge (fewer than min_points finite points) raise nothing. */
+td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
+                           td_findings *out, td_err *e);
+
+/* ---- trend statistics (used by the detectors; public for studycheck) ----- */
+/* Running median of y (n) with an odd window w (clamped to n) into out (n);
+ * the window shrinks symmetrically at the edges. Non-finite values skipped.
+ * Returns 0, or -1 on allocation failure. */
+int td_trend_smooth(const double *y, size_t n, size_t w, double *out);
+/* Robust noise σ: td_mad of y - smooth(y, w) over [from, n). NaN if < 3 points. */
+double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
+/* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
+ * When n > 400 the points are taken on an even stride (400 kept). NaN if < 2. */
+double td_trend_theil_sen(const double *x, const double *y, size_t n);
+/* Mann–Kendall test on y[0..n) in order: S = Σ_{i<j} sgn(y_j - y_i),
+ * Var S = n(n-1)(2n+5)/18 (ties ignored), Z = (S - sgn S)/sqrt(Var S),
+ * p = erfc(|Z|/√2) (two-sided). Returns S/(n(n-1)/2) (Kendall's τ) and
+ * writes p (1 when n < 3). Strided as Theil–Sen when n > 400. */
+double td_trend_mann_kendall(const double *y, size_t n, double *p);
+
+/* ---- report ------------------------------------------------------------ */
+/* One run with its findings, as the report sees it. */
+typedef struct {
+    const td_run *run;
+    const char *source;    /* the file it came from */
+    td_findings findings;
+} td_judged;
+
+typedef struct {
+    td_severity fail_on;   /* exit 1 when a finding >= this (warning) */
+    int classes;           /* echoed in the JSON */
+} td_report_opts;
+
+/* The one-line verdict of a run: "healthy", "healthy (still improving)",
+ * or the worst findings' kinds, e.g. "overfitting, noise". */
+void td_findings_verdict(const td_findings *fs, char *buf, size_t cap);
+
+/* Human report: per run the metrics found, malformed lines, the findings
+ * with evidence and advice, the verdict; then, with several runs, a summary
+ * table and the trial variance of runs that differ only by a seed.
+ * Names go through td_safe_text. Returns TD_OK or TD_EIO (sink failed). */
+td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
+                               const td_report_opts *ro, td_err *e);
+/* JSON document (schema in curvecheck(1)):
+ * {"tool":"curvecheck","version":..,"fail_on":..,"classes":..,
+ *  "runs":[{"run":..,"source":..,"x":..,"points":..,"metrics":[{"name","split",
+ *    "kind","points","first","last","min","max"}],"bad_lines":[..],
+ *    "verdict":..,"findings":[{"kind","severity","metric","other","x_from","x_to",
+ *    "line","value","limit","noise","p","evidence","advice"}]}],
+ *  "groups":[{"config","runs","metric","n","mean","std","min","max"}],
+ *  "summary":{"runs":..,"findings":..,"info":..,"warning":..,"error":..,"fail":bool}} */
+td_code td_findings_write_json(td_out *o, const td_judged *runs, size_t n,
+                               const td_report_opts *ro, td_err *e);
+
+#endif
