@@ -57,11 +57,36 @@ typedef struct {
     size_t n;            /* trials */
     double *y;           /* (n) objective; NaN when missing or non-finite */
     td_trial_state *state; /* (n) */
-    size_t *row;         /* (n) 1-based line (CSV) or record (JSON lines) */
+    size_t *row;         /* (n) 1-based line, or record in a JSON array */
+    const char *row_word;/* "line" or "record" */
     double *seed;        /* (n) seed, NaN when no seed column */
     td_hp *hp;           /* (nhp) tuned hyperparameters */
     size_t nhp;
 } td_study;
+
+/* ---- building blocks: a raw table of text cells ---------------------------- */
+/* Rows of text cells under one header; cells[r*ncol + c], NULL = missing. */
+typedef struct {
+    char **names;        /* (ncol) column names as written */
+    size_t ncol;
+    char **cells;        /* (nrow*ncol) */
+    size_t *row;         /* (nrow) 1-based line, or record in a JSON array */
+    size_t nrow;
+    const char *row_word;/* "line" or "record": how messages name a row */
+} td_st_table;
+/* CSV (RFC 4180 quotes; ',' ';' or tab, chosen from the header line; CRLF;
+ * a UTF-8 BOM skipped; blank lines skipped). A row whose field count
+ * differs from the header's is TD_EINPUT naming the line. */
+td_code td_st_csv(const char *name, const char *data, size_t len, td_st_table *t, td_err *e);
+/* JSON lines (one object per line) or one JSON array of objects, parsed with
+ * json-c; nested objects are flattened with '.' ("config.lr"); numbers are
+ * kept as %.17g text, booleans as True/False, null as missing. */
+td_code td_st_jsonl(const char *name, const char *data, size_t len, td_st_table *t, td_err *e);
+void td_st_table_free(td_st_table *t); /* NULL ok; resets to empty */
+/* Parse all of s as a double (strtod, "nan"/"inf" allowed); 0 or -1. */
+int td_st_number(const char *s, double *out);
+/* Read a whole file into a new NUL-terminated buffer (free it). */
+td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e);
 
 /* ---- reading ------------------------------------------------------------ */
 typedef struct {
@@ -82,7 +107,16 @@ td_code td_study_read(const char *path, const td_study_opts *o, td_study **out, 
 td_code td_study_read_mem(const char *name, const char *data, size_t len,
                           const td_study_opts *o, td_study **out, td_err *e);
 void td_study_free(td_study *s); /* NULL ok */
+/* The study of an already split table (what td_study_read_mem does after
+ * choosing CSV or JSON). */
+td_code td_study_from_table(const char *name, const td_st_table *t, const td_study_opts *o,
+                            td_study **out, td_err *e);
 
+
+/* 1 when objective a is better than b in s's direction (NaN is worst). */
+int td_study_better(const td_study *s, double a, double b);
+/* Index of the best OK trial, (size_t)-1 when there is none. */
+size_t td_study_best(const td_study *s);
 /* Index of hyperparameter name in s, or -1. */
 long td_study_find_hp(const td_study *s, const char *name);
 
@@ -153,11 +187,15 @@ td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets,
                            td_study_iso *out, td_err *e);
 void td_study_iso_free(td_study_iso *iso); /* NULL ok; resets to empty */
 
-/* Write the plot data as whitespace-separated text files for gnuplot in dir:
- *   axis_<k>.dat      "# hp <name> log <0|1>" then "x y infeasible trial_row"
- *                     rows (y "nan" for infeasible); k = hp index
- *   isolation.dat     (when sci >= 0) "# scientific <name>" then
- *                     "x lo hi best trials feasible" rows
+/* Write the plot data as whitespace-separated text files for gnuplot in dir
+ * (each written to a .tmp file and renamed, so none is left half-written):
+ *   axis_<k>.dat   "# hp <name> log <0|1> type <t> lo <lo> hi <hi> objective
+ *                  <minimize|maximize>", "# x y infeasible row best", then one
+ *                  row per trial (y "nan" for infeasible, best 1 on the best
+ *                  trial, x the level index for categorical); k = hp index
+ *   isolation.dat  (when sci >= 0) "# scientific <name> log <0|1> type <t>",
+ *                  "# x lo hi best trials feasible label", one row per bucket
+ *                  (label: the categorical level, spaces and quotes as '_')
  * File names use indices, never names from the table. */
 td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets,
                                  const char *dir, td_err *e);

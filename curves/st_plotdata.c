@@ -1,0 +1,226 @@
+/* st_plotdata.c — the data of diagreport's plots as plain arrays: the basic
+ * hyperparameter-axis plot (objective against one hyperparameter,
+ * infeasible trials marked) and the isolation plot (best objective per
+ * bucket of a scientific hyperparameter), and their gnuplot data files. */
+#include "td_study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void td_study_axis_free(td_study_axis *a)
+{
+    if (!a) return;
+    free(a->x);
+    free(a->y);
+    free(a->infeasible);
+    free(a->trial);
+    memset(a, 0, sizeof *a);
+    a->best = (size_t)-1;
+}
+
+td_code td_study_axis_get(const td_study *s, size_t hp, td_study_axis *a, td_err *e)
+{
+    memset(a, 0, sizeof *a);
+    a->best = (size_t)-1;
+    if (hp >= s->nhp) return td_fail(e, TD_EUSAGE, "axis: no hyperparameter %zu", hp);
+    size_t n = s->n ? s->n : 1;
+    a->x = malloc(n * sizeof *a->x);
+    a->y = malloc(n * sizeof *a->y);
+    a->infeasible = malloc(n * sizeof *a->infeasible);
+    a->trial = malloc(n * sizeof *a->trial);
+    if (!a->x || !a->y || !a->infeasible || !a->trial) {
+        td_study_axis_free(a);
+        return td_fail(e, TD_ENOMEM, "axis: out of memory");
+    }
+    size_t best = td_study_best(s);
+    for (size_t i = 0; i < s->n; i++) {
+        double v = s->hp[hp].v[i];
+        if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v)) continue;
+        if (i == best) a->best = a->n;
+        a->x[a->n] = v;
+        a->y[a->n] = s->state[i] == TD_TRIAL_OK ? s->y[i] : NAN;
+        a->infeasible[a->n] = s->state[i] == TD_TRIAL_INFEASIBLE;
+        a->trial[a->n++] = i;
+    }
+    return TD_OK;
+}
+
+void td_study_iso_free(td_study_iso *iso)
+{
+    if (!iso) return;
+    free(iso->lo);
+    free(iso->hi);
+    free(iso->x);
+    free(iso->best);
+    free(iso->best_trial);
+    free(iso->trials);
+    free(iso->feasible);
+    memset(iso, 0, sizeof *iso);
+}
+
+/* Distinct values of hp h among analysed trials, sorted; returns count. */
+static size_t distinct(const td_study *s, const td_hp *h, double *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double v = h->v[i];
+        if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v)) continue;
+        size_t k = 0;
+        while (k < n && out[k] < v) k++;
+        if (k < n && out[k] == v) continue;
+        if (n == cap) return cap + 1;
+        memmove(out + k + 1, out + k, (n - k) * sizeof *out);
+        out[k] = v;
+        n++;
+    }
+    return n;
+}
+
+td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets, td_study_iso *iso, td_err *e)
+{
+    memset(iso, 0, sizeof *iso);
+    if (sci >= s->nhp) return td_fail(e, TD_EUSAGE, "isolation: no hyperparameter %zu", sci);
+    if (nbuckets < 1) nbuckets = 1;
+    const td_hp *h = &s->hp[sci];
+    size_t cap = nbuckets > 64 ? nbuckets : 64;
+    double *vals = malloc(cap * sizeof *vals);
+    if (!vals) return td_fail(e, TD_ENOMEM, "isolation: out of memory");
+    size_t nd = distinct(s, h, vals, cap);
+    int per_value = h->type == TD_HP_CAT || nd <= nbuckets;
+    size_t nb = per_value ? (h->type == TD_HP_CAT ? h->nlevels : nd) : nbuckets;
+    if (nb == 0) nb = 1;
+    iso->lo = calloc(nb, sizeof *iso->lo);
+    iso->hi = calloc(nb, sizeof *iso->hi);
+    iso->x = calloc(nb, sizeof *iso->x);
+    iso->best = calloc(nb, sizeof *iso->best);
+    iso->best_trial = calloc(nb, sizeof *iso->best_trial);
+    iso->trials = calloc(nb, sizeof *iso->trials);
+    iso->feasible = calloc(nb, sizeof *iso->feasible);
+    if (!iso->lo || !iso->hi || !iso->x || !iso->best || !iso->best_trial || !iso->trials || !iso->feasible) {
+        free(vals);
+        td_study_iso_free(iso);
+        return td_fail(e, TD_ENOMEM, "isolation: out of memory");
+    }
+    iso->n = nb;
+    for (size_t b = 0; b < nb; b++) {
+        if (per_value) {
+            iso->lo[b] = iso->hi[b] = iso->x[b] = h->type == TD_HP_CAT ? (double)b : vals[b];
+        } else { /* equal width in (log-)space: unit u in [b/nb, (b+1)/nb) */
+            double t0 = h->log ? log(h->lo) : h->lo, t1 = h->log ? log(h->hi) : h->hi;
+            double a = t0 + (t1 - t0) * (double)b / (double)nb, c = t0 + (t1 - t0) * (double)(b + 1) / (double)nb;
+            iso->lo[b] = h->log ? exp(a) : a;
+            iso->hi[b] = h->log ? exp(c) : c;
+            iso->x[b] = h->log ? exp(0.5 * (a + c)) : 0.5 * (a + c);
+        }
+        iso->best[b] = NAN;
+        iso->best_trial[b] = (size_t)-1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        double v = h->v[i];
+        if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v)) continue;
+        size_t b = 0;
+        if (per_value && h->type == TD_HP_CAT) b = (size_t)v;
+        else if (per_value) while (b + 1 < nb && vals[b] != v) b++;
+        else {
+            double u = td_hp_unit(h, v) * (double)nb;
+            b = u <= 0 ? 0 : u >= (double)nb ? nb - 1 : (size_t)u;
+        }
+        if (b >= nb) continue;
+        iso->trials[b]++;
+        if (s->state[i] != TD_TRIAL_OK) continue;
+        iso->feasible[b]++;
+        if (iso->best_trial[b] == (size_t)-1 || td_study_better(s, s->y[i], iso->best[b])) {
+            iso->best[b] = s->y[i];
+            iso->best_trial[b] = i;
+        }
+    }
+    free(vals);
+    return TD_OK;
+}
+
+/* Write path atomically: data goes to path.tmp, renamed on success. */
+static td_code write_atomic(const char *path, td_code (*fill)(const void *, FILE *), const void *arg, td_err *e)
+{
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return td_fail(e, TD_EIO, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return td_fail(e, TD_EIO, "%s: cannot create", tmp);
+    td_code rc = fill(arg, f);
+    if (fclose(f) != 0 || rc != TD_OK || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return td_fail(e, TD_EIO, "%s: write error", path);
+    }
+    return TD_OK;
+}
+
+typedef struct {
+    const td_study *s;
+    size_t hp;
+    long sci;
+    size_t nbuckets;
+} plot_arg;
+
+static td_code fill_axis(const void *arg, FILE *f)
+{
+    const plot_arg *p = arg;
+    const td_hp *h = &p->s->hp[p->hp];
+    td_study_axis a;
+    if (td_study_axis_get(p->s, p->hp, &a, NULL) != TD_OK) return TD_ENOMEM;
+    char name[128];
+    fprintf(f, "# hp %s log %d type %s lo %.17g hi %.17g objective %s %s\n",
+            td_safe_text(name, sizeof name, h->name), h->log,
+            h->type == TD_HP_CAT ? "categorical" : h->type == TD_HP_INT ? "int" : "float", h->lo, h->hi,
+            p->s->maximize ? "maximize" : "minimize", a.best == (size_t)-1 ? "" : "best_row_marked");
+    fprintf(f, "# x y infeasible row best\n");
+    for (size_t i = 0; i < a.n; i++)
+        fprintf(f, "%.17g %.17g %d %zu %d\n", a.x[i], a.y[i], a.infeasible[i], p->s->row[a.trial[i]], i == a.best);
+    td_study_axis_free(&a);
+    return ferror(f) ? TD_EIO : TD_OK;
+}
+
+static td_code fill_iso(const void *arg, FILE *f)
+{
+    const plot_arg *p = arg;
+    td_study_iso iso;
+    if (td_study_isolation(p->s, (size_t)p->sci, p->nbuckets, &iso, NULL) != TD_OK) return TD_ENOMEM;
+    char name[128];
+    const td_hp *h = &p->s->hp[p->sci];
+    fprintf(f, "# scientific %s log %d type %s\n", td_safe_text(name, sizeof name, h->name), h->log,
+            h->type == TD_HP_CAT ? "categorical" : h->type == TD_HP_INT ? "int" : "float");
+    fprintf(f, "# x lo hi best trials feasible label\n");
+    for (size_t b = 0; b < iso.n; b++) {
+        char label[64] = "-";
+        if (h->type == TD_HP_CAT) {
+            td_safe_text(label, sizeof label, h->levels[b]);
+            for (char *c = label; *c; c++)
+                if (*c == ' ' || *c == '"' || *c == '\'' || *c == '\\') *c = '_';
+        }
+        fprintf(f, "%.17g %.17g %.17g %.17g %zu %zu %s\n", iso.x[b], iso.lo[b], iso.hi[b], iso.best[b],
+                iso.trials[b], iso.feasible[b], label);
+    }
+    td_study_iso_free(&iso);
+    return ferror(f) ? TD_EIO : TD_OK;
+}
+
+td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets, const char *dir, td_err *e)
+{
+    char path[4096];
+    for (size_t k = 0; k < s->nhp; k++) {
+        plot_arg p = {s, k, sci, nbuckets};
+        if ((size_t)snprintf(path, sizeof path, "%s/axis_%zu.dat", dir, k) >= sizeof path)
+            return td_fail(e, TD_EIO, "%s: path too long", dir);
+        td_code rc = write_atomic(path, fill_axis, &p, e);
+        if (rc != TD_OK) return rc;
+    }
+    if (sci >= 0 && (size_t)sci < s->nhp) {
+        plot_arg p = {s, 0, sci, nbuckets};
+        if ((size_t)snprintf(path, sizeof path, "%s/isolation.dat", dir) >= sizeof path)
+            return td_fail(e, TD_EIO, "%s: path too long", dir);
+        return write_atomic(path, fill_iso, &p, e);
+    }
+    return TD_OK;
+}

@@ -1,0 +1,391 @@
+/* st_read.c — a trials table (raw text cells) into a td_study: which column
+ * is the objective, the status, the seed, and which are the tuned
+ * hyperparameters (Optuna params_*, W&B config.*, or every remaining
+ * non-metric column of a plain table); their types (float, int,
+ * categorical); each trial's state. Bad input names file, column, row. */
+#include "td_study.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Prefixes that mark a hyperparameter column and are dropped from its name. */
+static const char *const HP_PREFIX[] = {"params_", "params.", "config.", "config/", "hparams.", "hparams/", NULL};
+/* Prefixes of metric columns; dropped when matching objective names. */
+static const char *const METRIC_PREFIX[] = {"summary.", "summary/", "summary_metrics.", "user_attrs_", NULL};
+/* Default objective names, in order of preference. */
+static const char *const OBJECTIVE[] = {"value", "values_0", "objective", "val_loss", "valid_loss",
+    "validation_loss", "eval_loss", "val_error", "val_err", "val_accuracy", "val_acc", "eval_accuracy",
+    "loss", "error", "accuracy", "acc", "score", "metric", NULL};
+/* Columns that are neither hyperparameters nor objective (Optuna, W&B, generic). */
+static const char *const META[] = {"number", "datetime_start", "datetime_complete", "duration",
+    "name", "id", "notes", "user", "tags", "created", "runtime", "sweep", "trial", "trial_id",
+    "run", "run_id", "step", "epoch", "epochs_run", "time", "timestamp", "index", "unnamed: 0",
+    "host", "hostname", "group", "job_type", "commit", NULL};
+static const char *const META_PREFIX[] = {"user_attrs_", "system_attrs_", "values_", "summary.",
+    "summary/", "summary_metrics.", "_", "system.", "system/", NULL};
+/* Name tokens that make a column a metric (not a hyperparameter). */
+static const char *const METRIC_TOKEN[] = {"loss", "acc", "accuracy", "error", "err", "score",
+    "perplexity", "ppl", "f1", "auc", "metric", "top1", "top5", "objective", "bleu", "iou", "map", NULL};
+/* Tokens that make an objective one to maximize. */
+static const char *const MAX_TOKEN[] = {"acc", "accuracy", "score", "f1", "auc", "top1", "top5",
+    "reward", "precision", "recall", "iou", "bleu", "map", "r2", NULL};
+static const char *const SEED[] = {"seed", "random_seed", "rng_seed", "run_seed", NULL};
+static const char *const STATE[] = {"state", "status", "run_state", NULL};
+
+/* Trial states by name (case-insensitive). */
+static const struct { const char *name; td_trial_state st; } STATES[] = {
+    {"complete", TD_TRIAL_OK}, {"completed", TD_TRIAL_OK}, {"finished", TD_TRIAL_OK},
+    {"success", TD_TRIAL_OK}, {"succeeded", TD_TRIAL_OK}, {"ok", TD_TRIAL_OK},
+    {"done", TD_TRIAL_OK}, {"feasible", TD_TRIAL_OK},
+    {"fail", TD_TRIAL_INFEASIBLE}, {"failed", TD_TRIAL_INFEASIBLE}, {"failure", TD_TRIAL_INFEASIBLE},
+    {"crashed", TD_TRIAL_INFEASIBLE}, {"diverged", TD_TRIAL_INFEASIBLE}, {"nan", TD_TRIAL_INFEASIBLE},
+    {"error", TD_TRIAL_INFEASIBLE}, {"infeasible", TD_TRIAL_INFEASIBLE}, {"oom", TD_TRIAL_INFEASIBLE},
+    {"pruned", TD_TRIAL_SKIPPED}, {"running", TD_TRIAL_SKIPPED}, {"waiting", TD_TRIAL_SKIPPED},
+    {"pending", TD_TRIAL_SKIPPED}, {"queued", TD_TRIAL_SKIPPED}, {"killed", TD_TRIAL_SKIPPED},
+    {"stopped", TD_TRIAL_SKIPPED}, {"cancelled", TD_TRIAL_SKIPPED}, {"canceled", TD_TRIAL_SKIPPED},
+    {"preempted", TD_TRIAL_SKIPPED},
+};
+
+static const char *after_prefix(const char *s, const char *const *pre)
+{
+    for (; *pre; pre++) {
+        size_t n = strlen(*pre);
+        if (strncasecmp(s, *pre, n) == 0 && s[n]) return s + n;
+    }
+    return NULL;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcasecmp(s, *list) == 0) return 1;
+    return 0;
+}
+
+/* 1 when one of s's alphanumeric tokens is in list ("val_top1_acc" -> acc). */
+static int has_token(const char *s, const char *const *list)
+{
+    char tok[64];
+    size_t n = 0;
+    for (const char *p = s;; p++) {
+        int alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+        if (alnum && n + 1 < sizeof tok) { tok[n++] = *p; continue; }
+        if (n) {
+            tok[n] = '\0';
+            if (in_list(tok, list)) return 1;
+            n = 0;
+        }
+        if (!*p) return 0;
+    }
+}
+
+/* Column name without a hyperparameter or metric prefix. */
+static const char *bare(const char *s)
+{
+    const char *b = after_prefix(s, HP_PREFIX);
+    if (!b) b = after_prefix(s, METRIC_PREFIX);
+    return b ? b : s;
+}
+
+static long find_col(const td_st_table *t, const char *want)
+{
+    for (size_t c = 0; c < t->ncol; c++)
+        if (strcmp(t->names[c], want) == 0) return (long)c;
+    for (size_t c = 0; c < t->ncol; c++)
+        if (strcasecmp(bare(t->names[c]), want) == 0) return (long)c;
+    return -1;
+}
+
+static long find_any(const td_st_table *t, const char *const *names)
+{
+    for (; *names; names++) {
+        long c = find_col(t, *names);
+        if (c >= 0) return c;
+    }
+    return -1;
+}
+
+static td_code trial_state(const char *name, const td_st_table *t, long col, size_t r,
+                           td_trial_state *st, int *given, td_err *e)
+{
+    const char *v = col >= 0 ? t->cells[r * t->ncol + (size_t)col] : NULL;
+    *given = 0;
+    if (!v) return TD_OK;
+    while (*v == ' ') v++;
+    const char *dot = strrchr(v, '.'); /* "TrialState.COMPLETE" */
+    if (dot && strncasecmp(v, "TrialState.", 11) == 0) v = dot + 1;
+    for (size_t i = 0; i < sizeof STATES / sizeof STATES[0]; i++)
+        if (strcasecmp(v, STATES[i].name) == 0) {
+            *st = STATES[i].st;
+            *given = 1;
+            return TD_OK;
+        }
+    char safe[64], cname[128];
+    return td_fail(e, TD_EINPUT, "%s: column %s, %s %zu: unknown status '%s' (known: complete, finished, "
+                   "failed, crashed, diverged, pruned, running, ...)", name,
+                   td_safe_text(cname, sizeof cname, t->names[col]), t->row_word, t->row[r],
+                   td_safe_text(safe, sizeof safe, v));
+}
+
+static int add_level(td_hp *h, const char *v, double *idx)
+{
+    for (size_t k = 0; k < h->nlevels; k++)
+        if (strcmp(h->levels[k], v) == 0) { *idx = (double)k; return 0; }
+    char **lv = realloc(h->levels, (h->nlevels + 1) * sizeof *lv);
+    if (!lv) return -1;
+    h->levels = lv;
+    if (!(lv[h->nlevels] = strdup(v))) return -1;
+    *idx = (double)h->nlevels++;
+    return 0;
+}
+
+/* Fill hp h from column col: numeric when its first value is a number
+ * (then every value must be), categorical otherwise. */
+static td_code fill_hp(const char *name, const td_st_table *t, size_t col, const size_t *keep,
+                       size_t n, td_hp *h, td_err *e)
+{
+    int numeric = -1, integral = 1;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = t->cells[keep[i] * t->ncol + col];
+        h->v[i] = NAN;
+        if (!v) continue;
+        double x;
+        int isnum = td_st_number(v, &x) == 0 && isfinite(x);
+        if (numeric < 0) numeric = isnum;
+        if (numeric && !isnum) {
+            char cname[128], safe[64];
+            return td_fail(e, TD_EINPUT, "%s: column %s, %s %zu: '%s' is not a number like the rows above "
+                           "(inconsistent types)", name, td_safe_text(cname, sizeof cname, t->names[col]),
+                           t->row_word, t->row[keep[i]], td_safe_text(safe, sizeof safe, v));
+        }
+        if (numeric) {
+            h->v[i] = x;
+            if (x != floor(x)) integral = 0;
+            if (x < lo) lo = x;
+            if (x > hi) hi = x;
+        } else if (add_level(h, v, &h->v[i]) != 0) {
+            return td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+        }
+    }
+    if (numeric == 1) {
+        h->type = integral ? TD_HP_INT : TD_HP_FLOAT;
+        h->lo = lo;
+        h->hi = hi;
+        h->log = lo > 0 && hi / lo >= 100.0;
+    } else {
+        h->type = TD_HP_CAT;
+        h->lo = 0;
+        h->hi = h->nlevels ? (double)(h->nlevels - 1) : 0;
+    }
+    return TD_OK;
+}
+
+void td_study_free(td_study *s)
+{
+    if (!s) return;
+    for (size_t k = 0; k < s->nhp; k++) {
+        td_hp *h = &s->hp[k];
+        free(h->name);
+        for (size_t l = 0; l < h->nlevels; l++) free(h->levels[l]);
+        free(h->levels);
+        free(h->cond_hp);
+        free(h->cond_value);
+        free(h->v);
+    }
+    free(s->hp);
+    free(s->source);
+    free(s->objective);
+    free(s->state_col);
+    free(s->seed_col);
+    free(s->y);
+    free(s->state);
+    free(s->row);
+    free(s->seed);
+    free(s);
+}
+
+long td_study_find_hp(const td_study *s, const char *name)
+{
+    for (size_t k = 0; k < s->nhp; k++)
+        if (strcmp(s->hp[k].name, name) == 0) return (long)k;
+    for (size_t k = 0; k < s->nhp; k++)
+        if (strcasecmp(s->hp[k].name, bare(name)) == 0) return (long)k;
+    return -1;
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* Which columns are hyperparameters: is_hp[c] = 1. */
+static td_code pick_hps(const char *name, const td_st_table *t, const td_study_opts *o,
+                        long obj, long stc, long seedc, char *is_hp, td_err *e)
+{
+    if (o && o->hps && o->nhps) {
+        for (size_t i = 0; i < o->nhps; i++) {
+            long c = find_col(t, o->hps[i]);
+            char safe[128];
+            if (c < 0)
+                return td_fail(e, TD_EINPUT, "%s: line 1: no column '%s' for hyperparameter %s", name,
+                               td_safe_text(safe, sizeof safe, o->hps[i]), safe);
+            is_hp[c] = 1;
+        }
+        return TD_OK;
+    }
+    int prefixed = 0;
+    for (size_t c = 0; c < t->ncol; c++)
+        if (after_prefix(t->names[c], HP_PREFIX)) prefixed = 1;
+    for (size_t c = 0; c < t->ncol; c++) {
+        if ((long)c == obj || (long)c == stc || (long)c == seedc) continue;
+        const char *nm = t->names[c];
+        if (prefixed) { is_hp[c] = after_prefix(nm, HP_PREFIX) != NULL; continue; }
+        if (in_list(nm, META) || after_prefix(nm, META_PREFIX) || has_token(nm, METRIC_TOKEN)) continue;
+        is_hp[c] = 1;
+    }
+    return TD_OK;
+}
+
+td_code td_study_from_table(const char *name, const td_st_table *t, const td_study_opts *o,
+                            td_study **out, td_err *e)
+{
+    *out = NULL;
+    char safe[128];
+    long obj = (o && o->objective) ? find_col(t, o->objective) : find_any(t, OBJECTIVE);
+    if (obj < 0) {
+        if (o && o->objective)
+            return td_fail(e, TD_EINPUT, "%s: line 1: no objective column '%s'", name,
+                           td_safe_text(safe, sizeof safe, o->objective));
+        return td_fail(e, TD_EINPUT, "%s: line 1: no objective column (looked for value, objective, "
+                       "val_loss, loss, accuracy, score, ...; name it with --objective)", name);
+    }
+    long stc = find_any(t, STATE), seedc = find_any(t, SEED);
+    if (seedc == obj) seedc = -1;
+    td_study *s = calloc(1, sizeof *s);
+    char *is_hp = calloc(t->ncol ? t->ncol : 1, 1);
+    size_t *keep = calloc(t->nrow ? t->nrow : 1, sizeof *keep);
+    td_code rc = TD_OK;
+    if (!s || !is_hp || !keep) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+    s->row_word = t->row_word ? t->row_word : "line";
+    if (!(s->source = strdup(name)) || !(s->objective = strdup(t->names[obj])) ||
+        (stc >= 0 && !(s->state_col = strdup(t->names[stc]))) ||
+        (seedc >= 0 && !(s->seed_col = strdup(t->names[seedc])))) {
+        rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+        goto fail;
+    }
+    const char *oname = bare(t->names[obj]);
+    s->direction_given = o && o->direction != 0;
+    s->maximize = s->direction_given ? o->direction > 0 : has_token(oname, MAX_TOKEN);
+    if ((rc = pick_hps(name, t, o, obj, stc, seedc, is_hp, e)) != TD_OK) goto fail;
+
+    size_t n = t->nrow;
+    s->y = calloc(n ? n : 1, sizeof *s->y);
+    s->state = calloc(n ? n : 1, sizeof *s->state);
+    s->row = calloc(n ? n : 1, sizeof *s->row);
+    s->seed = calloc(n ? n : 1, sizeof *s->seed);
+    if (!s->y || !s->state || !s->row || !s->seed) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+    for (size_t r = 0; r < n; r++) {
+        td_trial_state st = TD_TRIAL_OK;
+        int given;
+        if ((rc = trial_state(name, t, stc, r, &st, &given, e)) != TD_OK) goto fail;
+        const char *v = t->cells[r * t->ncol + (size_t)obj];
+        double y = NAN;
+        if (v && td_st_number(v, &y) != 0) {
+            char sv[64];
+            rc = td_fail(e, TD_EINPUT, "%s: column %s, %s %zu: objective '%s' is not a number", name,
+                         td_safe_text(safe, sizeof safe, t->names[obj]), s->row_word, t->row[r],
+                         td_safe_text(sv, sizeof sv, v));
+            goto fail;
+        }
+        if (!isfinite(y)) y = NAN;
+        if (st == TD_TRIAL_OK && isnan(y)) st = TD_TRIAL_INFEASIBLE; /* NaN/Inf/missing: diverged */
+        if (st == TD_TRIAL_INFEASIBLE) y = NAN;
+        s->y[r] = y;
+        s->state[r] = st;
+        s->row[r] = t->row[r];
+        s->seed[r] = NAN;
+        const char *sd = seedc >= 0 ? t->cells[r * t->ncol + (size_t)seedc] : NULL;
+        if (sd) td_st_number(sd, &s->seed[r]);
+        keep[r] = r;
+    }
+    s->n = n;
+    for (size_t c = 0; c < t->ncol; c++) s->nhp += is_hp[c];
+    s->hp = calloc(s->nhp ? s->nhp : 1, sizeof *s->hp);
+    if (!s->hp) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+    size_t k = 0;
+    for (size_t c = 0; c < t->ncol; c++) {
+        if (!is_hp[c]) continue;
+        td_hp *h = &s->hp[k++];
+        h->name = dup_or_null(bare(t->names[c]));
+        h->v = calloc(n ? n : 1, sizeof *h->v);
+        if (!h->name || !h->v) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+        if ((rc = fill_hp(name, t, c, keep, n, h, e)) != TD_OK) goto fail;
+    }
+    free(is_hp);
+    free(keep);
+    *out = s;
+    return TD_OK;
+fail:
+    free(is_hp);
+    free(keep);
+    td_study_free(s);
+    return rc;
+}
+
+static int looks_json(const char *d, size_t len)
+{
+    size_t i = (len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+    while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+    return i < len && (d[i] == '{' || d[i] == '[');
+}
+
+td_code td_study_read_mem(const char *name, const char *data, size_t len,
+                          const td_study_opts *o, td_study **out, td_err *e)
+{
+    td_st_table t;
+    *out = NULL;
+    td_code rc = looks_json(data, len) ? td_st_jsonl(name, data, len, &t, e)
+                                       : td_st_csv(name, data, len, &t, e);
+    if (rc != TD_OK) return rc;
+    rc = td_study_from_table(name, &t, o, out, e);
+    td_st_table_free(&t);
+    return rc;
+}
+
+td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return td_fail(e, TD_EIO, "%s: cannot open", path);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) { fclose(f); return td_fail(e, TD_ENOMEM, "%s: out of memory", path); }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        cap *= 2;
+        char *nb = realloc(buf, cap + 1);
+        if (!nb) free(buf);
+        buf = nb;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) { free(buf); return td_fail(e, TD_EIO, "%s: read error", path); }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return TD_OK;
+}
+
+td_code td_study_read(const char *path, const td_study_opts *o, td_study **out, td_err *e)
+{
+    char *data;
+    size_t len;
+    *out = NULL;
+    td_code rc = td_st_slurp(path, &data, &len, e);
+    if (rc != TD_OK) return rc;
+    rc = td_study_read_mem(path, data, len, o, out, e);
+    free(data);
+    return rc;
+}
