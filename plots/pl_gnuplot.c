@@ -1,0 +1,262 @@
+/* pl_gnuplot.c — a figure as a readable, re-runnable gnuplot script and
+ * its data file. Untrusted text enters the script only through
+ * td_plot_gp_string (octal escapes); file names are the figure's id. */
+#include "td_plot.h"
+
+#include <math.h>
+
+/* Colours for series, bands and marks (one table, not a switch). */
+static const char *const pl_colors[] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+};
+#define PL_NCOLORS (sizeof pl_colors / sizeof pl_colors[0])
+static const char *const pl_band_fill[] = {"#cfe3ff", "#ffe0e0", "#dff5df", "#eeeeee"};
+static const char *const pl_span_fill = "#fff0b3";
+static const char *const pl_mark_color = "#b00020";
+
+/* gnuplot's `with` clause per style */
+static const char *const pl_with[] = {
+    [TD_PLOT_LINES] = "lines lw 1.5",
+    [TD_PLOT_POINTS] = "points pt 7 ps 0.6",
+    [TD_PLOT_LINESPOINTS] = "linespoints lw 1.5 pt 7 ps 0.6",
+    [TD_PLOT_BOXES] = "boxes fs solid 0.6 noborder",
+    [TD_PLOT_IMAGE] = "image",
+};
+
+/* A series gets a data block (and a plot clause) only when it has data. */
+static int drawn(const td_plot_series *s)
+{
+    return s->style == TD_PLOT_IMAGE ? s->rows > 0 && s->cols > 0 : s->n > 0;
+}
+
+static void num(td_out *o, double v)
+{
+    if (isfinite(v)) td_out_printf(o, "%.9g", v);
+    else td_out_puts(o, "NaN");
+}
+
+td_code td_plot_write_dat(const td_plot_fig *f, td_out *o)
+{
+    size_t block = 0;
+    td_out_printf(o, "# %s.dat: data of %s.gp (tdiag %s). One block per series,\n"
+                     "# blocks separated by two blank lines (gnuplot 'index').\n",
+                  f->id, f->id, TD_VERSION);
+    for (size_t p = 0; p < f->npanels; p++) {
+        const td_plot_panel *pn = f->panels[p];
+        for (size_t i = 0; i < pn->nseries; i++) {
+            const td_plot_series *s = &pn->series[i];
+            if (!drawn(s)) continue;
+            if (block++) td_out_puts(o, "\n\n");
+            td_out_printf(o, "# index %zu: panel %zu, series %zu ", block - 1, p + 1, i + 1);
+            td_plot_gp_string(o, s->name);
+            if (s->style == TD_PLOT_IMAGE) {
+                td_out_printf(o, ", matrix %zu x %zu\n", s->rows, s->cols);
+                for (size_t r = 0; r < s->rows; r++) {
+                    for (size_t c = 0; c < s->cols; c++) {
+                        if (c) td_out_puts(o, " ");
+                        num(o, s->z[r * s->cols + c]);
+                    }
+                    td_out_puts(o, "\n");
+                }
+                continue;
+            }
+            td_out_printf(o, ", %zu of %zu points\n", s->n, s->n_in);
+            for (size_t k = 0; k < s->n; k++) {
+                num(o, s->x[k]);
+                td_out_puts(o, " ");
+                num(o, s->y[k]);
+                td_out_puts(o, "\n");
+            }
+        }
+    }
+    return o->failed ? TD_EIO : TD_OK;
+}
+
+/* y range covering data and bands, so a reference band is always seen.
+ * Returns 0 when there is nothing to cover. */
+static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
+{
+    *lo = INFINITY; *hi = -INFINITY;
+    for (size_t i = 0; i < p->nseries; i++)
+        for (size_t k = 0; k < p->series[i].n; k++) {
+            double y = p->series[i].y[k];
+            if (logy && y <= 0) continue;
+            if (y < *lo) *lo = y;
+            if (y > *hi) *hi = y;
+        }
+    for (size_t i = 0; i < p->nbands; i++) {
+        const td_plot_band *b = &p->bands[i];
+        if (!isfinite(b->lo) || !isfinite(b->hi) || (logy && b->lo <= 0)) continue;
+        if (b->lo < *lo) *lo = b->lo;
+        if (b->hi > *hi) *hi = b->hi;
+    }
+    if (!(*lo <= *hi)) return 0;
+    if (logy) { *lo /= 2; *hi *= 2; }
+    else {
+        double pad = (*hi - *lo) * 0.05;
+        if (pad == 0) pad = fabs(*hi) > 0 ? fabs(*hi) * 0.05 : 1;
+        *lo -= pad; *hi += pad;
+    }
+    return 1;
+}
+
+/* Image panels: a diverging palette centred on 0, square pixels. */
+static void write_image_setup(const td_plot_panel *p, td_out *o)
+{
+    double m = 0;
+    for (size_t i = 0; i < p->nseries; i++) {
+        const td_plot_series *s = &p->series[i];
+        if (s->style != TD_PLOT_IMAGE) continue;
+        for (size_t k = 0; k < s->rows * s->cols; k++)
+            if (isfinite(s->z[k]) && fabs(s->z[k]) > m) m = fabs(s->z[k]);
+    }
+    if (m == 0) m = 1;
+    td_out_printf(o, "set palette defined (-1 \"#2b6cb0\", 0 \"#f7f7f7\", 1 \"#c53030\")\n"
+                     "set cbrange [%.9g:%.9g]\nset size ratio -1\nset yrange [] reverse\n"
+                     "set autoscale xfix; set autoscale yfix\n", -m, m);
+}
+
+static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *block,
+                        td_out *o)
+{
+    int image = 0;
+    for (size_t i = 0; i < p->nseries; i++) image |= p->series[i].style == TD_PLOT_IMAGE;
+    int logy = p->logy < 0 ? td_plot_auto_log(p) : p->logy;
+    td_out_puts(o, "\nunset object; unset arrow; unset label; unset logscale\n"
+                   "set autoscale; set grid\n");
+    td_out_puts(o, f->npanels > 1 ? "set key top right noautotitle font \",8\" samplen 1.5\n"
+                                  : "set key below noautotitle\n");
+    td_out_puts(o, "set title ");
+    td_plot_gp_string(o, p->title ? p->title : (f->npanels == 1 ? f->title : ""));
+    td_out_puts(o, "\nset xlabel ");
+    td_plot_gp_string(o, p->xlabel);
+    td_out_puts(o, "\nset ylabel ");
+    td_plot_gp_string(o, p->ylabel);
+    td_out_puts(o, "\n");
+    if (p->logx) td_out_puts(o, "set logscale x\n");
+    if (logy) td_out_puts(o, "set logscale y\nset format y \"%.0e\"\n");
+    if (image) write_image_setup(p, o);
+    double lo, hi;
+    if (!image && p->nbands && y_cover(p, logy, &lo, &hi))
+        td_out_printf(o, "set yrange [%.9g:%.9g]\n", lo, hi);
+    int obj = 0;
+    for (size_t i = 0; i < p->nbands; i++) {
+        const td_plot_band *b = &p->bands[i];
+        if (!isfinite(b->lo) || !isfinite(b->hi) || (logy && b->lo <= 0)) continue;
+        td_out_printf(o, "set object %d rect from graph 0, first %.9g to graph 1, first %.9g "
+                         "behind fc rgb \"%s\" fs solid 0.6 noborder\n",
+                      ++obj, b->lo, b->hi, pl_band_fill[i % 4]);
+    }
+    for (size_t i = 0; i < p->nspans; i++) {
+        const td_plot_span *s = &p->spans[i];
+        if (!isfinite(s->x0) || !isfinite(s->x1)) continue;
+        td_out_printf(o, "set object %d rect from first %.9g, graph 0 to first %.9g, graph 1 "
+                         "behind fc rgb \"%s\" fs solid 0.7 noborder\n",
+                      ++obj, s->x0, s->x1, pl_span_fill);
+    }
+    int lab = 0;
+    for (size_t i = 0; i < p->nmarks; i++) {
+        const td_plot_mark *m = &p->marks[i];
+        if (!isfinite(m->x)) continue;
+        td_out_printf(o, "set arrow %zu from first %.9g, graph 0 to first %.9g, graph 1 "
+                         "nohead front lw 1.5 dt 2 lc rgb \"%s\"\n",
+                      i + 1, m->x, m->x, pl_mark_color);
+        td_out_printf(o, "set label %d ", ++lab);
+        td_plot_gp_string(o, m->label);
+        td_out_printf(o, " at first %.9g, graph 0.98 rotate by 90 right front offset -0.7,0 "
+                         "font \",9\" tc rgb \"%s\"\n", m->x, pl_mark_color);
+    }
+    size_t ndrawn = 0;
+    for (size_t i = 0; i < p->nseries; i++) ndrawn += drawn(&p->series[i]) != 0;
+    if (!ndrawn) { /* nothing to draw: an empty, labelled frame instead of an error */
+        td_out_puts(o, "set label 99 \"no data\" at graph 0.5, 0.5 center\n"
+                       "plot [0:1][0:1] 1/0 notitle\n");
+        return;
+    }
+    td_out_puts(o, "plot");
+    const char *sep = " ";
+    for (size_t i = 0; i < p->nseries; i++) {
+        const td_plot_series *s = &p->series[i];
+        if (!drawn(s)) continue;
+        if (s->style == TD_PLOT_IMAGE)
+            td_out_printf(o, "%s\"%s.dat\" index %zu matrix with image notitle", sep, f->id,
+                          (*block)++);
+        else {
+            td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\"%s title ",
+                          sep, f->id, (*block)++, pl_with[s->style],
+                          pl_colors[i % PL_NCOLORS], s->dashed ? " dt 2" : "");
+            td_plot_gp_string(o, s->name);
+        }
+        sep = ", \\\n     ";
+    }
+    /* legend entries for the shaded regions and marks */
+    for (size_t i = 0; i < p->nbands; i++) {
+        if (!p->bands[i].label || !p->bands[i].label[0]) continue;
+        td_out_printf(o, "%skeyentry with boxes fs solid 0.6 fc rgb \"%s\" title ", sep,
+                      pl_band_fill[i % 4]);
+        td_plot_gp_string(o, p->bands[i].label);
+        sep = ", \\\n     ";
+    }
+    if (p->nspans && p->spans[0].label && p->spans[0].label[0]) {
+        td_out_printf(o, "%skeyentry with boxes fs solid 0.7 fc rgb \"%s\" title ", sep,
+                      pl_span_fill);
+        td_plot_gp_string(o, p->spans[0].label);
+        sep = ", \\\n     ";
+    }
+    td_out_puts(o, "\n");
+}
+
+td_code td_plot_write_gp(const td_plot_fig *f, td_out *o)
+{
+    size_t n = f->npanels ? f->npanels : 1;
+    size_t cols = 1, rows;
+    while (cols * cols < n && cols < 4) cols++;
+    rows = (n + cols - 1) / cols;
+    int w = f->width, h = f->height;
+    if (n > 1) {
+        if (w < 300 * (int)cols) w = 300 * (int)cols;
+        h = 270 * (int)rows;
+    }
+    td_out_printf(o,
+        "# %s.gp: made by tdiag %s. Redraw with 'gnuplot %s.gp' in this folder\n"
+        "# (writes %s.svg; gnuplot -e \"fmt='png'\" %s.gp writes %s.png).\n"
+        "# Data: %s.dat, one 'index' block per series.\n"
+        "reset\n"
+        "if (!exists(\"fmt\")) fmt = \"svg\"\n"
+        "if (!exists(\"td_batch\")) {\n"
+        "    if (fmt eq \"png\") {\n"
+        "        set terminal pngcairo size %d,%d noenhanced font \"sans,10\" background \"#ffffff\"\n"
+        "        set output \"%s.png\"\n"
+        "    } else {\n"
+        "        set terminal svg size %d,%d noenhanced font \"sans,11\" background \"#ffffff\"\n"
+        "        set output \"%s.svg\"\n"
+        "    }\n"
+        "}\n"
+        "set termoption noenhanced\n"
+        "set encoding utf8\n",
+        f->id, TD_VERSION, f->id, f->id, f->id, f->id, f->id, w, h, f->id, w, h, f->id);
+    if (n > 1) {
+        td_out_printf(o, "set multiplot layout %zu,%zu title ", rows, cols);
+        td_plot_gp_string(o, f->title);
+        td_out_puts(o, "\n");
+    }
+    size_t block = 0;
+    for (size_t p = 0; p < f->npanels; p++) write_panel(f, f->panels[p], &block, o);
+    if (!f->npanels) td_out_puts(o, "plot [0:1][0:1] 1/0 notitle\n");
+    if (n > 1) td_out_puts(o, "unset multiplot\n");
+    td_out_puts(o, "if (!exists(\"td_batch\")) { unset output }\n");
+    return o->failed ? TD_EIO : TD_OK;
+}
+
+td_code td_report_write_pdf_gp(const td_report *r, td_out *o)
+{
+    td_out_printf(o, "# report.gp: every figure of this report into report.pdf (tdiag %s).\n"
+                     "# Run 'gnuplot report.gp' in this folder.\n"
+                     "td_batch = 1\n"
+                     "set terminal pdfcairo size 9in,5in noenhanced font \"sans,9\"\n"
+                     "set output \"report.pdf\"\n", TD_VERSION);
+    for (size_t i = 0; i < r->nfigs; i++) td_out_printf(o, "load \"%s.gp\"\n", r->figs[i]->id);
+    td_out_puts(o, "unset output\n");
+    return o->failed ? TD_EIO : TD_OK;
+}

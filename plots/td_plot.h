@@ -1,0 +1,208 @@
+/* td_plot.h — figures and reports: a small figure model (series, bands,
+ * marks, spans, log axes, captions, small multiples), a report (a findings
+ * list + figures), and writers for gnuplot scripts, their data files and an
+ * offline index.html. Every writer can target a td_out, so tests need no
+ * files; td_report_write_dir() writes a whole report directory atomically
+ * and runs gnuplot on it.
+ *
+ * Trust: titles, series names, labels and findings may come from logs and
+ * dumps. They are stored as given and escaped on output: td_plot_gp_string()
+ * for gnuplot (octal escapes, so no quote, backtick, '@', '$' or newline
+ * reaches the script text) and td_plot_html_text() for the page. File names
+ * in a report are made by the library ("fig01.gp"), never from a name.
+ *
+ * Layout of a report directory:
+ *   index.html           findings list (each links to its figure) + figures
+ *   figNN.gp             readable gnuplot script: `gnuplot figNN.gp` redraws
+ *                        figNN.svg (or figNN.png with -e "fmt='png'")
+ *   figNN.dat            its data, one gnuplot `index` block per series
+ *   report.gp            draws every figure into report.pdf (--pdf)
+ *   gnuplot.log          what gnuplot printed while rendering
+ */
+#ifndef TD_PLOT_H
+#define TD_PLOT_H
+
+#include "td.h"
+
+/* ---- escaping untrusted text --------------------------------------------- */
+/* Copy s into a fresh string with invalid UTF-8 bytes and control
+ * characters (C0, DEL) replaced by '?'. Returns NULL on allocation failure;
+ * s == NULL gives "". The result is what every writer prints. */
+char *td_plot_clean(const char *s);
+/* Write s (cleaned as above) as a gnuplot double-quoted string literal,
+ * quotes included. Letters, digits, space and ",.:;_+-=/%()[]" are written
+ * as they are; every other byte as a \ooo octal escape, which gnuplot turns
+ * back into that byte only after the line is parsed: a backtick, '@', '$',
+ * quote or backslash in s never acts as syntax. Scripts also set
+ * `noenhanced`, so '^', '_', '{' and '&' show as themselves. */
+void td_plot_gp_string(td_out *o, const char *s);
+/* Write s (cleaned as above) as HTML text: & < > " ' become entities. */
+void td_plot_html_text(td_out *o, const char *s);
+
+/* ---- reducing long series -------------------------------------------------- */
+/* M4 reduction ("per pixel column"): split [x_min, x_max] into `columns`
+ * equal columns and keep, in each, the first, the lowest, the highest and
+ * the last point, in their original order; so every spike survives and the
+ * line drawn through the result covers the same pixels as the full series.
+ * Points with a non-finite x or y are left out (the adapters mark
+ * divergence separately). When x is not ascending, columns are runs of
+ * equal point counts instead. xo/yo need room for min(n, 4*columns) points.
+ * Returns the number of points written; columns == 0 keeps every finite
+ * point. */
+size_t td_plot_reduce(const double *x, const double *y, size_t n, size_t columns,
+                      double *xo, double *yo);
+
+/* ---- figure model ---------------------------------------------------------- */
+typedef enum {
+    TD_PLOT_LINES = 0, TD_PLOT_POINTS, TD_PLOT_LINESPOINTS,
+    TD_PLOT_BOXES,     /* histogram bars: x = bin centre, y = count or share */
+    TD_PLOT_IMAGE      /* matrix z (rows, cols), drawn as an image; NaN = gap */
+} td_plot_style;
+
+typedef struct {
+    char *name;            /* legend entry (untrusted) */
+    td_plot_style style;
+    size_t n;              /* points kept after reduction */
+    size_t n_in;           /* points given */
+    double *x, *y;         /* (n) */
+    size_t rows, cols;     /* TD_PLOT_IMAGE only */
+    double *z;             /* (rows, cols) row-major, TD_PLOT_IMAGE only */
+    int dashed;            /* draw dashed (e.g. validation) */
+} td_plot_series;
+
+typedef struct { double lo, hi; char *label; } td_plot_band; /* lo <= y <= hi, shaded */
+typedef struct { double x; char *label; } td_plot_mark;      /* vertical line at x */
+typedef struct { double x0, x1; char *label; } td_plot_span; /* x0 <= x <= x1, shaded */
+
+/* One plot: a figure has one panel, or several drawn as small multiples. */
+typedef struct {
+    char *title, *xlabel, *ylabel;
+    int logx, logy;        /* 1 log, 0 linear, -1 auto (see td_plot_auto_log) */
+    td_plot_series *series; size_t nseries;
+    td_plot_band *bands;    size_t nbands;
+    td_plot_mark *marks;    size_t nmarks;
+    td_plot_span *spans;    size_t nspans;
+} td_plot_panel;
+
+typedef struct {
+    char id[16];           /* file stem, "fig01"; set by td_report_fig */
+    char *title, *caption;
+    td_plot_panel **panels; size_t npanels;
+    int width, height;     /* pixels of one panel in the SVG/PNG */
+    size_t columns;        /* reduction columns for its series (report's) */
+} td_plot_fig;
+
+typedef enum { TD_FIND_INFO = 0, TD_FIND_WARN, TD_FIND_ERROR } td_find_level;
+
+typedef struct {
+    td_find_level level;
+    char *source;          /* tool or input it came from (untrusted) */
+    char *text;            /* one line (untrusted) */
+    int fig;               /* index into figs of the figure showing it, or -1 */
+} td_report_finding;
+
+typedef struct {
+    char *title;
+    size_t columns;        /* reduction columns for new figures; default 1000 */
+    td_plot_fig **figs;    size_t nfigs;
+    td_report_finding *findings; size_t nfindings;
+    char **notes;          size_t nnotes; /* lines shown under the findings */
+} td_report;
+
+/* New empty report; NULL on allocation failure. */
+td_report *td_report_new(const char *title);
+void td_report_free(td_report *r); /* r may be NULL */
+/* Append a figure (id "figNN" by position); NULL on allocation failure. */
+td_plot_fig *td_report_fig(td_report *r, const char *title, const char *caption);
+/* Append a panel to f with logx = 0, logy = -1 (auto); NULL on failure. */
+td_plot_panel *td_plot_fig_panel(td_plot_fig *f, const char *title,
+                                 const char *xlabel, const char *ylabel);
+/* Append a series, copying x/y (n) through td_plot_reduce with the
+ * figure's columns (p must belong to f). TD_ENOMEM on failure. */
+td_code td_plot_add_series(td_plot_fig *f, td_plot_panel *p, const char *name,
+                           td_plot_style style, const double *x, const double *y,
+                           size_t n);
+/* Append an image series: z (rows, cols) copied. */
+td_code td_plot_add_image(td_plot_panel *p, const char *name, const double *z,
+                          size_t rows, size_t cols);
+td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *label);
+td_code td_plot_add_mark(td_plot_panel *p, double x, const char *label);
+td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *label);
+/* Append a finding; fig is the index of the figure showing it, or -1. */
+td_code td_report_add_finding(td_report *r, td_find_level level, const char *source,
+                              const char *text, int fig);
+td_code td_report_add_note(td_report *r, const char *text);
+/* Index of figure f in r, or -1. */
+int td_report_fig_index(const td_report *r, const td_plot_fig *f);
+
+/* Log axis decision for logy == -1: log when every finite y of the panel's
+ * line/point series is > 0 and max/min >= 100 (two decades or more). */
+int td_plot_auto_log(const td_plot_panel *p);
+
+/* ---- writers ------------------------------------------------------------- */
+/* The data file of f: a header comment, then one block per series (image:
+ * one matrix row per line), blocks separated by two blank lines. */
+td_code td_plot_write_dat(const td_plot_fig *f, td_out *o);
+/* The gnuplot script of f. It reads "<id>.dat" from the current directory
+ * and writes "<id>.svg", or "<id>.png" when run with -e "fmt='png'"; when
+ * the variable td_batch exists it leaves terminal and output alone (so
+ * report.gp can draw every figure into one PDF). */
+td_code td_plot_write_gp(const td_plot_fig *f, td_out *o);
+/* report.gp: every figure into report.pdf. */
+td_code td_report_write_pdf_gp(const td_report *r, td_out *o);
+/* index.html. rendered[i] != 0 when figs[i]'s image exists (NULL: all);
+ * ext is the image extension ("svg" or "png"). No external resource. */
+td_code td_report_write_html(const td_report *r, const unsigned char *rendered,
+                             const char *ext, td_out *o);
+
+/* ---- the report directory ------------------------------------------------ */
+typedef struct {
+    int png;               /* also render PNGs (the page then uses them) */
+    int pdf;               /* also render report.pdf */
+    int render;            /* run gnuplot at all (default 1) */
+    const char *gnuplot;   /* program name or path; NULL: "gnuplot" (PATH) */
+} td_report_opts;
+void td_report_opts_init(td_report_opts *o);
+
+typedef struct {
+    int gnuplot_missing;   /* gnuplot could not be started: scripts written */
+    size_t rendered;       /* figures drawn */
+    size_t failed;         /* figures gnuplot failed on (see gnuplot.log) */
+    int pdf;               /* report.pdf written */
+} td_report_result;
+
+/* Write r into dir atomically: everything goes to a fresh temporary
+ * directory next to dir (".<name>.tmp.XXXXXX"), gnuplot renders there, and
+ * only then is it renamed into place. An existing dir is replaced only when
+ * it is empty or holds a previous tdiag report (a ".tdiag-report" marker);
+ * any other existing dir or file is TD_EIO and left untouched. On failure
+ * the temporary directory is removed and dir is as it was. gnuplot missing
+ * is not an error: res->gnuplot_missing is set and the page says how to
+ * draw the figures. This is the call behind every tool's --report DIR. */
+td_code td_report_write_dir(const td_report *r, const char *dir,
+                            const td_report_opts *opts, td_report_result *res,
+                            td_err *e);
+
+/* ---- pieces of td_report_write_dir, exposed for tests ------------------- */
+/* Create the temporary sibling of target; path receives it (cap bytes). */
+td_code td_plot_tmpdir(const char *target, char *path, size_t cap, td_err *e);
+/* Move the finished tmp into target (replacing a previous report, see
+ * above). On failure tmp is left for the caller to remove. */
+td_code td_plot_commit_dir(const char *tmp, const char *target, td_err *e);
+/* buf = "dir/name"; 0, or -1 when it does not fit in cap. */
+int td_plot_path(char *buf, size_t cap, const char *dir, const char *name);
+/* Remove a directory tree (no link is followed). 0 or -1. */
+int td_plot_rmtree(const char *path);
+/* Write a file of dir through a td_out writer. */
+td_code td_plot_write_file(const char *dir, const char *name,
+                           td_code (*fn)(const void *obj, td_out *o),
+                           const void *obj, td_err *e);
+
+/* Run `prog args...` in directory dir without a shell (fork/execvp),
+ * stdout and stderr appended to log_path (NULL: /dev/null).
+ * Returns TD_OK with *status = exit status (or 128+signal), or TD_EIO with
+ * *status = -1 when prog cannot be started (not found). */
+td_code td_plot_run(const char *prog, const char *const *args, const char *dir,
+                    const char *log_path, int *status, td_err *e);
+
+#endif
