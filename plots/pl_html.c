@@ -4,7 +4,7 @@
 #include "td_plot.h"
 
 static const char *const level_name[] = {
-    [TD_FIND_INFO] = "info", [TD_FIND_WARN] = "warning", [TD_FIND_ERROR] = "error",
+    [TD_PLOT_INFO] = "info", [TD_PLOT_WARN] = "warning", [TD_PLOT_ERROR] = "error",
 };
 
 static const char pl_css[] =
@@ -17,9 +17,9 @@ static const char pl_css[] =
     "figcaption{margin:.3em 0}.files{font-size:.85em;color:#555}\n"
     ".missing{background:#fff3cd;padding:.5em}code{background:#f3f3f3;padding:0 .2em}\n";
 
-static const char *lvl(td_find_level l)
+static const char *lvl(td_plot_level l)
 {
-    return l <= TD_FIND_ERROR ? level_name[l] : "info";
+    return l <= TD_PLOT_ERROR ? level_name[l] : "info";
 }
 
 static void finding_item(const td_report *r, const td_report_finding *fd, td_out *o)
@@ -52,7 +52,7 @@ td_code td_report_write_html(const td_report *r, const unsigned char *rendered,
     else {
         td_out_puts(o, "<ul class=\"find\">\n");
         /* errors first, then warnings, then the rest: what to look at first */
-        for (int l = TD_FIND_ERROR; l >= TD_FIND_INFO; l--)
+        for (int l = TD_PLOT_ERROR; l >= TD_PLOT_INFO; l--)
             for (size_t i = 0; i < r->nfindings; i++)
                 if ((int)r->findings[i].level == l) finding_item(r, &r->findings[i], o);
         td_out_puts(o, "</ul>\n");

@@ -215,7 +215,7 @@ td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *lab
     return TD_OK;
 }
 
-td_code td_report_add_finding(td_report *r, td_find_level level, const char *source,
+td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig)
 {
     report_box *b = (report_box *)r;

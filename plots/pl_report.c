@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void td_report_opts_init(td_report_opts *o)
+void td_plot_opts_init(td_plot_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->render = 1;
@@ -53,8 +53,8 @@ static int render(const char *prog, const char *tmp, const char *log, const char
     return st == 0;
 }
 
-static td_code fill(const td_report *r, const char *tmp, const td_report_opts *opts,
-                    td_report_result *res, unsigned char *rendered, td_err *e)
+static td_code fill(const td_report *r, const char *tmp, const td_plot_opts *opts,
+                    td_plot_result *res, unsigned char *rendered, td_err *e)
 {
     char name[64], log[4200];
     td_code c = td_plot_write_file(tmp, ".tdiag-report", w_marker, r, e);
@@ -88,12 +88,12 @@ static td_code fill(const td_report *r, const char *tmp, const td_report_opts *o
 }
 
 td_code td_report_write_dir(const td_report *r, const char *dir,
-                            const td_report_opts *opts, td_report_result *res,
+                            const td_plot_opts *opts, td_plot_result *res,
                             td_err *e)
 {
-    td_report_opts defaults;
-    td_report_result local;
-    if (!opts) { td_report_opts_init(&defaults); opts = &defaults; }
+    td_plot_opts defaults;
+    td_plot_result local;
+    if (!opts) { td_plot_opts_init(&defaults); opts = &defaults; }
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     char tmp[4200];

@@ -92,10 +92,10 @@ typedef struct {
     size_t columns;        /* reduction columns for its series (report's) */
 } td_plot_fig;
 
-typedef enum { TD_FIND_INFO = 0, TD_FIND_WARN, TD_FIND_ERROR } td_find_level;
+typedef enum { TD_PLOT_INFO = 0, TD_PLOT_WARN, TD_PLOT_ERROR } td_plot_level;
 
 typedef struct {
-    td_find_level level;
+    td_plot_level level;
     char *source;          /* tool or input it came from (untrusted) */
     char *text;            /* one line (untrusted) */
     int fig;               /* index into figs of the figure showing it, or -1 */
@@ -129,7 +129,7 @@ td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *lab
 td_code td_plot_add_mark(td_plot_panel *p, double x, const char *label);
 td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *label);
 /* Append a finding; fig is the index of the figure showing it, or -1. */
-td_code td_report_add_finding(td_report *r, td_find_level level, const char *source,
+td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig);
 td_code td_report_add_note(td_report *r, const char *text);
 /* Index of figure f in r, or -1. */
@@ -161,15 +161,15 @@ typedef struct {
     int pdf;               /* also render report.pdf */
     int render;            /* run gnuplot at all (default 1) */
     const char *gnuplot;   /* program name or path; NULL: "gnuplot" (PATH) */
-} td_report_opts;
-void td_report_opts_init(td_report_opts *o);
+} td_plot_opts;
+void td_plot_opts_init(td_plot_opts *o);
 
 typedef struct {
     int gnuplot_missing;   /* gnuplot could not be started: scripts written */
     size_t rendered;       /* figures drawn */
     size_t failed;         /* figures gnuplot failed on (see gnuplot.log) */
     int pdf;               /* report.pdf written */
-} td_report_result;
+} td_plot_result;
 
 /* Write r into dir atomically: everything goes to a fresh temporary
  * directory next to dir (".<name>.tmp.XXXXXX"), gnuplot renders there, and
@@ -180,7 +180,7 @@ typedef struct {
  * is not an error: res->gnuplot_missing is set and the page says how to
  * draw the figures. This is the call behind every tool's --report DIR. */
 td_code td_report_write_dir(const td_report *r, const char *dir,
-                            const td_report_opts *opts, td_report_result *res,
+                            const td_plot_opts *opts, td_plot_result *res,
                             td_err *e);
 
 /* ---- pieces of td_report_write_dir, exposed for tests ------------------- */

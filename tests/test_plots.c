@@ -167,9 +167,9 @@ static td_report *hostile_report(void)
     double z[6] = {1, -1, 0, NAN, 0.5, 2};
     assert_int_equal(td_plot_add_image(q, "w", z, 2, 3), TD_OK);
     td_plot_fig_panel(f, "empty", "x", "y");
-    assert_int_equal(td_report_add_finding(r, TD_FIND_WARN, "a.log", "warn <i>", 0), TD_OK);
-    assert_int_equal(td_report_add_finding(r, TD_FIND_ERROR, "b.log", "error & more", 0), TD_OK);
-    assert_int_equal(td_report_add_finding(r, TD_FIND_INFO, "c", "loose", -1), TD_OK);
+    assert_int_equal(td_report_add_finding(r, TD_PLOT_WARN, "a.log", "warn <i>", 0), TD_OK);
+    assert_int_equal(td_report_add_finding(r, TD_PLOT_ERROR, "b.log", "error & more", 0), TD_OK);
+    assert_int_equal(td_report_add_finding(r, TD_PLOT_INFO, "c", "loose", -1), TD_OK);
     assert_int_equal(td_report_add_note(r, "note <x>"), TD_OK);
     return r;
 }

@@ -58,7 +58,7 @@ static td_report *small_report(const char *name)
     double x[3] = {0, 1, 2}, y[3] = {3, 2, 1};
     assert_int_equal(td_plot_add_series(f, p, name, TD_PLOT_LINES, x, y, 3), TD_OK);
     assert_int_equal(td_plot_add_mark(p, 1, name), TD_OK);
-    assert_int_equal(td_report_add_finding(r, TD_FIND_WARN, name, name, 0), TD_OK);
+    assert_int_equal(td_report_add_finding(r, TD_PLOT_WARN, name, name, 0), TD_OK);
     return r;
 }
 
@@ -75,8 +75,8 @@ static const struct { const char *what; int pre; int ok; } commit_cases[] = {
 static void test_commit_cases(void **state)
 {
     (void)state;
-    td_report_opts o;
-    td_report_opts_init(&o);
+    td_plot_opts o;
+    td_plot_opts_init(&o);
     o.render = 0;
     for (size_t c = 0; c < sizeof commit_cases / sizeof commit_cases[0]; c++) {
         char name[32];
@@ -153,10 +153,10 @@ static void test_gnuplot_missing(void **state)
 {
     (void)state;
     td_report *r = small_report("m");
-    td_report_opts o;
-    td_report_opts_init(&o);
+    td_plot_opts o;
+    td_plot_opts_init(&o);
     o.gnuplot = "/nonexistent/gnuplot";
-    td_report_result res;
+    td_plot_result res;
     td_err e;
     assert_int_equal(td_report_write_dir(r, path("missing"), &o, &res, &e), TD_OK);
     td_report_free(r);
@@ -197,12 +197,12 @@ static void test_hostile_names_render(void **state)
         assert_int_equal(td_plot_add_mark(p, 1, names[(i + 1) % 4]), TD_OK);
         assert_int_equal(td_plot_add_span(p, 1.5, 2, names[(i + 2) % 4]), TD_OK);
         assert_int_equal(td_plot_add_band(p, 1, 1.2, names[(i + 3) % 4]), TD_OK);
-        assert_int_equal(td_report_add_finding(r, TD_FIND_WARN, names[i], names[i], (int)i), TD_OK);
+        assert_int_equal(td_report_add_finding(r, TD_PLOT_WARN, names[i], names[i], (int)i), TD_OK);
     }
-    td_report_opts o;
-    td_report_opts_init(&o);
+    td_plot_opts o;
+    td_plot_opts_init(&o);
     o.pdf = 1;
-    td_report_result res;
+    td_plot_result res;
     td_err e;
     assert_int_equal(td_report_write_dir(r, path("hostile"), &o, &res, &e), TD_OK);
     td_report_free(r);
