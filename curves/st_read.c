@@ -141,6 +141,17 @@ static int add_level(td_hp *h, const char *v, double *idx)
     return 0;
 }
 
+/* A positive hyperparameter spanning >= 20x whose median value sits in the
+ * bottom quarter of its linear range was sampled on a log scale (the
+ * median of log-uniform values over 1.3+ decades is below 0.19 of the
+ * linear range; of uniform ones about 0.5). */
+static int looks_log(const double *v, size_t n, double lo, double hi)
+{
+    if (!(lo > 0) || hi / lo < 20.0) return 0;
+    double med = td_median(v, n); /* NaN (absent) values are skipped */
+    return (med - lo) / (hi - lo) < 0.25;
+}
+
 /* Fill hp h from column col: numeric when its first value is a number
  * (then every value must be), categorical otherwise. */
 static td_code fill_hp(const char *name, const td_st_table *t, size_t col, const size_t *keep,
@@ -174,7 +185,7 @@ static td_code fill_hp(const char *name, const td_st_table *t, size_t col, const
         h->type = integral ? TD_HP_INT : TD_HP_FLOAT;
         h->lo = lo;
         h->hi = hi;
-        h->log = lo > 0 && hi / lo >= 100.0;
+        h->log = looks_log(h->v, n, lo, hi);
     } else {
         h->type = TD_HP_CAT;
         h->lo = 0;

@@ -37,7 +37,8 @@ typedef enum {
 typedef struct {
     char *name;          /* as in the table, "params_"/"config." prefix removed */
     td_hp_type type;
-    int log;             /* log scale: from the spec, or inferred (all > 0, max/min >= 100) */
+    int log;             /* log scale: from the spec, or inferred (all > 0, max/min >= 20,
+                            median in the bottom quarter of the linear range) */
     int spec_range;      /* 1 when lo/hi come from a search-space spec */
     double lo, hi;       /* search range; without a spec the observed min/max */
     char **levels;       /* (nlevels) categorical values, in first-seen or spec order */
@@ -246,9 +247,31 @@ typedef struct {
     size_t nf;
 } td_study_report;
 
+/* Each check alone (td_study_check runs them all, in this order); they
+ * append to r->f. Thresholds and the rule each applies are in the .c file's
+ * head comment (st_boundary.c, st_infeasible.c, st_density.c,
+ * st_isocheck.c, st_variance.c). Order: infeasible, boundary, variance,
+ * density (uses the trial noise), isolation. */
+td_code td_study_check_infeasible(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+td_code td_study_check_density(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+td_code td_study_check_variance(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+/* Append a finding (finding = 1) or note (0); text is printf-formatted. */
+td_code td_study_add(td_study_report *r, td_study_kind kind, int finding, long hp, int side,
+                     double value, double ref, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+/* The run of infeasible trials at one end (side +1: largest values of hp,
+ * -1: smallest) of the analysed trials sorted by hp: *n trials, all
+ * infeasible, reaching from the end to *threshold (the run's innermost
+ * value); *feasible_edge is the feasible value next to the run (NaN when
+ * there is none). Ties that mix feasible and infeasible end the run. */
+void td_study_infeasible_run(const td_study *s, size_t hp, int side, size_t *n, double *threshold,
+                             double *feasible_edge);
 /* Run every check on s. The report owns its findings. */
 td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 void td_study_report_free(td_study_report *r); /* NULL ok */
+/* Number of entries with finding = 1 (notes excluded). */
+size_t td_study_nfindings(const td_study_report *r);
 /* Human report and JSON report. */
 void td_study_print(const td_study *s, const td_study_report *r, td_out *o);
 void td_study_json(const td_study *s, const td_study_report *r, td_json *j);

@@ -1,0 +1,54 @@
+/* st_boundary.c — search-space boundaries (seed 000, "识别不好的搜索空间边界").
+ *
+ * For each numeric hyperparameter, u = td_hp_unit(best value) is the best
+ * trial's position across the search range (log-aware). When an infeasible
+ * run (td_study_infeasible_run, >= 2 trials) lies beyond the best on one
+ * side and the best is within cfg.edge of the feasible edge (in unit
+ * terms), the best sits at a stability cliff: "every trial with lr > t
+ * diverged", the model may not be able to use larger values — a finding of
+ * its own, not a reason to widen the range. Otherwise u >= 1 - edge or
+ * u <= edge (edge = 0.1) is a boundary finding: "expand lr upward". Without
+ * a spec the range is the observed one: the best is then the most extreme
+ * value tried.
+ */
+#include "td_study.h"
+
+#include <math.h>
+
+td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
+{
+    (void)e;
+    size_t b = r->best;
+    if (b == (size_t)-1) return TD_OK;
+    td_code rc = TD_OK;
+    for (size_t k = 0; k < s->nhp && rc == TD_OK; k++) {
+        const td_hp *h = &s->hp[k];
+        double v = h->v[b];
+        if (h->type == TD_HP_CAT || isnan(v) || !(h->hi > h->lo)) continue;
+        char name[96];
+        td_safe_text(name, sizeof name, h->name);
+        double u = td_hp_unit(h, v);
+        int cliff = 0;
+        for (int side = -1; side <= 1 && rc == TD_OK; side += 2) {
+            size_t n;
+            double thr, edge;
+            td_study_infeasible_run(s, k, side, &n, &thr, &edge);
+            if (n < 2 || isnan(edge) || fabs(td_hp_unit(h, edge) - u) > c->edge) continue;
+            cliff = side;
+            rc = td_study_add(r, TD_SF_STABILITY, 1, (long)k, side, v, thr,
+                              "best trial has %s = %.4g at the edge of an infeasible region: every trial with "
+                              "%s %s %.4g (%zu) was infeasible, so the model may be unstable at %s %s; a "
+                              "stability limit, not a search-space boundary (try warm-up or clipping)",
+                              name, v, name, side > 0 ? ">=" : "<=", thr, n,
+                              side > 0 ? "larger" : "smaller", name);
+        }
+        int side = u >= 1 - c->edge ? 1 : u <= c->edge ? -1 : 0;
+        if (!side || side == cliff || rc != TD_OK) continue;
+        rc = td_study_add(r, TD_SF_BOUNDARY, 1, (long)k, side, v, side > 0 ? h->hi : h->lo,
+                          "best trial has %s = %.4g in the %s %.0f%% of the %s [%.4g, %.4g]%s: expand %s %s",
+                          name, v, side > 0 ? "top" : "bottom", 100 * c->edge,
+                          h->spec_range ? "search range" : "values tried", h->lo, h->hi,
+                          h->log ? " (log scale)" : "", name, side > 0 ? "upward" : "downward");
+    }
+    return rc;
+}
