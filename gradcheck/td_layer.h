@@ -120,7 +120,8 @@ typedef struct td_layer_api {
     int (*reg_loss)(void *self, double *r, const double *const *in);
     int (*reg_backward)(void *self, double *const *din, const double *const *in);
     /* Distance of element i of in[t] to the nearest kink along that
-     * coordinate (e.g. |x_i| for ReLU); a negative value or +inf: none known. */
+     * coordinate (e.g. |x_i| for ReLU; +inf: smooth there; negative: the
+     * layer does not know, the checker decides from the numbers). */
     double (*kink_distance)(void *self, const double *const *in, int t, size_t i);
     /* Fill in[] with a characteristic point drawn from seed. */
     int (*init)(void *self, double *const *in, uint64_t seed);

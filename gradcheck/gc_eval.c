@@ -1,0 +1,247 @@
+/* gc_eval.c — evaluating the layer for the check: guarded forward and
+ * backward calls, the scalar objectives, worker copies of the point, and
+ * the centered/one-sided differences spread over the workers. */
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "td_gradcheck.h"
+
+static void set_stage(const td_gc_ctx *c, int st) { if (c->stage) *c->stage = st; }
+
+/* The layer's message after a failed call, or a default. */
+static const char *layer_msg(const td_gc_ctx *c)
+{
+    const char *m = c->api->last_error ? c->api->last_error(c->self) : NULL;
+    return m && *m ? m : "no message";
+}
+
+td_code td_gc_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
+{
+    for (int k = 0; k < c->d.n_out; k++)
+        for (size_t i = 0; i < c->nout[k]; i++) y[k][i] = NAN;
+    if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
+    set_stage(c, TD_GC_ST_FORWARD);
+    int rc = c->api->forward(c->self, y, x);
+    set_stage(c, TD_GC_ST_IDLE);
+    if (rc != 0) {
+        char safe[200];
+        return td_fail(e, TD_EPLUGIN, "forward failed (returned %d): %s", rc,
+                       td_safe_text(safe, sizeof safe, layer_msg(c)));
+    }
+    for (int k = 0; k < c->d.n_out; k++)
+        for (size_t i = 0; i < c->nout[k]; i++)
+            if (!isfinite(y[k][i])) {
+                char ix[96], safe[TD_NAME_MAX];
+                td_gc_multi_index(ix, sizeof ix, i, c->d.out[k].rank, c->d.out[k].shape);
+                return td_fail(e, TD_EPLUGIN, "forward %s %s%s",
+                               isnan(y[k][i]) ? "left NaN (or did not write) at" : "returned Inf at",
+                               td_safe_text(safe, sizeof safe, c->d.out[k].name), ix);
+            }
+    return TD_OK;
+}
+
+td_code td_gc_backward(const td_gc_ctx *c, double *const *din, const double *const *dout,
+                       const double *const *x, const double *const *y, td_err *e)
+{
+    if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
+    set_stage(c, TD_GC_ST_BACKWARD);
+    int rc = c->api->backward(c->self, din, dout, x, y);
+    set_stage(c, TD_GC_ST_IDLE);
+    if (rc != 0) {
+        char safe[200];
+        return td_fail(e, TD_EPLUGIN, "backward failed (returned %d): %s", rc,
+                       td_safe_text(safe, sizeof safe, layer_msg(c)));
+    }
+    return TD_OK;
+}
+
+td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *const *y,
+                        double *val, double *scale, td_err *e)
+{
+    if (!y) y = w->y;
+    w->evals++;
+    if (obj == 1) {
+        double r = NAN;
+        set_stage(c, TD_GC_ST_REG);
+        int rc = c->api->reg_loss(c->self, &r, (const double *const *)w->x);
+        set_stage(c, TD_GC_ST_IDLE);
+        if (rc != 0) return td_fail(e, TD_EPLUGIN, "reg_loss failed (returned %d)", rc);
+        if (!isfinite(r)) return td_fail(e, TD_EPLUGIN, "reg_loss returned %g", r);
+        *val = r;
+        *scale = fabs(r);
+        return TD_OK;
+    }
+    td_code rc = td_gc_forward(c, y, (const double *const *)w->x, e);
+    if (rc != TD_OK) return rc;
+    double L = 0, S = 0;
+    for (int k = 0; k < c->d.n_out; k++)
+        for (size_t i = 0; i < c->nout[k]; i++) {
+            double t = c->r[k][i] * y[k][i];
+            L += t;
+            S = fmax(S, fabs(t));
+        }
+    *val = L;
+    *scale = S;
+    return TD_OK;
+}
+
+td_code td_gc_work_init(const td_gc_ctx *c, td_gc_work *w, td_err *e)
+{
+    memset(w, 0, sizeof *w);
+    for (int t = 0; t < c->d.n_in; t++) {
+        w->x[t] = malloc(c->nin[t] * sizeof(double));
+        if (!w->x[t]) goto oom;
+        memcpy(w->x[t], c->x[t], c->nin[t] * sizeof(double));
+    }
+    for (int k = 0; k < c->d.n_out; k++)
+        if (!(w->y[k] = malloc(c->nout[k] * sizeof(double))) ||
+            !(w->yp[k] = malloc(c->nout[k] * sizeof(double)))) goto oom;
+    return TD_OK;
+oom:
+    td_gc_work_free(c, w);
+    return td_fail(e, TD_ENOMEM, "out of memory for a copy of the point");
+}
+
+void td_gc_work_free(const td_gc_ctx *c, td_gc_work *w)
+{
+    for (int t = 0; t < c->d.n_in; t++) { free(w->x[t]); w->x[t] = NULL; }
+    for (int k = 0; k < c->d.n_out; k++) {
+        free(w->y[k]); w->y[k] = NULL;
+        free(w->yp[k]); w->yp[k] = NULL;
+    }
+}
+
+/* ---- differences over workers --------------------------------------------- */
+typedef struct {
+    td_gc_ctx *c;
+    td_gc_work w;
+    int obj, t;
+    const size_t *idx;
+    size_t lo, hi;
+    double h, *n, *dm, *dp;
+    td_code rc;
+} diff_job;
+
+static void *diff_run(void *arg)
+{
+    diff_job *j = arg;
+    double *x = j->w.x[j->t], f0 = j->c->f0[j->obj], s;
+    j->rc = TD_OK;
+    for (size_t q = j->lo; q < j->hi; q++) {
+        size_t i = j->idx[q];
+        double orig = x[i], fp, fm;
+        x[i] = orig + j->h;
+        j->rc = td_gc_objective(j->c, &j->w, j->obj, j->w.yp, &fp, &s, &j->w.err);
+        if (j->rc == TD_OK) {
+            x[i] = orig - j->h;
+            j->rc = td_gc_objective(j->c, &j->w, j->obj, j->w.y, &fm, &s, &j->w.err);
+        }
+        x[i] = orig;
+        if (j->rc != TD_OK) break;
+        /* the step actually taken: (orig ± h) − orig is exact only for some h */
+        double hp = (orig + j->h) - orig, hm = orig - (orig - j->h), up, um;
+        if (j->obj == 0) { /* Σ r Δy: untouched outputs contribute exact zeros */
+            up = td_gc_rdiff(j->c, j->w.yp, j->c->y);
+            um = td_gc_rdiff(j->c, j->c->y, j->w.y);
+        } else {
+            up = fp - f0;
+            um = f0 - fm;
+        }
+        j->n[q] = (up + um) / (hp + hm);
+        j->dp[q] = up / hp;
+        j->dm[q] = um / hm;
+    }
+    return NULL;
+}
+
+td_code td_gc_numeric(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
+                      double h, double *n, double *dm, double *dp, td_err *e)
+{
+    int nw = c->workers > 1 && m >= 64 ? c->workers : 1;
+    if (nw > 4) nw = 4;
+    diff_job jobs[4];
+    pthread_t th[4];
+    int started[4] = { 0 };
+    td_code rc = TD_OK;
+    for (int k = 0; k < nw; k++) {
+        jobs[k] = (diff_job){ .c = c, .obj = obj, .t = t, .idx = idx, .lo = m * (size_t)k / (size_t)nw,
+                              .hi = m * (size_t)(k + 1) / (size_t)nw, .h = h, .n = n, .dm = dm, .dp = dp };
+        if ((rc = td_gc_work_init(c, &jobs[k].w, e)) != TD_OK) { nw = k; break; }
+    }
+    if (rc == TD_OK) {
+        for (int k = 1; k < nw; k++)
+            started[k] = pthread_create(&th[k], NULL, diff_run, &jobs[k]) == 0;
+        diff_run(&jobs[0]);
+        for (int k = 1; k < nw; k++) {
+            if (started[k]) pthread_join(th[k], NULL);
+            else diff_run(&jobs[k]);
+        }
+    }
+    for (int k = 0; k < nw; k++) {
+        if (rc == TD_OK && jobs[k].rc != TD_OK) {
+            rc = jobs[k].rc;
+            if (e) *e = jobs[k].w.err;
+        }
+        c->evals += jobs[k].w.evals;
+        td_gc_work_free(c, &jobs[k].w);
+    }
+    return rc;
+}
+
+/* ---- element selection ------------------------------------------------------- */
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t *td_gc_select(td_gc_ctx *c, int t, long samples, size_t *m)
+{
+    size_t numel = c->nin[t], want;
+    if (samples > 0) want = (size_t)samples < numel ? (size_t)samples : numel;
+    else want = numel <= TD_GC_AUTO_ALL ? numel : TD_GC_AUTO_SAMPLE;
+    size_t *idx = malloc((want ? want : 1) * sizeof *idx);
+    if (!idx) return NULL;
+    if (want == numel) {
+        for (size_t i = 0; i < numel; i++) idx[i] = i;
+    } else {
+        /* Floyd's sampling with a bitmap: want distinct indices in [0, numel) */
+        unsigned char *seen = calloc(numel / 8 + 1, 1);
+        if (!seen) { free(idx); return NULL; }
+        size_t k = 0;
+        for (size_t j = numel - want; j < numel; j++) {
+            size_t v = (size_t)td_rng_below(&c->rng, j + 1);
+            if (seen[v / 8] & (1u << (v % 8))) v = j;
+            seen[v / 8] |= (unsigned char)(1u << (v % 8));
+            idx[k++] = v;
+        }
+        free(seen);
+        qsort(idx, want, sizeof *idx, cmp_size);
+    }
+    *m = want;
+    return idx;
+}
+
+double td_gc_rdiff(const td_gc_ctx *c, double *const *ya, double *const *yb)
+{
+    double acc = 0;
+    for (int k = 0; k < c->d.n_out; k++)
+        for (size_t i = 0; i < c->nout[k]; i++) acc += c->r[k][i] * (ya[k][i] - yb[k][i]);
+    return acc;
+}
+
+/* Rounding noise of a difference of the objective: ε max|r_k y_k| / h. */
+double td_gc_noise(const td_gc_ctx *c, int obj, double h)
+{
+    return DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / h;
+}
+
+/* The floor does not grow for h below 1e-5: a too small step must show
+ * its rounding error (the U-curve of --h-sweep), not hide it. */
+double td_gc_floor(const td_gc_ctx *c, int obj, double h)
+{
+    return fmax(1e-10, 1e7 * td_gc_noise(c, obj, fmax(h, 1e-5)));
+}

@@ -1,0 +1,191 @@
+/* gc_report.c — gradcheck's output: the table for people and the JSON for
+ * machines, from one td_gc_result; plus the names of stages, verdicts and
+ * bugs. Tensor names were made safe (td_safe_text) when the rows were made. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "td_gradcheck.h"
+
+static const char *const stage_names[TD_GC_ST_N] = {
+    "idle", "create", "init", "forward", "backward", "reg_loss", "reg_backward", "destroy",
+    "load",
+};
+const char *td_gc_stage_name(int stage)
+{
+    return stage >= 0 && stage < TD_GC_ST_N ? stage_names[stage] : "?";
+}
+
+static const char *const verdict_names[] = { "correct", "kink", "suspicious", "wrong" };
+const char *td_gc_verdict_name(td_gc_verdict v)
+{
+    return (unsigned)v < 4 ? verdict_names[v] : "?";
+}
+
+static const char *const bug_names[] = {
+    "", "sign flip (analytic = -numerical)", "constant factor", "zero gradient",
+    "entries never written", "transposed indexing", "overwrites instead of adding",
+};
+const char *td_gc_bug_name(td_gc_bug b)
+{
+    return (unsigned)b < sizeof bug_names / sizeof bug_names[0] ? bug_names[b] : "?";
+}
+
+void td_gc_multi_index(char *dst, size_t cap, size_t i, int rank, const size_t *shape)
+{
+    size_t idx[TD_TENSOR_MAXRANK];
+    for (int d = rank - 1; d >= 0; d--) {
+        idx[d] = shape[d] ? i % shape[d] : 0;
+        i = shape[d] ? i / shape[d] : 0;
+    }
+    size_t len = 0;
+    len += (size_t)snprintf(dst, cap, "[");
+    for (int d = 0; d < rank && len < cap; d++)
+        len += (size_t)snprintf(dst + len, cap - len, "%s%zu", d ? "," : "", idx[d]);
+    if (len < cap) snprintf(dst + len, cap - len, "]");
+}
+
+static void shape_text(char *dst, size_t cap, const td_gc_row *r)
+{
+    size_t len = 0;
+    dst[0] = '\0';
+    if (r->rank == 0) { snprintf(dst, cap, "scalar"); return; }
+    for (int d = 0; d < r->rank && len < cap; d++)
+        len += (size_t)snprintf(dst + len, cap - len, "%s%zu", d ? "x" : "", r->shape[d]);
+}
+
+/* "wrong: sign flip ..." / "wrong: constant factor 1/8 (a = 0.125 n)" */
+static void verdict_text(char *dst, size_t cap, const td_gc_row *r)
+{
+    const char *v = td_gc_verdict_name(r->verdict);
+    if (r->bug == TD_GC_BUG_NONE) snprintf(dst, cap, "%s", v);
+    else if (r->bug == TD_GC_BUG_FACTOR) {
+        double f = r->factor, inv = 1 / f;
+        if (fabs(inv - round(inv)) < 1e-9 && inv >= 2)
+            snprintf(dst, cap, "%s: constant factor 1/%.0f (analytic = numerical/%.0f)", v, inv, inv);
+        else snprintf(dst, cap, "%s: constant factor %.6g (analytic = %.6g x numerical)", v, f, f);
+    } else if (r->bug == TD_GC_BUG_UNWRITTEN)
+        snprintf(dst, cap, "%s: %zu entries never written (analytic exactly 0)", v, r->bug_count);
+    else snprintf(dst, cap, "%s: %s", v, td_gc_bug_name(r->bug));
+}
+
+int td_gc_write_table(td_out *o, const td_gc_result *res)
+{
+    td_out_printf(o, "gradcheck %s: %s mode, h=%g, seed=%llu, %s, %zu evaluations on %d worker%s\n",
+                  res->layer, res->mode, res->h, (unsigned long long)res->seed,
+                  res->float32 ? "precision float32 (layer computes in float32; checked through double)"
+                               : "precision float64",
+                  res->evals, res->workers, res->workers > 1 ? "s" : "");
+    if (res->nsweep) {
+        td_out_printf(o, "h sweep (max rel. error over sampled elements):\n");
+        for (int s = 0; s < res->nsweep; s++)
+            td_out_printf(o, "  h=%-7g %.3e%s\n", res->sweep_h[s], res->sweep_err[s],
+                          res->sweep_h[s] == res->h ? "  <- best, used" : "");
+    }
+    td_out_printf(o, "%-12s %-6s %-12s %8s %6s %12s  %-11s %12s %14s  %s\n", "tensor", "kind",
+                  "shape", "checked", "kinks", "max_rel_err", "worst", "analytic", "numerical", "verdict");
+    for (int i = 0; i < res->nrows; i++) {
+        const td_gc_row *r = &res->rows[i];
+        char shape[64], ix[96], verdict[160], checked[32];
+        shape_text(shape, sizeof shape, r);
+        td_gc_multi_index(ix, sizeof ix, r->worst, r->rank, r->shape);
+        verdict_text(verdict, sizeof verdict, r);
+        if (isnan(r->worst_a)) snprintf(ix, sizeof ix, "-");
+        snprintf(checked, sizeof checked, strcmp(res->mode, "fast") == 0 && isnan(r->worst_a) ? "%zu dirs" : "%zu", r->checked);
+        char an[32] = "-", nu[32] = "-";
+        if (!isnan(r->worst_a)) {
+            snprintf(an, sizeof an, "%.5g", r->worst_a);
+            snprintf(nu, sizeof nu, "%.5g", r->worst_n);
+        }
+        td_out_printf(o, "%-12s %-6s %-12s %8s %6zu %12.3e  %-11s %12s %14s  %s\n", r->name,
+                      r->kind == TD_T_PARAM ? "param" : "input", shape, checked, r->kinks,
+                      r->max_err, ix, an, nu, verdict);
+    }
+    for (int i = 0; i < res->nnotes; i++)
+        td_out_printf(o, "%s: %s\n", res->note_is_finding[i] ? "finding" : "note", res->notes[i]);
+    td_out_printf(o, "verdict: %s\n", td_gc_exit_code(res) == 0 ? "correct"
+                  : res->verdict == TD_GC_SUSPICIOUS ? "suspicious" : "wrong");
+    return o->failed ? -1 : 0;
+}
+
+int td_gc_write_json(td_out *o, const td_gc_result *res)
+{
+    td_json j;
+    td_json_init(&j, o, 1);
+    td_json_obj(&j);
+    td_json_kstr(&j, "tool", "gradcheck");
+    td_json_kstr(&j, "version", TD_VERSION);
+    td_json_kstr(&j, "layer", res->layer);
+    td_json_kstr(&j, "mode", res->mode);
+    td_json_kstr(&j, "precision", res->float32 ? "float32" : "float64");
+    td_json_knum(&j, "h", res->h);
+    td_json_kint(&j, "seed", (long long)res->seed);
+    td_json_knum(&j, "objective", res->loss);
+    td_json_kint(&j, "evaluations", (long long)res->evals);
+    td_json_kint(&j, "workers", res->workers);
+    if (res->nsweep) {
+        td_json_key(&j, "h_sweep");
+        td_json_arr(&j);
+        for (int s = 0; s < res->nsweep; s++) {
+            td_json_obj(&j);
+            td_json_knum(&j, "h", res->sweep_h[s]);
+            td_json_knum(&j, "max_rel_error", res->sweep_err[s]);
+            td_json_end_obj(&j);
+        }
+        td_json_end_arr(&j);
+    }
+    td_json_key(&j, "tensors");
+    td_json_arr(&j);
+    for (int i = 0; i < res->nrows; i++) {
+        const td_gc_row *r = &res->rows[i];
+        td_json_obj(&j);
+        td_json_kstr(&j, "name", r->name);
+        td_json_kstr(&j, "kind", r->kind == TD_T_PARAM ? "param" : "input");
+        td_json_kstr(&j, "objective", r->obj ? "regularization" : "data");
+        td_json_key(&j, "shape");
+        td_json_arr(&j);
+        for (int d = 0; d < r->rank; d++) td_json_int(&j, (long long)r->shape[d]);
+        td_json_end_arr(&j);
+        td_json_kint(&j, "elements", (long long)r->numel);
+        td_json_kint(&j, "checked", (long long)r->checked);
+        td_json_kint(&j, "kinks", (long long)r->kinks);
+        td_json_knum(&j, "max_rel_error", r->max_err);
+        td_json_kstr(&j, "verdict", td_gc_verdict_name(r->verdict));
+        td_json_key(&j, "worst");
+        if (isnan(r->worst_a)) td_json_null(&j);
+        else {
+            size_t idx[TD_TENSOR_MAXRANK], rest = r->worst;
+            for (int d = r->rank - 1; d >= 0; d--) { idx[d] = rest % r->shape[d]; rest /= r->shape[d]; }
+            td_json_obj(&j);
+            td_json_key(&j, "index");
+            td_json_arr(&j);
+            for (int d = 0; d < r->rank; d++) td_json_int(&j, (long long)idx[d]);
+            td_json_end_arr(&j);
+            td_json_knum(&j, "analytic", r->worst_a);
+            td_json_knum(&j, "numerical", r->worst_n);
+            td_json_end_obj(&j);
+        }
+        td_json_key(&j, "bug");
+        if (r->bug == TD_GC_BUG_NONE) td_json_null(&j);
+        else td_json_str(&j, td_gc_bug_name(r->bug));
+        if (r->bug == TD_GC_BUG_FACTOR) td_json_knum(&j, "factor", r->factor);
+        if (r->bug == TD_GC_BUG_UNWRITTEN) td_json_kint(&j, "unwritten", (long long)r->bug_count);
+        td_json_end_obj(&j);
+    }
+    td_json_end_arr(&j);
+    td_json_key(&j, "notes");
+    td_json_arr(&j);
+    for (int i = 0; i < res->nnotes; i++) {
+        td_json_obj(&j);
+        td_json_kbool(&j, "finding", res->note_is_finding[i]);
+        td_json_kstr(&j, "text", res->notes[i]);
+        td_json_end_obj(&j);
+    }
+    td_json_end_arr(&j);
+    td_json_kstr(&j, "verdict", td_gc_exit_code(res) == 0 ? "correct"
+                 : res->verdict == TD_GC_SUSPICIOUS ? "suspicious" : "wrong");
+    td_json_kint(&j, "exit", td_gc_exit_code(res));
+    td_json_end_obj(&j);
+    td_out_puts(o, "\n");
+    return o->failed ? -1 : 0;
+}

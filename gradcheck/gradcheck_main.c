@@ -1,0 +1,185 @@
+/* gradcheck — check a layer's backward pass against centered differences.
+ *   gradcheck [options] LAYER [key=value ...]
+ * LAYER is a built-in name (see --list), "name:k=v,k=v", or a plugin
+ * path (./mylayer.so). Exit 0 correct, 1 a wrong or suspicious tensor,
+ * 2 usage, 3 plugin or input error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "td_gradcheck.h"
+#include "td_h5.h"
+
+#define MAX_KV 64
+
+static void usage(FILE *f)
+{
+    td_gc_opts d;
+    td_gc_opts_default(&d);
+    fprintf(f,
+        "usage: gradcheck [options] LAYER [key=value ...]\n"
+        "Check a layer's backward pass against centered differences in double precision.\n"
+        "LAYER: a built-in layer (--list), 'name:k=v,k=v', or a plugin ./mylayer.so\n"
+        "       exporting td_layer_entry() (gradcheck/td_layer.h, ABI %d)\n"
+        "options:\n"
+        "  --h H          finite-difference step (default %g)\n"
+        "  --h-sweep      print the error for h = 1e-1 ... 1e-10 and use the best h\n"
+        "  --seed N       seed of the point, the objective weights and sampling (default %llu)\n"
+        "  --samples N    check N random elements per tensor (default: all up to %d, else %d)\n"
+        "  --fast         k random directional derivatives per tensor instead of every element\n"
+        "  --directions K directions for --fast (default 4)\n"
+        "  --jacobian     check every (output, input) pair\n"
+        "  --at FILE.h5   take inputs and parameters from datasets named like the tensors\n"
+        "  --at-map MAP   dataset names for --at: W=/path/kernel,b=/path/bias\n"
+        "  --threads N    workers for reentrant layers (default %d)\n"
+        "  --timeout S    seconds before a plugin counts as hung (default 60)\n"
+        "  --no-contract  skip the overwrite/determinism/read-only checks\n"
+        "  --json         machine-readable output\n"
+        "  --list         list the built-in layers and their keys\n"
+        "  --help, --version\n"
+        "exit: 0 correct, 1 a wrong or suspicious tensor, 2 usage, 3 plugin or input error\n",
+        TD_LAYER_ABI_VERSION, d.h, (unsigned long long)d.seed, TD_GC_AUTO_ALL,
+        TD_GC_AUTO_SAMPLE, d.threads);
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "gradcheck: %s (see --help)\n", msg);
+    return TD_EXIT_USAGE;
+}
+
+static void list_layers(int json)
+{
+    size_t n;
+    const td_layer_api *const *b = td_gc_builtins(&n);
+    td_out o = td_out_file(stdout);
+    if (json) {
+        td_json j;
+        td_json_init(&j, &o, 1);
+        td_json_arr(&j);
+        for (size_t i = 0; i < n; i++) {
+            td_json_obj(&j);
+            td_json_kstr(&j, "name", b[i]->name);
+            td_json_kstr(&j, "help", b[i]->help);
+            td_json_end_obj(&j);
+        }
+        td_json_end_arr(&j);
+        td_out_puts(&o, "\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) td_out_printf(&o, "%-12s %s\n", b[i]->name, b[i]->help);
+}
+
+static int is_plugin_path(const char *s)
+{
+    size_t n = strlen(s);
+    return strchr(s, '/') || (n > 3 && strcmp(s + n - 3, ".so") == 0);
+}
+
+int main(int argc, char **argv)
+{
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    int json = 0, list = 0, nkv = 0;
+    double timeout = 60;
+    const char *layer = NULL, *keys[MAX_KV], *vals[MAX_KV];
+    char *kvbuf[MAX_KV];
+    td_err e;
+    long long v;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG() do { if (!next) return usage_error("option needs a value"); i++; } while (0)
+        if (strcmp(a, "--help") == 0) { usage(stdout); return TD_EXIT_OK; }
+        else if (strcmp(a, "--version") == 0) { printf("gradcheck %s (layer ABI %d)\n", TD_VERSION, TD_LAYER_ABI_VERSION); return TD_EXIT_OK; }
+        else if (strcmp(a, "--json") == 0) json = 1;
+        else if (strcmp(a, "--list") == 0) list = 1;
+        else if (strcmp(a, "--fast") == 0) { if (!o.fast) o.fast = 4; }
+        else if (strcmp(a, "--jacobian") == 0) o.jacobian = 1;
+        else if (strcmp(a, "--h-sweep") == 0) o.sweep = 1;
+        else if (strcmp(a, "--no-contract") == 0) o.check_contract = 0;
+        else if (strcmp(a, "--h") == 0) {
+            NEED_ARG();
+            if (td_parse_double("--h", next, 1e-15, 0.5, &o.h, &e) != TD_OK) return usage_error(e.msg);
+        } else if (strcmp(a, "--seed") == 0) {
+            NEED_ARG();
+            if (td_parse_long("--seed", next, 0, (1LL << 62), &v, &e) != TD_OK) return usage_error(e.msg);
+            o.seed = (uint64_t)v;
+        } else if (strcmp(a, "--samples") == 0) {
+            NEED_ARG();
+            if (td_parse_long("--samples", next, 1, 1LL << 30, &v, &e) != TD_OK) return usage_error(e.msg);
+            o.samples = (long)v;
+        } else if (strcmp(a, "--directions") == 0) {
+            NEED_ARG();
+            if (td_parse_long("--directions", next, 1, 1000, &v, &e) != TD_OK) return usage_error(e.msg);
+            o.fast = (int)v;
+        } else if (strcmp(a, "--threads") == 0) {
+            NEED_ARG();
+            if (td_parse_long("--threads", next, 1, 4, &v, &e) != TD_OK) return usage_error(e.msg);
+            o.threads = (int)v;
+        } else if (strcmp(a, "--timeout") == 0) {
+            NEED_ARG();
+            if (td_parse_double("--timeout", next, 0.01, 86400, &timeout, &e) != TD_OK) return usage_error(e.msg);
+        } else if (strcmp(a, "--at") == 0) { NEED_ARG(); o.at_file = next; }
+        else if (strcmp(a, "--at-map") == 0) { NEED_ARG(); o.at_map = next; }
+        else if (a[0] == '-' && a[1] == '-') {
+            char safe[64], msg[128];
+            snprintf(msg, sizeof msg, "unknown option '%s'", td_safe_text(safe, sizeof safe, a));
+            return usage_error(msg);
+        } else if (!layer) layer = a;
+        else {
+            if (nkv >= MAX_KV) return usage_error("too many key=value arguments");
+            char *k, *val, *copy = strdup(a);
+            if (!copy) { fprintf(stderr, "gradcheck: out of memory\n"); return TD_EXIT_INPUT; }
+            if (td_split_kv(copy, &k, &val) != 0) {
+                char safe[64], msg[128];
+                snprintf(msg, sizeof msg, "malformed key=value '%s'", td_safe_text(safe, sizeof safe, a));
+                free(copy);
+                return usage_error(msg);
+            }
+            kvbuf[nkv] = copy; keys[nkv] = k; vals[nkv] = val; nkv++;
+        }
+    }
+    if (list) { list_layers(json); return TD_EXIT_OK; }
+    if (!layer) return usage_error("no layer given");
+    if (o.fast && o.jacobian) return usage_error("--fast and --jacobian exclude each other");
+    td_h5_quiet();
+
+    td_gc_result *res = calloc(1, sizeof *res);
+    td_buf out = { 0 };
+    int rc_exit;
+    char safe[256];
+    td_safe_text(safe, sizeof safe, layer);
+    td_err_clear(&e);
+    td_code rc;
+    if (is_plugin_path(layer)) {
+        int ex = 0;
+        rc = td_gc_check_isolated(layer, nkv, keys, vals, &o, json, timeout, &out, &ex, &e);
+        rc_exit = rc == TD_OK ? ex : td_exit_code(rc);
+    } else {
+        /* "name:k=v,k=v" specs add their pairs before the free-standing ones */
+        char *spec = strdup(layer), *name;
+        const char *sk[MAX_KV], *sv[MAX_KV];
+        int ns = spec ? td_gc_split_spec(spec, &name, sk, sv, MAX_KV - nkv) : -1;
+        const td_layer_api *api = ns >= 0 ? td_gc_builtin(name) : NULL;
+        if (ns < 0) rc = td_fail(&e, TD_EUSAGE, "malformed layer spec (want name:k=v,k=v)");
+        else if (!api) rc = td_fail(&e, TD_EUSAGE, "unknown layer (see --list; a plugin needs a path like ./%s.so)", name);
+        else {
+            for (int i = 0; i < nkv; i++) { sk[ns + i] = keys[i]; sv[ns + i] = vals[i]; }
+            rc = td_gc_check(api, ns + nkv, sk, sv, &o, res, &e);
+            if (rc == TD_OK) {
+                td_out bo = td_out_buf(&out);
+                if (json) td_gc_write_json(&bo, res);
+                else td_gc_write_table(&bo, res);
+            }
+        }
+        free(spec);
+        rc_exit = rc == TD_OK ? td_gc_exit_code(res) : td_exit_code(rc);
+    }
+    if (rc != TD_OK) fprintf(stderr, "gradcheck: %s: %s\n", safe, e.msg);
+    else if (out.data && fwrite(out.data, 1, out.len, stdout) != out.len) rc_exit = TD_EXIT_INPUT;
+    td_buf_free(&out);
+    free(res);
+    for (int i = 0; i < nkv; i++) free(kvbuf[i]);
+    return rc_exit;
+}
