@@ -1,0 +1,212 @@
+/* cv_read_csv.c — CSV/TSV logs with a header: Keras CSVLogger (epoch
+ * first, NA for missing, ',' or ';'), Lightning metrics.csv (sparse rows,
+ * merged on step by the builder), YOLO results.csv (space-padded fields),
+ * files without an epoch or step column (x = data row number, from 0).
+ *
+ * A column is numeric once a value in it parses as a number ("45.2%" is a
+ * number given in percent); a column whose first present value does not
+ * parse is a text column and ignored (timestamps, names). A row is
+ * malformed, recorded and not used, when its field count differs from the
+ * header's, its x is missing or not a number, or a numeric column holds
+ * text. */
+#include "td_curves.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { CV_UNKNOWN = 0, CV_NUMERIC = 1, CV_TEXT = 2, CV_X = 3 };
+
+typedef struct {
+    td_log_builder *b;
+    char sep;
+    int have_header;
+    size_t ncols;
+    long *col;               /* (ncols) builder column ids */
+    unsigned char *state;    /* (ncols) CV_* */
+    long xcol;               /* field index of x, -1: row number */
+    size_t xname;            /* index in cv_x_cols of the x column's name */
+    size_t header_line;
+    size_t rows;             /* data rows seen */
+    size_t numeric_cols;
+    /* field bounds of the current row */
+    size_t *fa, *fb;
+    size_t fcap;
+    double *vals;            /* (ncols) parsed values of the current row */
+    unsigned char *has;      /* (ncols) 1 present, 0 missing */
+} cv_csv;
+
+/* x-axis column names, best first, and the x name each gives. */
+static const struct { const char *name; const char *x; } cv_x_cols[] = {
+    {"step", "step"}, {"global_step", "step"}, {"trainer/global_step", "step"}, {"_step", "step"},
+    {"steps", "step"}, {"iteration", "iteration"}, {"iter", "iteration"}, {"it", "iteration"},
+    {"epoch", "epoch"},
+};
+
+static void *cv_csv_new(td_log_builder *b)
+{
+    cv_csv *c = calloc(1, sizeof *c);
+    if (c) { c->b = b; c->xcol = -1; }
+    return c;
+}
+
+static void cv_csv_free(void *st)
+{
+    cv_csv *c = st;
+    if (!c) return;
+    free(c->col); free(c->state); free(c->fa); free(c->fb); free(c->vals); free(c->has);
+    free(c);
+}
+
+/* Split line into fields at sep (double-quoted fields may hold sep);
+ * bounds trimmed of blanks and quotes. Returns the field count or -1. */
+static long cv_split(cv_csv *c, const char *s, size_t n)
+{
+    size_t k = 0, i = 0;
+    int quoted = memchr(s, '"', n) != NULL;
+    for (;;) {
+        if (k == c->fcap) {
+            size_t cap = c->fcap ? 2 * c->fcap : 32;
+            size_t *fa = realloc(c->fa, cap * sizeof *fa);
+            if (!fa) return -1;
+            c->fa = fa;
+            size_t *fb = realloc(c->fb, cap * sizeof *fb);
+            if (!fb) return -1;
+            c->fb = fb;
+            c->fcap = cap;
+        }
+        size_t a = i, e;
+        if (quoted) {
+            int inq = 0;
+            for (e = i; e < n && (inq || s[e] != c->sep); e++)
+                if (s[e] == '"') inq = !inq;
+        } else {
+            const char *p = memchr(s + i, c->sep, n - i);
+            e = p ? (size_t)(p - s) : n;
+        }
+        size_t b = e;
+        while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '"')) a++;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '"')) b--;
+        c->fa[k] = a;
+        c->fb[k] = b;
+        k++;
+        if (e >= n) break;
+        i = e + 1;
+    }
+    return (long)k;
+}
+
+static td_code cv_header(cv_csv *c, const char *s, size_t n, size_t lineno, td_err *e)
+{
+    const char *src = td_log_builder_source(c->b);
+    c->sep = (char)td_log_csv_separator(s, n);
+    if (!c->sep) c->sep = ',';
+    long k = cv_split(c, s, n);
+    if (k < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    if (k > 1 && c->fa[k - 1] == c->fb[k - 1]) k--; /* trailing separator */
+    c->ncols = (size_t)k;
+    c->col = malloc(c->ncols * sizeof *c->col);
+    c->state = calloc(c->ncols, 1);
+    c->vals = malloc(c->ncols * sizeof *c->vals);
+    c->has = calloc(c->ncols, 1);
+    if (!c->col || !c->state || !c->vals || !c->has) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    size_t best = sizeof cv_x_cols / sizeof *cv_x_cols;
+    for (size_t i = 0; i < c->ncols; i++) {
+        size_t len = c->fb[i] - c->fa[i];
+        if (len == 0) return td_fail(e, TD_EINPUT, "%s:%zu: column %zu of the header has no name", src, lineno, i + 1);
+        for (size_t j = 0; j < best; j++)
+            if (strlen(cv_x_cols[j].name) == len && strncasecmp(s + c->fa[i], cv_x_cols[j].name, len) == 0) {
+                best = j;
+                c->xcol = (long)i;
+            }
+        c->col[i] = td_log_builder_column(c->b, s + c->fa[i], len, 0);
+        if (c->col[i] < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    }
+    if (c->xcol >= 0) {
+        c->state[c->xcol] = CV_X;
+        c->xname = best;
+        if (td_log_builder_x_name(c->b, cv_x_cols[best].x) != TD_OK)
+            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    }
+    c->have_header = 1;
+    c->header_line = lineno;
+    return TD_OK;
+}
+
+static td_code cv_bad(cv_csv *c, size_t lineno, td_err *e)
+{
+    if (td_log_builder_bad(c->b, lineno) != TD_OK)
+        return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(c->b));
+    return TD_OK;
+}
+
+static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
+{
+    cv_csv *c = st;
+    size_t a = 0;
+    while (a < n && (s[a] == ' ' || s[a] == '\t')) a++;
+    if (a == n) return TD_OK; /* blank line */
+    if (!c->have_header) return cv_header(c, s, n, lineno, e);
+    const char *src = td_log_builder_source(c->b);
+    long k = cv_split(c, s, n);
+    if (k < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    if ((size_t)k == c->ncols + 1 && c->fa[k - 1] == c->fb[k - 1]) k--; /* trailing separator */
+    if ((size_t)k != c->ncols) return cv_bad(c, lineno, e);
+    double x = (double)c->rows;
+    if (c->xcol >= 0) {
+        size_t fa = c->fa[c->xcol], fb = c->fb[c->xcol];
+        if (td_log_parse_number(s + fa, fb - fa, &x) != 0 || x != x) {
+            const char *xn = cv_x_cols[c->xname].name;
+            if (fb - fa == strlen(xn) && strncasecmp(s + fa, xn, fb - fa) == 0)
+                return TD_OK; /* the header repeated (files concatenated): the x reset splits */
+            return cv_bad(c, lineno, e);
+        }
+    }
+    /* parse the whole row first: a malformed row contributes nothing */
+    for (size_t i = 0; i < c->ncols; i++) {
+        c->has[i] = 0;
+        if (c->state[i] == CV_X || c->state[i] == CV_TEXT) continue;
+        size_t fa = c->fa[i], fb = c->fb[i];
+        if (fa == fb) continue;
+        double v;
+        int pct = 0;
+        if (s[fb - 1] == '%') { pct = 1; fb--; }
+        if (td_log_parse_number(s + fa, fb - fa, &v) == 0) {
+            if (c->state[i] == CV_UNKNOWN) { c->state[i] = CV_NUMERIC; c->numeric_cols++; }
+            if (pct) td_log_builder_percent(c->b, c->col[i]);
+            c->vals[i] = v;
+            c->has[i] = 1;
+        } else if (td_log_is_missing(s + fa, fb - fa)) {
+            continue;
+        } else if (c->state[i] == CV_UNKNOWN) {
+            c->state[i] = CV_TEXT;
+        } else {
+            return cv_bad(c, lineno, e);
+        }
+    }
+    c->rows++;
+    td_log_builder_begin(c->b, x, lineno);
+    for (size_t i = 0; i < c->ncols; i++) {
+        if (!c->has[i]) continue;
+        if (td_log_builder_add(c->b, c->col[i], c->vals[i]) != TD_OK)
+            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    }
+    if (td_log_builder_end(c->b) != TD_OK) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    return TD_OK;
+}
+
+static td_code cv_csv_finish(void *st, td_err *e)
+{
+    cv_csv *c = st;
+    const char *src = td_log_builder_source(c->b);
+    if (!c->have_header) return td_fail(e, TD_EINPUT, "%s: empty CSV (no header)", src);
+    if (c->rows == 0) return td_fail(e, TD_EINPUT, "%s:%zu: CSV header but no data row", src, c->header_line);
+    if (c->numeric_cols == 0)
+        return td_fail(e, TD_EINPUT, "%s:%zu: header has no numeric column", src, c->header_line);
+    return TD_OK;
+}
+
+const td_log_parser td_log_parser_csv = {
+    TD_FMT_CSV, cv_csv_new, cv_csv_free, cv_csv_line, NULL, cv_csv_finish,
+};

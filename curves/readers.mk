@@ -1,0 +1,5 @@
+# curves/readers.mk — the log readers behind curvecheck (td_curves.h).
+CURVES_READ_SRCS := curves/cv_log.c curves/cv_name.c curves/cv_num.c curves/cv_read.c \
+                    curves/cv_sniff.c curves/cv_read_csv.c curves/cv_read_stub.c
+LIB_SRCS += $(CURVES_READ_SRCS)
+PUBLIC_HEADERS += curves/td_curves.h
