@@ -7,3 +7,5 @@ LIB_SRCS += $(STUDY_SRCS)
 PUBLIC_HEADERS += curves/td_study.h
 TOOLS += studycheck
 studycheck_MAIN := curves/studycheck_main.c
+TESTS += study
+SHELL_TESTS += tests/studycheck.sh

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tests/studycheck.sh — studycheck's exit codes, messages and outputs on the
+# generated sample studies (samples/studies, known answers in gen_studies.py)
+# and on broken inputs.
+source "$(dirname "$0")/lib.sh"
+SC="$TD_BIN/studycheck"
+S=samples/studies
+
+# ---- known answers of the samples ----
+expect_exit 1 "boundary sample with its spec is a finding" "$SC" --space $S/boundary_space.json $S/boundary.csv
+expect_out "FINDING boundary: .*learning_rate.*expand learning_rate upward" "boundary names learning_rate upward"
+expect_no_out "boundary: .*(weight_decay|dropout)" "no boundary on the interior hyperparameters"
+expect_out "learning_rate +float +\[0.0001, 0.01\] log spec" "spec range and log scale are used"
+expect_exit 1 "cliff sample" "$SC" $S/cliff.csv
+expect_out "FINDING stability_limit: .*learning_rate" "stability limit on learning_rate"
+expect_out "FINDING infeasible_region: every trial with learning_rate >= 0\.3" "infeasible region above lr 0.3"
+expect_no_out "FINDING boundary" "a cliff is not reported as a boundary"
+expect_exit 1 "seed-noise tie sample (W&B JSON lines)" "$SC" $S/tie.jsonl
+expect_out "FINDING seed_noise_tie" "top configs tie within the trial noise"
+expect_out "trial noise: sd [0-9.]+ from 9 repeated" "trial noise measured from the 9 repeated configs"
+expect_exit 1 "isolation sample with --scientific optimizer" "$SC" --scientific optimizer $S/isolation.csv
+expect_out "FINDING isolation: scientific optimizer = sgd got 3" "sgd got far fewer trials"
+expect_exit 0 "isolation sample without --scientific has no finding" "$SC" $S/isolation.csv
+expect_exit 0 "sound study: no finding" "$SC" $S/sound.csv
+expect_out "verdict: sound study" "sound verdict"
+expect_out "objective val_accuracy \(maximize, guessed" "direction guessed from the name"
+expect_exit 1 "--minimize turns the sound study upside down" "$SC" --minimize $S/sound.csv
+expect_out "FINDING boundary" "the worst corner is now the best"
+
+# ---- JSON and plot data ----
+expect_exit 1 "--json" "$SC" --json --space $S/boundary_space.json $S/boundary.csv
+expect_json "--json is valid JSON"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=[f["kind"] for f in d["findings"] if f["finding"]]; sys.exit(0 if k==["boundary"] and d["findings_count"]==1 and d["trials"]["ok"]==40 else 1)' "$TMP/out"
+then ok "--json carries the one boundary finding and the counts"; else not_ok "--json content: $(head -c 300 "$TMP/out")"; fi
+expect_exit 1 "--plot-data" "$SC" --plot-data "$TMP/plot" --scientific optimizer $S/isolation.csv
+if [ -s "$TMP/plot/axis_0.dat" ] && [ -s "$TMP/plot/axis_2.dat" ] && [ -s "$TMP/plot/isolation.dat" ] && ! ls "$TMP/plot" | grep -q tmp
+then ok "axis and isolation data files written, no temporaries left"; else not_ok "plot data: $(ls "$TMP/plot")"; fi
+if [ "$(grep -vc '^#' "$TMP/plot/isolation.dat")" -eq 3 ] && grep -q ' sgd$' "$TMP/plot/isolation.dat"
+then ok "isolation.dat has one row per optimizer"; else not_ok "isolation.dat: $(cat "$TMP/plot/isolation.dat")"; fi
+
+# ---- suggest ----
+expect_exit 0 "suggest" "$SC" suggest $S/boundary_space.json -n 7 --seed 3
+if [ "$(wc -l <"$TMP/out")" -eq 8 ] && head -n1 "$TMP/out" | grep -qx 'learning_rate,weight_decay,dropout'
+then ok "suggest prints a header and 7 points"; else not_ok "suggest output: $(head -c 300 "$TMP/out")"; fi
+cp "$TMP/out" "$TMP/s1"
+run "$SC" suggest $S/boundary_space.json -n 7 --seed 3
+if cmp -s "$TMP/out" "$TMP/s1"; then ok "suggest is reproducible with a seed"; else not_ok "suggest differs between runs"; fi
+expect_exit 0 "suggest --json" "$SC" suggest --json $S/boundary_space.json -n 2
+if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/out"; then ok "suggest --json lines parse"; else not_ok "suggest --json"; fi
+expect_exit 2 "suggest -n 0" "$SC" suggest $S/boundary_space.json -n 0
+expect_err_line "^studycheck: -n: " "bad -n named"
+
+# ---- bad input: one line naming file, column and row, exit 3 ----
+printf 'lr,wd\n0.1,0.2\n' >"$TMP/noobj.csv"
+expect_exit 3 "no objective column" "$SC" "$TMP/noobj.csv"
+expect_err_line "noobj.csv: line 1: no objective column" "no objective: one line naming the file"
+printf 'lr,value,state\n0.1,0.5,COMPLETE\n0.2,0.4,EXPLODED\n' >"$TMP/status.csv"
+expect_exit 3 "unknown status" "$SC" "$TMP/status.csv"
+expect_err_line "status.csv: column state, line 3: unknown status 'EXPLODED'" "unknown status names column and line"
+printf 'lr,value\n0.1,0.5\nfast,0.4\n' >"$TMP/types.csv"
+expect_exit 3 "inconsistent types" "$SC" "$TMP/types.csv"
+expect_err_line "types.csv: column lr, line 3: 'fast' is not a number" "inconsistent types name column and line"
+printf '[{"name": "beta2", "range": [0.9, 0.999]}]' >"$TMP/space.json"
+expect_exit 3 "spec names a hyperparameter missing from the table" "$SC" --space "$TMP/space.json" $S/cliff.csv
+expect_err_line "cliff.csv: line 1: no column for hyperparameter 'beta2' of" "spec mismatch is one line"
+printf '[{"name": "learning_rate", "range": [0.001, 0.01], "log": true}]' >"$TMP/narrow.json"
+expect_exit 3 "a trial outside the spec range" "$SC" --space "$TMP/narrow.json" $S/cliff.csv
+expect_err_line "cliff.csv: column learning_rate, line [0-9]+: .* is outside the range" "outside the spec range names column and line"
+printf '{"value": 1}\n{"value": \n' >"$TMP/bad.jsonl"
+expect_exit 3 "broken JSON lines" "$SC" "$TMP/bad.jsonl"
+expect_err_line "bad.jsonl: line 2: invalid JSON" "broken JSON names the line"
+expect_exit 3 "missing file" "$SC" "$TMP/none.csv"
+expect_err_line "none.csv: cannot open" "missing file is one line"
+if [ ! -s "$TMP/out" ]; then ok "no partial output on error"; else not_ok "stdout not empty on error"; fi
+printf 'l\033[31mr,value\n0.1,1\n0.2,2\n' >"$TMP/esc.csv"
+run "$SC" "$TMP/esc.csv"
+if grep -q $'\033' "$TMP/out"; then not_ok "escape sequence from a column name reached the terminal"; else ok "names from the table are made safe"; fi
+
+# ---- usage ----
+expect_exit 2 "unknown option" "$SC" --bogus $S/sound.csv
+expect_err_line "^studycheck: unknown option" "unknown option is one line"
+expect_exit 2 "malformed number" "$SC" --edge 0.x $S/sound.csv
+expect_err_line "^studycheck: --edge: '0.x' is not a number" "bad number names the option"
+expect_exit 2 "no table" "$SC"
+expect_exit 2 "unknown scientific" "$SC" --scientific nope $S/sound.csv
+expect_err_line "--scientific: nope is not a hyperparameter" "unknown --scientific named"
+expect_exit 0 "--help" "$SC" --help
+expect_out "--edge F .*default 0.1\)" "--help shows real defaults"
+expect_exit 0 "--version" "$SC" --version
+expect_out "^studycheck [0-9]" "version printed"
+finish

@@ -1,0 +1,761 @@
+/* tests/test_study.c — studycheck's library: the CSV splitter, JSON lines,
+ * column roles and states, the search-space spec, every check (each fires
+ * on a table made to trigger it and stays quiet on a sound one), plot data
+ * and the scrambled Halton points. Tables are built in memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "td.h"
+#include "td_study.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+static td_study *read_str(const char *text, const td_study_opts *o)
+{
+    td_study *s = NULL;
+    td_err e;
+    td_err_clear(&e);
+    td_code rc = td_study_read_mem("t.csv", text, strlen(text), o, &s, &e);
+    if (rc != TD_OK) fail_msg("read failed: %s", e.msg);
+    return s;
+}
+
+/* Expect reading text to fail with TD_EINPUT and a message holding each
+ * of the NULL-terminated needles. */
+static void read_fails(const char *text, const char *const *needles)
+{
+    td_study *s = NULL;
+    td_err e;
+    td_err_clear(&e);
+    td_code rc = td_study_read_mem("t.csv", text, strlen(text), NULL, &s, &e);
+    assert_int_equal(rc, TD_EINPUT);
+    assert_null(s);
+    assert_null(strchr(e.msg, '\n'));
+    for (; *needles; needles++)
+        if (!strstr(e.msg, *needles)) fail_msg("message '%s' lacks '%s'", e.msg, *needles);
+}
+
+static size_t count_kind(const td_study_report *r, td_study_kind k, int finding)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nf; i++) n += r->f[i].kind == k && r->f[i].finding == finding;
+    return n;
+}
+
+static const td_study_finding *find_kind(const td_study_report *r, td_study_kind k)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        if (r->f[i].kind == k) return &r->f[i];
+    return NULL;
+}
+
+static void check(const td_study *s, const td_study_cfg *c, td_study_report *r)
+{
+    td_err e;
+    td_err_clear(&e);
+    if (td_study_check(s, c, r, &e) != TD_OK) fail_msg("check failed: %s", e.msg);
+}
+
+/* ---- CSV splitter -------------------------------------------------------- */
+static const struct {
+    const char *text;
+    size_t ncol, nrow;
+    int r, c;           /* a cell to look at */
+    const char *cell;   /* its text, NULL = missing */
+    size_t row_line;    /* t.row[r] */
+} csv_ok[] = {
+    {"a,b\n1,2\n", 2, 1, 0, 1, "2", 2},
+    {"a;b\r\n1;2\r\n3;4", 2, 2, 1, 0, "3", 3},                 /* ';' and CRLF, no final newline */
+    {"\xEF\xBB\xBF" "a\tb\n\n1\t\n", 2, 1, 0, 1, NULL, 3},      /* BOM, tab, blank line, empty cell */
+    {"x,y\n\"a,b\",\"say \"\"hi\"\"\"\n", 2, 1, 0, 1, "say \"hi\"", 2},
+    {"x,y\n\"two\nlines\",1\n5,6\n", 2, 2, 1, 0, "5", 4},     /* quoted newline counts as a line */
+};
+
+static void test_csv_split(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof csv_ok / sizeof csv_ok[0]; i++) {
+        td_st_table t;
+        td_err e;
+        assert_int_equal(td_st_csv("t", csv_ok[i].text, strlen(csv_ok[i].text), &t, &e), TD_OK);
+        assert_int_equal(t.ncol, csv_ok[i].ncol);
+        assert_int_equal(t.nrow, csv_ok[i].nrow);
+        const char *got = t.cells[csv_ok[i].r * t.ncol + csv_ok[i].c];
+        if (csv_ok[i].cell) assert_string_equal(got, csv_ok[i].cell);
+        else assert_null(got);
+        assert_int_equal(t.row[csv_ok[i].r], csv_ok[i].row_line);
+        td_st_table_free(&t);
+    }
+}
+
+static const struct { const char *text; const char *needle; } csv_bad[] = {
+    {"a,b\n1,2\n1,2,3\n", "line 3: 3 fields"},
+    {"a,b\n\"1,2\n", "line 2: unterminated"},
+    {"", "empty table"},
+    {"a,,b\n1,2,3\n", "empty name"},
+};
+
+static void test_csv_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof csv_bad / sizeof csv_bad[0]; i++) {
+        td_st_table t;
+        td_err e;
+        assert_int_equal(td_st_csv("t", csv_bad[i].text, strlen(csv_bad[i].text), &t, &e), TD_EINPUT);
+        if (!strstr(e.msg, csv_bad[i].needle)) fail_msg("'%s' lacks '%s'", e.msg, csv_bad[i].needle);
+        assert_int_equal(t.nrow, 0);
+    }
+}
+
+/* ---- JSON lines ------------------------------------------------------------ */
+static void test_jsonl(void **state)
+{
+    (void)state;
+    const char *text = "{\"config\": {\"lr\": 0.1, \"opt\": \"adam\"}, \"ok\": true, \"v\": null}\n"
+                       "\n{\"config\": {\"lr\": 2}, \"extra\": 7}\n";
+    td_st_table t;
+    td_err e;
+    assert_int_equal(td_st_jsonl("t", text, strlen(text), &t, &e), TD_OK);
+    assert_int_equal(t.nrow, 2);
+    assert_int_equal(t.row[1], 3);
+    long lr = -1, opt = -1, ok = -1, extra = -1;
+    for (size_t c = 0; c < t.ncol; c++) {
+        if (!strcmp(t.names[c], "config.lr")) lr = (long)c;
+        if (!strcmp(t.names[c], "config.opt")) opt = (long)c;
+        if (!strcmp(t.names[c], "ok")) ok = (long)c;
+        if (!strcmp(t.names[c], "extra")) extra = (long)c;
+    }
+    assert_true(lr >= 0 && opt >= 0 && ok >= 0 && extra >= 0);
+    double v;
+    assert_int_equal(td_st_number(t.cells[lr], &v), 0);
+    assert_true(v == 0.1);
+    assert_string_equal(t.cells[t.ncol + (size_t)lr], "2");
+    assert_string_equal(t.cells[ok], "True");
+    assert_null(t.cells[extra]);                 /* absent in row 1 */
+    assert_null(t.cells[t.ncol + (size_t)opt]);  /* absent in row 2 */
+    td_st_table_free(&t);
+
+    const char *arr = "[{\"value\": 1}, {\"value\": 2}, {\"value\": 3}]";
+    assert_int_equal(td_st_jsonl("t", arr, strlen(arr), &t, &e), TD_OK);
+    assert_int_equal(t.nrow, 3);
+    assert_int_equal(t.row[2], 3);
+    assert_string_equal(t.row_word, "record");
+    td_st_table_free(&t);
+
+    const char *bad = "{\"a\": 1}\n{\"a\": \n";
+    assert_int_equal(td_st_jsonl("t", bad, strlen(bad), &t, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "line 2"));
+    const char *notobj = "{\"a\": 1}\n[1]\n";
+    assert_int_equal(td_st_jsonl("t", notobj, strlen(notobj), &t, &e), TD_EINPUT);
+}
+
+/* ---- columns, states, types ------------------------------------------------- */
+static void test_optuna_columns(void **state)
+{
+    (void)state;
+    const char *text =
+        "number,value,datetime_start,params_lr,params_opt,user_attrs_x,state\n"
+        "0,0.5,2024,0.01,adam,1,COMPLETE\n"
+        "1,,2024,0.1,sgd,1,FAIL\n"
+        "2,0.4,2024,0.02,adam,1,PRUNED\n"
+        "3,nan,2024,0.5,sgd,1,COMPLETE\n"
+        "4,0.3,2024,0.03,sgd,1,TrialState.COMPLETE\n";
+    td_study *s = read_str(text, NULL);
+    assert_string_equal(s->objective, "value");
+    assert_int_equal(s->nhp, 2);
+    assert_string_equal(s->hp[0].name, "lr");
+    assert_int_equal(s->hp[0].type, TD_HP_FLOAT);
+    assert_string_equal(s->hp[1].name, "opt");
+    assert_int_equal(s->hp[1].type, TD_HP_CAT);
+    assert_int_equal(s->hp[1].nlevels, 2);
+    assert_false(s->maximize);
+    assert_false(s->direction_given);
+    const td_trial_state want[] = {TD_TRIAL_OK, TD_TRIAL_INFEASIBLE, TD_TRIAL_SKIPPED, TD_TRIAL_INFEASIBLE, TD_TRIAL_OK};
+    for (size_t i = 0; i < 5; i++) assert_int_equal(s->state[i], want[i]);
+    assert_true(isnan(s->y[3]));
+    assert_int_equal(td_study_best(s), 4);
+    assert_int_equal(s->row[4], 6);
+    td_study_free(s);
+}
+
+static const struct { const char *text; const char *objective; int maximize; size_t nhp; const char *seed; } roles[] = {
+    {"lr,wd,train_loss,val_accuracy,status\n0.1,0.01,1,0.9,ok\n", "val_accuracy", 1, 2, NULL},
+    {"lr,seed,epoch,val_loss\n0.1,1,5,0.3\n", "val_loss", 0, 1, "seed"},
+    {"config.lr,config.seed,summary.score,State\n0.1,3,0.7,finished\n", "summary.score", 1, 1, "config.seed"},
+    {"a,b,objective\n1,x,0.2\n", "objective", 0, 2, NULL},
+};
+
+static void test_column_roles(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        td_study *s = read_str(roles[i].text, NULL);
+        assert_string_equal(s->objective, roles[i].objective);
+        assert_int_equal(s->maximize, roles[i].maximize);
+        assert_int_equal(s->nhp, roles[i].nhp);
+        if (roles[i].seed) assert_string_equal(s->seed_col, roles[i].seed);
+        else assert_null(s->seed_col);
+        td_study_free(s);
+    }
+    /* --maximize/--minimize and --objective override the guesses */
+    td_study_opts o = {.objective = "train_loss", .direction = 1};
+    td_study *s = read_str(roles[0].text, &o);
+    assert_string_equal(s->objective, "train_loss");
+    assert_true(s->maximize && s->direction_given);
+    td_study_free(s);
+    /* --hp names the hyperparameters */
+    const char *hps[] = {"wd"};
+    td_study_opts o2 = {.hps = hps, .nhps = 1};
+    s = read_str(roles[0].text, &o2);
+    assert_int_equal(s->nhp, 1);
+    assert_string_equal(s->hp[0].name, "wd");
+    td_study_free(s);
+}
+
+static void test_read_errors(void **state)
+{
+    (void)state;
+    read_fails("lr,wd\n0.1,0.2\n", (const char *const[]){"t.csv", "line 1", "no objective", NULL});
+    read_fails("lr,value,state\n0.1,1,COMPLETE\n0.2,1,weird\n",
+               (const char *const[]){"t.csv", "column state", "line 3", "unknown status 'weird'", NULL});
+    read_fails("lr,value\n0.1,1\n0.2,1\nfast,1\n",
+               (const char *const[]){"column lr", "line 4", "'fast' is not a number", NULL});
+    read_fails("lr,value\n0.1,abc\n", (const char *const[]){"column value", "line 2", "not a number", NULL});
+    read_fails("lr,value\n0.1,1,3\n", (const char *const[]){"line 2", "3 fields", NULL});
+    td_study *s = NULL;
+    td_err e;
+    td_study_opts o = {.objective = "nope"};
+    assert_int_equal(td_study_read_mem("t.csv", "a,value\n1,2\n", 12, &o, &s, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "'nope'"));
+    assert_int_equal(td_study_read("/nonexistent/x.csv", NULL, &s, &e), TD_EIO);
+    assert_null(s);
+}
+
+/* ---- search-space spec ------------------------------------------------------ */
+static td_space *space_str(const char *json)
+{
+    td_space *sp = NULL;
+    td_err e;
+    if (td_space_read_mem("s.json", json, strlen(json), &sp, &e) != TD_OK) fail_msg("spec: %s", e.msg);
+    return sp;
+}
+
+static void test_space_read(void **state)
+{
+    (void)state;
+    td_space *sp = space_str(
+        "{\"hyperparameters\": [{\"name\": \"lr\", \"type\": \"float\", \"range\": [1e-4, 1], \"log\": true},"
+        " {\"name\": \"layers\", \"type\": \"int\", \"min\": 1, \"max\": 4},"
+        " {\"name\": \"opt\", \"values\": [\"adam\", \"sgd\"]},"
+        " {\"name\": \"mom\", \"range\": [0.8, 0.99], \"condition\": {\"opt\": \"sgd\"}}]}");
+    assert_int_equal(sp->n, 4);
+    assert_true(sp->hp[0].log && sp->hp[0].type == TD_HP_FLOAT && sp->hp[0].lo == 1e-4);
+    assert_int_equal(sp->hp[1].type, TD_HP_INT);
+    assert_int_equal(sp->hp[2].type, TD_HP_CAT);
+    assert_int_equal(sp->hp[2].nlevels, 2);
+    assert_string_equal(sp->hp[3].cond_hp, "opt");
+    assert_string_equal(sp->hp[3].cond_value, "sgd");
+    td_space_free(sp);
+    /* a W&B sweep config: parameters map, log_uniform_values, fixed values skipped */
+    sp = space_str("{\"method\": \"random\", \"parameters\": {\"lr\": {\"distribution\": \"log_uniform_values\","
+                   " \"min\": 0.001, \"max\": 0.1}, \"epochs\": {\"value\": 10}, \"bs\": {\"values\": [32, 64]}}}");
+    assert_int_equal(sp->n, 2);
+    assert_true(sp->hp[0].log);
+    assert_true(sp->hp[0].hi == 0.1);
+    td_space_free(sp);
+    static const char *const bad[] = {
+        "{\"hyperparameters\": [{\"name\": \"x\", \"range\": [1, 0]}]}",
+        "{\"hyperparameters\": [{\"name\": \"x\", \"range\": [0, 1], \"log\": true}]}",
+        "{\"hyperparameters\": [{\"name\": \"x\", \"type\": \"bogus\", \"range\": [0, 1]}]}",
+        "{\"hyperparameters\": [{\"range\": [0, 1]}]}",
+        "[{\"name\": \"x\", \"range\": [0, 1]}, {\"name\": \"x\", \"range\": [0, 1]}]",
+        "{\"hyperparameters\": [",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        td_err e;
+        assert_int_equal(td_space_read_mem("s.json", bad[i], strlen(bad[i]), &sp, &e), TD_EINPUT);
+        assert_non_null(strstr(e.msg, "s.json"));
+    }
+}
+
+static const struct { const char *table, *spec, *needle; } apply_bad[] = {
+    {"lr,value\n0.1,1\n", "[{\"name\": \"wd\", \"range\": [0, 1]}]", "no column for hyperparameter 'wd'"},
+    {"lr,value\n0.1,1\n2,1\n", "[{\"name\": \"lr\", \"range\": [0.0, 1.0]}]", "line 3: 2 is outside"},
+    {"n,value\n1,1\n2.5,1\n", "[{\"name\": \"n\", \"type\": \"int\", \"range\": [0, 9]}]", "line 3: 2.5 is not an integer"},
+    {"o,value\nadam,1\nrmsprop,1\n", "[{\"name\": \"o\", \"values\": [\"adam\", \"sgd\"]}]", "line 3: 'rmsprop' is not one"},
+    {"o,value\nadam,1\n", "[{\"name\": \"o\", \"range\": [0, 1]}]", "line 2: 'adam' is not a number"},
+};
+
+static void test_space_apply(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof apply_bad / sizeof apply_bad[0]; i++) {
+        td_study *s = read_str(apply_bad[i].table, NULL);
+        td_space *sp = space_str(apply_bad[i].spec);
+        td_err e;
+        assert_int_equal(td_study_apply_space(s, sp, "s.json", &e), TD_EINPUT);
+        if (!strstr(e.msg, apply_bad[i].needle)) fail_msg("'%s' lacks '%s'", e.msg, apply_bad[i].needle);
+        assert_non_null(strstr(e.msg, "t.csv"));
+        td_space_free(sp);
+        td_study_free(s);
+    }
+    /* numbers in the table map onto a categorical's levels in spec order */
+    td_study *s = read_str("bs,value\n64,1\n32,2\n", NULL);
+    td_space *sp = space_str("[{\"name\": \"bs\", \"values\": [32, 64, 128]}]");
+    td_err e;
+    assert_int_equal(td_study_apply_space(s, sp, "s.json", &e), TD_OK);
+    assert_int_equal(s->hp[0].type, TD_HP_CAT);
+    assert_int_equal(s->hp[0].nlevels, 3);
+    assert_true(s->hp[0].v[0] == 1 && s->hp[0].v[1] == 0);
+    td_space_free(sp);
+    td_study_free(s);
+}
+
+static void test_hp_unit_and_map(void **state)
+{
+    (void)state;
+    td_hp h = {.lo = 1e-4, .hi = 1, .log = 1};
+    assert_true(fabs(td_hp_unit(&h, 1e-2) - 0.5) < 1e-12);
+    h.log = 0;
+    assert_true(fabs(td_hp_unit(&h, 1e-2) - (1e-2 - 1e-4) / (1 - 1e-4)) < 1e-12);
+    td_space_hp f = {.type = TD_HP_FLOAT, .lo = 1e-4, .hi = 1, .log = 1};
+    assert_true(fabs(td_space_map(&f, 0.5) - 1e-2) < 1e-12);
+    td_space_hp in = {.type = TD_HP_INT, .lo = 1, .hi = 4};
+    const double us[] = {0, 0.24, 0.26, 0.99, 1.0};
+    const double want[] = {1, 1, 2, 4, 4};
+    for (size_t i = 0; i < 5; i++) assert_true(td_space_map(&in, us[i]) == want[i]);
+    td_space_hp cat = {.type = TD_HP_CAT, .nlevels = 3};
+    assert_true(td_space_map(&cat, 0.5) == 1 && td_space_map(&cat, 0.999) == 2);
+}
+
+/* ---- checks ----------------------------------------------------------------- */
+/* A table of n trials: lr log-spaced over [lo, hi] (a deterministic
+ * stratified sweep), momentum cycling, objective f(lr, m); lr > cliff
+ * diverges. */
+static char *make_table(size_t n, double lo, double hi, double best_lr, double cliff)
+{
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, "lr,momentum,val_loss,status\n");
+    for (size_t i = 0; i < n; i++) {
+        double u = ((double)i + 0.5) / (double)n;
+        double lr = exp(log(lo) + u * (log(hi) - log(lo)));
+        double m = 0.8 + 0.19 * (double)((i * 7) % 10) / 9.0;
+        if (lr > cliff) { td_out_printf(&o, "%.6g,%.4f,nan,diverged\n", lr, m); continue; }
+        double d = log10(lr) - log10(best_lr);
+        td_out_printf(&o, "%.6g,%.4f,%.6f,ok\n", lr, m, 0.3 + 0.05 * d * d + 0.1 * (m - 0.9) * (m - 0.9));
+    }
+    return b.data;
+}
+
+static void test_check_boundary(void **state)
+{
+    (void)state;
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    td_study_report r;
+    /* optimum beyond the top of the range: fires upward */
+    char *t = make_table(40, 1e-4, 1e-1, 1.0, INFINITY);
+    td_study *s = read_str(t, NULL);
+    assert_true(s->hp[0].log); /* log-spaced values are recognised */
+    check(s, &c, &r);
+    const td_study_finding *f = find_kind(&r, TD_SF_BOUNDARY);
+    assert_non_null(f);
+    assert_int_equal(f->side, 1);
+    assert_int_equal(f->hp, 0);
+    assert_non_null(strstr(f->text, "expand lr upward"));
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+    /* optimum below the bottom: fires downward */
+    t = make_table(40, 1e-4, 1e-1, 1e-6, INFINITY);
+    s = read_str(t, NULL);
+    check(s, &c, &r);
+    f = find_kind(&r, TD_SF_BOUNDARY);
+    assert_non_null(f);
+    assert_int_equal(f->side, -1);
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+    /* optimum in the middle (log): silent */
+    t = make_table(40, 1e-4, 1e-1, 3e-3, INFINITY);
+    s = read_str(t, NULL);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_BOUNDARY, 1), 0);
+    td_study_report_free(&r);
+    /* log-awareness: a linear spec range puts the log-middle optimum (3e-3)
+     * in the bottom 10% of [1e-4, 1e-1] */
+    td_space *sp = space_str("[{\"name\": \"lr\", \"range\": [1e-4, 0.1]}]");
+    td_err e;
+    assert_int_equal(td_study_apply_space(s, sp, "s.json", &e), TD_OK);
+    check(s, &c, &r);
+    f = find_kind(&r, TD_SF_BOUNDARY);
+    assert_non_null(f);
+    assert_int_equal(f->side, -1);
+    assert_non_null(strstr(f->text, "search range"));
+    td_study_report_free(&r);
+    td_space_free(sp);
+    td_study_free(s);
+    free(t);
+}
+
+static void test_check_cliff(void **state)
+{
+    (void)state;
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    td_study_report r;
+    /* better and better up to lr = 0.3, where every larger lr diverges */
+    char *t = make_table(40, 1e-4, 1.0, 10.0, 0.3);
+    td_study *s = read_str(t, NULL);
+    check(s, &c, &r);
+    const td_study_finding *f = find_kind(&r, TD_SF_STABILITY);
+    assert_non_null(f);
+    assert_int_equal(f->side, 1);
+    f = find_kind(&r, TD_SF_CONCENTRATED);
+    assert_non_null(f);
+    assert_true(f->value > 0.3 && f->ref <= 0.3); /* threshold above the cliff, last feasible below */
+    assert_non_null(strstr(f->text, "every trial with lr >="));
+    assert_int_equal(count_kind(&r, TD_SF_BOUNDARY, 1), 0); /* a cliff is not a boundary */
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+}
+
+static void test_check_infeasible_share(void **state)
+{
+    (void)state;
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    td_study_report r;
+    /* every third trial fails, spread over lr: a large share, no region */
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, "lr,value,state\n");
+    for (int i = 0; i < 30; i++)
+        td_out_printf(&o, "%g,%s,%s\n", 0.01 + 0.001 * i, i % 3 == 1 ? "" : "0.5", i % 3 == 1 ? "FAIL" : "COMPLETE");
+    td_study *s = read_str(b.data, NULL);
+    check(s, &c, &r);
+    assert_int_equal(r.infeasible, 10);
+    const td_study_finding *f = find_kind(&r, TD_SF_INFEASIBLE);
+    assert_non_null(f);
+    assert_true(fabs(f->value - 1.0 / 3) < 1e-12);
+    assert_non_null(strstr(f->text, "bug in the training code"));
+    assert_int_equal(count_kind(&r, TD_SF_CONCENTRATED, 1), 0);
+    td_study_report_free(&r);
+    /* the same share under a higher limit is not a finding */
+    c.max_infeasible = 0.5;
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_INFEASIBLE, 1), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
+    td_buf_free(&b);
+    /* a categorical level where everything fails */
+    s = read_str("opt,value,state\nsgd,,FAIL\nsgd,,FAIL\nsgd,,FAIL\nadam,1,COMPLETE\nadam,2,COMPLETE\n", NULL);
+    td_study_cfg_default(&c);
+    check(s, &c, &r);
+    f = find_kind(&r, TD_SF_CONCENTRATED);
+    assert_non_null(f);
+    assert_non_null(strstr(f->text, "opt = sgd"));
+    td_study_report_free(&r);
+    td_study_free(s);
+}
+
+static void test_check_density(void **state)
+{
+    (void)state;
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    td_study_report r;
+    /* 12 trials for 2 hyperparameters: too few at 10 per hyperparameter */
+    char *t = make_table(12, 1e-4, 1e-1, 3e-3, INFINITY);
+    td_study *s = read_str(t, NULL);
+    check(s, &c, &r);
+    const td_study_finding *f = find_kind(&r, TD_SF_FEW_TRIALS);
+    assert_non_null(f);
+    assert_true(f->value == 12 && f->ref == 20);
+    td_study_report_free(&r);
+    c.per_hp = 6;
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_FEW_TRIALS, 1), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+    /* one lucky trial far below a flat crowd: the good region holds 1 */
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, "x,loss\n");
+    for (int i = 0; i < 30; i++) td_out_printf(&o, "%d,%g\n", i, i == 13 ? 0.1 : 1.0 + 0.01 * (i % 5));
+    s = read_str(b.data, NULL);
+    td_study_cfg_default(&c);
+    check(s, &c, &r);
+    f = find_kind(&r, TD_SF_SPARSE_GOOD);
+    assert_non_null(f);
+    assert_true(f->value == 1);
+    assert_int_equal(r.good, 1);
+    td_study_report_free(&r);
+    td_study_free(s);
+    td_buf_free(&b);
+    /* a smooth bowl sampled densely: the good region is well populated */
+    t = make_table(60, 1e-4, 1e-1, 3e-3, INFINITY);
+    s = read_str(t, NULL);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_SPARSE_GOOD, 1), 0);
+    assert_true(r.good >= 3);
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+}
+
+static void test_check_isolation(void **state)
+{
+    (void)state;
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, "opt,lr,val_loss\n");
+    const char *opts[] = {"adam", "adamw", "sgd"};
+    const int counts[] = {12, 11, 2};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < counts[k]; i++) td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 - 0.01 * k - 0.001 * i);
+    td_study *s = read_str(b.data, NULL);
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    c.scientific = td_study_find_hp(s, "opt");
+    assert_int_equal(c.scientific, 0);
+    td_study_report r;
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 1);
+    assert_non_null(strstr(find_kind(&r, TD_SF_ISOLATION)->text, "opt = sgd got 2"));
+    td_study_report_free(&r);
+    /* the isolation data: best per optimizer */
+    td_study_iso iso;
+    td_err e;
+    assert_int_equal(td_study_isolation(s, 0, 5, &iso, &e), TD_OK);
+    assert_int_equal(iso.n, 3);
+    assert_int_equal(iso.feasible[0], 12);
+    assert_int_equal(iso.feasible[2], 2);
+    assert_true(fabs(iso.best[0] - (0.5 - 0.011)) < 1e-12);
+    assert_true(fabs(iso.best[2] - (0.5 - 0.02 - 0.001)) < 1e-12);
+    td_study_iso_free(&iso);
+    /* continuous scientific: equal-width log buckets */
+    assert_int_equal(td_study_isolation(s, 1, 3, &iso, &e), TD_OK);
+    assert_int_equal(iso.n, 3);
+    size_t total = 0;
+    for (size_t k = 0; k < iso.n; k++) total += iso.trials[k];
+    assert_int_equal(total, 25);
+    assert_true(iso.lo[0] <= 0.001 && iso.hi[2] >= 0.012);
+    td_study_iso_free(&iso);
+    /* balanced: no isolation finding */
+    td_study_free(s);
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    td_out_puts(&o, "opt,lr,val_loss\n");
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 10; i++) td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 - 0.001 * i);
+    s = read_str(b.data, NULL);
+    c.scientific = 0;
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
+    td_buf_free(&b);
+}
+
+/* Three configs x 3 seeds; the top two means are mu1, mu2, noise +-d. */
+static char *seeded(double mu1, double mu2, double d)
+{
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, "lr,seed,val_loss\n");
+    const double lr[] = {0.01, 0.02, 0.03}, mu[] = {mu1, mu2, mu2 + 0.5};
+    const double off[] = {-1, 0, 1};
+    for (int k = 0; k < 3; k++)
+        for (int j = 0; j < 3; j++) td_out_printf(&o, "%g,%d,%.9g\n", lr[k], j, mu[k] + d * off[j]);
+    return b.data;
+}
+
+static void test_check_variance(void **state)
+{
+    (void)state;
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    td_study_report r;
+    /* sd = d exactly (deviations -d, 0, d: m2 = 2d², dof 2); se = d sqrt(2/3) */
+    char *t = seeded(0.30, 0.305, 0.01);
+    td_study *s = read_str(t, NULL);
+    check(s, &c, &r);
+    assert_true(fabs(r.trial_sd - 0.01) < 1e-9);
+    assert_int_equal(r.groups_repeated, 3);
+    const td_study_finding *f = find_kind(&r, TD_SF_SEED_TIE);
+    assert_non_null(f);
+    assert_true(fabs(f->value - 0.005) < 1e-9);
+    assert_true(fabs(f->ref - 0.01 * sqrt(2.0 / 3)) < 1e-9);
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+    /* a gap of 5 sd: a real difference */
+    t = seeded(0.30, 0.35, 0.01);
+    s = read_str(t, NULL);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_SEED_TIE, 1), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
+    free(t);
+    /* no repeats: a note, not a finding */
+    s = read_str("lr,val_loss\n0.1,0.3\n0.2,0.4\n0.3,0.5\n", NULL);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_NO_REPEATS, 0), 1);
+    assert_int_equal(count_kind(&r, TD_SF_SEED_TIE, 1), 0);
+    assert_true(isnan(r.trial_sd));
+    td_study_report_free(&r);
+    td_study_free(s);
+}
+
+/* ---- plot data ---------------------------------------------------------------- */
+static void test_axis_data(void **state)
+{
+    (void)state;
+    td_study *s = read_str("lr,value,state\n0.1,0.5,COMPLETE\n0.2,,FAIL\n0.3,0.4,COMPLETE\n0.4,0.1,RUNNING\n", NULL);
+    td_study_axis a;
+    td_err e;
+    assert_int_equal(td_study_axis_get(s, 0, &a, &e), TD_OK);
+    assert_int_equal(a.n, 3); /* the running trial is not analysed */
+    assert_true(a.infeasible[1] && isnan(a.y[1]));
+    assert_true(a.x[2] == 0.3 && a.y[2] == 0.4);
+    assert_int_equal(a.best, 2);
+    td_study_axis_free(&a);
+    assert_int_equal(td_study_axis_get(s, 5, &a, &e), TD_EUSAGE);
+
+    char dir[] = "/tmp/test_study.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(td_study_write_plot_data(s, 0, 5, dir, &e), TD_OK);
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/axis_0.dat", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int rows = 0, marked = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#') {
+            double x, y;
+            int inf, best;
+            size_t row;
+            assert_int_equal(sscanf(line, "%lf %lf %d %zu %d", &x, &y, &inf, &row, &best), 5);
+            rows++;
+            marked += best;
+        }
+    fclose(f);
+    assert_int_equal(rows, 3);
+    assert_int_equal(marked, 1);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/isolation.dat", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    unlink(path);
+    rmdir(dir);
+    td_study_free(s);
+}
+
+/* ---- scrambled Halton ---------------------------------------------------------- */
+static void test_halton(void **state)
+{
+    (void)state;
+    td_rng rng;
+    td_err e;
+    /* points 1..b^k of a (scrambled) Halton dimension fill the b^k strata of
+     * [0,1) once each... here: 64 points base 2 -> 8 per eighth; 81 points
+     * base 3 -> 9 per ninth */
+    static const struct { size_t n, dim, d, bins; } cases[] = {{64, 2, 0, 8}, {81, 2, 1, 9}};
+    for (size_t c = 0; c < 2; c++) {
+        double *u = malloc(cases[c].n * cases[c].dim * sizeof *u);
+        td_rng_seed(&rng, 42);
+        assert_int_equal(td_halton_scrambled(u, cases[c].n, cases[c].dim, 1, &rng, &e), TD_OK);
+        size_t cnt[16] = {0};
+        for (size_t i = 0; i < cases[c].n; i++) {
+            double x = u[i * cases[c].dim + cases[c].d];
+            assert_true(x >= 0 && x < 1);
+            cnt[(size_t)(x * (double)cases[c].bins)]++;
+        }
+        for (size_t k = 0; k < cases[c].bins; k++) assert_int_equal(cnt[k], cases[c].n / cases[c].bins);
+        free(u);
+    }
+    /* same seed, same points; another seed, other points */
+    double a[8], b[8], d[8];
+    td_rng_seed(&rng, 7);
+    td_halton_scrambled(a, 4, 2, 1, &rng, &e);
+    td_rng_seed(&rng, 7);
+    td_halton_scrambled(b, 4, 2, 1, &rng, &e);
+    td_rng_seed(&rng, 8);
+    td_halton_scrambled(d, 4, 2, 1, &rng, &e);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, d, sizeof a);
+    assert_int_equal(td_halton_scrambled(a, 1, 65, 1, &rng, &e), TD_EUSAGE);
+}
+
+static void test_suggest(void **state)
+{
+    (void)state;
+    td_space *sp = space_str("[{\"name\": \"lr\", \"range\": [1e-4, 1], \"log\": true},"
+                             " {\"name\": \"opt\", \"values\": [\"adam\", \"sgd\"]},"
+                             " {\"name\": \"mom\", \"range\": [0.8, 0.99], \"condition\": {\"opt\": \"sgd\"}}]");
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_err e;
+    assert_int_equal(td_space_suggest(sp, 16, 1, 0, &o, &e), TD_OK);
+    /* parse it back as a table: header + 16 rows, mom empty exactly when opt=adam */
+    td_st_table t;
+    assert_int_equal(td_st_csv("s", b.data, b.len, &t, &e), TD_OK);
+    assert_int_equal(t.nrow, 16);
+    assert_string_equal(t.names[0], "lr");
+    size_t sgd = 0;
+    for (size_t r = 0; r < t.nrow; r++) {
+        double lr;
+        assert_int_equal(td_st_number(t.cells[r * 3], &lr), 0);
+        assert_true(lr >= 1e-4 && lr <= 1);
+        int is_sgd = !strcmp(t.cells[r * 3 + 1], "sgd");
+        sgd += is_sgd;
+        assert_int_equal(t.cells[r * 3 + 2] != NULL, is_sgd);
+    }
+    assert_true(sgd == 8); /* base-3 dimension, 16 points: a balanced split */
+    td_st_table_free(&t);
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    assert_int_equal(td_space_suggest(sp, 3, 1, 1, &o, &e), TD_OK);
+    size_t lines = 0;
+    for (const char *p = b.data; *p; p++) lines += *p == '\n';
+    assert_int_equal(lines, 3);
+    assert_int_equal(b.data[0], '{');
+    td_buf_free(&b);
+    td_space_free(sp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_split),
+        cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_optuna_columns),
+        cmocka_unit_test(test_column_roles),
+        cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_space_read),
+        cmocka_unit_test(test_space_apply),
+        cmocka_unit_test(test_hp_unit_and_map),
+        cmocka_unit_test(test_check_boundary),
+        cmocka_unit_test(test_check_cliff),
+        cmocka_unit_test(test_check_infeasible_share),
+        cmocka_unit_test(test_check_density),
+        cmocka_unit_test(test_check_isolation),
+        cmocka_unit_test(test_check_variance),
+        cmocka_unit_test(test_axis_data),
+        cmocka_unit_test(test_halton),
+        cmocka_unit_test(test_suggest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
