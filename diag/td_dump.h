@@ -81,7 +81,15 @@ typedef struct {
     uint64_t saturated;
     uint64_t *unit_nonzero; /* per unit along axis 1 (NULL: off) */
     uint64_t units;         /* length of unit_nonzero */
+    uint64_t unit_inner;    /* elements per unit per sample: product of dims[2..] */
 } td_dump_acc;
+
+/* Set acc to empty: stats init, no histogram, no saturation, no units. */
+void td_dump_acc_init(td_dump_acc *acc);
+/* Add n values that start at flat (row-major) element offset of their tensor.
+ * Moments are summed per block in double and merged with td_stats_merge. */
+void td_dump_acc_add_f32(td_dump_acc *acc, const float *x, size_t n, uint64_t offset);
+void td_dump_acc_add_f64(td_dump_acc *acc, const double *x, size_t n, uint64_t offset);
 
 /* Dataset shape and type as read from the file. */
 typedef struct {
@@ -129,6 +137,36 @@ typedef enum {
     TD_DK_OTHER      /* a numeric array of a generic file */
 } td_dump_kind;
 const char *td_dump_kind_name(td_dump_kind k); /* "param", "grad", ... */
+
+/* ---- walking one file into tensors ----------------------------------------- */
+/* One dataset as the layout interprets it (before any data is read). */
+typedef struct {
+    char *path;          /* dataset path inside the file */
+    long long step;      /* -1: the file has no steps */
+    char *layer;         /* layer name (generic files: the parent group's path) */
+    int depth;           /* order of the layer from the input (-1: unknown) */
+    char act[16];        /* activation kind of the layer ("" unknown) */
+    td_dump_kind kind;
+    char *param;         /* parameter name ("kernel", "weight", "activation" ...) */
+    char *slot;          /* optimizer slot or NULL */
+} td_dump_entry;
+
+typedef struct {
+    td_dump_layout layout;
+    int keras_order;     /* kernels stored (in,out) / (kh,kw,in,out) */
+    td_dump_entry *e; size_t n;
+    char **notes; size_t nnotes;
+    double lr;           /* NaN: none found */
+    char optimizer[32];  /* lower case, "" none */
+    long long iterations; /* -1: none */
+} td_dump_walk;
+
+/* Detect the layout of the open file fid and list its tensors. Link cycles
+ * and datasets named by weight_names but absent are TD_EINPUT. Soft and
+ * external links are never followed (a note says so). */
+td_code td_dump_walk_file(int64_t fid, const char *file, uint64_t max_elems,
+                          td_dump_walk *w, td_err *e);
+void td_dump_walk_free(td_dump_walk *w);
 
 typedef struct {
     char *path;          /* dataset path inside its file */
@@ -232,6 +270,7 @@ typedef struct {
     char optimizer[32];      /* "adam", "sgd", ... or "" */
     long long iterations;    /* optimizer iterations found (-1: none) */
     uint64_t bytes;          /* bytes of data streamed */
+    int keras_order;         /* kernels stored (in,out) / (kh,kw,in,out) */
 } td_dump;
 
 /* Read files[0..nfiles) (one per step, or one per rank: tensors of the same
@@ -240,6 +279,10 @@ typedef struct {
 td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
                      const td_dump_opts *o, td_err *e);
 void td_dump_free(td_dump *d);
+/* The analysis td_dump_open runs once the tensors are read: update/weight
+ * ratios (reading pairs of datasets through fids, the open files), layer
+ * summaries and findings. */
+td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, td_err *e);
 
 /* Tensor lookup: index of (layer, kind, param, step) or -1. */
 long td_dump_find(const td_dump *d, int layer, td_dump_kind kind,

@@ -1,0 +1,217 @@
+/* dp_hist.c — mergeable histograms: an adaptive power-of-two linear grid and
+ * TensorBoard-style exponential buckets (see td_dump.h for the contract). */
+#include "td_dump.h"
+
+#include <math.h>
+#include <string.h>
+
+#define GRID_KMIN (-1000)
+#define GRID_KMAX 1020
+#define GRID_MAXIDX 4.0e18 /* |x|/2^k must stay well inside int64 */
+
+/* floor(g / 2^s) for s >= 0, exact for negative g too. */
+static int64_t floor_shift(int64_t g, int s)
+{
+    if (s <= 0) return g;
+    if (s >= 63) return g < 0 ? -1 : 0;
+    int64_t d = (int64_t)1 << s;
+    int64_t q = g / d;
+    if (g % d != 0 && g < 0) q--;
+    return q;
+}
+
+/* Grid index of x at width 2^k: floor(x / 2^k). Caller keeps it in range. */
+static int64_t grid_index(double x, int k)
+{
+    return (int64_t)floor(ldexp(x, -k));
+}
+
+static int grid_fits(double x, int k)
+{
+    return fabs(ldexp(x, -k)) < GRID_MAXIDX;
+}
+
+/* Lowest and highest used fine bins, or -1 when empty. */
+static void used_range(const td_hist *h, int *lo, int *hi)
+{
+    *lo = *hi = -1;
+    for (int b = 0; b < TD_HIST_FINE; b++)
+        if (h->fine[b]) { if (*lo < 0) *lo = b; *hi = b; }
+}
+
+/* Double the bin width once: bins pair up on the global grid. */
+static void coarsen(td_hist *h)
+{
+    uint64_t tmp[TD_HIST_FINE];
+    memset(tmp, 0, sizeof tmp);
+    int64_t ns = floor_shift(h->start, 1);
+    for (int b = 0; b < TD_HIST_FINE; b++) {
+        if (!h->fine[b]) continue;
+        int64_t nb = floor_shift(h->start + b, 1) - ns;
+        tmp[nb] += h->fine[b]; /* nb < TD_HIST_FINE/2 + 1 */
+    }
+    memcpy(h->fine, tmp, sizeof tmp);
+    h->start = ns;
+    h->k++;
+}
+
+/* Make the grid cover [lo, hi] (finite, lo <= hi), keeping counts. */
+static void grid_cover(td_hist *h, double lo, double hi)
+{
+    if (!h->used) {
+        double span = hi - lo, mag = fmax(fabs(lo), fabs(hi));
+        if (!(span > 0)) span = mag > 0 ? mag * 1e-6 : 1e-300;
+        if (!isfinite(span)) span = 1.7e308;
+        int e;
+        frexp(span / (TD_HIST_FINE / 2), &e); /* 2^(e-1) <= q < 2^e */
+        int k = e;
+        if (k < GRID_KMIN) k = GRID_KMIN;
+        while (k < GRID_KMAX && !(grid_fits(lo, k) && grid_fits(hi, k))) k++;
+        if (k > GRID_KMAX) k = GRID_KMAX;
+        h->k = k;
+        h->start = grid_index(lo, k);
+        h->used = 1;
+        memset(h->fine, 0, sizeof h->fine);
+    }
+    for (;;) {
+        if (h->k < GRID_KMAX && !(grid_fits(lo, h->k) && grid_fits(hi, h->k))) { coarsen(h); continue; }
+        int ulo, uhi;
+        used_range(h, &ulo, &uhi);
+        int64_t a = grid_index(lo, h->k), b = grid_index(hi, h->k);
+        if (ulo >= 0) {
+            if (h->start + ulo < a) a = h->start + ulo;
+            if (h->start + uhi > b) b = h->start + uhi;
+        }
+        if (b - a < TD_HIST_FINE || h->k >= GRID_KMAX) {
+            if (a < h->start || b >= h->start + TD_HIST_FINE) { /* slide the window to start at a */
+                uint64_t tmp[TD_HIST_FINE];
+                memset(tmp, 0, sizeof tmp);
+                for (int i = 0; i < TD_HIST_FINE; i++) {
+                    if (!h->fine[i]) continue;
+                    int64_t nb = h->start + i - a;
+                    if (nb < 0) nb = 0;
+                    if (nb >= TD_HIST_FINE) nb = TD_HIST_FINE - 1;
+                    tmp[nb] += h->fine[i];
+                }
+                memcpy(h->fine, tmp, sizeof tmp);
+                h->start = a;
+            }
+            return;
+        }
+        coarsen(h);
+    }
+}
+
+/* Exponential sub-bucket within an octave from the top 8 mantissa bits m:
+ * the number of edges 2^(1/4), 2^(2/4), 2^(3/4) at or below the cell's centre
+ * 1 + (m + 0.5)/256 (TD_HIST_EXP_PER_OCT is 4). */
+static inline unsigned sub_bucket(unsigned m)
+{
+    return (unsigned)(m >= 48) + (unsigned)(m >= 106) + (unsigned)(m >= 175);
+}
+
+void td_hist_init(td_hist *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+double td_hist_exp_edge(int j)
+{
+    return ldexp(pow(2.0, (double)(j % TD_HIST_EXP_PER_OCT) / TD_HIST_EXP_PER_OCT),
+                 TD_HIST_EXP_MINE + j / TD_HIST_EXP_PER_OCT);
+}
+
+/* Bucket of a value with unbiased exponent e and mantissa top byte m. */
+static inline void exp_add(td_hist *h, int neg, int e, unsigned m)
+{
+    if (e < TD_HIST_EXP_MINE) { h->exp_zero++; return; }
+    int j = (e - TD_HIST_EXP_MINE) * TD_HIST_EXP_PER_OCT + (int)sub_bucket(m);
+    if (j >= TD_HIST_EXP_N) j = TD_HIST_EXP_N - 1;
+    if (neg) h->exp_neg[j]++;
+    else h->exp_pos[j]++;
+}
+
+void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi)
+{
+    if (n == 0) return;
+    grid_cover(h, lo, hi);
+    const double inv = ldexp(1.0, -h->k), off = (double)h->start;
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)x[i];
+        int64_t b = (int64_t)(v * inv - off);
+        if (b < 0) b = 0;
+        if (b >= TD_HIST_FINE) b = TD_HIST_FINE - 1;
+        h->fine[b]++;
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        int e = (int)((u >> 23) & 0xff);
+        if (e == 0) { h->exp_zero++; continue; }
+        exp_add(h, (int)(u >> 31), e - 127, (u >> 15) & 0xff);
+    }
+}
+
+void td_hist_add_f64(td_hist *h, const double *x, size_t n, double lo, double hi)
+{
+    if (n == 0) return;
+    grid_cover(h, lo, hi);
+    const double inv = ldexp(1.0, -h->k), off = (double)h->start;
+    for (size_t i = 0; i < n; i++) {
+        int64_t b = (int64_t)(x[i] * inv - off);
+        if (b < 0) b = 0;
+        if (b >= TD_HIST_FINE) b = TD_HIST_FINE - 1;
+        h->fine[b]++;
+        uint64_t u;
+        memcpy(&u, &x[i], 8);
+        int e = (int)((u >> 52) & 0x7ff);
+        if (e == 0) { h->exp_zero++; continue; }
+        exp_add(h, (int)(u >> 63), e - 1023, (unsigned)((u >> 44) & 0xff));
+    }
+}
+
+void td_hist_merge(td_hist *into, const td_hist *o)
+{
+    into->exp_zero += o->exp_zero;
+    for (int j = 0; j < TD_HIST_EXP_N; j++) {
+        into->exp_pos[j] += o->exp_pos[j];
+        into->exp_neg[j] += o->exp_neg[j];
+    }
+    if (!o->used) return;
+    int olo, ohi;
+    used_range(o, &olo, &ohi);
+    if (olo < 0) return;
+    /* the value range of o's used bins, then cover it at >= o's width */
+    double lo = ldexp((double)(o->start + olo), o->k);
+    double hi = ldexp((double)(o->start + ohi), o->k);
+    if (!into->used) {
+        into->used = 1;
+        into->k = o->k;
+        into->start = o->start + olo;
+        memset(into->fine, 0, sizeof into->fine);
+    }
+    while (into->k < o->k) coarsen(into);
+    grid_cover(into, lo, hi);
+    while (into->k < o->k) coarsen(into);
+    int s = into->k - o->k;
+    for (int b = olo; b <= ohi; b++) {
+        if (!o->fine[b]) continue;
+        int64_t nb = floor_shift(o->start + b, s) - into->start;
+        if (nb < 0) nb = 0;
+        if (nb >= TD_HIST_FINE) nb = TD_HIST_FINE - 1;
+        into->fine[nb] += o->fine[b];
+    }
+}
+
+void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *counts)
+{
+    for (int i = 0; i < nb; i++) counts[i] = 0;
+    if (nb <= 0 || !h->used) return;
+    double w = hi > lo ? (hi - lo) / nb : 0;
+    for (int b = 0; b < TD_HIST_FINE; b++) {
+        if (!h->fine[b]) continue;
+        double c = ldexp((double)(h->start + b) + 0.5, h->k);
+        int o = w > 0 ? (int)floor((c - lo) / w) : 0;
+        if (o < 0) o = 0;
+        if (o >= nb) o = nb - 1;
+        counts[o] += (double)h->fine[b];
+    }
+}

@@ -1,0 +1,342 @@
+/* dp_model.c — td_dump_open: walk every file, check every dataset, stream
+ * each one once into its tensor (merging tensors of the same step, layer
+ * and name found in several files), then run the analysis. */
+#include "td_dump.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "td_h5.h"
+
+void td_dump_opts_default(td_dump_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bins = 30;
+    o->ratio_lo = 1e-5;
+    o->ratio_hi = 1e-2;
+    o->dead_frac = 0.5;
+    o->sat_frac = 0.5;
+    o->sat_margin = 0.01;
+    o->act_explode = 1e3;
+    o->grad_depth = 100;
+    o->init_factor = 10;
+    o->max_elems = 10000000000ULL;
+    o->chunk_bytes = 4u << 20;
+}
+
+const char *td_dump_layout_name(td_dump_layout l)
+{
+    static const char *const n[] = { "tdiag", "keras2", "keras3-legacy", "keras3-weights", "generic" };
+    return (unsigned)l < sizeof n / sizeof n[0] ? n[l] : "?";
+}
+
+const char *td_dump_kind_name(td_dump_kind k)
+{
+    static const char *const n[] = { "param", "grad", "activation", "optimizer", "array" };
+    return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "?";
+}
+
+void td_dump_free(td_dump *d)
+{
+    if (!d) return;
+    for (int i = 0; i < d->nfiles; i++) free(d->files[i]);
+    free(d->files);
+    for (size_t i = 0; i < d->ntensors; i++) {
+        free(d->tensors[i].path); free(d->tensors[i].param); free(d->tensors[i].slot); free(d->tensors[i].hist);
+    }
+    free(d->tensors);
+    for (size_t i = 0; i < d->nlayers; i++) free(d->layers[i].name);
+    free(d->layers);
+    for (size_t i = 0; i < d->nratios; i++) free(d->ratios[i].param);
+    free(d->ratios);
+    free(d->findings);
+    for (size_t i = 0; i < d->nnotes; i++) free(d->notes[i]);
+    free(d->notes);
+    free(d->steps);
+    free(d);
+}
+
+static int same(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+long td_dump_find(const td_dump *d, int layer, td_dump_kind kind, const char *param, long long step)
+{
+    for (size_t i = 0; i < d->ntensors; i++) {
+        const td_dump_tensor *t = &d->tensors[i];
+        if (t->layer == layer && t->kind == kind && t->step == step && same(t->param, param) && !t->slot)
+            return (long)i;
+    }
+    return -1;
+}
+
+static long find_slot(const td_dump *d, int layer, td_dump_kind kind, const char *param,
+                      const char *slot, long long step)
+{
+    for (size_t i = 0; i < d->ntensors; i++) {
+        const td_dump_tensor *t = &d->tensors[i];
+        if (t->layer == layer && t->kind == kind && t->step == step && same(t->param, param) && same(t->slot, slot))
+            return (long)i;
+    }
+    return -1;
+}
+
+static int layer_index(td_dump *d, const char *name, int depth, td_err *e)
+{
+    for (size_t i = 0; i < d->nlayers; i++)
+        if (strcmp(d->layers[i].name, name) == 0) {
+            if (d->layers[i].depth < 0 && depth >= 0) d->layers[i].depth = depth;
+            return (int)i;
+        }
+    td_dump_layer *nl = realloc(d->layers, (d->nlayers + 1) * sizeof *nl);
+    if (!nl) { td_fail(e, TD_ENOMEM, "out of memory"); return -1; }
+    d->layers = nl;
+    td_dump_layer *l = &d->layers[d->nlayers];
+    memset(l, 0, sizeof *l);
+    if (!(l->name = strdup(name))) { td_fail(e, TD_ENOMEM, "out of memory"); return -1; }
+    l->depth = depth;
+    l->init_std = l->he = l->glorot = l->lecun = l->grad_rms_last = l->ratio_median = NAN;
+    return (int)d->nlayers++;
+}
+
+static int add_note(td_dump *d, const char *file, const char *msg)
+{
+    char **nn = realloc(d->notes, (d->nnotes + 1) * sizeof *nn);
+    if (!nn) return -1;
+    d->notes = nn;
+    size_t len = strlen(file) + strlen(msg) + 3;
+    char *s = malloc(len);
+    if (!s) return -1;
+    snprintf(s, len, "%s: %s", file, msg);
+    d->notes[d->nnotes++] = s;
+    return 0;
+}
+
+typedef struct {
+    const td_dump_opts *o;
+    uint64_t done, total;
+} progress_ctx;
+
+static void on_bytes(void *ctx, uint64_t b)
+{
+    progress_ctx *p = ctx;
+    p->done += b;
+    if (p->o->progress) p->o->progress(p->o->progress_ctx, p->done, p->total);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Layers in depth order (unknown depth after, in order of appearance);
+ * tensors' layer indices are remapped. */
+static td_code sort_layers(td_dump *d, td_err *e)
+{
+    size_t n = d->nlayers;
+    if (n == 0) return TD_OK;
+    int *order = malloc(n * sizeof *order), *inv = malloc(n * sizeof *inv);
+    td_dump_layer *nl = malloc(n * sizeof *nl);
+    if (!order || !inv || !nl) { free(order); free(inv); free(nl); return td_fail(e, TD_ENOMEM, "out of memory"); }
+    for (size_t i = 0; i < n; i++) order[i] = (int)i;
+    for (size_t i = 1; i < n; i++) { /* stable insertion sort: n is small */
+        int x = order[i];
+        size_t j = i;
+        while (j > 0) {
+            int y = order[j - 1];
+            int dx = d->layers[x].depth, dy = d->layers[y].depth;
+            int before = dx >= 0 && (dy < 0 || dx < dy);
+            if (!before) break;
+            order[j] = y;
+            j--;
+        }
+        order[j] = x;
+    }
+    for (size_t i = 0; i < n; i++) { nl[i] = d->layers[order[i]]; inv[order[i]] = (int)i; }
+    for (size_t i = 0; i < n; i++) nl[i].depth = (int)i; /* depth = order from the input */
+    free(d->layers);
+    d->layers = nl;
+    for (size_t i = 0; i < d->ntensors; i++) d->tensors[i].layer = inv[d->tensors[i].layer];
+    free(order);
+    free(inv);
+    return TD_OK;
+}
+
+/* A parameter present at one step must be present at every later step. */
+static td_code check_missing(const td_dump *d, td_err *e)
+{
+    for (size_t i = 0; i < d->ntensors; i++) {
+        const td_dump_tensor *t = &d->tensors[i];
+        if (t->kind != TD_DK_PARAM || t->step < 0) continue;
+        for (size_t s = 0; s < d->nsteps; s++) {
+            if (d->steps[s] <= t->step) continue;
+            if (td_dump_find(d, t->layer, TD_DK_PARAM, t->param, d->steps[s]) < 0) {
+                char ln[128], pn[128];
+                td_safe_text(ln, sizeof ln, d->layers[t->layer].name);
+                td_safe_text(pn, sizeof pn, t->param);
+                return td_fail(e, TD_EINPUT, "%s: /step_%lld/%s/%s: missing (present at step %lld)",
+                               d->files[t->file], d->steps[s], ln, pn, t->step);
+            }
+        }
+    }
+    return TD_OK;
+}
+
+td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
+                     const td_dump_opts *o, td_err *e)
+{
+    td_code rc = TD_OK;
+    td_dump_opts defo;
+    if (!o) { td_dump_opts_default(&defo); o = &defo; }
+    *out = NULL;
+    if (nfiles <= 0) return td_fail(e, TD_EUSAGE, "no input file");
+    td_h5_quiet();
+    td_dump *d = calloc(1, sizeof *d);
+    int64_t *fids = calloc((size_t)nfiles, sizeof *fids);
+    td_dump_walk *walks = calloc((size_t)nfiles, sizeof *walks);
+    if (!d || !fids || !walks) { free(d); free(fids); free(walks); return td_fail(e, TD_ENOMEM, "out of memory"); }
+    for (int i = 0; i < nfiles; i++) fids[i] = -1;
+    d->lr = NAN;
+    d->iterations = -1;
+    d->files = calloc((size_t)nfiles, sizeof *d->files);
+    if (!d->files) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    d->nfiles = nfiles;
+    for (int i = 0; i < nfiles; i++)
+        if (!(d->files[i] = strdup(files[i]))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+
+    /* 1. walk every file */
+    int any_step = 0;
+    for (int i = 0; i < nfiles; i++) {
+        hid_t f = H5Fopen(files[i], H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) { rc = td_fail(e, TD_EIO, "%s: cannot open as HDF5 (missing, truncated or not HDF5)", files[i]); goto done; }
+        fids[i] = (int64_t)f;
+        if ((rc = td_dump_walk_file(fids[i], files[i], o->max_elems, &walks[i], e)) != TD_OK) goto done;
+        if (i == 0) { d->layout = walks[i].layout; d->keras_order = walks[i].keras_order; }
+        else if (walks[i].layout != d->layout) {
+            rc = td_fail(e, TD_EINPUT, "%s: layout %s differs from %s's (%s)", files[i],
+                         td_dump_layout_name(walks[i].layout), files[0], td_dump_layout_name(d->layout));
+            goto done;
+        }
+        if (isfinite(walks[i].lr)) d->lr = walks[i].lr;
+        if (walks[i].optimizer[0]) snprintf(d->optimizer, sizeof d->optimizer, "%s", walks[i].optimizer);
+        if (walks[i].iterations >= 0) d->iterations = walks[i].iterations;
+        for (size_t j = 0; j < walks[i].nnotes; j++)
+            if (add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+        for (size_t j = 0; j < walks[i].n; j++) any_step |= walks[i].e[j].step >= 0;
+    }
+    int file_is_step = !any_step && nfiles > 1;
+    if (file_is_step && add_note(d, files[0], "files without steps: file k is step k, in the order given") < 0) {
+        rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done;
+    }
+
+    /* 2. tensors: check every dataset first (errors before any long read) */
+    progress_ctx pc = { o, 0, 0 };
+    for (int i = 0; i < nfiles; i++) {
+        for (size_t j = 0; j < walks[i].n; j++) {
+            const td_dump_entry *en = &walks[i].e[j];
+            long long step = file_is_step ? i : en->step;
+            td_dump_shape sh;
+            if ((rc = td_dump_check_dataset(fids[i], files[i], en->path, o->max_elems, &sh, e)) != TD_OK) goto done;
+            pc.total += sh.n * (uint64_t)(sh.bits / 8);
+            int li = layer_index(d, en->layer, en->depth, e);
+            if (li < 0) { rc = TD_ENOMEM; goto done; }
+            if (en->act[0] && !d->layers[li].act[0]) snprintf(d->layers[li].act, sizeof d->layers[li].act, "%s", en->act);
+            if (find_slot(d, li, en->kind, en->param, en->slot, step) >= 0) continue; /* merged when streamed */
+            td_dump_tensor *nt = realloc(d->tensors, (d->ntensors + 1) * sizeof *nt);
+            if (!nt) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+            d->tensors = nt;
+            td_dump_tensor *t = &d->tensors[d->ntensors];
+            memset(t, 0, sizeof *t);
+            t->path = strdup(en->path);
+            t->param = strdup(en->param);
+            t->slot = en->slot ? strdup(en->slot) : NULL;
+            t->hist = malloc(sizeof *t->hist);
+            d->ntensors++;
+            if (!t->path || !t->param || (en->slot && !t->slot) || !t->hist) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+            td_hist_init(t->hist);
+            td_stats_init(&t->st);
+            t->file = i;
+            t->step = step;
+            t->layer = li;
+            t->kind = en->kind;
+            t->shape = sh;
+        }
+    }
+
+    /* 3. stream every dataset into its tensor */
+    for (int i = 0; i < nfiles; i++) {
+        for (size_t j = 0; j < walks[i].n; j++) {
+            const td_dump_entry *en = &walks[i].e[j];
+            long long step = file_is_step ? i : en->step;
+            int li = layer_index(d, en->layer, en->depth, e);
+            long ti = find_slot(d, li, en->kind, en->param, en->slot, step);
+            if (li < 0 || ti < 0) { rc = td_fail(e, TD_EINTERNAL, "tensor lost"); goto done; }
+            td_dump_tensor *t = &d->tensors[ti];
+            td_dump_acc acc;
+            td_dump_acc_init(&acc);
+            acc.hist = t->hist;
+            acc.st = t->st; /* continue: merging across files */
+            const char *act = d->layers[li].act;
+            if (t->kind == TD_DK_ACT) {
+                if (strcmp(act, "tanh") == 0) { acc.sat_lo = -1 + o->sat_margin; acc.sat_hi = 1 - o->sat_margin; }
+                else if (strcmp(act, "sigmoid") == 0) { acc.sat_lo = o->sat_margin; acc.sat_hi = 1 - o->sat_margin; }
+                if (t->shape.rank >= 2 && t->shape.dims[1] <= (1u << 24) && t->file == i) {
+                    acc.units = t->shape.dims[1];
+                    acc.unit_nonzero = calloc((size_t)acc.units, sizeof *acc.unit_nonzero);
+                    if (!acc.unit_nonzero) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+                }
+            }
+            rc = td_dump_stream(fids[i], files[i], en->path, o->max_elems, o->chunk_bytes, &acc, on_bytes, &pc, e);
+            if (rc == TD_OK) {
+                t->st = acc.st;
+                t->saturated += acc.saturated;
+                if (acc.unit_nonzero) {
+                    t->units = acc.units;
+                    t->dead_units = 0;
+                    for (uint64_t u = 0; u < acc.units; u++) t->dead_units += acc.unit_nonzero[u] == 0;
+                }
+            }
+            free(acc.unit_nonzero);
+            if (rc != TD_OK) goto done;
+        }
+    }
+    d->bytes = pc.done;
+
+    /* 4. steps, layer order, missing steps, analysis */
+    for (size_t i = 0; i < d->ntensors; i++) {
+        long long s = d->tensors[i].step;
+        if (s < 0) continue;
+        int seen = 0;
+        for (size_t j = 0; j < d->nsteps && !seen; j++) seen = d->steps[j] == s;
+        if (seen) continue;
+        long long *ns = realloc(d->steps, (d->nsteps + 1) * sizeof *ns);
+        if (!ns) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+        d->steps = ns;
+        d->steps[d->nsteps++] = s;
+    }
+    if (d->nsteps) qsort(d->steps, d->nsteps, sizeof *d->steps, cmp_ll);
+    if ((rc = sort_layers(d, e)) != TD_OK) goto done;
+    if ((rc = check_missing(d, e)) != TD_OK) goto done;
+    rc = td_dump_analyse(d, o, fids, e);
+done:
+    for (int i = 0; i < nfiles; i++) {
+        td_dump_walk_free(&walks[i]);
+        if (fids[i] >= 0) H5Fclose((hid_t)fids[i]);
+    }
+    free(walks);
+    free(fids);
+    if (rc != TD_OK) { td_dump_free(d); return rc; }
+    *out = d;
+    return TD_OK;
+}
+
+void td_dump_tensor_bins(const td_dump_tensor *t, int bins, double *counts)
+{
+    if (!t->hist) { for (int i = 0; i < bins; i++) counts[i] = 0; return; }
+    td_hist_rebin(t->hist, t->st.min, t->st.max, bins, counts);
+}
