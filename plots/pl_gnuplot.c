@@ -22,12 +22,15 @@ static const char *const pl_with[] = {
     [TD_PLOT_LINESPOINTS] = "linespoints lw 1.5 pt 7 ps 0.6",
     [TD_PLOT_BOXES] = "boxes fs solid 0.6 noborder",
     [TD_PLOT_IMAGE] = "image",
+    [TD_PLOT_RGB] = "rgbimage",
 };
+
+static int is_image(const td_plot_series *s) { return s->style >= TD_PLOT_IMAGE; }
 
 /* A series gets a data block (and a plot clause) only when it has data. */
 static int drawn(const td_plot_series *s)
 {
-    return s->style == TD_PLOT_IMAGE ? s->rows > 0 && s->cols > 0 : s->n > 0;
+    return is_image(s) ? s->rows > 0 && s->cols > 0 : s->n > 0;
 }
 
 static void num(td_out *o, double v)
@@ -50,6 +53,20 @@ td_code td_plot_write_dat(const td_plot_fig *f, td_out *o)
             if (block++) td_out_puts(o, "\n\n");
             td_out_printf(o, "# index %zu: panel %zu, series %zu ", block - 1, p + 1, i + 1);
             td_plot_gp_string(o, s->name);
+            if (s->style == TD_PLOT_RGB) { /* x y r g b, one scan line per block line */
+                td_out_printf(o, ", colour image %zu x %zu\n", s->rows, s->cols);
+                for (size_t r = 0; r < s->rows; r++) {
+                    if (r) td_out_puts(o, "\n");
+                    for (size_t c = 0; c < s->cols; c++) {
+                        const double *px = &s->z[(r * s->cols + c) * 3];
+                        td_out_printf(o, "%zu %zu", c, r);
+                        for (int k = 0; k < 3; k++)
+                            td_out_printf(o, " %d", isfinite(px[k]) ? (int)lround(fmin(fmax(px[k], 0), 1) * 255) : 255);
+                        td_out_puts(o, "\n");
+                    }
+                }
+                continue;
+            }
             if (s->style == TD_PLOT_IMAGE) {
                 td_out_printf(o, ", matrix %zu x %zu\n", s->rows, s->cols);
                 for (size_t r = 0; r < s->rows; r++) {
@@ -101,32 +118,60 @@ static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
     return 1;
 }
 
-/* Image panels: a diverging palette centred on 0, square pixels. */
+/* Image panels: grey from min to max for values >= 0, else a diverging
+ * palette centred on 0; square pixels, row 0 at the top. */
 static void write_image_setup(const td_plot_panel *p, td_out *o)
 {
-    double m = 0;
+    double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < p->nseries; i++) {
         const td_plot_series *s = &p->series[i];
         if (s->style != TD_PLOT_IMAGE) continue;
         for (size_t k = 0; k < s->rows * s->cols; k++)
-            if (isfinite(s->z[k]) && fabs(s->z[k]) > m) m = fabs(s->z[k]);
+            if (isfinite(s->z[k])) { lo = fmin(lo, s->z[k]); hi = fmax(hi, s->z[k]); }
     }
-    if (m == 0) m = 1;
-    td_out_printf(o, "set palette defined (-1 \"#2b6cb0\", 0 \"#f7f7f7\", 1 \"#c53030\")\n"
-                     "set cbrange [%.9g:%.9g]\nset size ratio -1\nset yrange [] reverse\n"
-                     "set autoscale xfix; set autoscale yfix\n", -m, m);
+    if (!(lo <= hi)) { lo = 0; hi = 1; }
+    if (lo >= 0)
+        td_out_printf(o, "set palette gray\nset cbrange [%.9g:%.9g]\n", lo, hi > lo ? hi : lo + 1);
+    else {
+        double m = fmax(-lo, hi);
+        td_out_printf(o, "set palette defined (-1 \"#2b6cb0\", 0 \"#f7f7f7\", 1 \"#c53030\")\n"
+                         "set cbrange [%.9g:%.9g]\n", -m, m);
+    }
+    td_out_puts(o, "set size ratio -1\nset yrange [] reverse\nset autoscale xfix; set autoscale yfix\n"
+                   "unset grid\n");
+}
+
+/* 1 when the line series end, on average, in the upper half of their range. */
+static int ends_high(const td_plot_panel *p)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < p->nseries; i++)
+        for (size_t j = 0; !is_image(&p->series[i]) && j < p->series[i].n; j++) {
+            lo = fmin(lo, p->series[i].y[j]);
+            hi = fmax(hi, p->series[i].y[j]);
+        }
+    for (size_t i = 0; i < p->nseries && hi > lo; i++)
+        if (!is_image(&p->series[i]) && p->series[i].n) {
+            sum += (p->series[i].y[p->series[i].n - 1] - lo) / (hi - lo);
+            k++;
+        }
+    return k && sum / (double)k > 0.5;
 }
 
 static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *block,
                         td_out *o)
 {
     int image = 0;
-    for (size_t i = 0; i < p->nseries; i++) image |= p->series[i].style == TD_PLOT_IMAGE;
+    for (size_t i = 0; i < p->nseries; i++) image |= is_image(&p->series[i]);
     int logy = p->logy < 0 ? td_plot_auto_log(p) : p->logy;
     td_out_puts(o, "\nunset object; unset arrow; unset label; unset logscale\n"
                    "set autoscale; set grid\n");
-    td_out_puts(o, f->npanels > 1 ? "set key top right noautotitle font \",8\" samplen 1.5\n"
-                                  : "set key below noautotitle\n");
+    if (f->npanels > 1) /* inside the panel, in the corner the curves' ends leave free */
+        td_out_printf(o, "set key %s right noautotitle font \",8\" samplen 1.5\n",
+                      ends_high(p) ? "bottom" : "top");
+    else
+        td_out_puts(o, "set key below noautotitle\n");
     td_out_puts(o, "set title ");
     td_plot_gp_string(o, p->title ? p->title : (f->npanels == 1 ? f->title : ""));
     td_out_puts(o, "\nset xlabel ");
@@ -135,6 +180,15 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     td_plot_gp_string(o, p->ylabel);
     td_out_puts(o, "\n");
     if (p->logx) td_out_puts(o, "set logscale x\n");
+    if (p->nxtics) {
+        td_out_puts(o, "set xtics rotate by 30 right (");
+        for (size_t i = 0; i < p->nxtics; i++) {
+            if (i) td_out_puts(o, ", ");
+            td_plot_gp_string(o, p->xtics[i]);
+            td_out_printf(o, " %zu", i);
+        }
+        td_out_printf(o, ")\nset xrange [-0.5:%zu.5]\n", p->nxtics - 1);
+    }
     if (logy) td_out_puts(o, "set logscale y\nset format y \"%.0e\"\n");
     if (image) write_image_setup(p, o);
     double lo, hi;
@@ -182,6 +236,9 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         if (s->style == TD_PLOT_IMAGE)
             td_out_printf(o, "%s\"%s.dat\" index %zu matrix with image notitle", sep, f->id,
                           (*block)++);
+        else if (s->style == TD_PLOT_RGB)
+            td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2:3:4:5 with rgbimage notitle", sep,
+                          f->id, (*block)++);
         else {
             td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\"%s title ",
                           sep, f->id, (*block)++, pl_with[s->style],
@@ -211,7 +268,7 @@ td_code td_plot_write_gp(const td_plot_fig *f, td_out *o)
 {
     size_t n = f->npanels ? f->npanels : 1;
     size_t cols = 1, rows;
-    while (cols * cols < n && cols < 4) cols++;
+    while (n > 2 && cols * cols < n && cols < 4) cols++; /* two panels: one above the other */
     rows = (n + cols - 1) / cols;
     int w = f->width, h = f->height;
     if (n > 1) {

@@ -54,6 +54,8 @@ static void panel_free(td_plot_panel *p)
     for (size_t i = 0; i < p->nbands; i++) free(p->bands[i].label);
     for (size_t i = 0; i < p->nmarks; i++) free(p->marks[i].label);
     for (size_t i = 0; i < p->nspans; i++) free(p->spans[i].label);
+    for (size_t i = 0; i < p->nxtics; i++) free(p->xtics[i]);
+    free(p->xtics);
     free(p->series); free(p->bands); free(p->marks); free(p->spans);
     free(p);
 }
@@ -160,23 +162,36 @@ td_code td_plot_add_series(td_plot_fig *f, td_plot_panel *p, const char *name,
     return TD_OK;
 }
 
-td_code td_plot_add_image(td_plot_panel *p, const char *name, const double *z,
-                          size_t rows, size_t cols)
+static td_code add_matrix(td_plot_panel *p, const char *name, const double *z,
+                         size_t rows, size_t cols, size_t depth, td_plot_style style)
 {
-    size_t cells, bytes;
-    if (td_mul_size(rows, cols, &cells) || td_mul_size(cells, sizeof(double), &bytes))
+    size_t cells, vals, bytes;
+    if (td_mul_size(rows, cols, &cells) || td_mul_size(cells, depth, &vals) ||
+        td_mul_size(vals, sizeof(double), &bytes))
         return TD_ENOMEM;
     td_plot_series *s = series_slot(p, name);
     if (!s) return TD_ENOMEM;
     s->z = malloc(bytes ? bytes : 1);
     if (!s->z) { free(s->name); return TD_ENOMEM; }
     if (bytes) memcpy(s->z, z, bytes);
-    s->style = TD_PLOT_IMAGE;
+    s->style = style;
     s->rows = rows;
     s->cols = cols;
     s->n_in = cells;
     p->nseries++;
     return TD_OK;
+}
+
+td_code td_plot_add_image(td_plot_panel *p, const char *name, const double *z,
+                          size_t rows, size_t cols)
+{
+    return add_matrix(p, name, z, rows, cols, 1, TD_PLOT_IMAGE);
+}
+
+td_code td_plot_add_rgb(td_plot_panel *p, const char *name, const double *rgb,
+                        size_t rows, size_t cols)
+{
+    return add_matrix(p, name, rgb, rows, cols, 3, TD_PLOT_RGB);
 }
 
 td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *label)
@@ -215,6 +230,19 @@ td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *lab
     return TD_OK;
 }
 
+td_code td_plot_set_xtics(td_plot_panel *p, const char *const *labels, size_t n)
+{
+    for (size_t i = 0; i < p->nxtics; i++) free(p->xtics[i]);
+    free(p->xtics);
+    p->nxtics = 0;
+    p->xtics = calloc(n ? n : 1, sizeof *p->xtics);
+    if (!p->xtics) return TD_ENOMEM;
+    for (; p->nxtics < n; p->nxtics++)
+        if (!(p->xtics[p->nxtics] = strdup(labels[p->nxtics] ? labels[p->nxtics] : "")))
+            return TD_ENOMEM;
+    return TD_OK;
+}
+
 td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig)
 {
@@ -245,7 +273,7 @@ int td_plot_auto_log(const td_plot_panel *p)
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < p->nseries; i++) {
         const td_plot_series *s = &p->series[i];
-        if (s->style == TD_PLOT_IMAGE || s->style == TD_PLOT_BOXES) return 0;
+        if (s->style >= TD_PLOT_BOXES) return 0; /* bars and images: linear */
         for (size_t k = 0; k < s->n; k++) {
             if (s->y[k] <= 0) return 0;
             if (s->y[k] < lo) lo = s->y[k];

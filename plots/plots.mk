@@ -1,6 +1,6 @@
 # plots/ — figures and reports (gnuplot scripts + data, offline index.html)
 # and the diagreport tool.
 LIB_SRCS += plots/pl_escape.c plots/pl_reduce.c plots/pl_model.c plots/pl_gnuplot.c \
-            plots/pl_html.c plots/pl_dir.c plots/pl_run.c plots/pl_report.c
+            plots/pl_html.c plots/pl_dir.c plots/pl_run.c plots/pl_report.c plots/pl_gradcheck.c
 PUBLIC_HEADERS += plots/td_plot.h
-TESTS += plots plots_dir
+TESTS += plots plots_dir plots_adapt

@@ -56,7 +56,8 @@ size_t td_plot_reduce(const double *x, const double *y, size_t n, size_t columns
 typedef enum {
     TD_PLOT_LINES = 0, TD_PLOT_POINTS, TD_PLOT_LINESPOINTS,
     TD_PLOT_BOXES,     /* histogram bars: x = bin centre, y = count or share */
-    TD_PLOT_IMAGE      /* matrix z (rows, cols), drawn as an image; NaN = gap */
+    TD_PLOT_IMAGE,     /* matrix z (rows, cols), drawn as an image; NaN = gap */
+    TD_PLOT_RGB        /* z (rows, cols, 3) in [0, 1], drawn as a colour image */
 } td_plot_style;
 
 typedef struct {
@@ -65,8 +66,8 @@ typedef struct {
     size_t n;              /* points kept after reduction */
     size_t n_in;           /* points given */
     double *x, *y;         /* (n) */
-    size_t rows, cols;     /* TD_PLOT_IMAGE only */
-    double *z;             /* (rows, cols) row-major, TD_PLOT_IMAGE only */
+    size_t rows, cols;     /* TD_PLOT_IMAGE / TD_PLOT_RGB only */
+    double *z;             /* (rows, cols) or (rows, cols, 3) row-major */
     int dashed;            /* draw dashed (e.g. validation) */
 } td_plot_series;
 
@@ -82,6 +83,7 @@ typedef struct {
     td_plot_band *bands;    size_t nbands;
     td_plot_mark *marks;    size_t nmarks;
     td_plot_span *spans;    size_t nspans;
+    char **xtics;          size_t nxtics; /* category labels at x = 0, 1, ... (untrusted) */
 } td_plot_panel;
 
 typedef struct {
@@ -122,12 +124,19 @@ td_plot_panel *td_plot_fig_panel(td_plot_fig *f, const char *title,
 td_code td_plot_add_series(td_plot_fig *f, td_plot_panel *p, const char *name,
                            td_plot_style style, const double *x, const double *y,
                            size_t n);
-/* Append an image series: z (rows, cols) copied. */
+/* Append an image series: z (rows, cols) copied. Values >= 0 only: grey
+ * scale from min to max; else a blue-white-red scale centred on 0. */
 td_code td_plot_add_image(td_plot_panel *p, const char *name, const double *z,
                           size_t rows, size_t cols);
+/* Append a colour image: rgb (rows, cols, 3), channels in [0, 1], copied;
+ * NaN pixels are drawn white. */
+td_code td_plot_add_rgb(td_plot_panel *p, const char *name, const double *rgb,
+                        size_t rows, size_t cols);
 td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *label);
 td_code td_plot_add_mark(td_plot_panel *p, double x, const char *label);
 td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *label);
+/* Label x = 0..n-1 with names (copied; escaped on output). */
+td_code td_plot_set_xtics(td_plot_panel *p, const char *const *labels, size_t n);
 /* Append a finding; fig is the index of the figure showing it, or -1. */
 td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig);
@@ -204,5 +213,50 @@ td_code td_plot_write_file(const char *dir, const char *name,
  * *status = -1 when prog cannot be started (not found). */
 td_code td_plot_run(const char *prog, const char *const *args, const char *dir,
                     const char *log_path, int *status, td_err *e);
+
+/* ---- adapters: each tool's results as figures and findings ---------------- */
+#include "td_curves.h"
+#include "td_findings.h"
+#include "td_dump.h"
+
+/* The figures of one training run, with fs's findings drawn on them and
+ * added to the report's list (fs may be NULL):
+ *  - loss: primary train and validation loss (log y when they span two
+ *    decades); overfitting, divergence (NaN/Inf, explosion, unrecovered
+ *    spike) and learning-rate changes as vertical marks, plateaus
+ *    (saturation) as spans, the late noise band (median ± 2σ of the tail);
+ *  - accuracy: train and validation accuracy (or error) and, in a second
+ *    panel, the train − validation gap;
+ *  - other metrics (learning rate, grad norm, loss components, ...) as
+ *    small multiples (at most 12).
+ * A finding links to the figure of its metric. */
+td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, td_err *e);
+/* Several runs overlaid: each run's primary validation loss (else train
+ * loss, else first series) on one figure. Nothing when n < 2. */
+td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t n,
+                                 td_err *e);
+
+/* The figures of HDF5 dumps (o: the options d was computed with, for the
+ * judged band and the bin count; NULL: defaults), d's findings added to
+ * the list, each linked to the figure that shows it:
+ *  - update/weight ratio per layer over steps, log y, with the 1e-3
+ *    reference band (x = layer depth when the dumps hold one step);
+ *  - gradient RMS per layer against depth, log y;
+ *  - activation, gradient and weight histograms per layer as small
+ *    multiples (last step), the dead and saturated shares in the titles;
+ *  - the first layer's weights as an image grid.
+ * label prefixes the figure titles (e.g. the first file's name). */
+td_code td_plot_add_dump(td_report *r, const td_dump *d, const td_dump_opts *o,
+                         const char *label, td_err *e);
+
+/* gradcheck --json output (text[0..len), from file source) as figures:
+ * the max relative error of every tensor against the verdict bands of
+ * seed 003 (<= 1e-7 correct, to 1e-4 only at kinks, to 1e-2 suspicious,
+ * above wrong), log y, and the h sweep's U-curve (log-log) when present.
+ * Tensors that are not correct and the tool's findings go to the list.
+ * Malformed JSON or a document that is not gradcheck's is TD_EINPUT
+ * "source: what is wrong". */
+td_code td_plot_add_gradcheck_json(td_report *r, const char *source, const char *text,
+                                   size_t len, td_err *e);
 
 #endif
