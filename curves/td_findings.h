@@ -9,7 +9,8 @@
  *
  * Decisions come from statistics of the run itself, never from fixed
  * patience counts:
- *   noise  σ  = td_mad of the residuals around a running median
+ *   noise  σ  = td_mad of the residuals around a running median of the
+ *               neighbours
  *               (robust: a few spikes do not inflate it);
  *   trend     = Theil–Sen slope (median of pairwise slopes) and the
  *               Mann–Kendall test (S statistic, normal approximation);
@@ -133,9 +134,10 @@ void td_detect_opts_default(td_detect_opts *o);
 /* Set one threshold by name ("z", "alpha", ... as the field names above)
  * from text: "name=value" in curvecheck --set. TD_EUSAGE names the bad part. */
 td_code td_detect_opts_set(td_detect_opts *o, const char *name, const char *value, td_err *e);
-/* Table of settable thresholds for --help and the man page. */
+/* The settable thresholds, for --help and the man page: i in [0, count). */
 typedef struct { const char *name; const char *help; } td_detect_opt_info;
-const td_detect_opt_info *td_detect_opts_table(size_t *n);
+size_t td_detect_opts_count(void);
+const td_detect_opt_info *td_detect_opts_info(size_t i); /* NULL past the end */
 /* Current value of a named threshold (NaN when unknown). */
 double td_detect_opts_get(const td_detect_opts *o, const char *name);
 
@@ -148,10 +150,14 @@ td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
 
 /* ---- trend statistics (used by the detectors; public for studycheck) ----- */
 /* Running median of y (n) with an odd window w (clamped to n) into out (n);
- * the window shrinks symmetrically at the edges. Non-finite values skipped.
+ * the window [i-w/2, i+w/2] is cut at the ends (so the first and last values
+ * are medians of w/2+1 points). Non-finite values skipped.
  * Returns 0, or -1 on allocation failure. */
 int td_trend_smooth(const double *y, size_t n, size_t w, double *out);
-/* Robust noise σ: td_mad of y - smooth(y, w) over [from, n). NaN if < 3 points. */
+/* Robust noise σ: td_mad over i in [from, n) of y_i minus the median of its
+ * neighbours within w/2 on each side (y_i itself left out, so the reference
+ * does not follow the point's own noise; this over-estimates σ by ~10-20%
+ * for small w, which errs towards no alarm). NaN if fewer than 3 points. */
 double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
 /* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
  * When n > 400 the points are taken on an even stride (400 kept). NaN if < 2. */
@@ -161,6 +167,76 @@ double td_trend_theil_sen(const double *x, const double *y, size_t n);
  * p = erfc(|Z|/√2) (two-sided). Returns S/(n(n-1)/2) (Kendall's τ) and
  * writes p (1 when n < 3). Strided as Theil–Sen when n > 400. */
 double td_trend_mann_kendall(const double *y, size_t n, double *p);
+
+/* ---- for detector authors ------------------------------------------------ */
+/* One series as the detectors see it: finite points only, oriented so that
+ * lower is better (accuracy is negated), binned to at most TD_CURVE_MAX
+ * points (bin: mean x, median y) so that a million-row log is judged in
+ * linear time. */
+#define TD_CURVE_MAX 1024
+typedef struct {
+    const td_series *s;  /* the series (NULL: no curve) */
+    double sign;         /* +1, or -1 when higher is better (y = -value) */
+    size_t n;            /* points kept */
+    double *x, *y;       /* (n) binned, oriented */
+    size_t *line;        /* (n) first source line of each point/bin */
+    double *sm;          /* (n) running median of y, window w */
+    size_t w;            /* smoothing window (odd, >= 3 unless n < 3) */
+    double sigma;        /* robust residual noise of y around sm (whole curve) */
+    double sigma_late;   /* the same over the raw (unbinned) tail: step noise */
+    size_t nraw;         /* finite raw points */
+    size_t nonfinite;    /* NaN/Inf raw points */
+} td_curve;
+
+/* Build c from s (sign +1 or -1). Returns TD_OK or TD_ENOMEM. */
+td_code td_curve_make(td_curve *c, const td_series *s, double sign,
+                      const td_detect_opts *o, td_err *e);
+void td_curve_free(td_curve *c); /* c may be NULL or empty */
+/* Index where the tail (last tail_frac, at least min_points) starts. */
+size_t td_curve_tail(const td_curve *c, const td_detect_opts *o);
+/* Orientation-corrected value (the value as logged) of an oriented y. */
+static inline double td_curve_value(const td_curve *c, double y) { return c->sign * y; }
+
+/* 1 when c holds a series with at least o->min_points points. */
+int td_curve_ok(const td_curve *c, const td_detect_opts *o);
+/* Index of the smallest smoothed value sm in [from, to). */
+size_t td_curve_argmin(const td_curve *c, size_t from, size_t to);
+/* x position as a fraction of the curve's x range, in [0, 1]. */
+double td_curve_xfrac(const td_curve *c, size_t i);
+
+/* The series a run's detectors look at, chosen once per run. */
+typedef struct {
+    const td_run *run;
+    const td_detect_opts *o;
+    td_curve train;      /* primary training objective (loss, else error, else -accuracy) */
+    td_curve val;        /* primary validation objective, same preference */
+    td_curve val_metric; /* validation task metric (accuracy/error) when val is a loss */
+    td_curve train_acc;  /* training accuracy (for underfitting), if any */
+} td_detect_ctx;
+
+typedef td_code (*td_detector_fn)(const td_detect_ctx *c, td_findings *out, td_err *e);
+
+/* Append a finding (strings copied; evidence printf-style). TD_ENOMEM. */
+td_code td_findings_add(td_findings *fs, td_finding_kind kind, const td_run *run,
+                        const td_series *metric, const td_series *other,
+                        double x_from, double x_to, size_t line,
+                        double value, double limit, double noise, double p,
+                        td_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 14, 15)));
+/* The detectors, one idea per file (cf_<idea>.c), run in this order by
+ * td_findings_detect; each appends what it sees for one run. */
+td_code cf_detect_impossible(const td_detect_ctx *c, td_findings *out, td_err *e); /* NaN/Inf, negative loss */
+td_code cf_detect_explosion(const td_detect_ctx *c, td_findings *out, td_err *e);  /* explosion, lr far too high */
+td_code cf_detect_spikes(const td_detect_ctx *c, td_findings *out, td_err *e);     /* spikes, unrecovered */
+td_code cf_detect_rising(const td_detect_ctx *c, td_findings *out, td_err *e);     /* training loss rising */
+td_code cf_detect_learning(const td_detect_ctx *c, td_findings *out, td_err *e);   /* not learning, underfitting, initial loss */
+td_code cf_detect_lr_shape(const td_detect_ctx *c, td_findings *out, td_err *e);   /* lr too low / too high */
+td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e);    /* overfitting, metric disagreement */
+td_code cf_detect_noise(const td_detect_ctx *c, td_findings *out, td_err *e);      /* late noise */
+td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e);   /* saturation, still improving */
+
+/* Default severity of a kind. */
+td_severity td_finding_severity(td_finding_kind k);
 
 /* ---- report ------------------------------------------------------------ */
 /* One run with its findings, as the report sees it. */
@@ -174,6 +250,11 @@ typedef struct {
     td_severity fail_on;   /* exit 1 when a finding >= this (warning) */
     int classes;           /* echoed in the JSON */
 } td_report_opts;
+
+/* The series a split is judged on (val=1: validation, else training):
+ * a loss, else an error rate, else an accuracy; the plain name "loss",
+ * then a "total" loss, then the one with most points. NULL when none. */
+const td_series *td_findings_objective(const td_run *run, int val);
 
 /* The one-line verdict of a run: "healthy", "healthy (still improving)",
  * or the worst findings' kinds, e.g. "overfitting, noise". */

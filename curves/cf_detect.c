@@ -1,0 +1,104 @@
+/* cf_detect.c — choose the series a run is judged on, then run the table
+ * of detectors over it (td_findings_detect). */
+#include "td_findings.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Preference of a series as a split's objective: loss > error > accuracy,
+ * then the plain name "loss", then a "total" loss, then more points. */
+static double objective_score(const td_series *s)
+{
+    static const double KIND_SCORE[] = {
+        [TD_METRIC_LOSS] = 3e9, [TD_METRIC_ERROR] = 2e9, [TD_METRIC_ACCURACY] = 1e9,
+        [TD_METRIC_LR] = 0, [TD_METRIC_OTHER] = 0};
+    double k = (unsigned)s->kind <= TD_METRIC_OTHER ? KIND_SCORE[s->kind] : 0;
+    if (k == 0) return 0;
+    if (s->base && strcmp(s->base, "loss") == 0) k += 4e8;
+    if (s->name && strstr(s->name, "total")) k += 2e8;
+    return k + (double)(s->n < 100000000 ? s->n : 100000000);
+}
+
+static int split_is(const td_series *s, int want_val)
+{
+    return want_val ? s->split == TD_SPLIT_VAL
+                    : (s->split == TD_SPLIT_TRAIN || s->split == TD_SPLIT_NONE);
+}
+
+static size_t finite_points(const td_series *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) k += isfinite(s->y[i]) != 0;
+    return k;
+}
+
+/* Best series of a split among the given kinds (mask of 1<<kind), or NULL. */
+static const td_series *pick(const td_run *r, int want_val, unsigned kinds)
+{
+    const td_series *best = NULL;
+    double bs = 0;
+    for (size_t i = 0; i < r->nseries; i++) {
+        const td_series *s = &r->series[i];
+        if (!split_is(s, want_val) || !((kinds >> s->kind) & 1u)) continue;
+        if (finite_points(s) < 2 && s->n < 2) continue;
+        double sc = objective_score(s);
+        if (sc > bs) { bs = sc; best = s; }
+    }
+    return best;
+}
+
+static double sign_of(const td_series *s) { return s && s->kind == TD_METRIC_ACCURACY ? -1.0 : 1.0; }
+
+#define K(k) (1u << (k))
+static const unsigned OBJECTIVE = K(TD_METRIC_LOSS) | K(TD_METRIC_ERROR) | K(TD_METRIC_ACCURACY);
+static const unsigned TASK = K(TD_METRIC_ERROR) | K(TD_METRIC_ACCURACY);
+
+const td_series *td_findings_objective(const td_run *run, int val)
+{
+    return pick(run, val, OBJECTIVE);
+}
+
+static td_code ctx_init(td_detect_ctx *c, const td_run *r, const td_detect_opts *o, td_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->run = r;
+    c->o = o;
+    const td_series *tr = pick(r, 0, OBJECTIVE), *va = pick(r, 1, OBJECTIVE);
+    const td_series *vm = va && va->kind == TD_METRIC_LOSS ? pick(r, 1, TASK) : NULL;
+    const td_series *ta = pick(r, 0, K(TD_METRIC_ACCURACY));
+    td_code rc;
+    if ((rc = td_curve_make(&c->train, tr, sign_of(tr), o, e)) ||
+        (rc = td_curve_make(&c->val, va, sign_of(va), o, e)) ||
+        (rc = td_curve_make(&c->val_metric, vm, sign_of(vm), o, e)) ||
+        (rc = td_curve_make(&c->train_acc, ta, sign_of(ta), o, e)))
+        return rc;
+    return TD_OK;
+}
+
+static void ctx_free(td_detect_ctx *c)
+{
+    td_curve_free(&c->train);
+    td_curve_free(&c->val);
+    td_curve_free(&c->val_metric);
+    td_curve_free(&c->train_acc);
+}
+
+/* The detectors, in report order (declared in td_findings.h). */
+static const td_detector_fn DETECTORS[] = {
+    cf_detect_impossible, cf_detect_explosion, cf_detect_spikes, cf_detect_rising,
+    cf_detect_learning,   cf_detect_lr_shape,  cf_detect_overfit, cf_detect_noise,
+    cf_detect_progress,
+};
+
+td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
+                           td_findings *out, td_err *e)
+{
+    td_detect_opts def;
+    if (!o) { td_detect_opts_default(&def); o = &def; }
+    td_detect_ctx c;
+    td_code rc = ctx_init(&c, run, o, e);
+    for (size_t i = 0; rc == TD_OK && i < sizeof DETECTORS / sizeof DETECTORS[0]; i++)
+        rc = DETECTORS[i](&c, out, e);
+    ctx_free(&c);
+    return rc;
+}

@@ -1,0 +1,109 @@
+/* cf_overfit.c — generalization (seeds 000, 004):
+ *   overfitting  (a) the validation objective passes its smoothed minimum
+ *                and ends more than z·σ_val above it with an upward trend
+ *                after it (Kendall tau > 0; p < alpha when the stretch has
+ *                min_points or more), or (b) over the tail the gap
+ *                val - train widens significantly (Mann–Kendall p < alpha)
+ *                by more than z·σ_val while training still improves (by
+ *                more than z·σ_train) and validation does not (no
+ *                significant downward trend over the tail);
+ *   metric_disagreement  validation loss worsens as in (a) while the
+ *                validation task metric (accuracy, error) keeps improving
+ *                significantly after the loss's minimum. */
+#include "td_findings.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Smoothed training value at x (linear interpolation, clamped). */
+static double train_at(const td_curve *t, double x)
+{
+    size_t n = t->n;
+    if (x <= t->x[0]) return t->sm[0];
+    if (x >= t->x[n - 1]) return t->sm[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->x[mid] <= x) lo = mid; else hi = mid;
+    }
+    double f = t->x[hi] > t->x[lo] ? (x - t->x[lo]) / (t->x[hi] - t->x[lo]) : 0;
+    return t->sm[lo] + f * (t->sm[hi] - t->sm[lo]);
+}
+
+/* (a): validation rises after its minimum. Fills *m, *rise, *p. */
+static int val_rises(const td_detect_ctx *c, size_t *m, double *rise, double *p, double *tau)
+{
+    const td_detect_opts *o = c->o;
+    const td_curve *v = &c->val;
+    size_t n = v->n;
+    *m = td_curve_argmin(v, 0, n);
+    *rise = v->sm[n - 1] - v->sm[*m];
+    *tau = td_trend_mann_kendall(v->y + *m, n - *m, p);
+    if (n - *m < 3 || !(*rise > o->z * v->sigma) || !(*tau > 0)) return 0;
+    return n - *m < o->min_points || *p < o->alpha;
+}
+
+static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    const td_curve *v = &c->val, *t = &c->train;
+    size_t n = v->n, ts = td_curve_tail(v, o);
+    if (n - ts < 3) return TD_OK;
+    double *gap = malloc((n - ts) * sizeof *gap);
+    if (!gap) return td_fail(e, TD_ENOMEM, "out of memory judging overfitting");
+    for (size_t i = ts; i < n; i++) gap[i - ts] = v->y[i] - train_at(t, v->x[i]);
+    double p, tau = td_trend_mann_kendall(gap, n - ts, &p);
+    double slope = td_trend_theil_sen(v->x + ts, gap, n - ts);
+    free(gap);
+    double widen = slope * (v->x[n - 1] - v->x[ts]);
+    double tgain = train_at(t, v->x[ts]) - train_at(t, v->x[n - 1]);
+    double vgain = v->sm[ts] - v->sm[n - 1], pv;
+    double vtau = td_trend_mann_kendall(v->y + ts, n - ts, &pv);
+    double tsig = t->sigma > 0 ? t->sigma : 0;
+    if (!(tau > 0 && p < o->alpha && widen > o->z * v->sigma && tgain > o->z * tsig &&
+          !(vtau < 0 && pv < o->alpha)))
+        return TD_OK;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
+                           v->line[ts], widen, o->z * v->sigma, v->sigma, p, e,
+                           "from %s %g the validation-training gap widens by %.4g (> %g noise %.3g; Mann-Kendall p %.2g) while training improves by %.4g and validation has no significant trend (%+.4g)",
+                           xn, v->x[ts], widen, o->z, v->sigma, p, tgain, vgain);
+}
+
+td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    const td_curve *v = &c->val, *t = &c->train;
+    if (!td_curve_ok(v, o)) return TD_OK;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    size_t m, n = v->n;
+    double rise, p, tau;
+    td_code rc = TD_OK;
+    int rises = val_rises(c, &m, &rise, &p, &tau);
+    if (rises) {
+        rc = td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[m], v->x[n - 1],
+                             v->line[m], rise, o->z * v->sigma, v->sigma, p, e,
+                             "best %.4g at %s %g, then %.4g at the end (%+.4g > %g noise %.3g; Kendall tau %.2f, p %.2g after the minimum)",
+                             td_curve_value(v, v->sm[m]), xn, v->x[m],
+                             td_curve_value(v, v->sm[n - 1]),
+                             td_curve_value(v, v->sm[n - 1]) - td_curve_value(v, v->sm[m]), o->z,
+                             v->sigma, tau, p);
+    } else if (td_curve_ok(t, o) && t->s->kind == v->s->kind) {
+        rc = gap_widens(c, out, e);
+    }
+    if (rc || !rises || !td_curve_ok(&c->val_metric, o)) return rc;
+    /* the task metric after the loss's minimum */
+    const td_curve *a = &c->val_metric;
+    size_t j = 0;
+    while (j < a->n && a->x[j] < v->x[m]) j++;
+    if (a->n - j < 3) return TD_OK;
+    double pa, ta = td_trend_mann_kendall(a->y + j, a->n - j, &pa);
+    double gain = a->sm[j] - a->sm[a->n - 1];
+    if (!(ta < 0 && gain > o->z * a->sigma && (a->n - j < o->min_points || pa < o->alpha)))
+        return TD_OK;
+    return td_findings_add(out, TD_FIND_METRIC_DISAGREEMENT, c->run, v->s, a->s, v->x[m],
+                           v->x[n - 1], v->line[m], gain, o->z * a->sigma, a->sigma, pa, e,
+                           "after %s %g validation loss rises %+.4g while %s improves %.4g -> %.4g (Kendall tau %.2f, p %.2g)",
+                           xn, v->x[m], rise, a->s->name ? a->s->name : "the task metric",
+                           td_curve_value(a, a->sm[j]), td_curve_value(a, a->sm[a->n - 1]), -ta, pa);
+}

@@ -1,0 +1,86 @@
+/* cf_trend.c — robust trend and noise statistics of one curve: running
+ * median, residual noise by MAD, Theil–Sen slope, Mann–Kendall test.
+ * Contracts and formulas in td_findings.h. */
+#include "td_findings.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define TREND_MAX 400 /* pairwise statistics keep at most this many points */
+
+int td_trend_smooth(const double *y, size_t n, size_t w, double *out)
+{
+    if (n == 0) return 0;
+    if (w < 1) w = 1;
+    if (w > n) w = n;
+    if (w % 2 == 0) w--;
+    size_t h = w / 2;
+    double *buf = malloc(w * sizeof *buf);
+    if (!buf) return -1;
+    for (size_t i = 0; i < n; i++) {
+        /* window [i-h, i+h] cut at the ends: the end values are medians of
+         * h+1 points, not single noisy points (they lag a trend a little) */
+        size_t k = 0;
+        for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++) buf[k++] = y[j];
+        out[i] = td_median(buf, k);
+    }
+    free(buf);
+    return 0;
+}
+
+double td_trend_noise(const double *y, size_t n, size_t w, size_t from)
+{
+    if (from >= n || n - from < 3) return NAN;
+    if (w < 3) w = 3;
+    size_t h = w / 2;
+    double *res = malloc((n - from) * sizeof *res), *nb = malloc(2 * h * sizeof *nb);
+    if (!res || !nb) { free(res); free(nb); return NAN; }
+    for (size_t i = from; i < n; i++) {
+        /* the neighbours within h on each side, the point itself left out,
+         * so the reference does not follow the point's own noise */
+        size_t k = 0;
+        for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++)
+            if (j != i) nb[k++] = y[j];
+        res[i - from] = y[i] - td_median(nb, k);
+    }
+    double s = td_mad(res, n - from);
+    free(res);
+    free(nb);
+    return s;
+}
+
+/* Indices kept by the pairwise statistics: all, or an even stride. */
+static size_t stride_of(size_t n) { return n > TREND_MAX ? (n + TREND_MAX - 1) / TREND_MAX : 1; }
+
+double td_trend_theil_sen(const double *x, const double *y, size_t n)
+{
+    size_t st = stride_of(n), m = (n + st - 1) / st;
+    if (m < 2) return NAN;
+    double *sl = malloc(m * (m - 1) / 2 * sizeof *sl);
+    if (!sl) return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += st)
+        for (size_t j = i + st; j < n; j += st)
+            if (x[j] != x[i] && isfinite(y[i]) && isfinite(y[j]))
+                sl[k++] = (y[j] - y[i]) / (x[j] - x[i]);
+    double s = k ? td_median(sl, k) : NAN;
+    free(sl);
+    return s;
+}
+
+double td_trend_mann_kendall(const double *y, size_t n, double *p)
+{
+    size_t st = stride_of(n);
+    double s = 0, m = 0;
+    for (size_t i = 0; i < n; i += st) {
+        if (!isfinite(y[i])) continue;
+        m++;
+        for (size_t j = i + st; j < n; j += st)
+            if (isfinite(y[j])) s += (y[j] > y[i]) - (y[j] < y[i]);
+    }
+    if (m < 3) { if (p) *p = 1.0; return 0.0; }
+    double var = m * (m - 1) * (2 * m + 5) / 18.0;
+    double zs = (s - (s > 0) + (s < 0)) / sqrt(var);
+    if (p) *p = erfc(fabs(zs) / sqrt(2.0));
+    return s / (m * (m - 1) / 2);
+}

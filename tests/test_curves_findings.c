@@ -1,0 +1,454 @@
+/* tests/test_curves_findings.c — curvecheck's detectors and report: the
+ * trend statistics on series with known answers, every finding raised on a
+ * synthetic run built to show it (and none at warning or above on healthy
+ * runs, quiet or noisy), the thresholds table, the verdict, the text and
+ * JSON reports. Runs are built in memory (no reader, no file). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "td_findings.h"
+
+/* ---- building runs in memory ------------------------------------------------ */
+#define MAXS 4
+typedef struct {
+    td_run run;
+    td_series s[MAXS];
+} mrun;
+
+static td_series *add_series(mrun *m, const char *name, const char *base, td_split split,
+                             td_metric_kind kind, size_t n)
+{
+    td_series *s = &m->s[m->run.nseries++];
+    memset(s, 0, sizeof *s);
+    s->name = strdup(name);
+    s->base = strdup(base);
+    s->split = split;
+    s->kind = kind;
+    s->n = s->cap = n;
+    s->x = calloc(n, sizeof *s->x);
+    s->y = calloc(n, sizeof *s->y);
+    s->line = calloc(n, sizeof *s->line);
+    m->run.series = m->s;
+    return s;
+}
+
+static void mrun_free(mrun *m)
+{
+    for (size_t i = 0; i < m->run.nseries; i++) {
+        free(m->s[i].name); free(m->s[i].base);
+        free(m->s[i].x); free(m->s[i].y); free(m->s[i].line);
+    }
+}
+
+/* A curve: y(t) for t in [0, 1] plus relative Gaussian noise. */
+typedef double (*shape_fn)(double t);
+static void fill(td_series *s, shape_fn f, double rel_noise, double step0, double dstep,
+                 td_rng *rng)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        double t = s->n > 1 ? (double)i / (double)(s->n - 1) : 0;
+        double y = f(t);
+        s->x[i] = step0 + dstep * (double)i;
+        s->y[i] = y * (1 + rel_noise * td_rng_normal(rng));
+        s->line[i] = i + 2;
+    }
+}
+
+/* shapes (t in [0,1]) */
+static double healthy_tr(double t) { return 0.3 + 2.0 * exp(-t * 4); }
+static double healthy_va(double t) { return 0.38 + 2.0 * exp(-t * 4); }
+static double improving(double t) { return 0.3 + 2.0 * exp(-t * 2); }
+static double improving_va(double t) { return 0.35 + 2.0 * exp(-t * 2); }
+static double overfit_va(double t) { return 0.5 + 1.8 * exp(-t * 10) + (t > 0.4 ? 0.8 * (t - 0.4) : 0); }
+static double saturate(double t) { return 0.6 + 1.7 * exp(-t * 40); }
+static double saturate_va(double t) { return 0.7 + 1.7 * exp(-t * 40); }
+static double explode(double t) { return t < 0.6 ? 0.3 + 2.0 * exp(-t * 6) : 0.35 * exp((t - 0.6) * 20); }
+static double jump(double t) { return t < 0.5 ? 0.3 + 2.0 * exp(-t * 8) : 1.8; }
+static double negative(double t) { return 1.0 - 1.5 * t; }
+static double rising(double t) { return t < 0.4 ? 0.3 + 2.0 * exp(-t * 10) : 0.34 + 1.5 * (t - 0.4); }
+static double far_high(double t) { return 2.3 + 3.0 * t; }
+static double fast_stuck(double t) { return t < 0.12 ? 2.3 - 0.8 / 0.12 * t : 1.5; }
+static double linear(double t) { return 2.3 - 0.6 * t; }
+static double flat(double t) { (void)t; return 2.30; }
+static double underfit(double t) { return 2.0 + 0.5 * exp(-t * 20); }
+static double underfit_va(double t) { return 2.05 + 0.5 * exp(-t * 20); }
+static double high_start(double t) { return 0.3 + 8.0 * exp(-t * 6); }
+static double disagree_va(double t) { return 0.4 + 1.8 * exp(-t * 10) + (t > 0.35 ? 0.6 * (t - 0.35) : 0); }
+static double acc_up(double t) { return 0.5 + 0.45 * t; }
+static double gap_tr(double t) { return 0.05 + 2.0 * exp(-t * 3); }
+static double gap_va(double t) { return 0.6 + 1.5 * exp(-t * 30); }
+
+typedef struct {
+    const char *name;
+    shape_fn tr, va, vacc;
+    double noise_tr, noise_va;
+    int classes;
+    int nan_at;                 /* index of a NaN in train, -1 none */
+    td_finding_kind want;       /* must be raised; TD_FIND_NKINDS: healthy */
+} scenario;
+
+#define NONE TD_FIND_NKINDS
+static const scenario SCEN[] = {
+    {"healthy", healthy_tr, healthy_va, NULL, 0.02, 0.01, 0, -1, NONE},
+    {"healthy_noisy", healthy_tr, healthy_va, NULL, 0.10, 0.04, 0, -1, NONE},
+    {"healthy_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, NONE},
+    {"still_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, TD_FIND_STILL_IMPROVING},
+    {"overfitting", healthy_tr, overfit_va, NULL, 0.02, 0.02, 0, -1, TD_FIND_OVERFITTING},
+    {"overfit_gap", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
+    {"noise", healthy_tr, healthy_va, NULL, 0.45, 0.01, 0, -1, TD_FIND_NOISE},
+    {"saturation", saturate, saturate_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_SATURATION},
+    {"nonfinite", healthy_tr, healthy_va, NULL, 0.02, 0.01, 0, 150, TD_FIND_NONFINITE},
+    {"explosion", explode, NULL, NULL, 0.02, 0, 0, -1, TD_FIND_EXPLOSION},
+    {"spike_unrecovered", jump, NULL, NULL, 0.02, 0, 0, -1, TD_FIND_SPIKE_UNRECOVERED},
+    {"negative_loss", negative, NULL, NULL, 0.0, 0, 0, -1, TD_FIND_NEGATIVE_LOSS},
+    {"loss_rising", rising, NULL, NULL, 0.02, 0, 0, -1, TD_FIND_LOSS_RISING},
+    {"lr_far_too_high", far_high, NULL, NULL, 0.03, 0, 0, -1, TD_FIND_LR_FAR_TOO_HIGH},
+    {"lr_too_high", fast_stuck, NULL, NULL, 0.2, 0, 0, -1, TD_FIND_LR_TOO_HIGH},
+    {"lr_too_low", linear, NULL, NULL, 0.01, 0, 0, -1, TD_FIND_LR_TOO_LOW},
+    {"not_learning", flat, flat, NULL, 0.02, 0.01, 0, -1, TD_FIND_NOT_LEARNING},
+    {"underfitting", underfit, underfit_va, NULL, 0.02, 0.01, 10, -1, TD_FIND_UNDERFITTING},
+    {"initial_loss", high_start, NULL, NULL, 0.02, 0, 10, -1, TD_FIND_INITIAL_LOSS},
+    {"metric_disagreement", healthy_tr, disagree_va, acc_up, 0.02, 0.01, 0, -1, TD_FIND_METRIC_DISAGREEMENT},
+};
+
+static void build(mrun *m, const scenario *sc, uint64_t seed)
+{
+    memset(m, 0, sizeof *m);
+    m->run.name = (char *)sc->name;
+    m->run.x_name = (char *)"step";
+    td_rng rng;
+    td_rng_seed(&rng, seed);
+    td_series *t = add_series(m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 200);
+    fill(t, sc->tr, sc->noise_tr, 10, 10, &rng);
+    if (sc->nan_at >= 0) t->y[sc->nan_at] = NAN;
+    if (sc->va) {
+        td_series *v = add_series(m, "val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 40);
+        fill(v, sc->va, sc->noise_va, 50, 50, &rng);
+    }
+    if (sc->vacc) {
+        td_series *a = add_series(m, "val_accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 40);
+        fill(a, sc->vacc, 0.002, 50, 50, &rng);
+    }
+}
+
+static int has_kind(const td_findings *fs, td_finding_kind k)
+{
+    for (size_t i = 0; i < fs->n; i++) if (fs->f[i].kind == k) return 1;
+    return 0;
+}
+
+static void judge(const scenario *sc, uint64_t seed, td_findings *fs)
+{
+    mrun m;
+    build(&m, sc, seed);
+    td_detect_opts o;
+    td_detect_opts_default(&o);
+    o.classes = sc->classes;
+    td_err e;
+    td_findings_init(fs);
+    assert_int_equal(td_findings_detect(&m.run, &o, fs, &e), TD_OK);
+    for (size_t i = 0; i < fs->n; i++) {
+        assert_string_equal(fs->f[i].run, sc->name);  /* copied, outlives the run */
+        assert_true(fs->f[i].x_from <= fs->f[i].x_to);
+        assert_true(fs->f[i].evidence[0] != '\0');
+    }
+    mrun_free(&m);
+}
+
+/* Each finding is raised on its scenario, for several noise seeds. */
+static void test_each_finding_raised(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof SCEN / sizeof SCEN[0]; i++) {
+        if (SCEN[i].want == NONE) continue;
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            td_findings fs;
+            judge(&SCEN[i], seed, &fs);
+            if (!has_kind(&fs, SCEN[i].want)) {
+                char v[256];
+                td_findings_verdict(&fs, v, sizeof v);
+                fail_msg("%s (seed %llu): no %s; got: %s", SCEN[i].name, (unsigned long long)seed,
+                         td_finding_kind_name(SCEN[i].want), v);
+            }
+            assert_int_equal(fs.f[0].severity >= TD_SEV_INFO, 1);
+            td_findings_free(&fs);
+        }
+    }
+}
+
+/* Healthy runs, quiet and noisy, raise nothing at warning or above. */
+static void test_healthy_quiet(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof SCEN / sizeof SCEN[0]; i++) {
+        if (SCEN[i].want != NONE) continue;
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+            td_findings fs;
+            judge(&SCEN[i], seed, &fs);
+            if (td_findings_count_at_least(&fs, TD_SEV_WARNING)) {
+                char v[256];
+                td_findings_verdict(&fs, v, sizeof v);
+                fail_msg("%s (seed %llu) raised: %s (%s)", SCEN[i].name, (unsigned long long)seed,
+                         v, fs.f[0].evidence);
+            }
+            td_findings_free(&fs);
+        }
+    }
+}
+
+/* Findings that must NOT appear on a scenario showing something else. */
+static void test_no_crosstalk(void **state)
+{
+    (void)state;
+    static const struct { const char *scen; td_finding_kind absent; } cases[] = {
+        {"overfitting", TD_FIND_NOT_LEARNING},
+        {"saturation", TD_FIND_STILL_IMPROVING},
+        {"still_improving", TD_FIND_SATURATION},
+        {"lr_far_too_high", TD_FIND_EXPLOSION},
+        {"explosion", TD_FIND_LR_FAR_TOO_HIGH},
+        {"not_learning", TD_FIND_LOSS_RISING},
+        {"healthy", TD_FIND_SPIKES},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t i = 0;
+        while (strcmp(SCEN[i].name, cases[c].scen) != 0) i++;
+        td_findings fs;
+        judge(&SCEN[i], 3, &fs);
+        if (has_kind(&fs, cases[c].absent))
+            fail_msg("%s raised %s", cases[c].scen, td_finding_kind_name(cases[c].absent));
+        td_findings_free(&fs);
+    }
+}
+
+/* ---- trend statistics ------------------------------------------------------ */
+static void test_theil_sen_and_mk(void **state)
+{
+    (void)state;
+    double x[50], y[50];
+    for (int i = 0; i < 50; i++) { x[i] = 2.0 * i; y[i] = 3.0 - 0.25 * x[i]; }
+    y[7] = 1e6; /* one outlier does not move Theil-Sen */
+    assert_float_equal(td_trend_theil_sen(x, y, 50), -0.25, 1e-12);
+    double p;
+    double tau = td_trend_mann_kendall(y, 50, &p);
+    assert_true(tau < -0.8 && p < 1e-6);
+    for (int i = 0; i < 50; i++) y[i] = 1.0;
+    tau = td_trend_mann_kendall(y, 50, &p);
+    assert_float_equal(tau, 0, 0);
+    assert_true(p > 0.9);
+    assert_true(isnan(td_trend_theil_sen(x, y, 1)));
+    /* long series are strided, still exact on a line */
+    static double bx[5000], by[5000];
+    for (int i = 0; i < 5000; i++) { bx[i] = i; by[i] = 7 + 0.5 * i; }
+    assert_float_equal(td_trend_theil_sen(bx, by, 5000), 0.5, 1e-12);
+    tau = td_trend_mann_kendall(by, 5000, &p);
+    assert_float_equal(tau, 1, 1e-12);
+}
+
+static void test_smooth_and_noise(void **state)
+{
+    (void)state;
+    double y[9] = {1, 2, 100, 4, 5, 6, 7, 8, 9}, s[9];
+    assert_int_equal(td_trend_smooth(y, 9, 3, s), 0);
+    assert_float_equal(s[2], 4, 0);   /* median of 2, 100, 4 */
+    assert_float_equal(s[0], 1.5, 0); /* window cut at the edge: median of 1, 2 */
+    td_rng r;
+    td_rng_seed(&r, 9);
+    static double z[2000];
+    for (int i = 0; i < 2000; i++) z[i] = 10 - 0.001 * i + 0.2 * td_rng_normal(&r);
+    double sig = td_trend_noise(z, 2000, 21, 0);
+    /* leave-one-out residuals over-estimate σ a little */
+    assert_true(sig > 0.18 && sig < 0.24);
+    assert_true(isnan(td_trend_noise(z, 2, 3, 0)));
+}
+
+/* ---- thresholds, severities, kinds ---------------------------------------- */
+static void test_opts(void **state)
+{
+    (void)state;
+    td_detect_opts o;
+    td_detect_opts_default(&o);
+    assert_float_equal(o.z, 3, 0);
+    assert_float_equal(td_detect_opts_get(&o, "alpha"), 0.05, 0);
+    td_err e;
+    assert_int_equal(td_detect_opts_set(&o, "z", "4.5", &e), TD_OK);
+    assert_float_equal(o.z, 4.5, 0);
+    assert_int_equal(td_detect_opts_set(&o, "min_points", "6", &e), TD_OK);
+    assert_int_equal(o.min_points, 6);
+    assert_int_equal(td_detect_opts_set(&o, "z", "4.5x", &e), TD_EUSAGE);
+    assert_non_null(strstr(e.msg, "z"));
+    assert_int_equal(td_detect_opts_set(&o, "alpha", "2", &e), TD_EUSAGE);
+    assert_int_equal(td_detect_opts_set(&o, "bogus", "1", &e), TD_EUSAGE);
+    assert_non_null(strstr(e.msg, "bogus"));
+    size_t n = td_detect_opts_count();
+    assert_true(n >= 10);
+    for (size_t i = 0; i < n; i++) {
+        const td_detect_opt_info *in = td_detect_opts_info(i);
+        assert_false(isnan(td_detect_opts_get(&o, in->name)));
+        assert_true(strlen(in->help) > 10);
+    }
+    assert_null(td_detect_opts_info(n));
+    td_severity s;
+    assert_int_equal(td_severity_parse("--fail-on", "error", &s, &e), TD_OK);
+    assert_int_equal(s, TD_SEV_ERROR);
+    assert_int_equal(td_severity_parse("--fail-on", "fatal", &s, &e), TD_EUSAGE);
+    for (int k = 0; k < TD_FIND_NKINDS; k++) {
+        assert_string_not_equal(td_finding_kind_name(k), "unknown");
+        assert_true(strlen(td_finding_advice(k)) > 20);
+    }
+}
+
+/* A threshold changes the decision: a stricter noise limit flags the noisy
+ * healthy run, a laxer one clears the noise scenario. */
+static void test_threshold_moves_decision(void **state)
+{
+    (void)state;
+    mrun m;
+    build(&m, &SCEN[6], 2); /* noise */
+    td_detect_opts o;
+    td_detect_opts_default(&o);
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+    assert_true(has_kind(&fs, TD_FIND_NOISE));
+    td_findings_free(&fs);
+    o.noise_cv = 5;
+    assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+    assert_false(has_kind(&fs, TD_FIND_NOISE));
+    td_findings_free(&fs);
+    mrun_free(&m);
+}
+
+/* Short runs (fewer than min_points) raise nothing; empty runs are fine. */
+static void test_short_runs(void **state)
+{
+    (void)state;
+    mrun m;
+    memset(&m, 0, sizeof m);
+    m.run.name = (char *)"short";
+    td_series *s = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 3);
+    s->x[0] = 1; s->x[1] = 2; s->x[2] = 3;
+    s->y[0] = 1; s->y[1] = 100; s->y[2] = 0.5;
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+    assert_int_equal(fs.n, 0);
+    mrun_free(&m);
+    td_run empty = {0};
+    assert_int_equal(td_findings_detect(&empty, NULL, &fs, &e), TD_OK);
+    assert_int_equal(fs.n, 0);
+    td_findings_free(&fs);
+    td_findings_free(NULL);
+}
+
+/* ---- report ------------------------------------------------------------------ */
+static void test_verdict(void **state)
+{
+    (void)state;
+    td_findings fs;
+    td_findings_init(&fs);
+    char v[128];
+    td_findings_verdict(&fs, v, sizeof v);
+    assert_string_equal(v, "healthy");
+    td_err e;
+    assert_int_equal(td_findings_add(&fs, TD_FIND_STILL_IMPROVING, NULL, NULL, NULL, 0, 1, 0,
+                                     NAN, NAN, NAN, NAN, &e, "x"), TD_OK);
+    td_findings_verdict(&fs, v, sizeof v);
+    assert_non_null(strstr(v, "still improving"));
+    td_findings_add(&fs, TD_FIND_NOISE, NULL, NULL, NULL, 0, 1, 0, NAN, NAN, NAN, NAN, &e, "x");
+    td_findings_add(&fs, TD_FIND_NONFINITE, NULL, NULL, NULL, 0, 1, 0, NAN, NAN, NAN, NAN, &e, "x");
+    td_findings_add(&fs, TD_FIND_NOISE, NULL, NULL, NULL, 0, 1, 0, NAN, NAN, NAN, NAN, &e, "x");
+    td_findings_verdict(&fs, v, sizeof v);
+    assert_string_equal(v, "nonfinite, noise"); /* worst first, each kind once */
+    assert_int_equal(td_findings_max_severity(&fs), TD_SEV_ERROR);
+    assert_int_equal(td_findings_count_at_least(&fs, TD_SEV_WARNING), 3);
+    td_findings_free(&fs);
+}
+
+static void judged(td_judged *j, mrun *m, const scenario *sc, const char *source)
+{
+    build(m, sc, 4);
+    j->run = &m->run;
+    j->source = source;
+    td_findings_init(&j->findings);
+    td_err e;
+    assert_int_equal(td_findings_detect(&m->run, NULL, &j->findings, &e), TD_OK);
+}
+
+static void test_report_text_and_json(void **state)
+{
+    (void)state;
+    mrun m[4];
+    td_judged j[4];
+    judged(&j[0], &m[0], &SCEN[4], "runs/lr0.1_seed1/log.csv");  /* overfitting */
+    judged(&j[1], &m[1], &SCEN[0], "runs/lr0.1_seed2/log.csv");  /* healthy */
+    judged(&j[2], &m[2], &SCEN[1], "runs/lr0.1_seed3/log.csv");
+    judged(&j[3], &m[3], &SCEN[0], "other.csv");
+    free(m[3].s[0].name);
+    m[3].s[0].name = strdup("lo\033[2Jss");   /* a hostile name */
+    td_report_opts ro = {TD_SEV_WARNING, 0};
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_err e;
+    assert_int_equal(td_findings_write_text(&o, j, 4, &ro, &e), TD_OK);
+    assert_non_null(strstr(b.data, "overfitting"));
+    assert_non_null(strstr(b.data, "verdict: healthy"));
+    assert_non_null(strstr(b.data, "summary: 4 runs"));
+    assert_non_null(strstr(b.data, "trial variance: runs/lr0.1_seed*/log.csv over 3 seeds"));
+    assert_non_null(strstr(b.data, "FAIL"));
+    assert_null(strchr(b.data, '\033'));
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    assert_int_equal(td_findings_write_json(&o, j, 4, &ro, &e), TD_OK);
+    json_object *root = json_tokener_parse(b.data);
+    assert_non_null(root);
+    json_object *runs, *groups, *summary, *x;
+    assert_true(json_object_object_get_ex(root, "runs", &runs));
+    assert_int_equal(json_object_array_length(runs), 4);
+    assert_true(json_object_object_get_ex(root, "groups", &groups));
+    assert_int_equal(json_object_array_length(groups), 1);
+    json_object *g0 = json_object_array_get_idx(groups, 0);
+    assert_true(json_object_object_get_ex(g0, "runs", &x));
+    assert_int_equal(json_object_get_int(x), 3);
+    assert_true(json_object_object_get_ex(root, "summary", &summary));
+    assert_true(json_object_object_get_ex(summary, "fail", &x));
+    assert_true(json_object_get_boolean(x));
+    json_object *r0 = json_object_array_get_idx(runs, 0), *fl, *f0;
+    assert_true(json_object_object_get_ex(r0, "findings", &fl));
+    int found = 0;
+    for (size_t i = 0; i < json_object_array_length(fl); i++) {
+        f0 = json_object_array_get_idx(fl, i);
+        assert_true(json_object_object_get_ex(f0, "kind", &x));
+        found |= strcmp(json_object_get_string(x), "overfitting") == 0;
+    }
+    assert_true(found);
+    json_object_put(root);
+    td_buf_free(&b);
+    for (int i = 0; i < 4; i++) { td_findings_free(&j[i].findings); mrun_free(&m[i]); }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_theil_sen_and_mk),
+        cmocka_unit_test(test_smooth_and_noise),
+        cmocka_unit_test(test_opts),
+        cmocka_unit_test(test_each_finding_raised),
+        cmocka_unit_test(test_healthy_quiet),
+        cmocka_unit_test(test_no_crosstalk),
+        cmocka_unit_test(test_threshold_moves_decision),
+        cmocka_unit_test(test_short_runs),
+        cmocka_unit_test(test_verdict),
+        cmocka_unit_test(test_report_text_and_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
