@@ -18,7 +18,7 @@ static const char *const pl_mark_color = "#b00020";
 /* gnuplot's `with` clause per style */
 static const char *const pl_with[] = {
     [TD_PLOT_LINES] = "lines lw 1.5",
-    [TD_PLOT_POINTS] = "points pt 7 ps 0.6",
+    [TD_PLOT_POINTS] = "points pt 7 ps 1.2",
     [TD_PLOT_LINESPOINTS] = "linespoints lw 1.5 pt 7 ps 0.6",
     [TD_PLOT_BOXES] = "boxes fs solid 0.6 noborder",
     [TD_PLOT_IMAGE] = "image",

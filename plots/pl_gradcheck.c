@@ -16,7 +16,7 @@
  * green, grey): a table of (lo, hi, label). */
 static const struct { double lo, hi; const char *label; } gc_bands[] = {
     {1e-7, 1e-4, "1e-7..1e-4: only at kinks"},
-    {1e-2, 1e2, "> 1e-2: wrong"},
+    {1e-2, 10, "> 1e-2: wrong"},
     {PL_ERR_FLOOR, 1e-7, "<= 1e-7: correct"},
     {1e-4, 1e-2, "1e-4..1e-2: suspicious"},
 };

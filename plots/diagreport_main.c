@@ -1,0 +1,288 @@
+/* diagreport — a gnuplot report of a training run that a person opens and
+ * reads: index.html with the findings at the top, each linking to the
+ * figure that shows it. Thin main over td_plot.h and the tools' libraries. */
+#include "td_plot.h"
+#include "td_h5.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG "diagreport"
+#define MAX_RUN_FIGS 8          /* runs of one log drawn one by one */
+#define MAX_JSON_BYTES (64u << 20)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: " PROG " --out DIR [options] INPUT...\n"
+        "Write a report folder DIR: index.html (findings first, each linking to its\n"
+        "figure), and per figure its data (figNN.dat), gnuplot script (figNN.gp,\n"
+        "re-runnable by hand) and SVG. Inputs, told apart by content:\n"
+        "  training logs (CSV, Lightning, HF trainer_state.json, JSON lines, text,\n"
+        "  TensorBoard events) -> loss/accuracy curves with curvecheck's findings\n"
+        "  HDF5 dumps or Keras .h5 files (all of them as one set) -> dumpcheck's\n"
+        "  ratio, gradient, histogram and first-layer figures\n"
+        "  gradcheck --json output -> error per tensor, h sweep\n"
+        "Options:\n"
+        "  --out DIR       the report folder (required); an existing one is replaced\n"
+        "                  only if it is a previous report, and only once the new\n"
+        "                  one is complete\n"
+        "  --png           also draw figNN.png\n"
+        "  --pdf           also draw report.pdf with every figure\n"
+        "  --no-render     write data, scripts and page only (do not run gnuplot)\n"
+        "  --gnuplot PROG  the gnuplot program (default: gnuplot, found on PATH)\n"
+        "  --columns N     reduce long series to N pixel columns, keeping each\n"
+        "                  column's first, min, max and last point (default 1000;\n"
+        "                  0 keeps every point)\n"
+        "  --title TEXT    the page title (default: \"tdiag report\")\n"
+        "  --json          print a JSON summary instead of text\n"
+        "  --help, --version\n"
+        "Exit: 0 report written, no finding; 1 written, with a warning or error\n"
+        "finding; 2 usage error; 3 input or I/O error (nothing written).\n");
+}
+
+typedef enum { IN_LOG, IN_H5, IN_GRADCHECK } in_kind;
+
+/* Read a whole file (at most cap bytes) into a NUL-terminated buffer. */
+static td_code slurp(const char *path, size_t cap, char **out, size_t *len, td_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t n = 0, sz = 4096;
+    char *b = malloc(sz + 1);
+    for (size_t got; b && (got = fread(b + n, 1, sz - n, f)) > 0;) {
+        n += got;
+        if (n == sz) {
+            if (sz >= cap) { free(b); fclose(f); return td_fail(e, TD_EINPUT, "%s: larger than %zu bytes", path, cap); }
+            char *nb = realloc(b, sz * 2 + 1);
+            if (!nb) { free(b); b = NULL; break; }
+            b = nb;
+            sz *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b) return td_fail(e, TD_ENOMEM, "%s: out of memory", path);
+    if (bad) { free(b); return td_fail(e, TD_EIO, "%s: read error", path); }
+    b[n] = '\0';
+    *out = b;
+    *len = n;
+    return TD_OK;
+}
+
+/* What an input is, by its first bytes: HDF5 signature, a JSON object
+ * naming "tool": "gradcheck", else a log (the readers sniff the format). */
+static td_code classify(const char *path, in_kind *k, td_err *e)
+{
+    static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[512];
+    FILE *f = fopen(path, "rb");
+    if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    *k = IN_LOG;
+    if (n >= 8 && !memcmp(head, h5sig, 8)) *k = IN_H5;
+    else if (strstr((const char *)head, "\"tool\": \"gradcheck\"") ||
+             strstr((const char *)head, "\"tool\":\"gradcheck\""))
+        *k = IN_GRADCHECK;
+    return TD_OK;
+}
+
+static td_code add_log(td_report *r, const char *path, td_err *e)
+{
+    td_log *log = NULL;
+    td_code c = td_log_read_file(path, TD_FMT_AUTO, &log, e);
+    if (c) return c;
+    td_detect_opts dopts;
+    td_detect_opts_default(&dopts);
+    const td_run **runs = calloc(log->nruns ? log->nruns : 1, sizeof *runs);
+    if (!runs) c = td_fail(e, TD_ENOMEM, "out of memory");
+    for (size_t i = 0; !c && i < log->nruns; i++) {
+        runs[i] = &log->runs[i];
+        td_findings fs;
+        td_findings_init(&fs);
+        c = td_findings_detect(&log->runs[i], &dopts, &fs, e);
+        if (!c && i < MAX_RUN_FIGS) c = td_plot_add_run(r, &log->runs[i], &fs, e);
+        td_findings_free(&fs);
+    }
+    if (!c) c = td_plot_add_runs_overlay(r, runs, log->nruns, e);
+    if (!c && log->nruns > MAX_RUN_FIGS) {
+        char note[600], safe[400];
+        snprintf(note, sizeof note, "%s: %zu runs; figures for the first %d (all in the overlay)",
+                 td_safe_text(safe, sizeof safe, log->source), log->nruns, MAX_RUN_FIGS);
+        if (td_report_add_note(r, note)) c = td_fail(e, TD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; !c && i < log->nruns; i++)
+        if (log->runs[i].nbad) {
+            char note[600], safe[400];
+            snprintf(note, sizeof note, "%s: %zu malformed line(s) skipped, first at line %zu",
+                     td_safe_text(safe, sizeof safe, log->runs[i].name), log->runs[i].nbad,
+                     log->runs[i].bad_lines[0]);
+            if (td_report_add_note(r, note)) c = td_fail(e, TD_ENOMEM, "out of memory");
+        }
+    free(runs);
+    td_log_free(log);
+    return c;
+}
+
+static td_code add_dumps(td_report *r, const char *const *files, int n, td_err *e)
+{
+    td_dump_opts o;
+    td_dump_opts_default(&o);
+    td_dump *d = NULL;
+    td_code c = td_dump_open(&d, files, n, &o, e);
+    if (c) return c;
+    char label[300];
+    if (n == 1) snprintf(label, sizeof label, "%s", files[0]);
+    else snprintf(label, sizeof label, "%s (+%d files)", files[0], n - 1);
+    c = td_plot_add_dump(r, d, &o, label, e);
+    td_dump_free(d);
+    return c;
+}
+
+static td_code add_gradcheck(td_report *r, const char *path, td_err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    td_code c = slurp(path, MAX_JSON_BYTES, &text, &len, e);
+    if (c) return c;
+    c = td_plot_add_gradcheck_json(r, path, text, len, e);
+    free(text);
+    return c;
+}
+
+static const char *const level_word[] = {"info", "warning", "error"};
+
+static void print_summary(const td_report *r, const char *out, const td_plot_result *res,
+                          int json)
+{
+    td_out o = td_out_file(stdout);
+    if (json) {
+        td_json j;
+        td_json_init(&j, &o, 1);
+        td_json_obj(&j);
+        td_json_kstr(&j, "tool", PROG);
+        td_json_kstr(&j, "version", TD_VERSION);
+        td_json_kstr(&j, "report", out);
+        td_json_kint(&j, "figures", (long long)r->nfigs);
+        td_json_kint(&j, "rendered", (long long)res->rendered);
+        td_json_kint(&j, "render_failed", (long long)res->failed);
+        td_json_kbool(&j, "gnuplot_missing", res->gnuplot_missing);
+        td_json_kbool(&j, "pdf", res->pdf);
+        td_json_key(&j, "findings");
+        td_json_arr(&j);
+        for (size_t i = 0; i < r->nfindings; i++) {
+            const td_report_finding *f = &r->findings[i];
+            td_json_obj(&j);
+            td_json_kstr(&j, "level", level_word[f->level]);
+            td_json_kstr(&j, "source", f->source);
+            td_json_kstr(&j, "text", f->text);
+            if (f->fig >= 0) td_json_kstr(&j, "figure", r->figs[f->fig]->id);
+            else td_json_kstr(&j, "figure", NULL);
+            td_json_end_obj(&j);
+        }
+        td_json_end_arr(&j);
+        td_json_end_obj(&j);
+        td_out_puts(&o, "\n");
+        return;
+    }
+    char a[600], b[600];
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const td_report_finding *f = &r->findings[i];
+        td_out_printf(&o, "%s: %s: %s", level_word[f->level], td_safe_text(a, sizeof a, f->source),
+                      td_safe_text(b, sizeof b, f->text));
+        if (f->fig >= 0) td_out_printf(&o, " (%s)", r->figs[f->fig]->id);
+        td_out_puts(&o, "\n");
+    }
+    td_out_printf(&o, "report: %s/index.html (%zu figures, %zu drawn, %zu findings)\n",
+                  td_safe_text(a, sizeof a, out), r->nfigs, res->rendered, r->nfindings);
+}
+
+int main(int argc, char **argv)
+{
+    td_plot_opts po;
+    td_plot_opts_init(&po);
+    const char *out = NULL, *title = "tdiag report";
+    long long columns = 1000;
+    int json = 0;
+    td_err e;
+    td_err_clear(&e);
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int nin = 0;
+    if (!inputs) { fprintf(stderr, PROG ": out of memory\n"); return TD_EXIT_INPUT; }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--help")) { usage(stdout); free(inputs); return TD_EXIT_OK; }
+        if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); free(inputs); return TD_EXIT_OK; }
+        if (!strcmp(a, "--png")) po.png = 1;
+        else if (!strcmp(a, "--pdf")) po.pdf = 1;
+        else if (!strcmp(a, "--no-render")) po.render = 0;
+        else if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--out") && has_val) out = argv[++i];
+        else if (!strcmp(a, "--gnuplot") && has_val) po.gnuplot = argv[++i];
+        else if (!strcmp(a, "--title") && has_val) title = argv[++i];
+        else if (!strcmp(a, "--columns") && has_val) {
+            if (td_parse_long("--columns", argv[++i], 0, 1000000, &columns, &e)) {
+                fprintf(stderr, PROG ": %s\n", e.msg);
+                free(inputs);
+                return TD_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--")) {
+            while (++i < argc) inputs[nin++] = argv[i];
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, PROG ": %s: unknown option or missing value (see --help)\n", a);
+            free(inputs);
+            return TD_EXIT_USAGE;
+        } else inputs[nin++] = a;
+    }
+    if (!out || !nin) {
+        fprintf(stderr, PROG ": %s (see --help)\n", !out ? "--out DIR is required" : "no input");
+        free(inputs);
+        return TD_EXIT_USAGE;
+    }
+    td_h5_quiet();
+    td_report *r = td_report_new(title);
+    const char **h5 = calloc((size_t)nin + 1, sizeof *h5);
+    td_code c = r && h5 ? TD_OK : td_fail(&e, TD_ENOMEM, "out of memory");
+    if (r) r->columns = (size_t)columns;
+    int nh5 = 0;
+    for (int i = 0; !c && i < nin; i++) {
+        in_kind k = IN_LOG;
+        c = classify(inputs[i], &k, &e);
+        if (c) break;
+        if (k == IN_H5) h5[nh5++] = inputs[i];
+        else if (k == IN_GRADCHECK) c = add_gradcheck(r, inputs[i], &e);
+        else c = add_log(r, inputs[i], &e);
+    }
+    if (!c && nh5) c = add_dumps(r, h5, nh5, &e);
+    td_plot_result res;
+    memset(&res, 0, sizeof res);
+    if (!c) c = td_report_write_dir(r, out, &po, &res, &e);
+    int rc;
+    if (c) {
+        char safe[TD_ERR_MSG];
+        fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, e.msg));
+        rc = td_exit_code(c);
+    } else {
+        char safe[600];
+        td_safe_text(safe, sizeof safe, out);
+        if (res.gnuplot_missing)
+            fprintf(stderr, PROG ": gnuplot not found (%s): data and scripts written; draw the "
+                    "figures with 'gnuplot figNN.gp' in %s\n", po.gnuplot ? po.gnuplot : "gnuplot", safe);
+        else if (res.failed)
+            fprintf(stderr, PROG ": gnuplot failed on %zu figure(s): see %s/gnuplot.log\n",
+                    res.failed, safe);
+        print_summary(r, out, &res, json);
+        rc = TD_EXIT_OK;
+        for (size_t i = 0; i < r->nfindings; i++)
+            if (r->findings[i].level >= TD_PLOT_WARN) rc = TD_EXIT_FINDING;
+    }
+    td_report_free(r);
+    free(h5);
+    free(inputs);
+    return rc;
+}

@@ -1,0 +1,294 @@
+/* pl_curves.c — adapter: a training run (td_run) and its curve findings
+ * (td_findings) as figures: loss with the findings drawn on it, accuracy
+ * with the train/validation gap, other metrics as small multiples. */
+#include "td_plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PL_MAX_OTHER 12   /* panels of the other-metrics figure */
+#define PL_MAX_LR_MARKS 8 /* more learning-rate changes than this: a schedule, not marked */
+
+/* How a finding is drawn (a table, not a switch). */
+typedef enum { DRAW_NONE, DRAW_MARK, DRAW_SPAN, DRAW_BAND } draw_how;
+static const struct { draw_how how; const char *label; } draw_kind[TD_FIND_NKINDS] = {
+    [TD_FIND_NONFINITE] = {DRAW_MARK, "NaN/Inf"},
+    [TD_FIND_NEGATIVE_LOSS] = {DRAW_MARK, "negative loss"},
+    [TD_FIND_EXPLOSION] = {DRAW_MARK, "divergence"},
+    [TD_FIND_SPIKE_UNRECOVERED] = {DRAW_MARK, "unrecovered spike"},
+    [TD_FIND_SPIKES] = {DRAW_NONE, "spikes"},
+    [TD_FIND_LOSS_RISING] = {DRAW_NONE, "loss rising"},
+    [TD_FIND_LR_FAR_TOO_HIGH] = {DRAW_NONE, "lr far too high"},
+    [TD_FIND_LR_TOO_HIGH] = {DRAW_NONE, "lr too high"},
+    [TD_FIND_LR_TOO_LOW] = {DRAW_NONE, "lr too low"},
+    [TD_FIND_NOT_LEARNING] = {DRAW_NONE, "not learning"},
+    [TD_FIND_UNDERFITTING] = {DRAW_NONE, "underfitting"},
+    [TD_FIND_INITIAL_LOSS] = {DRAW_NONE, "initial loss"},
+    [TD_FIND_OVERFITTING] = {DRAW_MARK, "overfitting"},
+    [TD_FIND_METRIC_DISAGREEMENT] = {DRAW_SPAN, "metric disagreement"},
+    [TD_FIND_NOISE] = {DRAW_BAND, "noise"},
+    [TD_FIND_SATURATION] = {DRAW_SPAN, "plateau"},
+    [TD_FIND_STILL_IMPROVING] = {DRAW_NONE, "still improving"},
+};
+
+static const td_plot_level sev_level[] = {
+    [TD_SEV_INFO] = TD_PLOT_INFO, [TD_SEV_WARNING] = TD_PLOT_WARN,
+    [TD_SEV_ERROR] = TD_PLOT_ERROR, [TD_SEV_NEVER] = TD_PLOT_INFO,
+};
+
+/* The series carrying the run's loss (split), or NULL. */
+static const td_series *find2(const td_run *run, td_split split, td_metric_kind k1,
+                              td_metric_kind k2)
+{
+    const td_series *s = td_run_find(run, split, k1);
+    return s ? s : td_run_find(run, split, k2);
+}
+
+static int has_finite(const td_series *s)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (isfinite(s->y[i])) return 1;
+    return 0;
+}
+
+static td_code add_series(td_plot_fig *f, td_plot_panel *p, const td_series *s, int dashed,
+                          td_err *e)
+{
+    if (!has_finite(s)) return TD_OK;
+    td_plot_style st = s->n <= 60 ? TD_PLOT_LINESPOINTS : TD_PLOT_LINES;
+    if (td_plot_add_series(f, p, s->name, st, s->x, s->y, s->n))
+        return td_fail(e, TD_ENOMEM, "out of memory");
+    p->series[p->nseries - 1].dashed = dashed;
+    return TD_OK;
+}
+
+/* Value of s at x by linear interpolation between its finite points
+ * (NaN outside its range). */
+static double interp(const td_series *s, double x)
+{
+    double px = NAN, py = NAN;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!isfinite(s->y[i])) continue;
+        if (s->x[i] == x) return s->y[i];
+        if (s->x[i] > x) {
+            if (isnan(px)) return NAN;
+            return py + (s->y[i] - py) * (x - px) / (s->x[i] - px);
+        }
+        px = s->x[i];
+        py = s->y[i];
+    }
+    return NAN;
+}
+
+/* Median of s's finite y over [x0, x1] (NaN when none). */
+static double median_in(const td_series *s, double x0, double x1)
+{
+    double *v = malloc((s->n ? s->n : 1) * sizeof *v);
+    if (!v) return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->x[i] >= x0 && s->x[i] <= x1 && isfinite(s->y[i])) v[k++] = s->y[i];
+    double m = td_median(v, k);
+    free(v);
+    return m;
+}
+
+/* Learning-rate steps (a jump by more than 20%) as marks; a smooth schedule
+ * (more than PL_MAX_LR_MARKS changes) is left to the other-metrics figure. */
+static td_code lr_marks(td_plot_panel *p, const td_series *lr, td_err *e)
+{
+    if (!lr) return TD_OK;
+    size_t idx[PL_MAX_LR_MARKS + 1], n = 0;
+    double prev = NAN;
+    for (size_t i = 0; i < lr->n && n <= PL_MAX_LR_MARKS; i++) {
+        double y = lr->y[i];
+        if (!isfinite(y)) continue;
+        if (isfinite(prev) && prev > 0 && (y / prev > 1.2 || y / prev < 1 / 1.2)) idx[n++] = i;
+        prev = y;
+    }
+    if (n > PL_MAX_LR_MARKS) return TD_OK;
+    for (size_t k = 0; k < n; k++) {
+        char lab[96];
+        double before = NAN;
+        for (size_t i = idx[k]; i-- > 0;)
+            if (isfinite(lr->y[i])) { before = lr->y[i]; break; }
+        snprintf(lab, sizeof lab, "lr %.3g -> %.3g", before, lr->y[idx[k]]);
+        if (td_plot_add_mark(p, lr->x[idx[k]], lab)) return td_fail(e, TD_ENOMEM, "out of memory");
+    }
+    return TD_OK;
+}
+
+/* Draw finding f on panel p (of the figure it links to). */
+static td_code draw_finding(td_plot_panel *p, const td_run *run, const td_finding *f,
+                            const char *xname, td_err *e)
+{
+    const char *label = draw_kind[f->kind].label;
+    char lab[160];
+    td_code c = TD_OK;
+    switch (draw_kind[f->kind].how) { /* three shapes; the table chose which */
+    case DRAW_MARK:
+        snprintf(lab, sizeof lab, "%s (%s %g)", label, xname, f->x_from);
+        c = td_plot_add_mark(p, f->x_from, lab);
+        break;
+    case DRAW_SPAN:
+        snprintf(lab, sizeof lab, "%s %s %g-%g", label, xname, f->x_from, f->x_to);
+        c = td_plot_add_span(p, f->x_from, f->x_to, lab);
+        break;
+    case DRAW_BAND: {
+        const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
+        double m = s ? median_in(s, f->x_from, f->x_to) : NAN;
+        if (isfinite(m) && isfinite(f->noise) && f->noise > 0) {
+            snprintf(lab, sizeof lab, "noise band: median +- 2 sigma (%s %g-%g)", xname,
+                     f->x_from, f->x_to);
+            c = td_plot_add_band(p, m - 2 * f->noise, m + 2 * f->noise, lab);
+        }
+        break;
+    }
+    case DRAW_NONE:
+        break;
+    }
+    return c ? td_fail(e, TD_ENOMEM, "out of memory") : TD_OK;
+}
+
+/* Is series s one of the main figures' (so not an "other" metric)? */
+static int is_main(const td_series *s, const td_series *const *main, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (main[i] == s) return 1;
+    return 0;
+}
+
+static td_code other_metrics(td_report *r, const td_run *run, const td_series *const *main,
+                             size_t nmain, td_err *e)
+{
+    td_plot_fig *f = NULL;
+    size_t np = 0;
+    for (size_t i = 0; i < run->nseries && np < PL_MAX_OTHER; i++) {
+        const td_series *s = &run->series[i];
+        if (is_main(s, main, nmain) || !has_finite(s) || !strcmp(s->base, "epoch") ||
+            !strcmp(s->base, "step"))
+            continue;
+        if (!f) {
+            char t[512];
+            snprintf(t, sizeof t, "%s: other metrics", run->name);
+            f = td_report_fig(r, t, "Every other metric of the run, one panel each (log y "
+                                    "when a metric spans two decades), on the same x axis "
+                                    "as the loss figure.");
+            if (!f) return td_fail(e, TD_ENOMEM, "out of memory");
+        }
+        td_plot_panel *p = td_plot_fig_panel(f, s->name, run->x_name, s->name);
+        if (!p) return td_fail(e, TD_ENOMEM, "out of memory");
+        td_code c = add_series(f, p, s, 0, e);
+        if (c) return c;
+        np++;
+    }
+    return TD_OK;
+}
+
+td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, td_err *e)
+{
+    const char *xn = run->x_name ? run->x_name : "step";
+    const td_series *tl = td_run_find(run, TD_SPLIT_TRAIN, TD_METRIC_LOSS);
+    const td_series *vl = td_run_find(run, TD_SPLIT_VAL, TD_METRIC_LOSS);
+    const td_series *ta = find2(run, TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, TD_METRIC_ERROR);
+    const td_series *va = find2(run, TD_SPLIT_VAL, TD_METRIC_ACCURACY, TD_METRIC_ERROR);
+    const td_series *lr = td_run_find(run, TD_SPLIT_NONE, TD_METRIC_LR);
+    if (!lr) lr = td_run_find(run, TD_SPLIT_TRAIN, TD_METRIC_LR);
+    char title[512], cap[1024];
+    td_code c;
+    int ilos = -1, iacc = -1;
+    td_plot_panel *plos = NULL, *pacc = NULL;
+
+    if (has_finite(tl) || has_finite(vl)) {
+        snprintf(title, sizeof title, "%s: loss", run->name);
+        snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
+                 "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
+                 "steps; yellow spans are plateaus; the blue band is the late noise band. "
+                 "Log y when the loss spans two decades.", xn);
+        td_plot_fig *f = td_report_fig(r, title, cap);
+        if (!f || !(plos = td_plot_fig_panel(f, NULL, xn, "loss")))
+            return td_fail(e, TD_ENOMEM, "out of memory");
+        if ((c = add_series(f, plos, tl, 0, e)) || (c = add_series(f, plos, vl, 1, e)) ||
+            (c = lr_marks(plos, lr, e)))
+            return c;
+        ilos = td_report_fig_index(r, f);
+    }
+    if (has_finite(ta) || has_finite(va)) {
+        const char *what = (ta ? ta : va)->kind == TD_METRIC_ERROR ? "error" : "accuracy";
+        snprintf(title, sizeof title, "%s: %s", run->name, what);
+        snprintf(cap, sizeof cap, "Training %s (solid) and validation %s (dashed) by %s; below, "
+                 "the gap training - validation at the validation points (a growing gap "
+                 "is overfitting, two low curves close together underfitting).",
+                 what, what, xn);
+        td_plot_fig *f = td_report_fig(r, title, cap);
+        if (!f || !(pacc = td_plot_fig_panel(f, what, xn, what)))
+            return td_fail(e, TD_ENOMEM, "out of memory");
+        f->height = 380;
+        if ((c = add_series(f, pacc, ta, 0, e)) || (c = add_series(f, pacc, va, 1, e)))
+            return c;
+        if (has_finite(ta) && has_finite(va) && ta->percent == va->percent) {
+            double *gx = malloc(va->n * sizeof *gx), *gy = malloc(va->n * sizeof *gy);
+            if (!gx || !gy) { free(gx); free(gy); return td_fail(e, TD_ENOMEM, "out of memory"); }
+            size_t k = 0;
+            for (size_t i = 0; i < va->n; i++) {
+                double t = interp(ta, va->x[i]);
+                if (isfinite(t) && isfinite(va->y[i])) { gx[k] = va->x[i]; gy[k++] = t - va->y[i]; }
+            }
+            td_plot_panel *pg = k ? td_plot_fig_panel(f, "gap: training - validation", xn, "gap") : NULL;
+            c = !k ? TD_OK
+                   : !pg || td_plot_add_series(f, pg, "train - val", k <= 60 ? TD_PLOT_LINESPOINTS
+                                                                           : TD_PLOT_LINES,
+                                               gx, gy, k) ? TD_ENOMEM : TD_OK;
+            if (pg) pg->logy = 0;
+            free(gx);
+            free(gy);
+            if (c) return td_fail(e, c, "out of memory");
+        }
+        iacc = td_report_fig_index(r, f);
+    }
+    const td_series *main[5] = {tl, vl, ta, va, NULL};
+    if ((c = other_metrics(r, run, main, 4, e))) return c;
+
+    for (size_t i = 0; fs && i < fs->n; i++) {
+        const td_finding *f = &fs->f[i];
+        const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
+        int on_acc = s && (s->kind == TD_METRIC_ACCURACY || s->kind == TD_METRIC_ERROR) && iacc >= 0;
+        int fig = on_acc ? iacc : ilos >= 0 ? ilos : iacc;
+        td_plot_panel *p = on_acc ? pacc : plos ? plos : pacc;
+        if (p && (unsigned)f->kind < TD_FIND_NKINDS && (c = draw_finding(p, run, f, xn, e)))
+            return c;
+        char text[TD_FINDING_TEXT + 128], src[512];
+        snprintf(text, sizeof text, "%s: %s", td_finding_kind_name(f->kind), f->evidence);
+        snprintf(src, sizeof src, "%s%s%s", run->name, f->metric ? " " : "",
+                 f->metric ? f->metric : "");
+        td_plot_level lv = (unsigned)f->severity <= TD_SEV_NEVER ? sev_level[f->severity]
+                                                                 : TD_PLOT_INFO;
+        if (td_report_add_finding(r, lv, src, text, fig))
+            return td_fail(e, TD_ENOMEM, "out of memory");
+    }
+    return TD_OK;
+}
+
+td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t n, td_err *e)
+{
+    if (n < 2) return TD_OK;
+    td_plot_fig *f = td_report_fig(r, "all runs overlaid",
+                                   "Each run's validation loss (else training loss, else its "
+                                   "first metric) on one axis, to compare runs and restarts.");
+    td_plot_panel *p = f ? td_plot_fig_panel(f, NULL, runs[0]->x_name, "loss") : NULL;
+    if (!p) return td_fail(e, TD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const td_series *s = td_run_find(runs[i], TD_SPLIT_VAL, TD_METRIC_LOSS);
+        if (!s) s = td_run_find(runs[i], TD_SPLIT_TRAIN, TD_METRIC_LOSS);
+        if (!s && runs[i]->nseries) s = &runs[i]->series[0];
+        if (!has_finite(s)) continue;
+        char name[512];
+        snprintf(name, sizeof name, "%s %s", runs[i]->name, s->name);
+        if (td_plot_add_series(f, p, name, s->n <= 60 ? TD_PLOT_LINESPOINTS : TD_PLOT_LINES,
+                               s->x, s->y, s->n))
+            return td_fail(e, TD_ENOMEM, "out of memory");
+    }
+    return TD_OK;
+}
