@@ -1,0 +1,235 @@
+/* cv_read_text.c — plain-text training logs: `key: number` / `key=number`
+ * pairs on a line (Keras console "Epoch 3/50" + "loss: 0.41 - val_loss:
+ * 0.52", Python logging "Epoch [1/50], Train Loss: 1.94, Val Acc: 17.37%",
+ * printed dicts "{'loss': 2.3, 'epoch': 0.5}", "loss: tensor(2.30)").
+ *
+ * A line: only its last '\r' segment counts (progress bars). An epoch
+ * marker — the word "epoch" followed by blanks, '[', ':', '=' or quotes and
+ * a number (`Epoch 3/50`, `Epoch [3/50]`, `epoch: 3`, `Epoch 00018:`) —
+ * sets the epoch; a zero-padded number is a Keras callback message
+ * ("Epoch 00018: early stopping", 0-based) and not a marker. A pair is a key of one to three words (the first starting
+ * with a letter; letters, digits, _ . / and inner -) right before ':' or
+ * '=', then a number (optional tensor( ), then optional '%') ended by a
+ * blank, ',', ';', '|', ')', ']', '}' or a quote. Lines without a pair are
+ * ignored: they are not rows.
+ * x: a step / global_step / iteration / iter / it key makes each line its
+ * own row at that step; else the current epoch, the pairs of all lines of
+ * one epoch forming one row (the last value of a key wins); else the
+ * number of the line among those with pairs (from 0). */
+#include "td_curves.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct {
+    td_log_builder *b;
+    int have_epoch;
+    double epoch;
+    int open;          /* a row at the current epoch is being filled */
+    double open_x;
+    size_t rows;       /* lines with pairs */
+    int x_set;         /* x name chosen */
+} cv_text;
+
+static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps"};
+
+static void *cv_text_new(td_log_builder *b)
+{
+    cv_text *t = calloc(1, sizeof *t);
+    if (t) t->b = b;
+    return t;
+}
+
+static void cv_text_free(void *st) { free(st); }
+
+static int cv_wordc(char c) { return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '/'; }
+static int cv_quote(char c) { return c == '\'' || c == '"'; }
+
+/* A number at s[i..n): optional tensor( ... ), then optional '%', ended by
+ * an allowed follower. Sets *v, *pct and returns the end index, or 0. */
+static size_t cv_value(const char *s, size_t i, size_t n, double *v, int *pct)
+{
+    while (i < n && (s[i] == ' ' || cv_quote(s[i]))) i++;
+    int tensor = 0;
+    if (n - i > 7 && memcmp(s + i, "tensor(", 7) == 0) { tensor = 1; i += 7; }
+    size_t a = i;
+    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '-' || s[i] == '+')) i++;
+    size_t b = i;
+    if (a == b || td_log_parse_number(s + a, b - a, v) != 0) return 0;
+    *pct = 0;
+    if (i < n && s[i] == '%') { *pct = 1; i++; }
+    if (tensor) {
+        if (i < n && (s[i] == ')' || s[i] == ',')) return i; /* tensor(2.3, grad_fn=...) */
+        return 0;
+    }
+    if (i == n) return i;
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == ',' || c == ';' || c == '|' || c == ')' || c == ']' || c == '}' ||
+        cv_quote(c))
+        return i;
+    return 0;
+}
+
+/* s[i] may be part of a key word: letters, digits, _ . / and a '-' between
+ * two letters or digits (a blank-dash-blank separates pairs instead). */
+static int cv_keyc(const char *s, size_t i, size_t end)
+{
+    if (cv_wordc(s[i])) return 1;
+    return s[i] == '-' && i > 0 && isalnum((unsigned char)s[i - 1]) && i + 1 < end &&
+           isalnum((unsigned char)s[i + 1]);
+}
+
+/* The key ending right before position p (the ':' or '='): up to three
+ * words, each starting with a letter, one blank apart. */
+static int cv_key(const char *s, size_t p, size_t *ka, size_t *kb)
+{
+    size_t b = p;
+    while (b > 0 && s[b - 1] == ' ') b--;
+    if (b > 0 && cv_quote(s[b - 1])) b--;
+    size_t a = b, cand = b;
+    for (int words = 0; words < 3; words++) {
+        size_t w = cand;
+        while (w > 0 && cv_keyc(s, w - 1, b)) w--;
+        if (w == cand || !isalpha((unsigned char)s[w])) break;
+        a = w;
+        if (w < 2 || s[w - 1] != ' ') break;
+        cand = w - 1;
+    }
+    if (a == b) return 0;
+    *ka = a;
+    *kb = b;
+    return 1;
+}
+
+/* Epoch marker in s[0..n): see the file comment. */
+static int cv_epoch_marker(const char *s, size_t n, double *ep)
+{
+    for (size_t i = 0; i + 5 <= n; i++) {
+        if (strncasecmp(s + i, "epoch", 5) != 0) continue;
+        if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) continue;
+        size_t j = i + 5;
+        if (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_')) continue;
+        while (j < n && (s[j] == ' ' || s[j] == '[' || s[j] == ':' || s[j] == '=' || s[j] == '#' || cv_quote(s[j])))
+            j++;
+        size_t a = j;
+        while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.')) j++;
+        if (j - a > 1 && s[a] == '0' && s[a + 1] != '.') continue; /* "Epoch 00018: early stopping" */
+        if (j > a && td_log_parse_number(s + a, j - a, ep) == 0) return 1;
+    }
+    return 0;
+}
+
+static int cv_is_step_key(const char *s, size_t a, size_t b)
+{
+    for (size_t i = 0; i < sizeof cv_step_keys / sizeof *cv_step_keys; i++)
+        if (strlen(cv_step_keys[i]) == b - a && strncasecmp(s + a, cv_step_keys[i], b - a) == 0) return 1;
+    return 0;
+}
+
+static td_code cv_oom(cv_text *t, td_err *e)
+{
+    return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(t->b));
+}
+
+static td_code cv_close(cv_text *t, td_err *e)
+{
+    if (!t->open) return TD_OK;
+    t->open = 0;
+    return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+}
+
+static td_code cv_set_x(cv_text *t, const char *name, td_err *e)
+{
+    if (t->x_set) return TD_OK;
+    t->x_set = 1;
+    return td_log_builder_x_name(t->b, name) == TD_OK ? TD_OK : cv_oom(t, e);
+}
+
+#define CV_MAX_PAIRS 64
+
+static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
+{
+    cv_text *t = st;
+    td_code rc;
+    /* last non-blank '\r' segment */
+    for (size_t i = n; i > 0; i--) {
+        if (s[i - 1] != '\r') continue;
+        size_t k = i;
+        while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
+        if (k < n) { s += i; n -= i; break; }
+        n = i - 1;
+    }
+    double ep;
+    if (cv_epoch_marker(s, n, &ep)) {
+        if (t->open && ep != t->open_x && (rc = cv_close(t, e)) != TD_OK) return rc;
+        t->have_epoch = 1;
+        t->epoch = ep;
+    }
+    /* collect pairs */
+    size_t ka[CV_MAX_PAIRS], kb[CV_MAX_PAIRS];
+    double val[CV_MAX_PAIRS];
+    int pct[CV_MAX_PAIRS];
+    size_t np = 0;
+    int has_step = 0;
+    double step = 0;
+    for (size_t i = 0; i < n && np < CV_MAX_PAIRS; i++) {
+        if (s[i] != ':' && s[i] != '=') continue;
+        size_t a, b, end;
+        if (!cv_key(s, i, &a, &b)) continue;
+        if ((end = cv_value(s, i + 1, n, &val[np], &pct[np])) == 0) continue;
+        if (b - a == 5 && strncasecmp(s + a, "epoch", 5) == 0) { i = end - 1; continue; } /* the marker */
+        if (cv_is_step_key(s, a, b) && val[np] == val[np]) {
+            has_step = 1;
+            step = val[np];
+        } else {
+            ka[np] = a;
+            kb[np] = b;
+            np++;
+        }
+        i = end - 1;
+    }
+    if (np == 0) return TD_OK;
+    double x;
+    if (has_step) {
+        if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
+        x = step;
+        td_log_builder_begin(t->b, x, lineno);
+    } else if (t->have_epoch) {
+        if ((rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
+        x = t->epoch;
+        if (!t->open) {
+            td_log_builder_begin(t->b, x, lineno);
+            t->open = 1;
+            t->open_x = x;
+        }
+    } else {
+        if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
+        x = (double)t->rows;
+        td_log_builder_begin(t->b, x, lineno);
+    }
+    for (size_t k = 0; k < np; k++) {
+        size_t a = ka[k], b = kb[k];
+        long col = td_log_builder_column(t->b, s + a, b - a, pct[k]);
+        if (col < 0 || td_log_builder_add(t->b, col, val[k]) != TD_OK) return cv_oom(t, e);
+    }
+    t->rows++;
+    if (!t->open) return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+    return TD_OK;
+}
+
+static td_code cv_text_finish(void *st, td_err *e)
+{
+    cv_text *t = st;
+    td_code rc = cv_close(t, e);
+    if (rc != TD_OK) return rc;
+    if (t->rows == 0)
+        return td_fail(e, TD_EINPUT, "%s:1: not a training log in a known format (no `key: number` pair found)",
+                       td_log_builder_source(t->b));
+    return TD_OK;
+}
+
+const td_log_parser td_log_parser_text = {
+    TD_FMT_TEXT, cv_text_new, cv_text_free, cv_text_line, NULL, cv_text_finish,
+};
