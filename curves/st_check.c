@@ -12,7 +12,7 @@ static const char *const KIND_NAME[TD_SF_COUNT] = {
     [TD_SF_INFEASIBLE] = "infeasible", [TD_SF_CONCENTRATED] = "infeasible_region",
     [TD_SF_FEW_TRIALS] = "few_trials", [TD_SF_SPARSE_GOOD] = "sparse_good_region",
     [TD_SF_ISOLATION] = "isolation",   [TD_SF_SEED_TIE] = "seed_noise_tie",
-    [TD_SF_NO_REPEATS] = "no_repeats",
+    [TD_SF_NO_REPEATS] = "no_repeats", [TD_SF_CURVE] = "curve",
 };
 
 const char *td_study_kind_name(td_study_kind k)
@@ -30,6 +30,8 @@ void td_study_cfg_default(td_study_cfg *c)
     c->scientific = -1;
     c->buckets = 5;
     c->tie_z = 2;
+    c->curves = 3;
+    c->curve_dir = NULL;
 }
 
 td_code td_study_add(td_study_report *r, td_study_kind kind, int finding, long hp, int side,
@@ -75,7 +77,7 @@ td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report
     r->best = td_study_best(s);
     td_code (*const checks[])(const td_study *, const td_study_cfg *, td_study_report *, td_err *) = {
         td_study_check_infeasible, td_study_check_boundary, td_study_check_variance,
-        td_study_check_density, td_study_check_isolation,
+        td_study_check_density, td_study_check_isolation, td_study_check_curves,
     };
     for (size_t k = 0; k < sizeof checks / sizeof checks[0]; k++) {
         td_code rc = checks[k](s, c, r, e);
@@ -137,9 +139,11 @@ void td_study_print(const td_study *s, const td_study_report *r, td_out *o)
     if (!isnan(r->trial_sd))
         td_out_printf(o, "trial noise: sd %.4g from %zu repeated configurations\n", r->trial_sd, r->groups_repeated);
     size_t nf = td_study_nfindings(r);
-    for (size_t i = 0; i < r->nf; i++)
-        td_out_printf(o, "%s %s: %s\n", r->f[i].finding ? "FINDING" : "note", td_study_kind_name(r->f[i].kind),
-                      r->f[i].text);
+    for (int pass = 1; pass >= 0; pass--) /* findings first, then notes */
+        for (size_t i = 0; i < r->nf; i++)
+            if (r->f[i].finding == pass)
+                td_out_printf(o, "%s %s: %s\n", pass ? "FINDING" : "note", td_study_kind_name(r->f[i].kind),
+                              r->f[i].text);
     td_out_printf(o, "verdict: %s\n", nf ? "findings above; fix the study before believing its conclusion"
                                          : "sound study: no finding");
 }

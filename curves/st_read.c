@@ -33,6 +33,9 @@ static const char *const MAX_TOKEN[] = {"acc", "accuracy", "score", "f1", "auc",
     "reward", "precision", "recall", "iou", "bleu", "map", "r2", NULL};
 static const char *const SEED[] = {"seed", "random_seed", "rng_seed", "run_seed", NULL};
 static const char *const STATE[] = {"state", "status", "run_state", NULL};
+/* A column naming each trial's training log (read by curvecheck's readers). */
+static const char *const CURVE[] = {"log_file", "curve_file", "logfile", "log_path", "curve", "history",
+    "metrics_file", "log", NULL};
 
 /* Trial states by name (case-insensitive). */
 static const struct { const char *name; td_trial_state st; } STATES[] = {
@@ -215,6 +218,10 @@ void td_study_free(td_study *s)
     free(s->state);
     free(s->row);
     free(s->seed);
+    if (s->curve)
+        for (size_t i = 0; i < s->n; i++) free(s->curve[i]);
+    free(s->curve);
+    free(s->curve_col);
     free(s);
 }
 
@@ -231,7 +238,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 /* Which columns are hyperparameters: is_hp[c] = 1. */
 static td_code pick_hps(const char *name, const td_st_table *t, const td_study_opts *o,
-                        long obj, long stc, long seedc, char *is_hp, td_err *e)
+                        long obj, long stc, long seedc, long curvec, char *is_hp, td_err *e)
 {
     if (o && o->hps && o->nhps) {
         for (size_t i = 0; i < o->nhps; i++) {
@@ -248,7 +255,7 @@ static td_code pick_hps(const char *name, const td_st_table *t, const td_study_o
     for (size_t c = 0; c < t->ncol; c++)
         if (after_prefix(t->names[c], HP_PREFIX)) prefixed = 1;
     for (size_t c = 0; c < t->ncol; c++) {
-        if ((long)c == obj || (long)c == stc || (long)c == seedc) continue;
+        if ((long)c == obj || (long)c == stc || (long)c == seedc || (long)c == curvec) continue;
         const char *nm = t->names[c];
         if (prefixed) { is_hp[c] = after_prefix(nm, HP_PREFIX) != NULL; continue; }
         if (in_list(nm, META) || after_prefix(nm, META_PREFIX) || has_token(nm, METRIC_TOKEN)) continue;
@@ -270,8 +277,9 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
         return td_fail(e, TD_EINPUT, "%s: line 1: no objective column (looked for value, objective, "
                        "val_loss, loss, accuracy, score, ...; name it with --objective)", name);
     }
-    long stc = find_any(t, STATE), seedc = find_any(t, SEED);
+    long stc = find_any(t, STATE), seedc = find_any(t, SEED), curvec = find_any(t, CURVE);
     if (seedc == obj) seedc = -1;
+    if (curvec == obj) curvec = -1;
     td_study *s = calloc(1, sizeof *s);
     char *is_hp = calloc(t->ncol ? t->ncol : 1, 1);
     size_t *keep = calloc(t->nrow ? t->nrow : 1, sizeof *keep);
@@ -280,21 +288,27 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
     s->row_word = t->row_word ? t->row_word : "line";
     if (!(s->source = strdup(name)) || !(s->objective = strdup(t->names[obj])) ||
         (stc >= 0 && !(s->state_col = strdup(t->names[stc]))) ||
-        (seedc >= 0 && !(s->seed_col = strdup(t->names[seedc])))) {
+        (seedc >= 0 && !(s->seed_col = strdup(t->names[seedc]))) ||
+        (curvec >= 0 && !(s->curve_col = strdup(t->names[curvec])))) {
         rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
         goto fail;
     }
     const char *oname = bare(t->names[obj]);
     s->direction_given = o && o->direction != 0;
     s->maximize = s->direction_given ? o->direction > 0 : has_token(oname, MAX_TOKEN);
-    if ((rc = pick_hps(name, t, o, obj, stc, seedc, is_hp, e)) != TD_OK) goto fail;
+    if ((rc = pick_hps(name, t, o, obj, stc, seedc, curvec, is_hp, e)) != TD_OK) goto fail;
 
     size_t n = t->nrow;
     s->y = calloc(n ? n : 1, sizeof *s->y);
     s->state = calloc(n ? n : 1, sizeof *s->state);
     s->row = calloc(n ? n : 1, sizeof *s->row);
     s->seed = calloc(n ? n : 1, sizeof *s->seed);
-    if (!s->y || !s->state || !s->row || !s->seed) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+    if (curvec >= 0) s->curve = calloc(n ? n : 1, sizeof *s->curve);
+    if (!s->y || !s->state || !s->row || !s->seed || (curvec >= 0 && !s->curve)) {
+        rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+        goto fail;
+    }
+    s->n = n; /* arrays are zeroed: td_study_free is safe from here */
     for (size_t r = 0; r < n; r++) {
         td_trial_state st = TD_TRIAL_OK;
         int given;
@@ -317,9 +331,10 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
         s->seed[r] = NAN;
         const char *sd = seedc >= 0 ? t->cells[r * t->ncol + (size_t)seedc] : NULL;
         if (sd) td_st_number(sd, &s->seed[r]);
+        const char *cv = curvec >= 0 ? t->cells[r * t->ncol + (size_t)curvec] : NULL;
+        if (cv && !(s->curve[r] = strdup(cv))) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
         keep[r] = r;
     }
-    s->n = n;
     for (size_t c = 0; c < t->ncol; c++) s->nhp += is_hp[c];
     s->hp = calloc(s->nhp ? s->nhp : 1, sizeof *s->hp);
     if (!s->hp) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }

@@ -39,6 +39,9 @@ static void usage(FILE *f)
         "  --min-good N        trials wanted in the good region (default %zu)\n"
         "  --good-frac F       good region: within F of the best-to-median gap (default %g)\n"
         "  --tie-z F           top-two gap below F standard errors is a tie (default %g)\n"
+        "  --curves N          check the training logs of the N best trials with\n"
+        "                      curvecheck's detectors (default %zu; 0: off); the logs are\n"
+        "                      named by a log_file/curve column, relative to the table\n"
         "  --plot-data DIR     write axis_<k>.dat and isolation.dat for diagreport\n"
         "  --json              JSON report on stdout\n"
         "  --help, --version\n"
@@ -48,7 +51,7 @@ static void usage(FILE *f)
         "  --json              JSON lines instead of CSV\n"
         "\n"
         "exit: 0 sound study, 1 findings, 2 usage error, 3 input or I/O error\n",
-        c.buckets, c.edge, c.max_infeasible, c.per_hp, c.min_good, c.good_frac, c.tie_z);
+        c.buckets, c.edge, c.max_infeasible, c.per_hp, c.min_good, c.good_frac, c.tie_z, c.curves);
 }
 
 static int fail(const td_err *e)
@@ -115,7 +118,7 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "suggest") == 0) return suggest_main(argc - 1, argv + 1);
     enum { O_SPACE = 256, O_OBJ, O_MIN, O_MAX, O_HP, O_SCI, O_BUCKETS, O_EDGE, O_MAXINF, O_PERHP,
-           O_MINGOOD, O_GOODFRAC, O_TIEZ, O_PLOT, O_JSON, O_HELP, O_VERSION };
+           O_MINGOOD, O_GOODFRAC, O_TIEZ, O_CURVES, O_PLOT, O_JSON, O_HELP, O_VERSION };
     static const struct option opts[] = {
         {"space", required_argument, 0, O_SPACE}, {"objective", required_argument, 0, O_OBJ},
         {"minimize", no_argument, 0, O_MIN}, {"maximize", no_argument, 0, O_MAX},
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
         {"max-infeasible", required_argument, 0, O_MAXINF}, {"per-hp", required_argument, 0, O_PERHP},
         {"min-good", required_argument, 0, O_MINGOOD}, {"good-frac", required_argument, 0, O_GOODFRAC},
         {"tie-z", required_argument, 0, O_TIEZ}, {"plot-data", required_argument, 0, O_PLOT},
+        {"curves", required_argument, 0, O_CURVES},
         {"json", no_argument, 0, O_JSON}, {"help", no_argument, 0, O_HELP},
         {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0}};
     td_study_cfg cfg;
@@ -152,6 +156,7 @@ int main(int argc, char **argv)
         case O_MINGOOD: rc = td_parse_long("--min-good", optarg, 0, 1000000, &ll, &e); cfg.min_good = (size_t)ll; break;
         case O_GOODFRAC: rc = td_parse_double("--good-frac", optarg, 0, 1, &cfg.good_frac, &e); break;
         case O_TIEZ: rc = td_parse_double("--tie-z", optarg, 0, 100, &cfg.tie_z, &e); break;
+        case O_CURVES: rc = td_parse_long("--curves", optarg, 0, 1000, &ll, &e); cfg.curves = (size_t)ll; break;
         case O_PLOT: plot = optarg; break;
         case O_JSON: json = 1; break;
         case O_HELP: usage(stdout); free(hps); return 0;
@@ -186,6 +191,12 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    /* curve paths in the table are relative to the table's folder */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", argv[optind]);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    cfg.curve_dir = slash ? (dir[0] ? dir : "/") : ".";
     if (td_study_check(s, &cfg, &rep, &e)) { code = fail(&e); goto done; }
     if (plot) {
         if (mkdir(plot, 0777) != 0 && errno != EEXIST) {

@@ -61,6 +61,8 @@ typedef struct {
     size_t *row;         /* (n) 1-based line, or record in a JSON array */
     const char *row_word;/* "line" or "record" */
     double *seed;        /* (n) seed, NaN when no seed column */
+    char *curve_col;     /* column naming each trial's training-log file, NULL when absent */
+    char **curve;        /* (n) that file (relative to the table's folder), NULL = none */
     td_hp *hp;           /* (nhp) tuned hyperparameters */
     size_t nhp;
 } td_study;
@@ -211,6 +213,8 @@ typedef struct {
     long scientific;      /* hp index of the scientific hyperparameter, -1 none */
     size_t buckets;       /* isolation buckets for continuous ones (5) */
     double tie_z;         /* top-two gap below tie_z * standard error = tie (2) */
+    size_t curves;        /* check the training curves of this many best trials (3) */
+    const char *curve_dir;/* folder the curve paths are relative to (NULL: as written) */
 } td_study_cfg;
 void td_study_cfg_default(td_study_cfg *c);
 
@@ -224,6 +228,7 @@ typedef enum {
     TD_SF_ISOLATION,     /* a scientific value got far fewer trials */
     TD_SF_SEED_TIE,      /* top configs differ by less than the trial noise */
     TD_SF_NO_REPEATS,    /* note: no config was repeated with another seed */
+    TD_SF_CURVE,         /* a best trial's training curve: curvecheck's finding */
     TD_SF_COUNT
 } td_study_kind;
 
@@ -251,12 +256,13 @@ typedef struct {
  * append to r->f. Thresholds and the rule each applies are in the .c file's
  * head comment (st_boundary.c, st_infeasible.c, st_density.c,
  * st_isocheck.c, st_variance.c). Order: infeasible, boundary, variance,
- * density (uses the trial noise), isolation. */
+ * density (uses the trial noise), isolation, curves. */
 td_code td_study_check_infeasible(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 td_code td_study_check_density(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 td_code td_study_check_variance(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
+td_code td_study_check_curves(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e);
 /* Append a finding (finding = 1) or note (0); text is printf-formatted. */
 td_code td_study_add(td_study_report *r, td_study_kind kind, int finding, long hp, int side,
                      double value, double ref, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
