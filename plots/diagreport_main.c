@@ -136,8 +136,9 @@ static td_code add_dumps(td_report *r, const char *const *files, int n, td_err *
     td_code c = td_dump_open(&d, files, n, &o, e);
     if (c) return c;
     char label[300];
-    if (n == 1) snprintf(label, sizeof label, "%s", files[0]);
-    else snprintf(label, sizeof label, "%s (+%d files)", files[0], n - 1);
+    const char *slash = strrchr(files[0], '/'), *first = slash && slash[1] ? slash + 1 : files[0];
+    if (n == 1) snprintf(label, sizeof label, "%s", first);
+    else snprintf(label, sizeof label, "%s (+%d files)", first, n - 1);
     c = td_plot_add_dump(r, d, &o, label, e);
     td_dump_free(d);
     return c;

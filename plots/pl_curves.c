@@ -38,6 +38,13 @@ static const td_plot_level sev_level[] = {
     [TD_SEV_ERROR] = TD_PLOT_ERROR, [TD_SEV_NEVER] = TD_PLOT_INFO,
 };
 
+/* A run's name without its folders ("logs/a.csv#2" -> "a.csv#2"), for titles. */
+static const char *short_name(const char *name)
+{
+    const char *slash = name ? strrchr(name, '/') : NULL;
+    return slash && slash[1] ? slash + 1 : name ? name : "run";
+}
+
 /* The series carrying the run's loss (split), or NULL. */
 static const td_series *find2(const td_run *run, td_split split, td_metric_kind k1,
                               td_metric_kind k2)
@@ -160,11 +167,21 @@ static int is_main(const td_series *s, const td_series *const *main, size_t n)
     return 0;
 }
 
+/* Where the other-metrics figure drew each series (to put findings there). */
+typedef struct {
+    int fig;
+    size_t n;
+    const td_series *s[PL_MAX_OTHER];
+    td_plot_panel *p[PL_MAX_OTHER];
+} other_map;
+
 static td_code other_metrics(td_report *r, const td_run *run, const td_series *const *main,
-                             size_t nmain, td_err *e)
+                             size_t nmain, other_map *om, td_err *e)
 {
     td_plot_fig *f = NULL;
     size_t np = 0;
+    om->fig = -1;
+    om->n = 0;
     for (size_t i = 0; i < run->nseries && np < PL_MAX_OTHER; i++) {
         const td_series *s = &run->series[i];
         if (is_main(s, main, nmain) || !has_finite(s) || !strcmp(s->base, "epoch") ||
@@ -172,7 +189,7 @@ static td_code other_metrics(td_report *r, const td_run *run, const td_series *c
             continue;
         if (!f) {
             char t[512];
-            snprintf(t, sizeof t, "%s: other metrics", run->name);
+            snprintf(t, sizeof t, "%s: other metrics", short_name(run->name));
             f = td_report_fig(r, t, "Every other metric of the run, one panel each (log y "
                                     "when a metric spans two decades), on the same x axis "
                                     "as the loss figure.");
@@ -182,6 +199,9 @@ static td_code other_metrics(td_report *r, const td_run *run, const td_series *c
         if (!p) return td_fail(e, TD_ENOMEM, "out of memory");
         td_code c = add_series(f, p, s, 0, e);
         if (c) return c;
+        om->s[om->n] = s;
+        om->p[om->n++] = p;
+        om->fig = td_report_fig_index(r, f);
         np++;
     }
     return TD_OK;
@@ -202,7 +222,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     td_plot_panel *plos = NULL, *pacc = NULL;
 
     if (has_finite(tl) || has_finite(vl)) {
-        snprintf(title, sizeof title, "%s: loss", run->name);
+        snprintf(title, sizeof title, "%s: loss", short_name(run->name));
         snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
                  "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
                  "steps; yellow spans are plateaus; the blue band is the late noise band. "
@@ -217,7 +237,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     }
     if (has_finite(ta) || has_finite(va)) {
         const char *what = (ta ? ta : va)->kind == TD_METRIC_ERROR ? "error" : "accuracy";
-        snprintf(title, sizeof title, "%s: %s", run->name, what);
+        snprintf(title, sizeof title, "%s: %s", short_name(run->name), what);
         snprintf(cap, sizeof cap, "Training %s (solid) and validation %s (dashed) by %s; below, "
                  "the gap training - validation at the validation points (a growing gap "
                  "is overfitting, two low curves close together underfitting).",
@@ -249,14 +269,19 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         iacc = td_report_fig_index(r, f);
     }
     const td_series *main[5] = {tl, vl, ta, va, NULL};
-    if ((c = other_metrics(r, run, main, 4, e))) return c;
+    other_map om;
+    if ((c = other_metrics(r, run, main, 4, &om, e))) return c;
 
     for (size_t i = 0; fs && i < fs->n; i++) {
         const td_finding *f = &fs->f[i];
         const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
-        int on_acc = s && (s->kind == TD_METRIC_ACCURACY || s->kind == TD_METRIC_ERROR) && iacc >= 0;
-        int fig = on_acc ? iacc : ilos >= 0 ? ilos : iacc;
-        td_plot_panel *p = on_acc ? pacc : plos ? plos : pacc;
+        /* the figure that draws the finding's metric: loss, accuracy, or the
+           metric's own panel among the others; else the loss figure */
+        int fig = ilos >= 0 ? ilos : iacc;
+        td_plot_panel *p = plos ? plos : pacc;
+        if (s && (s == ta || s == va) && iacc >= 0) { fig = iacc; p = pacc; }
+        for (size_t k = 0; s && s != tl && s != vl && k < om.n; k++)
+            if (om.s[k] == s) { fig = om.fig; p = om.p[k]; }
         if (p && (unsigned)f->kind < TD_FIND_NKINDS && (c = draw_finding(p, run, f, xn, e)))
             return c;
         char text[TD_FINDING_TEXT + 128], src[512];
@@ -285,7 +310,7 @@ td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t
         if (!s && runs[i]->nseries) s = &runs[i]->series[0];
         if (!has_finite(s)) continue;
         char name[512];
-        snprintf(name, sizeof name, "%s %s", runs[i]->name, s->name);
+        snprintf(name, sizeof name, "%s %s", short_name(runs[i]->name), s->name);
         if (td_plot_add_series(f, p, name, s->n <= 60 ? TD_PLOT_LINESPOINTS : TD_PLOT_LINES,
                                s->x, s->y, s->n))
             return td_fail(e, TD_ENOMEM, "out of memory");

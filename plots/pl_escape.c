@@ -59,10 +59,18 @@ void td_plot_gp_string(td_out *o, const char *s)
 {
     char *c = td_plot_clean(s);
     const unsigned char *p = (const unsigned char *)(c ? c : "?");
+    int escaped = 0; /* gnuplot reads "\0" + up to three more digits: a digit
+                        right after an escape is escaped too */
     td_out_write(o, "\"", 1);
     for (; *p; p++) {
-        if (gp_plain(*p)) td_out_write(o, (const char *)p, 1);
-        else td_out_printf(o, "\\%03o", *p);
+        int digit = *p >= '0' && *p <= '9';
+        if (gp_plain(*p) && !(escaped && digit)) {
+            td_out_write(o, (const char *)p, 1);
+            escaped = 0;
+        } else {
+            td_out_printf(o, "\\%03o", *p);
+            escaped = 1;
+        }
     }
     td_out_write(o, "\"", 1);
     free(c);

@@ -33,7 +33,8 @@ char *td_plot_clean(const char *s);
  * quotes included. Letters, digits, space and ",.:;_+-=/%()[]" are written
  * as they are; every other byte as a \ooo octal escape, which gnuplot turns
  * back into that byte only after the line is parsed: a backtick, '@', '$',
- * quote or backslash in s never acts as syntax. Scripts also set
+ * quote or backslash in s never acts as syntax. A digit right after an
+ * escape is escaped too (gnuplot reads "\0433" as one escape). Scripts also set
  * `noenhanced`, so '^', '_', '{' and '&' show as themselves. */
 void td_plot_gp_string(td_out *o, const char *s);
 /* Write s (cleaned as above) as HTML text: & < > " ' become entities. */

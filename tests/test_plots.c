@@ -41,6 +41,8 @@ static const struct { const char *in, *gp, *html; } esc_cases[] = {
     {"\xc0\x80", "\"\\077\\077\"", "??"},            /* overlong NUL */
     {"\xed\xa0\x80", "\"\\077\\077\\077\"", "???"},  /* surrogate */
     {"", "\"\"", ""},
+    {"run#3", "\"run\\043\\063\"", "run#3"},          /* digit after an escape */
+    {"\xc3\xa9" "1x", "\"\\303\\251\\061x\"", "\xc3\xa9" "1x"},
 };
 
 static void test_escape_table(void **state)

@@ -186,7 +186,7 @@ static void test_hostile_names_render(void **state)
     snprintf(n1, sizeof n1, "system(\"touch %s/pwned1\")", base);
     snprintf(n2, sizeof n2, "`touch %s/pwned2`", base);
     snprintf(n3, sizeof n3, "x\"; system(\"touch %s/pwned3\"); y=\"", base);
-    snprintf(n4, sizeof n4, "a\n!touch %s/pwned4\n@m <script>alert(1)</script>", base);
+    snprintf(n4, sizeof n4, "a\n!touch %s/pwned4\n@m <script>alert(1)</script> #3 \\0337", base);
     const char *names[] = {n1, n2, n3, n4};
     td_report *r = td_report_new(n1);
     for (size_t i = 0; i < 4; i++) {
@@ -221,6 +221,9 @@ static void test_hostile_names_render(void **state)
     svg[n] = '\0';
     fclose(f);
     assert_null(strstr(svg, "<script"));
+    for (size_t i = 0; i < n; i++) /* no control character: the SVG stays valid XML */
+        assert_true((unsigned char)svg[i] >= 0x20 || svg[i] == '\n' || svg[i] == '\t' ||
+                    svg[i] == '\r');
     assert_non_null(strstr(svg, "&lt;script"));
     assert_non_null(strstr(svg, "!touch"));
 }
