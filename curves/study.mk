@@ -9,3 +9,4 @@ TOOLS += studycheck
 studycheck_MAIN := curves/studycheck_main.c
 TESTS += study
 SHELL_TESTS += tests/studycheck.sh
+MANPAGES += curves/studycheck.1

@@ -27,6 +27,14 @@ expect_out "objective val_accuracy \(maximize, guessed" "direction guessed from 
 expect_exit 1 "--minimize turns the sound study upside down" "$SC" --minimize $S/sound.csv
 expect_out "FINDING boundary" "the worst corner is now the best"
 
+# ---- the real sweep (python3-torch, samples/studies/real_sweep.py) ----
+expect_exit 1 "real sweep with its spec" "$SC" --space $S/real_sweep_space.json $S/real_sweep.csv
+expect_out "FINDING boundary: best trial has learning_rate = 2\.21.*expand learning_rate upward" "real sweep: the best lr is at the top of the range"
+expect_out "FINDING few_trials: 12 feasible trials for 3 tuned" "real sweep: 12 trials are few for 3 hyperparameters"
+expect_out "curve: best trial #1 \(line 10, real_sweep/trial_08.csv\): curvecheck" "the best trial's log is read from the table's folder and judged"
+expect_exit 1 "--curves 0" "$SC" --curves 0 --space $S/real_sweep_space.json $S/real_sweep.csv
+expect_no_out "curve: best trial" "--curves 0 turns the curve check off"
+
 # ---- JSON and plot data ----
 expect_exit 1 "--json" "$SC" --json --space $S/boundary_space.json $S/boundary.csv
 expect_json "--json is valid JSON"

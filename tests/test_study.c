@@ -619,6 +619,53 @@ static void test_check_variance(void **state)
     td_study_free(s);
 }
 
+/* ---- the best trials' curves (curvecheck's readers and detectors) -------------- */
+static void test_check_curves(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_study_curves.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    /* trial A overfits: val loss bottoms at epoch 15, then climbs steadily */
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "epoch,loss,val_loss\n");
+    for (int ep = 0; ep < 40; ep++) {
+        double tr = 2.0 * exp(-0.1 * ep) + 0.05;
+        double va = ep < 15 ? 2.0 * exp(-0.1 * ep) + 0.3 : 2.0 * exp(-1.5) + 0.3 + 0.03 * (ep - 15);
+        fprintf(f, "%d,%.6f,%.6f\n", ep, tr, va);
+    }
+    fclose(f);
+    char table[512];
+    snprintf(table, sizeof table, "lr,val_loss,log_file\n0.1,0.5,a.csv\n0.2,0.6,missing.csv\n0.3,0.7,\n");
+    td_study *s = read_str(table, NULL);
+    assert_string_equal(s->curve_col, "log_file");
+    assert_int_equal(s->nhp, 1); /* the log column is not a hyperparameter */
+    td_study_cfg c;
+    td_study_cfg_default(&c);
+    c.curve_dir = dir;
+    td_study_report r;
+    check(s, &c, &r);
+    int overfit = 0, unreadable = 0;
+    for (size_t i = 0; i < r.nf; i++) {
+        if (r.f[i].kind != TD_SF_CURVE) continue;
+        if (strstr(r.f[i].text, "#1") && strstr(r.f[i].text, "overfitting") && r.f[i].finding) overfit = 1;
+        if (strstr(r.f[i].text, "#2") && strstr(r.f[i].text, "cannot be read") && !r.f[i].finding) unreadable = 1;
+        assert_null(strstr(r.f[i].text, "#3")); /* no log named for the third */
+    }
+    assert_true(overfit);
+    assert_true(unreadable);
+    td_study_report_free(&r);
+    c.curves = 0; /* off */
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_CURVE, 1) + count_kind(&r, TD_SF_CURVE, 0), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- plot data ---------------------------------------------------------------- */
 static void test_axis_data(void **state)
 {
@@ -753,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_check_density),
         cmocka_unit_test(test_check_isolation),
         cmocka_unit_test(test_check_variance),
+        cmocka_unit_test(test_check_curves),
         cmocka_unit_test(test_axis_data),
         cmocka_unit_test(test_halton),
         cmocka_unit_test(test_suggest),
