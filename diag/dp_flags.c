@@ -118,14 +118,7 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
                 double r = wn > 0 ? sqrt(sum) / wn / dt : (sum > 0 ? INFINITY : 0);
                 rc = add_ratio(d, e, t->layer, t->param, t->step, u->step, r, TD_RATIO_DIFF);
                 diffed = 1;
-                if (rc == TD_OK && sum == 0 && bad == 0 && !(d->layers[t->layer].flags & TD_DF_NEVER_MOVED)) {
-                    char ln[128], pn[128];
-                    td_safe_text(ln, sizeof ln, d->layers[t->layer].name);
-                    td_safe_text(pn, sizeof pn, t->param);
-                    rc = finding(d, e, TD_DF_NEVER_MOVED, t->layer, t->step, 0, 0,
-                                 "%s/%s: identical at steps %lld and %lld: never moved (frozen, or no gradient reaches it)",
-                                 ln, pn, t->step, u->step);
-                }
+
             }
             if (rc != TD_OK) break;
             if (!diffed && t->step >= 0 && isfinite(d->lr) && (!d->optimizer[0] || strcmp(d->optimizer, "sgd") == 0)) {
@@ -160,6 +153,48 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
     return rc;
 }
 
+/* Parameters identical across step pairs: never moved (every pair) or
+ * stopped moving (every pair from some step on). One finding per parameter. */
+static td_code never_moved(td_dump *d, td_err *e)
+{
+    td_code rc = TD_OK;
+    for (size_t i = 0; i < d->nratios && rc == TD_OK; i++) {
+        const td_dump_ratio *r = &d->ratios[i];
+        if (r->method != TD_RATIO_DIFF) continue;
+        int first = 1, all_zero = 1, moved_before = 0;
+        long long zero_from = -1, last_to = -1;
+        size_t npairs = 0;
+        for (size_t j = 0; j < d->nratios; j++) { /* the parameter's pairs in step order */
+            const td_dump_ratio *q = &d->ratios[j];
+            if (q->method != TD_RATIO_DIFF || q->layer != r->layer || strcmp(q->param, r->param) != 0) continue;
+            if (j < i) { first = 0; break; }
+        }
+        if (!first) continue;
+        for (size_t s = 0; s < d->nsteps; s++)
+            for (size_t j = 0; j < d->nratios; j++) {
+                const td_dump_ratio *q = &d->ratios[j];
+                if (q->method != TD_RATIO_DIFF || q->layer != r->layer || strcmp(q->param, r->param) != 0 || q->step != d->steps[s]) continue;
+                npairs++;
+                if (q->ratio == 0) { if (zero_from < 0) zero_from = q->step; }
+                else { all_zero = 0; moved_before = 1; zero_from = -1; }
+                last_to = q->step_to;
+            }
+        if (zero_from < 0) continue;
+        char ln[128], pn[128];
+        td_safe_text(ln, sizeof ln, d->layers[r->layer].name);
+        td_safe_text(pn, sizeof pn, r->param);
+        if (all_zero)
+            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+                         "%s/%s: identical across all %zu step pairs (steps %lld..%lld): never moved (frozen, or no gradient reaches it)",
+                         ln, pn, npairs, zero_from, last_to);
+        else if (moved_before)
+            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+                         "%s/%s: stopped moving: identical from step %lld to %lld (no gradient reaches it any more)",
+                         ln, pn, zero_from, last_to);
+    }
+    return rc;
+}
+
 static int relu_like(const td_dump_layer *l, const td_dump_tensor *t)
 {
     if (strcmp(l->act, "relu") == 0 || strcmp(l->act, "relu6") == 0) return 1;
@@ -169,6 +204,7 @@ static int relu_like(const td_dump_layer *l, const td_dump_tensor *t)
 td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, td_err *e)
 {
     td_code rc = ratios(d, o, fids, e);
+    if (rc == TD_OK) rc = never_moved(d, e);
     if (rc != TD_OK) return rc;
     char ln[128], pn[128];
     long long last_step = d->nsteps ? d->steps[d->nsteps - 1] : -1;
@@ -221,7 +257,8 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             if (!rv) return td_fail(e, TD_ENOMEM, "out of memory");
             size_t nr = 0;
             for (size_t r = 0; r < d->nratios; r++)
-                if (d->ratios[r].layer == (int)li && strcmp(d->ratios[r].param, w) == 0 && isfinite(d->ratios[r].ratio))
+                if (d->ratios[r].layer == (int)li && strcmp(d->ratios[r].param, w) == 0 && isfinite(d->ratios[r].ratio)
+                    && d->ratios[r].ratio > 0) /* pairs where it moved: not moving is judged apart */
                     rv[nr++] = d->ratios[r].ratio;
             l->ratio_median = median_of(rv, nr);
             free(rv);

@@ -538,7 +538,12 @@ static td_code keras_optimizer(hid_t f, const char *file, uint64_t max_elems, td
         for (char *p = strtok(buf, "/"); p && nc < 16; p = strtok(NULL, "/")) comp[nc++] = p;
         if (nc == 0) continue;
         const char *last = comp[nc - 1];
-        if (strcmp(last, "iter") == 0 || strcmp(last, "iterations") == 0) {
+        if (strcmp(last, "learning_rate") == 0 || strcmp(last, "lr") == 0) { /* Keras 3 legacy */
+            double lr = scalar_dataset(f, path);
+            if (isfinite(lr) && lr > 0) w->lr = lr;
+            continue;
+        }
+        if (strcmp(last, "iter") == 0 || strcmp(last, "iterations") == 0 || strcmp(last, "iteration") == 0) {
             double it = scalar_dataset(f, path);
             if (isfinite(it) && it >= 0) w->iterations = (long long)it;
             if (!w->optimizer[0] && nc >= 2) {

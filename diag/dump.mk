@@ -4,3 +4,5 @@ LIB_SRCS += diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
 PUBLIC_HEADERS += diag/td_dump.h
 TOOLS += dumpcheck
 dumpcheck_MAIN := diag/dumpcheck_main.c
+SHELL_TESTS += tests/dumpcheck.sh
+MANPAGES += diag/dumpcheck.1

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tests/dumpcheck.sh — dumpcheck's exit codes, messages and verdicts: usage,
+# bad inputs, the committed sample dumps, real PyTorch runs (skipped without
+# torch) and the real Keras files of ../shared/realdata (skipped without them).
+. "$(dirname "$0")/lib.sh"
+DC="$TD_BIN/dumpcheck"
+S=samples/dumps
+
+# ---- usage -------------------------------------------------------------------
+expect_exit 2 "no file is a usage error" "$DC"
+expect_err_line '^dumpcheck: no input file' "no file: one line"
+expect_exit 2 "unknown option" "$DC" --frobnicate "$S/mlp_healthy.h5"
+expect_err_line "^dumpcheck: unknown option '--frobnicate'" "unknown option: one line naming it"
+expect_exit 2 "malformed number" "$DC" --ratio-hi 1e-2x "$S/mlp_healthy.h5"
+expect_err_line '--ratio-hi' "malformed number: one line naming the option"
+expect_exit 2 "ratio band upside down" "$DC" --ratio-lo 1 --ratio-hi 0.5 "$S/mlp_healthy.h5"
+expect_exit 0 "--help" "$DC" --help
+expect_out 'default 0\.01\)' "--help shows the real --ratio-hi default"
+expect_exit 0 "--version" "$DC" --version
+expect_out '^dumpcheck [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
+
+# ---- bad inputs: exit 3, one line naming the file ------------------------------
+expect_exit 3 "missing file" "$DC" "$TMP/nope.h5"
+expect_err_line "nope\.h5: cannot open as HDF5" "missing file: one line"
+printf 'epoch,loss\n1,0.5\n' >"$TMP/log.csv"
+expect_exit 3 "a CSV is not HDF5" "$DC" "$TMP/log.csv"
+expect_err_line "log\.csv: cannot open as HDF5" "not HDF5: one line"
+head -c 20000 "$S/mlp_healthy.h5" >"$TMP/trunc.h5"
+expect_exit 3 "truncated dump" "$DC" "$TMP/trunc.h5"
+expect_err_line "trunc\.h5" "truncated dump: one line naming the file"
+expect_no_out '.' "truncated dump: no partial report on stdout"
+
+# ---- committed samples (real tiny PyTorch runs, samples/dumps/make.sh) ---------
+expect_exit 0 "healthy MLP dump: no finding" "$DC" "$S/mlp_healthy.h5"
+expect_out '^verdict: no finding' "healthy MLP: verdict line"
+expect_out 'layout tdiag, 60 tensors, 3 layers, 4 steps \(0\.\.41\)' "healthy MLP: layout, tensors and steps"
+expect_exit 1 "CNN with a dead layer: a finding" "$DC" "$S/cnn_dead.h5"
+expect_out '^finding: 2: activations all zero' "dead CNN: the dead layer is named"
+expect_out '^finding: 0/weight: identical across all' "dead CNN: the layer before it never moved"
+expect_exit 1 "--json of a finding" "$DC" --json "$S/cnn_dead.h5"
+expect_json "--json is valid JSON"
+expect_out '"flag":"zero_activations"' "--json names the flag"
+PY=$(command -v /usr/bin/python3 || command -v python3)
+if "$PY" - "$TMP/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["layout"] == "tdiag" and d["steps"] == [0, 1, 40, 41]
+assert [l["name"] for l in d["layers"]] == ["0", "2", "5"]
+t = [t for t in d["tensors"] if t["kind"] == "activation" and t["step"] == 41 and t["layer"] == 1][0]
+assert t["zero_frac"] == 1.0 and t["dead_units"] == t["units"] == 8
+assert sum(t["hist"]["counts"]) == t["count"]
+EOF
+then ok "--json: steps, layers, dead units, histogram counts add up"; else not_ok "--json content"; fi
+
+# ---- several files: one per step ---------------------------------------------------
+expect_exit 0 "the same dump twice (one per rank) merges" "$DC" "$S/mlp_healthy.h5" "$S/mlp_healthy.h5"
+expect_out 'layout tdiag, 60 tensors' "two ranks: tensors merged, not doubled"
+
+# ---- real PyTorch runs with planted faults (skipped without torch/h5py) --------
+if "$PY" -c 'import torch, h5py' 2>/dev/null; then
+    for run in "mlp none 0" "mlp lr 1" "cnn none 0" "cnn dead 1"; do
+        set -- $run
+        "$PY" samples/dump_torch.py --model "$1" --fault "$2" --out "$TMP/$1_$2.h5" 2>/dev/null
+        expect_exit "$3" "torch $1 fault=$2" "$DC" "$TMP/$1_$2.h5"
+    done
+    "$DC" "$TMP/mlp_lr.h5" >"$TMP/out"
+    expect_out 'update/weight ratio .* far above ~1e-3' "lr far too high: found by the update/weight ratio"
+    "$DC" "$TMP/cnn_dead.h5" >"$TMP/out"
+    expect_out '^finding: 2: activations all zero' "dead layer: found"
+else
+    echo "# skipped: the real PyTorch runs need python3-torch and python3-h5py"
+fi
+
+# ---- real Keras files (../shared/realdata, read in place, never copied) --------
+R=../shared/realdata/h5
+if [ -d "$R" ]; then
+    expect_exit 0 "Keras 2.10 CNN with Adam state" "$DC" "$R/aitzaz_tomato_leaf_cnn_model.h5"
+    expect_out 'layout keras2, 48 tensors, 8 layers, optimizer adam, lr 0.001, 4599 iterations' "Keras 2.10: optimizer state read"
+    expect_out '^7 +dense_5 +softmax +\(64,10\)' "Keras 2.10: last layer and its kernel"
+    expect_exit 0 "Keras 2.3 model" "$DC" "$R/autotrainer_oscillating_loss_case_model.h5"
+    expect_out 'dense_1 +relu +\(2,50\)' "Keras 2.3: inner group via weight_names"
+    expect_exit 0 "Keras 3 legacy .h5" "$DC" "$R/deepender25_mnist_digit_classifier_model.h5"
+    expect_out 'layout keras3-legacy, 38 tensors, 13 layers' "Keras 3 legacy: extra sequential level"
+    expect_exit 0 "Keras 3 .weights.h5" "$DC" "$R/deepender25_mnist_keras3_save_weights.weights.h5"
+    expect_out 'conv2d +- +\(3,3,1,32\)' "Keras 3 weights: vars/0 is the kernel"
+    expect_exit 0 "arrays file" "$DC" "$R/dlai_test_catvnoncat_arrays.h5"
+    expect_out 'note: .*list_classes: not numbers, skipped' "arrays file: strings noted, not a crash"
+else
+    echo "# skipped: ../shared/realdata is absent"
+fi
+finish
