@@ -147,9 +147,9 @@ static td_code draw_finding(td_plot_panel *p, const td_run *run, const td_findin
         const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
         double m = s ? median_in(s, f->x_from, f->x_to) : NAN;
         if (isfinite(m) && isfinite(f->noise) && f->noise > 0) {
-            snprintf(lab, sizeof lab, "noise band: median +- 2 sigma (%s %g-%g)", xname,
-                     f->x_from, f->x_to);
-            c = td_plot_add_band(p, m - 2 * f->noise, m + 2 * f->noise, lab);
+            snprintf(lab, sizeof lab, "%s noise: median +- 2 sigma (%s %g-%g)",
+                     f->metric, xname, f->x_from, f->x_to);
+            c = td_plot_add_band_x(p, m - 2 * f->noise, m + 2 * f->noise, f->x_from, f->x_to, lab);
         }
         break;
     }
@@ -225,7 +225,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         snprintf(title, sizeof title, "%s: loss", short_name(run->name));
         snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
                  "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
-                 "steps; yellow spans are plateaus; the blue band is the late noise band. "
+                 "steps; yellow spans are plateaus; a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
                  "Log y when the loss spans two decades.", xn);
         td_plot_fig *f = td_report_fig(r, title, cap);
         if (!f || !(plos = td_plot_fig_panel(f, NULL, xn, "loss")))

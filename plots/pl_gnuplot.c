@@ -4,6 +4,7 @@
 #include "td_plot.h"
 
 #include <math.h>
+#include <stdio.h>
 
 /* Colours for series, bands and marks (one table, not a switch). */
 static const char *const pl_colors[] = {
@@ -90,6 +91,13 @@ td_code td_plot_write_dat(const td_plot_fig *f, td_out *o)
     return o->failed ? TD_EIO : TD_OK;
 }
 
+/* A band is drawn when its numbers are finite and, on a log axis, its top
+ * is above 0. */
+static int band_drawn(const td_plot_band *b, int logy)
+{
+    return isfinite(b->lo) && isfinite(b->hi) && (!logy || b->hi > 0);
+}
+
 /* y range covering data and bands, so a reference band is always seen.
  * Returns 0 when there is nothing to cover. */
 static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
@@ -104,8 +112,8 @@ static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
         }
     for (size_t i = 0; i < p->nbands; i++) {
         const td_plot_band *b = &p->bands[i];
-        if (!isfinite(b->lo) || !isfinite(b->hi) || (logy && b->lo <= 0)) continue;
-        if (b->lo < *lo) *lo = b->lo;
+        if (!band_drawn(b, logy)) continue;
+        if (!(logy && b->lo <= 0) && b->lo < *lo) *lo = b->lo;
         if (b->hi > *hi) *hi = b->hi;
     }
     if (!(*lo <= *hi)) return 0;
@@ -197,10 +205,16 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     int obj = 0;
     for (size_t i = 0; i < p->nbands; i++) {
         const td_plot_band *b = &p->bands[i];
-        if (!isfinite(b->lo) || !isfinite(b->hi) || (logy && b->lo <= 0)) continue;
-        td_out_printf(o, "set object %d rect from graph 0, first %.9g to graph 1, first %.9g "
-                         "behind fc rgb \"%s\" fs solid 0.6 noborder\n",
-                      ++obj, b->lo, b->hi, pl_band_fill[i % 4]);
+        if (!band_drawn(b, logy)) continue;
+        int xr = isfinite(b->x0) && isfinite(b->x1);
+        char lo[40];
+        /* on a log axis a band reaching 0 or below is drawn from the bottom */
+        if (logy && b->lo <= 0) snprintf(lo, sizeof lo, "graph 0");
+        else snprintf(lo, sizeof lo, "first %.9g", b->lo);
+        td_out_printf(o, "set object %d rect from %s%.9g, %s to %s%.9g, first %.9g "
+                         "behind fc rgb \"%s\" fs solid 0.6 noborder\n", ++obj,
+                      xr ? "first " : "graph ", xr ? b->x0 : 0.0, lo,
+                      xr ? "first " : "graph ", xr ? b->x1 : 1.0, b->hi, pl_band_fill[i % 4]);
     }
     for (size_t i = 0; i < p->nspans; i++) {
         const td_plot_span *s = &p->spans[i];
@@ -249,7 +263,8 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     }
     /* legend entries for the shaded regions and marks */
     for (size_t i = 0; i < p->nbands; i++) {
-        if (!p->bands[i].label || !p->bands[i].label[0]) continue;
+        if (!p->bands[i].label || !p->bands[i].label[0] || !band_drawn(&p->bands[i], logy))
+            continue;
         td_out_printf(o, "%skeyentry with boxes fs solid 0.6 fc rgb \"%s\" title ", sep,
                       pl_band_fill[i % 4]);
         td_plot_gp_string(o, p->bands[i].label);

@@ -196,13 +196,19 @@ td_code td_plot_add_rgb(td_plot_panel *p, const char *name, const double *rgb,
 
 td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *label)
 {
+    return td_plot_add_band_x(p, lo, hi, NAN, NAN, label);
+}
+
+td_code td_plot_add_band_x(td_plot_panel *p, double lo, double hi, double x0, double x1,
+                           const char *label)
+{
     panel_box *b = (panel_box *)p;
     void *g = grow_arr(p->bands, &b->cb, p->nbands, sizeof *p->bands);
     if (!g) return TD_ENOMEM;
     p->bands = g;
     char *l = strdup(label ? label : "");
     if (!l) return TD_ENOMEM;
-    p->bands[p->nbands++] = (td_plot_band){lo < hi ? lo : hi, lo < hi ? hi : lo, l};
+    p->bands[p->nbands++] = (td_plot_band){lo < hi ? lo : hi, lo < hi ? hi : lo, x0, x1, l};
     return TD_OK;
 }
 

@@ -72,7 +72,10 @@ typedef struct {
     int dashed;            /* draw dashed (e.g. validation) */
 } td_plot_series;
 
-typedef struct { double lo, hi; char *label; } td_plot_band; /* lo <= y <= hi, shaded */
+typedef struct {             /* lo <= y <= hi shaded, over x0..x1 (NaN: all x) */
+    double lo, hi, x0, x1;
+    char *label;
+} td_plot_band;
 typedef struct { double x; char *label; } td_plot_mark;      /* vertical line at x */
 typedef struct { double x0, x1; char *label; } td_plot_span; /* x0 <= x <= x1, shaded */
 
@@ -134,6 +137,9 @@ td_code td_plot_add_image(td_plot_panel *p, const char *name, const double *z,
 td_code td_plot_add_rgb(td_plot_panel *p, const char *name, const double *rgb,
                         size_t rows, size_t cols);
 td_code td_plot_add_band(td_plot_panel *p, double lo, double hi, const char *label);
+/* A band over x0 <= x <= x1 only (e.g. a noise band over the late run). */
+td_code td_plot_add_band_x(td_plot_panel *p, double lo, double hi, double x0, double x1,
+                           const char *label);
 td_code td_plot_add_mark(td_plot_panel *p, double x, const char *label);
 td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *label);
 /* Label x = 0..n-1 with names (copied; escaped on output). */
