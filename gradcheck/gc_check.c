@@ -27,6 +27,8 @@ void td_gc_note(td_gc_result *res, int finding, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(res->notes[res->nnotes], sizeof res->notes[0], fmt, ap);
     va_end(ap);
+    for (int i = 0; i < res->nnotes; i++) /* say each thing once */
+        if (strcmp(res->notes[i], res->notes[res->nnotes]) == 0) return;
     res->note_is_finding[res->nnotes++] = finding;
     if (finding) res->verdict = TD_GC_WRONG;
 }
@@ -219,6 +221,22 @@ static td_code check_full(td_gc_ctx *c, const td_gc_opts *o, td_gc_result *res, 
     return TD_OK;
 }
 
+/* After a call at the point: if it changed an input, say so and put the
+ * point back. Returns 1 when something was changed. */
+static int restore_inputs(td_gc_ctx *c, td_gc_work *keep, const char *call, td_gc_result *res)
+{
+    int changed = 0;
+    for (int t = 0; t < c->d.n_in; t++)
+        if (memcmp(keep->x[t], c->x[t], c->nin[t] * sizeof(double)) != 0) {
+            char safe[TD_NAME_MAX];
+            td_gc_note(res, 1, "%s modified its input %s (inputs must be read-only)", call,
+                       td_safe_text(safe, sizeof safe, c->d.in[t].name));
+            memcpy(c->x[t], keep->x[t], c->nin[t] * sizeof(double));
+            changed = 1;
+        }
+    return changed;
+}
+
 /* Analytic gradients of objective obj at the point into c->g[obj]. */
 static td_code analytic(td_gc_ctx *c, int obj, td_err *e)
 {
@@ -244,7 +262,10 @@ static void finish_result(td_gc_ctx *c, td_gc_result *res)
     for (int t = 0; t < c->d.n_in; t++)
         if (c->g[0][t])
             for (size_t i = 0; i < c->nin[t]; i++) gmax = fmax(gmax, fabs(c->g[0][t][i]));
-    if (c->scale[0] < 1e-10 || gmax < 1e-10)
+    double nmax = 0;
+    for (int i = 0; i < res->nrows; i++)
+        if (!isnan(res->rows[i].worst_n)) nmax = fmax(nmax, fabs(res->rows[i].worst_n));
+    if (c->scale[0] < 1e-10 || (gmax < 1e-10 && nmax < 1e-10))
         td_gc_note(res, 0, "loss (%.3g) or gradients (max %.3g) are below 1e-10: the check is in "
                    "rounding noise; scale the layer's output up (e.g. x1e6) and check again",
                    c->f0[0], gmax);
@@ -301,14 +322,22 @@ td_code td_gc_check(const td_layer_api *api, int n, const char *const *keys,
     }
     if ((rc = choose_point(&c, o, res, e)) != TD_OK) goto done;
 
-    for (int obj = 0; obj < (c.d.has_reg ? 2 : 1); obj++) {
+    /* the layer must not write into its inputs: keep a copy to compare */
+    td_gc_work keep;
+    if ((rc = td_gc_work_init(&c, &keep, e)) != TD_OK) goto done;
+    for (int obj = 0; obj < (c.d.has_reg ? 2 : 1) && rc == TD_OK; obj++) {
         td_gc_work w = { .x = { 0 } };
         memcpy(w.x, c.x, sizeof w.x);
         memcpy(w.y, c.y, sizeof w.y);
-        if ((rc = td_gc_objective(&c, &w, obj, c.y, &c.f0[obj], &c.scale[obj], e)) != TD_OK) goto done;
-        c.evals += w.evals;
-        if ((rc = analytic(&c, obj, e)) != TD_OK) goto done;
+        if ((rc = td_gc_objective(&c, &w, obj, c.y, &c.f0[obj], &c.scale[obj], e)) == TD_OK &&
+            !restore_inputs(&c, &keep, obj ? "reg_loss" : "forward", res)) {
+            c.evals += w.evals;
+            if ((rc = analytic(&c, obj, e)) == TD_OK)
+                restore_inputs(&c, &keep, obj ? "reg_backward" : "backward", res);
+        }
     }
+    td_gc_work_free(&c, &keep);
+    if (rc != TD_OK) goto done;
     if (o->check_contract && (rc = td_gc_contract(&c, res, e)) != TD_OK) goto done;
     if (o->sweep) {
         double best;

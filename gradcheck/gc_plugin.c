@@ -78,7 +78,11 @@ static void child_run(int fd, const char *path, int n, const char *const *keys,
         td_gc_opts o2 = *opts;
         o2.stage = stage;
         rc = td_gc_check(api, n, keys, vals, &o2, &res, &e);
-        if (rc == TD_OK) {
+        if (rc != TD_OK) {
+            char safe[256], msg[TD_ERR_MSG];
+            snprintf(msg, sizeof msg, "%s", e.msg);
+            td_fail(&e, rc, "%s: %s", td_safe_text(safe, sizeof safe, path), msg);
+        } else {
             exit_code = td_gc_exit_code(&res);
             if (json) td_gc_write_json(&o, &res);
             else td_gc_write_table(&o, &res);
@@ -126,6 +130,10 @@ td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
         return td_fail(e, TD_EIO, "fork failed: %s", strerror(errno));
     }
     if (pid == 0) {
+        /* the plugin's faults must kill the child, whatever handlers the
+         * caller (a test framework) installed */
+        static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP };
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
         close(fds[0]);
         dup2(2, 1); /* whatever the plugin prints must not mix with our output */
         child_run(fds[1], path, n, keys, vals, opts, json, stage);

@@ -7,6 +7,21 @@ LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layers_basic.c gradcheck/gc_layer
 PUBLIC_HEADERS += gradcheck/td_layer.h gradcheck/td_gradcheck.h
 TOOLS += gradcheck
 gradcheck_MAIN := gradcheck/gradcheck_main.c
-#TESTS += gradcheck
-#SHELL_TESTS += tests/gradcheck.sh
+TESTS += gradcheck
+SHELL_TESTS += tests/gradcheck.sh
 #MANPAGES += gradcheck/gradcheck.1
+
+# Sample plugins (samples/layers/): one classic bug each, misbehaving
+# layers, and a correct C++ layer. They include only td_layer.h.
+GC_PLUGIN_DIR := $(BUILD)/samples/layers
+GC_PLUGINS := $(patsubst samples/layers/%.c,$(GC_PLUGIN_DIR)/%.so,$(wildcard samples/layers/*.c)) \
+              $(GC_PLUGIN_DIR)/cpp_dense.so
+$(GC_PLUGIN_DIR)/%.so: samples/layers/%.c samples/layers/sample_layer.h gradcheck/td_layer.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -fPIC -shared -Igradcheck -o $@ $< -lm
+$(GC_PLUGIN_DIR)/%.so: samples/layers/%.cpp gradcheck/td_layer.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -O2 -g -Wall -Wextra -fPIC -shared -Igradcheck -o $@ $<
+TEST_DEPS += $(GC_PLUGINS)
+.PHONY: gradcheck-plugins
+gradcheck-plugins: $(GC_PLUGINS)

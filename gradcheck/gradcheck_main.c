@@ -176,7 +176,9 @@ int main(int argc, char **argv)
         free(spec);
         rc_exit = rc == TD_OK ? td_gc_exit_code(res) : td_exit_code(rc);
     }
-    if (rc != TD_OK) fprintf(stderr, "gradcheck: %s: %s\n", safe, e.msg);
+    /* plugin messages name the file already */
+    if (rc != TD_OK && is_plugin_path(layer)) fprintf(stderr, "gradcheck: %s\n", e.msg);
+    else if (rc != TD_OK) fprintf(stderr, "gradcheck: %s: %s\n", safe, e.msg);
     else if (out.data && fwrite(out.data, 1, out.len, stdout) != out.len) rc_exit = TD_EXIT_INPUT;
     td_buf_free(&out);
     free(res);

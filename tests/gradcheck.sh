@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# tests/gradcheck.sh — exit codes and messages of the gradcheck tool.
+. "$(dirname "$0")/lib.sh"
+G="$TD_BIN/gradcheck"
+P="${TD_BUILD:-build}/samples/layers"
+
+expect_exit 0 "--help" "$G" --help
+expect_out "default 1e-05" "--help shows the real default step"
+expect_exit 0 "--version" "$G" --version
+expect_out "^gradcheck [0-9]" "--version names the tool"
+expect_exit 0 "--list" "$G" --list
+expect_out "^conv2d " "--list shows conv2d"
+[ "$(wc -l <"$TMP/out")" -eq 17 ] && ok "--list has 17 layers" || not_ok "--list has $(wc -l <"$TMP/out") layers"
+
+expect_exit 0 "dense:in=64,out=32,batch=8 is correct" "$G" dense:in=64,out=32,batch=8
+expect_out "^W +param +64x32 +2048 " "W row: shape and every element checked"
+expect_out "^b +param +32 " "the bias is checked"
+expect_out "^verdict: correct" "verdict line"
+expect_exit 0 "key=value arguments after the layer" "$G" conv2d batch=1 c=2 h=6 w=6 oc=2 k=3 stride=2 pad=1
+expect_exit 0 "--json" "$G" --json layernorm
+expect_json "--json is valid JSON"
+expect_out '"verdict": "correct"' "--json verdict"
+expect_exit 0 "--fast" "$G" --fast dense in=32 out=16 batch=4
+expect_out "4 dirs" "--fast reports directions"
+expect_exit 0 "--h-sweep" "$G" --h-sweep tanh
+expect_out "<- best, used" "--h-sweep marks the best h"
+expect_exit 0 "--jacobian" "$G" --jacobian softmax
+expect_exit 0 "relu with a kink-sized step is not wrong" "$G" --h 0.3 relu batch=4 n=16
+
+# buggy samples: exit 1, the right tensor, the bug named where one fits
+while read -r file tensor pattern; do
+    expect_exit 1 "$file fails" "$G" "$P/$file.so"
+    expect_out "^$tensor .* wrong${pattern:+: $pattern}" "$file: $tensor wrong${pattern:+ ($pattern)}"
+done <<'CASES'
+bug_sign_dw W sign flip
+bug_missing_batch w constant factor 3
+bug_transposed_dw W transposed indexing
+bug_overwrite b overwrites instead of adding
+bug_relu_output x
+bug_dropout_mask x
+bug_bias_axis b
+bug_softmax_ce_label x
+CASES
+expect_exit 1 "nondeterministic plugin" "$G" "$P/bad_nondeterministic.so"
+expect_out "not deterministic" "nondeterminism is named"
+expect_exit 1 "plugin that writes its input" "$G" "$P/bad_modifies_input.so"
+expect_out "modified its input x" "input modification is named"
+expect_exit 0 "correct C++ plugin" "$G" "$P/cpp_dense.so" in=6 out=5 batch=2
+
+# plugin and input errors: exit 3, one line
+expect_exit 3 "crashing plugin" "$G" "$P/bad_crash_backward.so"
+expect_err_line "crashed with SIGSEGV .* in backward" "crash: signal and call named"
+[ ! -s "$TMP/out" ] && ok "crash: no partial output" || not_ok "crash left output"
+expect_exit 3 "hanging plugin" "$G" --timeout 1 "$P/bad_hang_forward.so"
+expect_err_line "hung in forward: no answer after 1 s" "hang: call named"
+expect_exit 3 "ABI mismatch" "$G" "$P/bad_abi_v0.so"
+expect_err_line "layer ABI version 0, gradcheck speaks 1" "ABI mismatch named"
+echo "not a shared object" >"$TMP/fake.so"
+expect_exit 3 "a file that is not a plugin" "$G" "$TMP/fake.so"
+expect_err_line "fake.so: not a loadable plugin" "not a plugin named"
+expect_exit 3 "missing plugin" "$G" "$TMP/missing.so"
+expect_exit 3 "--at a missing file" "$G" --at "$TMP/none.h5" dense
+expect_err_line "none.h5: cannot open as HDF5" "--at error names the file"
+
+# usage errors: exit 2, one line
+expect_exit 2 "unknown layer" "$G" densee
+expect_err_line "unknown layer" "unknown layer named"
+expect_exit 2 "unknown key" "$G" dense depth=3
+expect_err_line "unknown key 'depth' \(keys: in,out,batch,reg\)" "unknown key lists the keys"
+expect_exit 2 "malformed number" "$G" dense in=4x
+expect_err_line "in" "malformed number names the key"
+expect_exit 2 "malformed key=value" "$G" dense in
+expect_err_line "malformed key=value 'in'" "malformed key=value named"
+expect_exit 2 "unknown option" "$G" --frobnicate dense
+expect_exit 2 "bad --h" "$G" --h abc dense
+expect_err_line "--h" "bad --h named"
+expect_exit 2 "plugin with an unknown key" "$G" "$P/cpp_dense.so" depth=2
+expect_err_line "unknown key 'depth'" "plugin key error passed on"
+expect_exit 2 "no layer" "$G"
+finish

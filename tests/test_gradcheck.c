@@ -1,0 +1,651 @@
+/* tests/test_gradcheck.c — the gradient checker: built-in layers over 20
+ * seeds, the sample plugins (each bug on the right tensor, named), kinks,
+ * h sweep, nondeterminism, regularization split, fast and jacobian modes,
+ * contract checks, --at points, errors, JSON. Table-driven where the
+ * cases are data. The sample plugins come from $TD_BUILD/samples/layers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hdf5.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "td_gradcheck.h"
+#include "td_h5.h"
+
+static td_gc_result res; /* large: one static result */
+
+static const char *build_dir(void)
+{
+    const char *b = getenv("TD_BUILD");
+    return b && *b ? b : "build";
+}
+
+/* Run the check of api with a "k=v,k=v" list (may be NULL). */
+static td_code run(const td_layer_api *api, const char *kv, const td_gc_opts *o, td_err *e)
+{
+    char buf[256] = "x:";
+    const char *keys[16], *vals[16];
+    char *name;
+    strncat(buf, kv ? kv : "", sizeof buf - 3);
+    int n = td_gc_split_spec(buf, &name, keys, vals, 16);
+    assert_true(n >= 0);
+    return td_gc_check(api, n, keys, vals, o, &res, e);
+}
+
+static const td_gc_row *row_named(const char *name)
+{
+    for (int i = 0; i < res.nrows; i++)
+        if (strcmp(res.rows[i].name, name) == 0) return &res.rows[i];
+    return NULL;
+}
+
+static int has_note(const char *part)
+{
+    for (int i = 0; i < res.nnotes; i++)
+        if (strstr(res.notes[i], part)) return 1;
+    return 0;
+}
+
+/* ---- every built-in layer is correct over 20 seeds ---------------------- */
+static void test_builtins_correct(void **state)
+{
+    (void)state;
+    size_t n;
+    const td_layer_api *const *b = td_gc_builtins(&n);
+    assert_int_equal(n, 17);
+    for (size_t i = 0; i < n; i++)
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+            td_gc_opts o;
+            td_gc_opts_default(&o);
+            o.seed = seed;
+            td_err e;
+            td_code rc = run(b[i], strcmp(b[i]->name, "dense") == 0 ? "reg=0.1" : NULL, &o, &e);
+            if (rc != TD_OK) fail_msg("%s seed %llu: %s", b[i]->name, (unsigned long long)seed, e.msg);
+            if (td_gc_exit_code(&res) != 0) {
+                td_buf tb = { 0 };
+                td_out to = td_out_buf(&tb);
+                td_gc_write_table(&to, &res);
+                fail_msg("%s seed %llu not correct:\n%s", b[i]->name, (unsigned long long)seed, tb.data);
+            }
+            assert_true(res.nrows >= 1);
+            /* every differentiable tensor has a row, biases included */
+            for (int r = 0; r < res.nrows; r++) assert_true(res.rows[r].checked > 0);
+        }
+}
+
+/* bigger shapes: the floor and sampling hold there too */
+static void test_builtin_large(void **state)
+{
+    (void)state;
+    static const struct { const char *layer, *kv; size_t rows; } cases[] = {
+        { "dense", "in=64,out=32,batch=8", 3 },
+        { "conv2d", "batch=2,c=3,h=8,w=8,oc=4,k=3,stride=2,pad=1", 3 },
+        { "layernorm", "batch=8,c=64", 3 },
+        { "embedding", "batch=16,vocab=100,dim=50", 1 }, /* table 5000 > 4096: sampled */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        td_gc_opts o;
+        td_gc_opts_default(&o);
+        td_err e;
+        assert_int_equal(run(td_gc_builtin(cases[i].layer), cases[i].kv, &o, &e), TD_OK);
+        assert_int_equal(res.nrows, cases[i].rows);
+        assert_int_equal(td_gc_exit_code(&res), 0);
+    }
+    assert_int_equal(res.rows[0].checked, TD_GC_AUTO_SAMPLE);
+    assert_int_equal(res.rows[0].numel, 5000);
+}
+
+/* ---- the sample plugins: each bug on the right tensor, named ---------------- */
+static const struct {
+    const char *file, *tensor;
+    td_gc_bug bug;
+    double factor;
+} bug_cases[] = {
+    { "bug_sign_dw", "W", TD_GC_BUG_SIGN, 0 },
+    { "bug_missing_batch", "w", TD_GC_BUG_FACTOR, 3 },
+    { "bug_transposed_dw", "W", TD_GC_BUG_TRANSPOSED, 0 },
+    { "bug_overwrite", "b", TD_GC_BUG_OVERWRITE, 0 },
+    { "bug_relu_output", "x", TD_GC_BUG_NONE, 0 },
+    { "bug_dropout_mask", "x", TD_GC_BUG_NONE, 0 },
+    { "bug_bias_axis", "b", TD_GC_BUG_NONE, 0 },
+    { "bug_softmax_ce_label", "x", TD_GC_BUG_NONE, 0 },
+};
+
+static const td_layer_api *open_sample(const char *name, void **h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/samples/layers/%s.so", build_dir(), name);
+    const td_layer_api *api = NULL;
+    td_err e;
+    if (td_gc_plugin_open(path, h, &api, &e) != TD_OK) fail_msg("%s", e.msg);
+    return api;
+}
+
+static void test_buggy_samples(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bug_cases / sizeof bug_cases[0]; i++)
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            void *h;
+            const td_layer_api *api = open_sample(bug_cases[i].file, &h);
+            td_gc_opts o;
+            td_gc_opts_default(&o);
+            o.seed = seed;
+            td_err e;
+            assert_int_equal(run(api, NULL, &o, &e), TD_OK);
+            assert_int_equal(td_gc_exit_code(&res), 1);
+            for (int r = 0; r < res.nrows; r++) {
+                int target = strcmp(res.rows[r].name, bug_cases[i].tensor) == 0;
+                if (target != (res.rows[r].verdict == TD_GC_WRONG))
+                    fail_msg("%s seed %llu: tensor %s verdict %s", bug_cases[i].file,
+                             (unsigned long long)seed, res.rows[r].name,
+                             td_gc_verdict_name(res.rows[r].verdict));
+            }
+            const td_gc_row *row = row_named(bug_cases[i].tensor);
+            assert_non_null(row);
+            if (bug_cases[i].bug != TD_GC_BUG_NONE) assert_int_equal(row->bug, bug_cases[i].bug);
+            if (bug_cases[i].factor) assert_true(fabs(row->factor - bug_cases[i].factor) < 1e-9);
+            td_gc_plugin_close(h);
+        }
+}
+
+static void test_cpp_sample(void **state)
+{
+    (void)state;
+    void *h;
+    const td_layer_api *api = open_sample("cpp_dense", &h);
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(run(api, "in=5,out=7,batch=3", &o, &e), TD_OK);
+    assert_int_equal(td_gc_exit_code(&res), 0);
+    assert_int_equal(res.nrows, 3);
+    assert_int_equal(row_named("W")->numel, 35);
+    assert_int_equal(run(api, "depth=3", &o, &e), TD_EUSAGE);
+    assert_non_null(strstr(e.msg, "unknown key 'depth'"));
+    td_gc_plugin_close(h);
+}
+
+/* ---- the element verdict (gc_kink.c) ------------------------------------------ */
+static void test_classify(void **state)
+{
+    (void)state;
+    static const struct {
+        double a, n, dm, dp, err, hint;
+        td_gc_verdict want;
+        int kink;
+    } cases[] = {
+        { 1.0, 1.0, 1.0, 1.0, 1e-9, -1, TD_GC_CORRECT, 0 },
+        { 1.0, 1.5, 1.0, 2.0, 0.33, -1, TD_GC_KINK, 1 },       /* ReLU-like: a = left slope */
+        { 2.0, 1.5, 1.0, 2.0, 0.25, -1, TD_GC_KINK, 1 },       /* a = right slope */
+        { -1.0, 1.5, 1.0, 2.0, 1.6, -1, TD_GC_WRONG, 0 },      /* near neither end */
+        { 1.0, 1.5, 1.0, 2.0, 0.33, 1e-3, TD_GC_WRONG, 0 },    /* hint: no kink within 2h */
+        { 3.0, 1.5, 1.0, 2.0, 0.5, 1e-6, TD_GC_WRONG, 1 },     /* hint: kink, not a subgradient */
+        { 1.0, 1.00001, 1.00001, 1.00001, 1e-5, -1, TD_GC_SUSPICIOUS, 0 },
+        { 1.0, 1.0 + 1e-6, 1.0 - 1e-5, 1.0 + 1e-5, 1e-6, -1, TD_GC_SUSPICIOUS, 0 }, /* smooth: a mid */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int kink = -1;
+        td_gc_verdict v = td_gc_classify(cases[i].a, cases[i].n, cases[i].dm, cases[i].dp,
+                                         cases[i].err, 1e-12, cases[i].hint, 1e-5, &kink);
+        if (v != cases[i].want || kink != cases[i].kink)
+            fail_msg("case %zu: verdict %d kink %d", i, v, kink);
+    }
+}
+
+/* ---- naming the bug (gc_diagnose.c) -------------------------------------------- */
+static void test_diagnose(void **state)
+{
+    (void)state;
+    double n[6] = { 0.5, -1.25, 2.0, 0.75, -0.5, 1.5 }, a[6];
+    size_t idx[6] = { 0, 1, 2, 3, 4, 5 }, shape[2] = { 2, 3 }, count;
+    double f;
+    static const struct { double scale; td_gc_bug want; } lin[] = {
+        { -1, TD_GC_BUG_SIGN }, { 8, TD_GC_BUG_FACTOR }, { 0.125, TD_GC_BUG_FACTOR },
+        { 0, TD_GC_BUG_ZERO }, { 1, TD_GC_BUG_NONE },
+    };
+    for (size_t i = 0; i < sizeof lin / sizeof lin[0]; i++) {
+        for (int k = 0; k < 6; k++) a[k] = lin[i].scale * n[k];
+        assert_int_equal(td_gc_diagnose(a, n, idx, 6, 2, shape, &f, &count), lin[i].want);
+        if (lin[i].want == TD_GC_BUG_FACTOR) assert_true(fabs(f - lin[i].scale) < 1e-12);
+    }
+    /* transposed: the (2,3) buffer holds nᵀ as a (3,2) array */
+    for (size_t k = 0; k < 6; k++) a[k] = n[(k % 2) * 3 + k / 2];
+    assert_int_equal(td_gc_diagnose(a, n, idx, 6, 2, shape, &f, &count), TD_GC_BUG_TRANSPOSED);
+    /* two entries never written, the rest right */
+    memcpy(a, n, sizeof a);
+    a[1] = a[4] = 0;
+    assert_int_equal(td_gc_diagnose(a, n, idx, 6, 2, shape, &f, &count), TD_GC_BUG_UNWRITTEN);
+    assert_int_equal(count, 2);
+    /* no pattern */
+    double noise[6] = { 0.1, 3, -2, 0.4, 1, -1 };
+    assert_int_equal(td_gc_diagnose(noise, n, idx, 6, 2, shape, &f, &count), TD_GC_BUG_NONE);
+}
+
+/* ---- kinks: a correct ReLU, maxpool, hinge, leaky ReLU never "wrong" ----------- */
+static void test_kinks(void **state)
+{
+    (void)state;
+    static const struct { const char *layer, *kv; double h; } cases[] = {
+        { "relu", "batch=4,n=16", 0.3 }, { "leaky_relu", "batch=4,n=16,alpha=0.2", 0.3 },
+        { "maxpool2d", "batch=2,c=2,h=6,w=6", 0.3 }, { "svm", "batch=8,classes=6", 0.3 },
+        /* overlapping windows: one step must not cross several ties at once */
+        { "maxpool2d", "batch=2,c=2,h=6,w=6,k=3,stride=1", 0.02 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t kinks = 0;
+        for (uint64_t seed = 1; seed <= 10; seed++) {
+            td_gc_opts o;
+            td_gc_opts_default(&o);
+            o.h = cases[i].h;
+            o.seed = seed;
+            td_err e;
+            assert_int_equal(run(td_gc_builtin(cases[i].layer), cases[i].kv, &o, &e), TD_OK);
+            for (int r = 0; r < res.nrows; r++) {
+                if (res.rows[r].verdict == TD_GC_WRONG)
+                    fail_msg("%s seed %llu: wrong at a kink", cases[i].layer, (unsigned long long)seed);
+                kinks += res.rows[r].kinks;
+            }
+        }
+        if (kinks == 0) fail_msg("%s: no kink seen with h=%g", cases[i].layer, cases[i].h);
+    }
+    /* the buggy ReLU stays wrong even with a kink-sized step */
+    void *h;
+    const td_layer_api *api = open_sample("bug_relu_output", &h);
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.h = 0.3;
+    td_err e;
+    assert_int_equal(run(api, NULL, &o, &e), TD_OK);
+    assert_int_equal(row_named("x")->verdict, TD_GC_WRONG);
+    td_gc_plugin_close(h);
+}
+
+/* ---- --h-sweep: the U-curve, best h in the middle -------------------------------- */
+static void test_sweep(void **state)
+{
+    (void)state;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.sweep = 1;
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("gelu"), NULL, &o, &e), TD_OK);
+    assert_int_equal(res.nsweep, TD_GC_SWEEP_N);
+    int best = 0;
+    for (int s = 1; s < res.nsweep; s++)
+        if (res.sweep_err[s] < res.sweep_err[best]) best = s;
+    assert_true(res.h == res.sweep_h[best]);
+    assert_true(res.h <= 1e-3 && res.h >= 1e-8);
+    assert_true(res.sweep_err[0] > 100 * res.sweep_err[best]);          /* truncation */
+    assert_true(res.sweep_err[res.nsweep - 1] > 100 * res.sweep_err[best]); /* rounding */
+    assert_int_equal(td_gc_exit_code(&res), 0);
+}
+
+/* ---- nondeterminism and contract checks ------------------------------------------- */
+static void test_contract(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *note; } cases[] = {
+        { "bad_nondeterministic", "not deterministic" },
+        { "bad_modifies_input", "backward modified its input x" },
+        { "bug_overwrite", "overwrites the gradient of b" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void *h;
+        const td_layer_api *api = open_sample(cases[i].file, &h);
+        td_gc_opts o;
+        td_gc_opts_default(&o);
+        td_err e;
+        assert_int_equal(run(api, NULL, &o, &e), TD_OK);
+        if (!has_note(cases[i].note)) fail_msg("%s: no note '%s'", cases[i].file, cases[i].note);
+        assert_int_equal(td_gc_exit_code(&res), 1);
+        td_gc_plugin_close(h);
+    }
+    /* dropout gets the same seed before every call: deterministic */
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("dropout"), "batch=4,n=32,p=0.3", &o, &e), TD_OK);
+    assert_false(has_note("not deterministic"));
+    assert_int_equal(td_gc_exit_code(&res), 0);
+}
+
+/* ---- regularization checked apart from the data term ------------------------------- */
+/* y = w ⊙ x with R = λ/2 Σ w², whose reg_backward adds 2λw (a factor 2). */
+static void *scale_create(int n, const char *const *k, const char *const *v, td_layer_desc *d,
+                          char *err, size_t cap)
+{
+    static const td_gc_key keys[] = { { "n", 5, 1, 100, 1 }, { "lambda", 1e-3, 0, 10, 0 } };
+    td_gc_inst *s = td_gc_inst_new(keys, 2, n, k, v, err, cap);
+    if (!s) return NULL;
+    size_t N = (size_t)s->v[0];
+    d->n_in = 2;
+    td_gc_tensor(&d->in[0], "x", TD_T_INPUT, 1, &N);
+    td_gc_tensor(&d->in[1], "w", TD_T_PARAM, 1, &N);
+    d->n_out = 1;
+    td_gc_tensor(&d->out[0], "y", 0, 1, &N);
+    d->has_reg = 1;
+    return s;
+}
+static int scale_fwd(void *self, double *const *out, const double *const *in)
+{
+    const td_gc_inst *s = self;
+    for (size_t i = 0; i < (size_t)s->v[0]; i++) out[0][i] = in[0][i] * in[1][i] * 1e3; /* data term dominates */
+    return 0;
+}
+static int scale_bwd(void *self, double *const *din, const double *const *dout,
+                     const double *const *in, const double *const *out)
+{
+    const td_gc_inst *s = self;
+    (void)out;
+    for (size_t i = 0; i < (size_t)s->v[0]; i++) {
+        if (din[0]) din[0][i] += dout[0][i] * in[1][i] * 1e3;
+        if (din[1]) din[1][i] += dout[0][i] * in[0][i] * 1e3;
+    }
+    return 0;
+}
+static int scale_reg(void *self, double *r, const double *const *in)
+{
+    const td_gc_inst *s = self;
+    double acc = 0;
+    for (size_t i = 0; i < (size_t)s->v[0]; i++) acc += in[1][i] * in[1][i];
+    *r = 0.5 * s->v[1] * acc;
+    return 0;
+}
+static int scale_reg_bwd(void *self, double *const *din, const double *const *in)
+{
+    const td_gc_inst *s = self;
+    for (size_t i = 0; i < (size_t)s->v[0]; i++) din[1][i] += 2 * s->v[1] * in[1][i]; /* BUG: 2x */
+    return 0;
+}
+static const td_layer_api scale_api = {
+    .abi_version = TD_LAYER_ABI_VERSION, .api_size = sizeof(td_layer_api), .name = "scale",
+    .help = "test", .create = scale_create, .destroy = td_gc_inst_free, .forward = scale_fwd,
+    .backward = scale_bwd, .reg_loss = scale_reg, .reg_backward = scale_reg_bwd,
+};
+
+static void test_reg_split(void **state)
+{
+    (void)state;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(run(&scale_api, NULL, &o, &e), TD_OK);
+    assert_int_equal(row_named("w")->verdict, TD_GC_CORRECT);   /* data term: right */
+    const td_gc_row *reg = row_named("w (reg)");
+    assert_non_null(reg);                                      /* reg term: checked apart */
+    assert_int_equal(reg->verdict, TD_GC_WRONG);
+    assert_int_equal(reg->bug, TD_GC_BUG_FACTOR);
+    assert_true(fabs(reg->factor - 2) < 1e-9);
+    /* the built-in dense reg term is right */
+    assert_int_equal(run(td_gc_builtin("dense"), "reg=0.5", &o, &e), TD_OK);
+    assert_non_null(row_named("W (reg)"));
+    assert_int_equal(td_gc_exit_code(&res), 0);
+}
+
+/* ---- --fast and --jacobian ------------------------------------------------------------ */
+static void test_fast(void **state)
+{
+    (void)state;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.fast = 4;
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("dense"), "in=64,out=32,batch=8", &o, &e), TD_OK);
+    assert_int_equal(td_gc_exit_code(&res), 0);
+    assert_true(res.evals <= 2 * 4 * 3 + 4);      /* 2k per tensor, not 2n */
+    void *h;
+    const td_layer_api *api = open_sample("bug_sign_dw", &h);
+    assert_int_equal(run(api, "in=16,out=8,batch=4", &o, &e), TD_OK);
+    const td_gc_row *w = row_named("W");
+    assert_int_equal(w->verdict, TD_GC_WRONG);
+    assert_int_equal(w->bug, TD_GC_BUG_SIGN);      /* the fallback names the elements */
+    assert_false(isnan(w->worst_a));
+    assert_int_equal(row_named("b")->verdict, TD_GC_CORRECT);
+    td_gc_plugin_close(h);
+}
+
+static void test_jacobian(void **state)
+{
+    (void)state;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.jacobian = 1;
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("softmax"), NULL, &o, &e), TD_OK);
+    assert_int_equal(td_gc_exit_code(&res), 0);
+    void *h;
+    const td_layer_api *api = open_sample("bug_transposed_dw", &h);
+    assert_int_equal(run(api, NULL, &o, &e), TD_OK);
+    assert_int_equal(row_named("W")->verdict, TD_GC_WRONG);
+    assert_int_equal(row_named("x")->verdict, TD_GC_CORRECT);
+    td_gc_plugin_close(h);
+}
+
+/* ---- --at FILE.h5 ------------------------------------------------------------------- */
+static void write_h5(const char *path, const char *dset, const double *v, hsize_t n)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(f, dset, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(f);
+}
+
+static void test_at_h5(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/tdiag-gc-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    td_h5_quiet();
+    double x[8] = { 1e-3, -2e-3, 3e-3, 0.5, -0.25, 1, 2, -1 };
+    write_h5(path, "x", x, 8);
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.at_file = path;
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("relu"), "batch=2,n=4", &o, &e), TD_OK);
+    assert_true(has_note("x (the rest random)"));
+    assert_int_equal(td_gc_exit_code(&res), 0);
+    /* mapped name, wrong size */
+    o.at_map = "x=/x";
+    assert_int_equal(run(td_gc_builtin("relu"), "batch=3,n=4", &o, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "8 values, tensor x needs 12"));
+    /* no dataset named like a tensor of l2 (w) */
+    o.at_map = NULL;
+    assert_int_equal(run(td_gc_builtin("l2"), NULL, &o, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "no dataset named like a tensor"));
+    unlink(path);
+    assert_int_equal(run(td_gc_builtin("relu"), NULL, &o, &e), TD_EIO);
+}
+
+/* ---- errors: bad keys, bad shapes, NaN ------------------------------------------------ */
+static int nan_fwd(void *self, double *const *out, const double *const *in)
+{
+    (void)self;
+    out[0][0] = in[0][0] > 1e9 ? 0 : NAN;
+    return 0;
+}
+static int fail_bwd(void *self, double *const *din, const double *const *dout,
+                    const double *const *in, const double *const *out)
+{
+    (void)self; (void)din; (void)dout; (void)in; (void)out;
+    return 7;
+}
+static size_t big_dims[TD_TENSOR_MAXRANK] = { (size_t)1 << 40, (size_t)1 << 40 };
+static void *odd_create(int n, const char *const *k, const char *const *v, td_layer_desc *d,
+                        char *err, size_t cap)
+{
+    static const td_gc_key keys[] = { { "shape", 0, 0, 2, 1 } };
+    td_gc_inst *s = td_gc_inst_new(keys, 1, n, k, v, err, cap);
+    if (!s) return NULL;
+    size_t one = 1;
+    d->n_in = 1;
+    d->n_out = 1;
+    td_gc_tensor(&d->out[0], "y", 0, 1, &one);
+    if (s->v[0] == 1) td_gc_tensor(&d->in[0], "x", TD_T_INPUT, 2, big_dims); /* overflows */
+    else if (s->v[0] == 2) { td_gc_tensor(&d->in[0], "x", TD_T_INPUT, 1, &one); d->in[0].rank = 9; }
+    else td_gc_tensor(&d->in[0], "x", TD_T_INPUT, 1, &one);
+    return s;
+}
+static const td_layer_api odd_api = {
+    .abi_version = TD_LAYER_ABI_VERSION, .api_size = sizeof(td_layer_api), .name = "odd",
+    .help = "test", .create = odd_create, .destroy = td_gc_inst_free, .forward = nan_fwd,
+    .backward = fail_bwd,
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct { const td_layer_api *api; const char *kv; td_code want; const char *msg; } cases[] = {
+        { NULL, "depth=3", TD_EUSAGE, "unknown key 'depth'" },
+        { NULL, "in=abc", TD_EUSAGE, "in" },
+        { NULL, "in=0", TD_EUSAGE, "in" },
+        { &odd_api, "shape=1", TD_EPLUGIN, "overflows" },
+        { &odd_api, "shape=2", TD_EPLUGIN, "rank 9" },
+        { &odd_api, "shape=0", TD_EPLUGIN, "NaN" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        td_gc_opts o;
+        td_gc_opts_default(&o);
+        td_err e;
+        td_err_clear(&e);
+        td_code rc = run(cases[i].api ? cases[i].api : td_gc_builtin("dense"), cases[i].kv, &o, &e);
+        if (rc != cases[i].want || !strstr(e.msg, cases[i].msg))
+            fail_msg("case %zu: code %d, message '%s'", i, rc, e.msg);
+    }
+    td_layer_api v2 = *td_gc_builtin("relu");
+    v2.abi_version = 2;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(td_gc_check(&v2, 0, NULL, NULL, &o, &res, &e), TD_EPLUGIN);
+    assert_non_null(strstr(e.msg, "ABI version 2"));
+    void *h;
+    const td_layer_api *api;
+    assert_int_equal(td_gc_plugin_open("/etc/passwd", &h, &api, &e), TD_EPLUGIN);
+    assert_non_null(strstr(e.msg, "not a loadable plugin"));
+}
+
+/* ---- isolation: crash and hang reported with the call ---------------------------------- */
+static void test_isolated(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *msg; td_code want; } cases[] = {
+        { "bad_crash_backward", "crashed with SIGSEGV", TD_EPLUGIN },
+        { "bad_hang_forward", "hung in forward", TD_EPLUGIN },
+        { "bad_abi_v0", "ABI version 0", TD_EPLUGIN },
+        { "bug_sign_dw", NULL, TD_OK },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/samples/layers/%s.so", build_dir(), cases[i].file);
+        td_gc_opts o;
+        td_gc_opts_default(&o);
+        td_buf out = { 0 };
+        td_err e;
+        td_err_clear(&e);
+        int ex = -1;
+        td_code rc = td_gc_check_isolated(path, 0, NULL, NULL, &o, 1, 1.0, &out, &ex, &e);
+        assert_int_equal(rc, cases[i].want);
+        if (cases[i].msg) {
+            assert_non_null(strstr(e.msg, cases[i].msg));
+            assert_null(out.data); /* no partial output */
+        } else {
+            assert_int_equal(ex, 1);
+            json_object *j = json_tokener_parse(out.data);
+            assert_non_null(j);
+            json_object *v;
+            assert_true(json_object_object_get_ex(j, "verdict", &v));
+            assert_string_equal(json_object_get_string(v), "wrong");
+            json_object_put(j);
+        }
+        td_buf_free(&out);
+    }
+}
+
+/* ---- JSON and table output ---------------------------------------------------------- */
+static void test_output(void **state)
+{
+    (void)state;
+    void *h;
+    const td_layer_api *api = open_sample("bug_missing_batch", &h);
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(run(api, "batch=8", &o, &e), TD_OK);
+    td_gc_plugin_close(h);
+    td_buf b = { 0 };
+    td_out out = td_out_buf(&b);
+    assert_int_equal(td_gc_write_json(&out, &res), 0);
+    json_object *j = json_tokener_parse(b.data), *ts, *t, *v;
+    assert_non_null(j);
+    assert_true(json_object_object_get_ex(j, "tensors", &ts));
+    assert_int_equal(json_object_array_length(ts), 3);
+    t = json_object_array_get_idx(ts, 1);
+    assert_true(json_object_object_get_ex(t, "name", &v));
+    assert_string_equal(json_object_get_string(v), "w");
+    assert_true(json_object_object_get_ex(t, "bug", &v));
+    assert_string_equal(json_object_get_string(v), "constant factor");
+    assert_true(json_object_object_get_ex(t, "factor", &v));
+    assert_true(fabs(json_object_get_double(v) - 8) < 1e-9);
+    assert_true(json_object_object_get_ex(j, "exit", &v));
+    assert_int_equal(json_object_get_int(v), 1);
+    json_object_put(j);
+    td_buf_free(&b);
+    out = td_out_buf(&b);
+    assert_int_equal(td_gc_write_table(&out, &res), 0);
+    assert_non_null(strstr(b.data, "constant factor 8"));
+    assert_non_null(strstr(b.data, "verdict: wrong"));
+    td_buf_free(&b);
+    char ix[64];
+    size_t shape[3] = { 2, 3, 4 };
+    td_gc_multi_index(ix, sizeof ix, 23, 3, shape);
+    assert_string_equal(ix, "[1,2,3]");
+}
+
+static void test_split_spec(void **state)
+{
+    (void)state;
+    static const struct { const char *spec, *name; int n; } cases[] = {
+        { "dense", "dense", 0 }, { "dense:in=4", "dense", 1 }, { "conv2d:k=3,pad=1", "conv2d", 2 },
+        { "dense:in", NULL, -1 }, { "dense:=3", NULL, -1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64], *name;
+        const char *k[8], *v[8];
+        snprintf(buf, sizeof buf, "%s", cases[i].spec);
+        int n = td_gc_split_spec(buf, &name, k, v, 8);
+        assert_int_equal(n, cases[i].n);
+        if (n >= 0) assert_string_equal(name, cases[i].name);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_builtins_correct), cmocka_unit_test(test_builtin_large),
+        cmocka_unit_test(test_buggy_samples),    cmocka_unit_test(test_cpp_sample),
+        cmocka_unit_test(test_classify),         cmocka_unit_test(test_diagnose),
+        cmocka_unit_test(test_kinks),            cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_contract),         cmocka_unit_test(test_reg_split),
+        cmocka_unit_test(test_fast),             cmocka_unit_test(test_jacobian),
+        cmocka_unit_test(test_at_h5),            cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_isolated),         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_split_spec),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
