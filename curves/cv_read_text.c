@@ -9,8 +9,10 @@
  * sets the epoch; a zero-padded number is a Keras callback message
  * ("Epoch 00018: early stopping", 0-based) and not a marker. A pair is a key of one to three words (the first starting
  * with a letter; letters, digits, _ . / and inner -) right before ':' or
- * '=', then a number (optional tensor( ), then optional '%') ended by a
- * blank, ',', ';', '|', ')', ']', '}' or a quote. Lines without a pair are
+ * '=', then a number (optional tensor( ), then optional '%') ended by
+ * the end, ',', ';', '|', ')', ']', '}', a quote, or blanks followed by the
+ * end, a non-letter or the next key ("loss: 0.4 acc: 0.9"; not prose as
+ * in "Training: 30 train / 300 val points"). Lines without a pair are
  * ignored: they are not rows.
  * x: a step / global_step / iteration / iter / it key makes each line its
  * own row at that step; else the current epoch, the pairs of all lines of
@@ -30,7 +32,7 @@ typedef struct {
     int open;          /* a row at the current epoch is being filled */
     double open_x;
     size_t rows;       /* lines with pairs */
-    int x_set;         /* x name chosen */
+    const char *x_name; /* x axis of the last row (a static string) */
 } cv_text;
 
 static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps"};
@@ -66,10 +68,18 @@ static size_t cv_value(const char *s, size_t i, size_t n, double *v, int *pct)
     }
     if (i == n) return i;
     char c = s[i];
-    if (c == ' ' || c == '\t' || c == ',' || c == ';' || c == '|' || c == ')' || c == ']' || c == '}' ||
-        cv_quote(c))
-        return i;
-    return 0;
+    if (c == ',' || c == ';' || c == '|' || c == ')' || c == ']' || c == '}' || cv_quote(c)) return i;
+    if (c != ' ' && c != '\t') return 0;
+    /* after blanks: the end, a separator, or the next key (words, then ':' or '=') */
+    size_t j = i;
+    while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
+    if (j == n || !isalpha((unsigned char)s[j])) return i;
+    for (int words = 0; words < 3 && j < n && isalpha((unsigned char)s[j]); words++) {
+        while (j < n && cv_wordc(s[j])) j++;
+        while (j < n && s[j] == ' ') j++;
+        if (j < n && (s[j] == ':' || s[j] == '=' || cv_quote(s[j]))) return i;
+    }
+    return 0; /* "30 train / 300 val points": a number inside prose */
 }
 
 /* s[i] may be part of a key word: letters, digits, _ . / and a '-' between
@@ -140,10 +150,11 @@ static td_code cv_close(cv_text *t, td_err *e)
     return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
 }
 
+/* The x axis of the rows from now on (applies to runs not yet holding a point). */
 static td_code cv_set_x(cv_text *t, const char *name, td_err *e)
 {
-    if (t->x_set) return TD_OK;
-    t->x_set = 1;
+    if (t->x_name == name) return TD_OK;
+    t->x_name = name;
     return td_log_builder_x_name(t->b, name) == TD_OK ? TD_OK : cv_oom(t, e);
 }
 
