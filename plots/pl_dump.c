@@ -62,6 +62,22 @@ static int fig_ratio(td_report *r, const td_dump *d, const char *label, td_err *
     int rc = td_plot_add_band(p, PL_REF_LO, PL_REF_HI, "1e-3 reference band") ? -2 : 0;
     char *done = calloc(d->nratios, 1);
     if (!done) rc = -2;
+    /* a ratio of 0 (never moved) has no place on a log axis: drawn apart,
+       at a floor a decade below everything else */
+    double floor = PL_REF_LO;
+    for (size_t i = 0; i < d->nratios; i++)
+        if (d->ratios[i].ratio > 0 && d->ratios[i].ratio < floor) floor = d->ratios[i].ratio;
+    floor /= 10;
+    size_t nz = 0;
+    for (size_t i = 0; !rc && i < d->nratios; i++)
+        if (d->ratios[i].ratio == 0) {
+            const td_dump_ratio *b = &d->ratios[i];
+            x[nz] = one_step ? (double)d->layers[b->layer].depth : (double)b->step;
+            y[nz++] = floor;
+        }
+    char zname[96];
+    snprintf(zname, sizeof zname, "ratio 0: never moved (drawn at %.0e)", floor);
+    if (nz && td_plot_add_series(f, p, zname, TD_PLOT_POINTS, x, y, nz)) rc = -2;
     /* group by (layer, param) in first-seen order; one_step: by param */
     for (size_t i = 0; !rc && i < d->nratios; i++) {
         if (done[i]) continue;

@@ -146,7 +146,9 @@ static void write_image_setup(const td_plot_panel *p, td_out *o)
                          "set cbrange [%.9g:%.9g]\n", -m, m);
     }
     td_out_puts(o, "set size ratio -1\nset yrange [] reverse\nset autoscale xfix; set autoscale yfix\n"
-                   "unset grid\n");
+                   "unset grid; unset xtics; unset ytics\n"
+                   "set object 90 rect from graph 0, graph 0 to graph 1, graph 1 behind "
+                   "fc rgb \"#b8c8d8\" fs solid noborder\n");
 }
 
 /* 1 when the line series end, on average, in the upper half of their range. */
@@ -197,8 +199,18 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         }
         td_out_printf(o, ")\nset xrange [-0.5:%zu.5]\n", p->nxtics - 1);
     }
-    if (logy) td_out_puts(o, "set logscale y\nset format y \"%.0e\"\n");
+    if (logy) td_out_puts(o, "set logscale y\nset format y \"%g\"\n");
     if (image) write_image_setup(p, o);
+    for (size_t i = 0; i < p->nseries; i++) /* bars: from 0, as wide as their bins */
+        if (p->series[i].style == TD_PLOT_BOXES && p->series[i].n) {
+            const td_plot_series *s = &p->series[i];
+            double w = s->n > 1 ? s->x[1] - s->x[0] : 0;
+            if (!(w > 0)) w = fabs(s->x[0]) > 0 ? fabs(s->x[0]) * 0.1 : 0.1;
+            td_out_printf(o, "set boxwidth %.9g absolute\nset yrange [0:*]\n", w);
+            if (s->n == 1)
+                td_out_printf(o, "set xrange [%.9g:%.9g]\n", s->x[0] - 5 * w, s->x[0] + 5 * w);
+            break;
+        }
     double lo, hi;
     if (!image && p->nbands && y_cover(p, logy, &lo, &hi))
         td_out_printf(o, "set yrange [%.9g:%.9g]\n", lo, hi);
