@@ -110,3 +110,10 @@ double td_curve_xfrac(const td_curve *c, size_t i)
     double span = c->x[c->n - 1] - c->x[0];
     return span > 0 ? (c->x[i] - c->x[0]) / span : 1.0;
 }
+
+double td_curve_level(const td_curve *c, double y)
+{
+    double v = td_curve_value(c, y);
+    if (c->sign < 0) v = (c->s && c->s->percent ? 100.0 : 1.0) - v;
+    return fabs(v);
+}

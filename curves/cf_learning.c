@@ -7,7 +7,8 @@
  *   underfitting  it learned but stays poor — final training loss above
  *                 underfit_rel·ln C (needs --classes), or final training
  *                 accuracy below 1 - underfit_rel — while validation is
- *                 close to training (within z·σ or 10%). */
+ *                 close to training (within z·σ or 10%), and the run is
+ *                 not still improving at the end (then it is too early). */
 #include "td_findings.h"
 
 #include <math.h>
@@ -90,6 +91,6 @@ td_code cf_detect_learning(const td_detect_ctx *c, td_findings *out, td_err *e)
                       : td_curve_ok(&c->val, c->o) ? &c->val : NULL;
     if (!v) return TD_OK;
     if (flat(c, v, out, &rc, e)) return rc;
-    if (v != &c->train) return TD_OK;
+    if (v != &c->train || cf_still_improving(c)) return TD_OK; /* not yet: still learning */
     return underfit(c, out, e);
 }

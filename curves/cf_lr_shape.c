@@ -6,8 +6,9 @@
  *             downward trend over the tail, above half the start, and
  *             bounces (late step noise / level > noise_cv);
  *   too low   slow, nearly linear: both halves fall significantly
- *             (Mann–Kendall p < alpha), the late Theil–Sen slope is at
- *             least linear_ratio × the early one, and less than half of
+ *             (Mann–Kendall p < alpha), the late Theil–Sen slope is
+ *             between linear_ratio and 1/linear_ratio × the early one
+ *             (much steeper late is a delayed start), and less than half of
  *             the start has been gained by the end. */
 #include "td_findings.h"
 
@@ -47,7 +48,8 @@ static td_code too_low(const td_detect_ctx *c, const td_curve *v, td_findings *o
     double start = v->sm[0], end = v->sm[n - 1];
     if (!(tau1 < 0 && p1 < o->alpha && tau2 < 0 && p2 < o->alpha && s1 < 0 && s2 < 0)) return TD_OK;
     double ratio = s2 / s1;
-    if (!(ratio >= o->linear_ratio) || !(start > 0) || !(end > 0.5 * start)) return TD_OK;
+    /* a late slope much steeper than the early one is a delayed start, not linear */
+    if (!(ratio >= o->linear_ratio && ratio <= 1 / o->linear_ratio) || !(start > 0) || !(end > 0.5 * start)) return TD_OK;
     return td_findings_add(out, TD_FIND_LR_TOO_LOW, c->run, v->s, NULL, v->x[0], v->x[n - 1],
                            v->line[0], ratio, o->linear_ratio, v->sigma, p2, e,
                            "nearly linear decrease %.4g -> %.4g: late slope %.3g is %.2f of the early slope %.3g (limit %.2f)",

@@ -2,7 +2,9 @@
  * (robust residual scale σ_late around a running median of the raw
  * points) relative to the late level — the median smoothed value over the
  * tail, or for accuracy the remaining error (1 or 100 minus it) — above
- * noise_cv. Judged on the training and validation objectives. */
+ * noise_cv, when the tail has at least noise_points points (a scale from
+ * fewer is too uncertain). Judged on the training and validation
+ * objectives. */
 #include "td_findings.h"
 
 #include <math.h>
@@ -12,9 +14,9 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
     const td_detect_opts *o = c->o;
     if (!td_curve_ok(v, o) || !(v->sigma_late > 0)) return TD_OK;
     size_t n = v->n, t = td_curve_tail(v, o);
-    double level = td_curve_value(v, td_median(v->sm + t, n - t));
-    if (v->sign < 0) level = (v->s->percent ? 100.0 : 1.0) - level;
-    if (!(fabs(level) > 0)) return TD_OK;
+    if (n - t < o->noise_points) return TD_OK; /* too few points to estimate a scale */
+    double level = td_curve_level(v, td_median(v->sm + t, n - t));
+    if (!(level > 0)) return TD_OK;
     double cv = v->sigma_late / fabs(level);
     if (!(cv > o->noise_cv)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";

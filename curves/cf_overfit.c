@@ -4,9 +4,10 @@
  *                after it (Kendall tau > 0; p < alpha when the stretch has
  *                min_points or more), or (b) over the tail the gap
  *                val - train widens significantly (Mann–Kendall p < alpha)
- *                by more than z·σ_val while training still improves (by
- *                more than z·σ_train) and validation does not (no
- *                significant downward trend over the tail);
+ *                by more than gap_rel × the validation level while training
+ *                still improves (its own significant downward trend over
+ *                that range) and validation does not (no significant
+ *                downward trend over the tail);
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum. */
@@ -59,15 +60,20 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     double tgain = train_at(t, v->x[ts]) - train_at(t, v->x[n - 1]);
     double vgain = v->sm[ts] - v->sm[n - 1], pv;
     double vtau = td_trend_mann_kendall(v->y + ts, n - ts, &pv);
-    double tsig = t->sigma > 0 ? t->sigma : 0;
-    if (!(tau > 0 && p < o->alpha && widen > o->z * v->sigma && tgain > o->z * tsig &&
-          !(vtau < 0 && pv < o->alpha)))
+    /* training still improves: its own trend over the same x range */
+    size_t a = 0, b = 0;
+    while (a < t->n && t->x[a] < v->x[ts]) a++;
+    b = t->n;
+    double pt = 1, ttau = b - a >= 3 ? td_trend_mann_kendall(t->y + a, b - a, &pt) : 0;
+    double level = td_curve_level(v, td_median(v->sm + ts, n - ts));
+    if (!(tau > 0 && p < o->alpha && widen > o->gap_rel * level && ttau < 0 &&
+          pt < o->alpha && tgain > 0 && !(vtau < 0 && pv < o->alpha)))
         return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
-                           v->line[ts], widen, o->z * v->sigma, v->sigma, p, e,
-                           "from %s %g the validation-training gap widens by %.4g (> %g noise %.3g; Mann-Kendall p %.2g) while training improves by %.4g and validation has no significant trend (%+.4g)",
-                           xn, v->x[ts], widen, o->z, v->sigma, p, tgain, vgain);
+                           v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
+                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation has no significant trend (%+.4g)",
+                           xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, -vgain);
 }
 
 td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)

@@ -1,11 +1,14 @@
 /* cf_progress.c — was the run the right length (seed 000)?
- * For a curve with total improvement D = sm[0] - min sm (more than z·σ):
- *   its final level is reached at the first point r whose smoothed value is
- *   within sat_gain·D of the final smoothed value;
- *   saturated       r lies before sat_before of the run (x axis);
- *   still improving the tail gains at least sat_gain·D and falls
- *                   significantly (Mann–Kendall tau < 0 with p < alpha,
- *                   or a gain above z·σ when the tail is too short to test).
+ * For a curve that learned (total improvement D = sm[0] - min sm above
+ * z·σ), with level L = td_curve_level of its final smoothed value:
+ *   saturated       the rest of the run — from sat_before of its x range to
+ *                   the end, at least min_points points — gained less than
+ *                   sat_level·L (practically flat, however significant a
+ *                   tiny creep may be);
+ *   still improving not saturated, the tail gained at least sat_gain·D and
+ *                   trends down: Mann–Kendall tau < 0 and p < alpha, or, for
+ *                   a tail too short to test, its best raw value is one of
+ *                   its last two points.
  * saturation is raised when the training and the validation objectives
  * (each that exists) are both saturated; still_improving is judged on the
  * validation objective, else the training one. */
@@ -15,8 +18,11 @@
 
 typedef struct {
     int ok;          /* the curve learned enough to judge */
-    size_t r;        /* where the final level was reached */
-    double fr;       /* its x fraction */
+    int saturated;
+    size_t h;        /* where "the rest of the run" starts */
+    size_t r;        /* first point within sat_level·L of the final level */
+    double rest;     /* gain over [h, end] */
+    double level;    /* L */
     double gain;     /* tail gain */
     double drop;     /* D */
     double p, tau;   /* tail trend */
@@ -31,9 +37,12 @@ static progress measure(const td_curve *v, const td_detect_opts *o)
     g.drop = v->sm[0] - v->sm[m];
     if (!(g.drop > o->z * (v->sigma > 0 ? v->sigma : 0)) || !(g.drop > 0)) return g;
     g.ok = 1;
-    double lim = v->sm[n - 1] + o->sat_gain * g.drop;
+    g.level = td_curve_level(v, v->sm[n - 1]);
+    while (g.h < n - 1 && td_curve_xfrac(v, g.h) < o->sat_before) g.h++;
+    g.rest = v->sm[g.h] - v->sm[n - 1];
+    g.saturated = n - g.h >= o->min_points && g.rest < o->sat_level * g.level;
+    double lim = v->sm[n - 1] + o->sat_level * g.level;
     while (g.r < n - 1 && v->sm[g.r] > lim) g.r++;
-    g.fr = td_curve_xfrac(v, g.r);
     g.t = td_curve_tail(v, o);
     g.gain = v->sm[g.t] - v->sm[n - 1];
     g.tau = td_trend_mann_kendall(v->y + g.t, n - g.t, &g.p);
@@ -42,10 +51,20 @@ static progress measure(const td_curve *v, const td_detect_opts *o)
 
 static int improving(const td_curve *v, const progress *g, const td_detect_opts *o)
 {
-    if (!g->ok || !(g->gain >= o->sat_gain * g->drop) || !(g->tau < 0)) return 0;
-    size_t k = v->n - g->t;
-    double sig = v->sigma > 0 ? v->sigma : 0;
-    return g->p < o->alpha || (k < 8 && g->gain > o->z * sig);
+    if (!g->ok || g->saturated || !(g->gain >= o->sat_gain * g->drop) || !(g->tau < 0)) return 0;
+    if (g->p < o->alpha) return 1;
+    size_t best = g->t;
+    for (size_t i = g->t; i < v->n; i++) if (v->y[i] <= v->y[best]) best = i;
+    return v->n - g->t < 8 && best + 2 >= v->n;
+}
+
+/* 1 when the run's judged objective is still improving at the end (used by
+ * cf_learning.c: underfitting is not called on a run still learning). */
+int cf_still_improving(const td_detect_ctx *c)
+{
+    const td_curve *j = td_curve_ok(&c->val, c->o) ? &c->val : &c->train;
+    progress g = measure(j, c->o);
+    return improving(j, &g, c->o);
 }
 
 td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
@@ -54,19 +73,18 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
     const td_curve *t = &c->train, *v = &c->val;
     progress gt = measure(t, o), gv = measure(v, o);
     int have_t = td_curve_ok(t, o), have_v = td_curve_ok(v, o);
-    int sat_t = gt.ok && gt.fr < o->sat_before, sat_v = gv.ok && gv.fr < o->sat_before;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
-    if ((have_t || have_v) && (!have_t || sat_t) && (!have_v || sat_v)) {
+    if ((have_t || have_v) && (!have_t || gt.saturated) && (!have_v || gv.saturated)) {
         const td_curve *a = have_v ? v : t, *b = have_v && have_t ? t : NULL;
         const progress *ga = have_v ? &gv : &gt;
-        double fr = have_v && have_t ? fmax(gt.fr, gv.fr) : ga->fr;
         double x0 = a->x[ga->r], x1 = a->x[a->n - 1];
         if (b && b->x[gt.r] > x0) x0 = b->x[gt.r];
         return td_findings_add(out, TD_FIND_SATURATION, c->run, a->s, b ? b->s : NULL, x0, x1,
-                               a->line[ga->r], fr, o->sat_before, a->sigma, ga->p, e,
-                               "reached its final level %.4g by %s %g (%.0f%% of the run, limit %.0f%%)%s; the rest gained %.3g of %.3g",
-                               td_curve_value(a, a->sm[a->n - 1]), xn, x0, 100 * fr,
-                               100 * o->sat_before, b ? ", training too" : "", ga->gain, ga->drop);
+                               a->line[ga->r], ga->rest / ga->level, o->sat_level, a->sigma, NAN, e,
+                               "near its final level %.4g from %s %g%s; from %s %g on it gained only %.3g (%.1f%% of the level, limit %.1f%%)",
+                               td_curve_value(a, a->sm[a->n - 1]), xn, x0,
+                               b ? " (training too)" : "", xn, a->x[ga->h], ga->rest,
+                               100 * ga->rest / ga->level, 100 * o->sat_level);
     }
     const td_curve *j = have_v ? v : t;
     const progress *gj = have_v ? &gv : &gt;

@@ -245,6 +245,40 @@ td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
+static void json_finding(td_json *j, const td_finding *f)
+{
+    td_json_obj(j);
+    td_json_kstr(j, "kind", td_finding_kind_name(f->kind));
+    td_json_kstr(j, "severity", td_severity_name(f->severity));
+    td_json_kstr(j, "run", f->run);
+    td_json_kstr(j, "metric", f->metric);
+    td_json_kstr(j, "other", f->other);
+    td_json_knum(j, "x_from", f->x_from);
+    td_json_knum(j, "x_to", f->x_to);
+    td_json_kint(j, "line", (long long)f->line);
+    td_json_knum(j, "value", f->value);
+    td_json_knum(j, "limit", f->limit);
+    td_json_knum(j, "noise", f->noise);
+    td_json_knum(j, "p", f->p);
+    td_json_kstr(j, "evidence", f->evidence);
+    td_json_kstr(j, "advice", f->advice);
+    td_json_end_obj(j);
+}
+
+void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json)
+{
+    if (json) {
+        td_json j;
+        td_json_init(&j, o, 0);
+        json_finding(&j, f);
+        td_out_puts(o, "\n");
+        return;
+    }
+    char a[NAME_CAP], b[NAME_CAP], c[NAME_CAP];
+    td_out_printf(o, "%s: %s %s %s %s %g..%g: %s\n", safe(a, f->run), td_severity_name(f->severity),
+                  td_finding_kind_name(f->kind), safe(b, f->metric), x_name ? x_name : "step",
+                  f->x_from, f->x_to, safe(c, f->evidence));
+}
 static void json_run(td_json *j, const td_judged *jr)
 {
     const td_run *r = jr->run;
@@ -282,22 +316,7 @@ static void json_run(td_json *j, const td_judged *jr)
     td_json_key(j, "findings");
     td_json_arr(j);
     for (size_t i = 0; i < jr->findings.n; i++) {
-        const td_finding *f = &jr->findings.f[i];
-        td_json_obj(j);
-        td_json_kstr(j, "kind", td_finding_kind_name(f->kind));
-        td_json_kstr(j, "severity", td_severity_name(f->severity));
-        td_json_kstr(j, "metric", f->metric);
-        td_json_kstr(j, "other", f->other);
-        td_json_knum(j, "x_from", f->x_from);
-        td_json_knum(j, "x_to", f->x_to);
-        td_json_kint(j, "line", (long long)f->line);
-        td_json_knum(j, "value", f->value);
-        td_json_knum(j, "limit", f->limit);
-        td_json_knum(j, "noise", f->noise);
-        td_json_knum(j, "p", f->p);
-        td_json_kstr(j, "evidence", f->evidence);
-        td_json_kstr(j, "advice", f->advice);
-        td_json_end_obj(j);
+        json_finding(j, &jr->findings.f[i]);
     }
     td_json_end_arr(j);
     td_json_end_obj(j);
@@ -310,7 +329,7 @@ td_code td_findings_write_json(td_out *o, const td_judged *runs, size_t n,
     size_t ng = make_groups(runs, n, &g);
     if (ng == (size_t)-1) return td_fail(e, TD_ENOMEM, "out of memory grouping runs by seed");
     td_json j;
-    td_json_init(&j, o, 1);
+    td_json_init(&j, o, !ro->compact);
     td_json_obj(&j);
     td_json_kstr(&j, "tool", "curvecheck");
     td_json_kstr(&j, "version", TD_VERSION);

@@ -5,3 +5,5 @@ LIB_SRCS += curves/cf_trend.c curves/cf_findings.c curves/cf_curve.c curves/cf_d
             curves/cf_progress.c curves/cf_report.c
 PUBLIC_HEADERS += curves/td_findings.h
 TESTS += curves_findings
+TOOLS += curvecheck
+curvecheck_MAIN := curves/curvecheck_main.c

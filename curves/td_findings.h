@@ -113,10 +113,15 @@ typedef struct {
                               the run, at least min_points points (0.5) */
     size_t min_points;     /* fewest finite points to judge a trend (4) */
     double noise_cv;       /* noise: late σ / late level above this (0.15) */
-    double sat_gain;       /* saturation: the tail gained < sat_gain of the run's
-                              total improvement; still improving: >= (0.05) */
-    double sat_before;     /* saturation: level reached before this fraction of
-                              the run (0.5) */
+    double sat_gain;       /* still improving: the tail gained >= sat_gain of the
+                              run's total improvement (0.05) */
+    double sat_level;      /* saturation: the part after sat_before gained less
+                              than sat_level × the final level (0.02) */
+    double sat_before;     /* saturation: where "the rest of the run" starts, as
+                              a fraction of the x range (0.5) */
+    double gap_rel;        /* overfitting by gap: it widens by more than gap_rel ×
+                              the validation level (0.05) */
+    size_t noise_points;   /* noise: fewest tail points to estimate it (10) */
     double explode_factor; /* explosion: smoothed loss > factor × its minimum and
                               > its start (10) */
     double spike_z;        /* spike: a point > spike_z·σ above the running median (8) */
@@ -201,6 +206,9 @@ static inline double td_curve_value(const td_curve *c, double y) { return c->sig
 int td_curve_ok(const td_curve *c, const td_detect_opts *o);
 /* Index of the smallest smoothed value sm in [from, to). */
 size_t td_curve_argmin(const td_curve *c, size_t from, size_t to);
+/* The size of a level for relative comparisons: |y| for a loss or error,
+ * the remaining error (1 or 100 minus it) for an accuracy; y oriented. */
+double td_curve_level(const td_curve *c, double y);
 /* x position as a fraction of the curve's x range, in [0, 1]. */
 double td_curve_xfrac(const td_curve *c, size_t i);
 
@@ -234,6 +242,9 @@ td_code cf_detect_lr_shape(const td_detect_ctx *c, td_findings *out, td_err *e);
 td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e);    /* overfitting, metric disagreement */
 td_code cf_detect_noise(const td_detect_ctx *c, td_findings *out, td_err *e);      /* late noise */
 td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e);   /* saturation, still improving */
+/* 1 when the judged objective (validation, else training) is still improving
+ * at the end by cf_detect_progress's rule. */
+int cf_still_improving(const td_detect_ctx *c);
 
 /* Default severity of a kind. */
 td_severity td_finding_severity(td_finding_kind k);
@@ -249,7 +260,12 @@ typedef struct {
 typedef struct {
     td_severity fail_on;   /* exit 1 when a finding >= this (warning) */
     int classes;           /* echoed in the JSON */
+    int compact;           /* JSON on one line (for --follow's JSON lines) */
 } td_report_opts;
+
+/* One finding as one line (the --follow form): "<run>: <severity> <kind>
+ * <metric> <x> a..b: <evidence>"; as a compact JSON object when json. */
+void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json);
 
 /* The series a split is judged on (val=1: validation, else training):
  * a loss, else an error rate, else an accuracy; the plain name "loss",
