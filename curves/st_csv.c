@@ -1,7 +1,9 @@
 /* st_csv.c — a small CSV splitter for trials tables: RFC 4180 quoting
  * ("" inside quotes, separators and newlines inside quotes), the separator
  * (',' ';' or tab) chosen as the most frequent one outside quotes in the
- * header line, CRLF, a UTF-8 BOM, blank lines skipped. */
+ * header line, CRLF, a UTF-8 BOM, blank lines skipped, unquoted fields
+ * trimmed, an empty header name called "index" (pandas' to_csv index
+ * column) or "column<k>". */
 #include "td_study.h"
 
 #include <stdlib.h>
@@ -87,6 +89,12 @@ static int csv_record(const char *d, size_t len, size_t *pos, size_t *line, char
             memcpy(buf + bl, d + start, add);
             bl += add;
         }
+        if (!quoted) { /* unquoted fields are trimmed (padded columns) */
+            size_t a = 0;
+            while (a < bl && (buf[a] == ' ' || (buf[a] == '\t' && sep != '\t'))) a++;
+            while (bl > a && (buf[bl - 1] == ' ' || (buf[bl - 1] == '\t' && sep != '\t'))) bl--;
+            if (a) { memmove(buf, buf + a, bl - a); bl -= a; }
+        }
         if (bl || quoted) *blank = 0;
         if (fields_push(fs, buf ? buf : "", bl) != 0) { rc = -1; goto done; }
         if (i < len && d[i] == sep) { *blank = 0; i++; continue; }
@@ -141,9 +149,11 @@ td_code td_st_csv(const char *name, const char *data, size_t len, td_st_table *t
             fs.f = NULL;
             fs.n = fs.cap = 0;
             for (size_t c = 0; c < t->ncol; c++)
-                if (!t->names[c][0]) {
-                    rc = td_fail(e, TD_EINPUT, "%s: line %zu: column %zu has an empty name", name, at, c + 1);
-                    goto fail;
+                if (!t->names[c][0]) { /* pandas to_csv writes its index under "" */
+                    char nm[32];
+                    snprintf(nm, sizeof nm, c == 0 ? "index" : "column%zu", c + 1);
+                    free(t->names[c]);
+                    if (!(t->names[c] = strdup(nm))) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
                 }
             continue;
         }

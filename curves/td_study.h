@@ -78,8 +78,10 @@ typedef struct {
     const char *row_word;/* "line" or "record": how messages name a row */
 } td_st_table;
 /* CSV (RFC 4180 quotes; ',' ';' or tab, chosen from the header line; CRLF;
- * a UTF-8 BOM skipped; blank lines skipped). A row whose field count
- * differs from the header's is TD_EINPUT naming the line. */
+ * a UTF-8 BOM skipped; blank lines skipped; unquoted fields trimmed; an
+ * empty header name becomes "index" for the first column (pandas' to_csv
+ * index) or "column<k>"). A row whose field count differs from the
+ * header's is TD_EINPUT naming the line. */
 td_code td_st_csv(const char *name, const char *data, size_t len, td_st_table *t, td_err *e);
 /* JSON lines (one object per line) or one JSON array of objects, parsed with
  * json-c; nested objects are flattened with '.' ("config.lr"); numbers are
