@@ -7,3 +7,4 @@ PUBLIC_HEADERS += plots/td_plot.h
 TOOLS += diagreport
 diagreport_MAIN := plots/diagreport_main.c
 TESTS += plots plots_dir plots_adapt
+SHELL_TESTS += tests/diagreport.sh
