@@ -8,3 +8,5 @@ TOOLS += diagreport
 diagreport_MAIN := plots/diagreport_main.c
 TESTS += plots plots_dir plots_adapt
 SHELL_TESTS += tests/diagreport.sh
+SHELL_TESTS += tests/chromium_report.sh
+TEST_PKGS += chromium
