@@ -19,10 +19,12 @@ static double objective_score(const td_series *s)
     return k + (double)(s->n < 100000000 ? s->n : 100000000);
 }
 
-static int split_is(const td_series *s, int want_val)
+/* want: 0 training (or no split word), 1 validation, 2 test */
+static int split_is(const td_series *s, int want)
 {
-    return want_val ? s->split == TD_SPLIT_VAL
-                    : (s->split == TD_SPLIT_TRAIN || s->split == TD_SPLIT_NONE);
+    return want == 1 ? s->split == TD_SPLIT_VAL
+         : want == 2 ? s->split == TD_SPLIT_TEST
+                     : (s->split == TD_SPLIT_TRAIN || s->split == TD_SPLIT_NONE);
 }
 
 static size_t finite_points(const td_series *s)
@@ -53,9 +55,16 @@ static double sign_of(const td_series *s) { return s && s->kind == TD_METRIC_ACC
 static const unsigned OBJECTIVE = K(TD_METRIC_LOSS) | K(TD_METRIC_ERROR) | K(TD_METRIC_ACCURACY);
 static const unsigned TASK = K(TD_METRIC_ERROR) | K(TD_METRIC_ACCURACY);
 
+/* Validation series, else test series (DeiT/DETR log their validation as test_*). */
+static const td_series *pick_val(const td_run *r, unsigned kinds)
+{
+    const td_series *s = pick(r, 1, kinds);
+    return s ? s : pick(r, 2, kinds);
+}
+
 const td_series *td_findings_objective(const td_run *run, int val)
 {
-    return pick(run, val, OBJECTIVE);
+    return val ? pick_val(run, OBJECTIVE) : pick(run, 0, OBJECTIVE);
 }
 
 static td_code ctx_init(td_detect_ctx *c, const td_run *r, const td_detect_opts *o, td_err *e)
@@ -63,8 +72,8 @@ static td_code ctx_init(td_detect_ctx *c, const td_run *r, const td_detect_opts 
     memset(c, 0, sizeof *c);
     c->run = r;
     c->o = o;
-    const td_series *tr = pick(r, 0, OBJECTIVE), *va = pick(r, 1, OBJECTIVE);
-    const td_series *vm = va && va->kind == TD_METRIC_LOSS ? pick(r, 1, TASK) : NULL;
+    const td_series *tr = pick(r, 0, OBJECTIVE), *va = pick_val(r, OBJECTIVE);
+    const td_series *vm = va && va->kind == TD_METRIC_LOSS ? pick(r, va->split == TD_SPLIT_TEST ? 2 : 1, TASK) : NULL;
     const td_series *ta = pick(r, 0, K(TD_METRIC_ACCURACY));
     td_code rc;
     if ((rc = td_curve_make(&c->train, tr, sign_of(tr), o, e)) ||

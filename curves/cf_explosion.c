@@ -2,9 +2,11 @@
  *   explosion        it had learned (smoothed minimum more than z·σ below
  *                    the start), then the smoothed loss exceeds
  *                    explode_factor × that minimum and the start;
- *   lr_far_too_high  it never learned (minimum within z·σ of the start) and
+ *   lr_far_too_high  it never learned (minimum within z·σ of the start),
  *                    rises significantly (Mann–Kendall p < alpha) by more
- *                    than z·σ: the learning rate is far too high.
+ *                    than z·σ and ends above far_factor × its start: the
+ *                    learning rate is far too high (a milder rise from the
+ *                    start is loss_rising, cf_rising.c).
  * Judged on the training and validation losses (train first). */
 #include "td_findings.h"
 
@@ -33,11 +35,11 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
     if (start - lo <= o->z * sig) {
         double p, tau = td_trend_mann_kendall(v->y, n, &p);
         double rise = v->sm[n - 1] - start;
-        if (tau > 0 && p < o->alpha && rise > o->z * sig && rise > 0)
+        if (tau > 0 && p < o->alpha && rise > o->z * sig && v->sm[n - 1] > o->far_factor * start)
             return td_findings_add(out, TD_FIND_LR_FAR_TOO_HIGH, c->run, v->s, NULL, v->x[0],
-                                   v->x[n - 1], v->line[0], rise, o->z * sig, v->sigma, p, e,
-                                   "never fell below its start %.4g and rose to %.4g (+%.4g > %g noise %.3g; Mann-Kendall tau %.2f, p %.2g)",
-                                   start, v->sm[n - 1], rise, o->z, v->sigma, tau, p);
+                                   v->x[n - 1], v->line[0], v->sm[n - 1] / start, o->far_factor, v->sigma, p, e,
+                                   "never fell below its start %.4g and rose to %.4g (%.2gx the start, limit %gx; Mann-Kendall tau %.2f, p %.2g)",
+                                   start, v->sm[n - 1], v->sm[n - 1] / start, o->far_factor, tau, p);
     }
     return TD_OK;
 }

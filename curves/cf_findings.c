@@ -93,6 +93,19 @@ void td_findings_free(td_findings *fs)
     memset(fs, 0, sizeof *fs);
 }
 
+static int same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
+
+int td_findings_has(const td_findings *fs, td_finding_kind k, const char *run,
+                    const char *metric)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        const td_finding *f = &fs->f[i];
+        if (f->kind == k && same(f->run, run ? run : "run") && (!metric || same(f->metric, metric)))
+            return 1;
+    }
+    return 0;
+}
+
 int td_findings_max_severity(const td_findings *fs)
 {
     int m = -1;
@@ -172,12 +185,13 @@ static const struct {
     D(tail_frac, 0.05, 1, 0.5, "the late part of the run: last fraction of its points"),
     {{"min_points", "fewest finite points to judge a trend"}, offsetof(td_detect_opts, min_points), OPT_SIZE, 3, 1e6, 4},
     D(noise_cv, 0, 100, 0.15, "noise: late step-to-step noise / late level above this"),
-    D(sat_gain, 0, 1, 0.05, "still improving: the tail gained at least this share of the total improvement"),
+    D(sat_gain, 0, 1, 0.1, "still improving: the tail gained at least this share of the total improvement"),
     D(sat_level, 0, 1, 0.02, "saturation: the rest of the run gained less than this x the final level"),
     D(sat_before, 0.05, 1, 0.5, "saturation: the rest of the run starts at this fraction of it"),
     D(gap_rel, 0, 10, 0.05, "overfitting by gap: widening above this x the validation level"),
     {{"noise_points", "noise: fewest late points to estimate it"}, offsetof(td_detect_opts, noise_points), OPT_SIZE, 3, 1e6, 10},
     D(explode_factor, 1, 1e12, 10, "explosion: smoothed loss above factor x its minimum and above its start"),
+    D(far_factor, 1, 1e12, 2, "a loss rising from the start: lr far too high above this x its start"),
     D(spike_z, 1, 1e6, 8, "spike: a point more than spike_z noise above the running median"),
     D(fast_frac, 0.01, 0.9, 0.2, "lr too high: 80% of the drop within this first fraction"),
     D(linear_ratio, 0, 10, 0.6, "lr too low: late slope / early slope at least this"),

@@ -4,7 +4,8 @@
  *             level's standard error 1.25·σ/√w, 80% of it within
  *             the first fast_frac of the run — then stuck: no significant
  *             downward trend over the tail, above half the start, and
- *             bounces (late step noise / level > noise_cv);
+ *             high: it bounces (late step noise / level > noise_cv) or,
+ *             with --classes C, stays above underfit_rel × ln C;
  *   too low   slow, nearly linear: both halves fall significantly
  *             (Mann–Kendall p < alpha), the late Theil–Sen slope is
  *             between linear_ratio and 1/linear_ratio × the early one
@@ -29,11 +30,16 @@ static td_code too_high(const td_detect_ctx *c, const td_curve *v, td_findings *
     double fk = td_curve_xfrac(v, k < n ? k : n - 1);
     double pt, tt = td_trend_mann_kendall(v->y + t, n - t, &pt);
     double cv = v->sigma_late / fabs(level);
-    if (fk <= o->fast_frac && !(tt < 0 && pt < o->alpha) && level > 0.5 * start && cv > o->noise_cv)
+    /* stuck "high": bouncing (late noise above noise_cv of the level), or,
+     * with --classes, above underfit_rel × ln C */
+    int high = cv > o->noise_cv ||
+               (o->classes >= 2 && level > o->underfit_rel * log((double)o->classes));
+    if (fk <= o->fast_frac && !(tt < 0 && pt < o->alpha) && level > 0.5 * start && high)
         return td_findings_add(out, TD_FIND_LR_TOO_HIGH, c->run, v->s, NULL, v->x[0],
                                v->x[n - 1], v->line[0], cv, o->noise_cv, v->sigma_late, NAN, e,
-                               "80%% of its drop by %.0f%% of the run, then stuck at %.4g (start %.4g) bouncing with noise %.3g (%.0f%% of the level)",
-                               100 * fk, level, start, v->sigma_late, 100 * cv);
+                               "80%% of its drop by %.0f%% of the run, then stuck at %.4g (start %.4g%s) with noise %.3g (%.0f%% of the level)",
+                               100 * fk, level, start, o->classes >= 2 ? ", chance ln C" : "",
+                               v->sigma_late, 100 * cv);
     return TD_OK;
 }
 

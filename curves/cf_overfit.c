@@ -10,7 +10,9 @@
  *                downward trend over the tail);
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
- *                significantly after the loss's minimum. */
+ *                significantly after the loss's minimum.
+ * Not judged when the training loss has impossible values (cf_impossible.c):
+ * a broken run is fixed first. */
 #include "td_findings.h"
 
 #include <math.h>
@@ -81,6 +83,11 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     const td_detect_opts *o = c->o;
     const td_curve *v = &c->val, *t = &c->train;
     if (!td_curve_ok(v, o)) return TD_OK;
+    /* a training loss with impossible values (NaN/Inf, negative) is a broken
+     * run: generalization is not judged until it is fixed */
+    if (t->s && (td_findings_has(out, TD_FIND_NEGATIVE_LOSS, c->run->name, t->s->name) ||
+                 td_findings_has(out, TD_FIND_NONFINITE, c->run->name, t->s->name)))
+        return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     size_t m, n = v->n;
     double rise, p, tau;

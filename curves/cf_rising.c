@@ -1,8 +1,9 @@
 /* cf_rising.c — training loss rising during training (seed 000: usually a
- * pipeline bug). The training objective first learned (its smoothed
- * minimum more than z·σ below the start), then over the tail it trends up
+ * pipeline bug). Over the tail the training objective trends up
  * (Mann–Kendall tau > 0, p < alpha) and ends more than z·σ above its
- * minimum. Explosions (cf_explosion.c) are left to that detector. */
+ * smoothed minimum; either after it had learned, or from the start when it
+ * stays below far_factor × its start (beyond that it is lr_far_too_high,
+ * and an explosion after learning is cf_explosion.c's). */
 #include "td_findings.h"
 
 #include <math.h>
@@ -15,17 +16,22 @@ td_code cf_detect_rising(const td_detect_ctx *c, td_findings *out, td_err *e)
     size_t n = v->n, t = td_curve_tail(v, o), m = td_curve_argmin(v, 0, n);
     double sig = v->sigma > 0 ? v->sigma : 0;
     double start = v->sm[0], lo = v->sm[m], end = v->sm[n - 1];
-    if (!(start - lo > o->z * sig)) return TD_OK;           /* never learned */
-    if (lo > 0 && v->sign > 0 && end > o->explode_factor * lo && end > start)
-        return TD_OK;                                         /* an explosion */
+    int learned = start - lo > o->z * sig;
+    if (v->sign > 0 && v->s->kind == TD_METRIC_LOSS) {
+        if (learned && lo > 0 && end > o->explode_factor * lo && end > start)
+            return TD_OK; /* an explosion */
+        if (!learned && start > 0 && end > o->far_factor * start)
+            return TD_OK; /* lr far too high */
+    }
     double p, tau = td_trend_mann_kendall(v->y + t, n - t, &p);
     double rise = end - lo;
     if (!(tau > 0 && p < o->alpha && rise > o->z * sig && m < n - 1)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_LOSS_RISING, c->run, v->s, NULL, v->x[m], v->x[n - 1],
                            v->line[m], rise, o->z * sig, v->sigma, p, e,
-                           "best %.4g at %s %g, then rising to %.4g (%+.4g > %g noise %.3g; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
-                           td_curve_value(v, lo), xn, v->x[m], td_curve_value(v, end),
+                           "%s %.4g at %s %g, then rising to %.4g (%+.4g > %g noise %.3g; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
+                           learned ? "best" : "starts near its best", td_curve_value(v, lo), xn,
+                           v->x[m], td_curve_value(v, end),
                            td_curve_value(v, end) - td_curve_value(v, lo), o->z, v->sigma, tau,
                            p, n - t);
 }

@@ -5,7 +5,9 @@
  * level) comes back within z·σ of the level before it (median of the w
  * points before); one that does not is a divergence (spike_unrecovered,
  * error); recovered ones are reported once per series (spikes, info).
- * Judged on the training and validation objectives and on gradient norms. */
+ * Judged on the training and validation objectives and on gradient norms,
+ * except a series already found diverging (explosion, lr far too high,
+ * NaN/Inf). */
 #include "td_findings.h"
 
 #include <math.h>
@@ -15,6 +17,11 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
 {
     const td_detect_opts *o = c->o;
     if (!td_curve_ok(v, o) || !(v->sigma > 0)) return TD_OK;
+    /* a series that diverged is explained already: its growth is no spike */
+    static const td_finding_kind DIVERGED[] = {TD_FIND_EXPLOSION, TD_FIND_LR_FAR_TOO_HIGH,
+                                               TD_FIND_NONFINITE};
+    for (size_t k = 0; k < sizeof DIVERGED / sizeof DIVERGED[0]; k++)
+        if (td_findings_has(out, DIVERGED[k], c->run->name, v->s->name)) return TD_OK;
     size_t n = v->n, w = v->w, count = 0, big = 0;
     double big_ratio = 0, big_ref = 0;
     const char *xn = c->run->x_name ? c->run->x_name : "step";

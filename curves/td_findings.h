@@ -98,6 +98,11 @@ typedef struct {
 void td_findings_init(td_findings *fs);
 /* Free every finding's strings and the array; fs may be NULL. */
 void td_findings_free(td_findings *fs);
+/* 1 when fs holds a finding of kind k for the run named run and, unless
+ * metric is NULL, the series named metric (lets a detector leave alone what
+ * an earlier one has explained). */
+int td_findings_has(const td_findings *fs, td_finding_kind k, const char *run,
+                    const char *metric);
 /* Highest severity present, or -1 when there is none. */
 int td_findings_max_severity(const td_findings *fs);
 /* Number of findings with severity >= s. */
@@ -114,7 +119,7 @@ typedef struct {
     size_t min_points;     /* fewest finite points to judge a trend (4) */
     double noise_cv;       /* noise: late σ / late level above this (0.15) */
     double sat_gain;       /* still improving: the tail gained >= sat_gain of the
-                              run's total improvement (0.05) */
+                              run's total improvement (0.1) */
     double sat_level;      /* saturation: the part after sat_before gained less
                               than sat_level × the final level (0.02) */
     double sat_before;     /* saturation: where "the rest of the run" starts, as
@@ -124,6 +129,8 @@ typedef struct {
     size_t noise_points;   /* noise: fewest tail points to estimate it (10) */
     double explode_factor; /* explosion: smoothed loss > factor × its minimum and
                               > its start (10) */
+    double far_factor;     /* a loss rising from the start: lr far too high when it
+                              ends above far_factor × its start, else loss rising (2) */
     double spike_z;        /* spike: a point > spike_z·σ above the running median (8) */
     double fast_frac;      /* lr too high: >= 80% of the drop happens in the first
                               fast_frac of the run (0.2) */
@@ -267,7 +274,8 @@ typedef struct {
  * <metric> <x> a..b: <evidence>"; as a compact JSON object when json. */
 void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json);
 
-/* The series a split is judged on (val=1: validation, else training):
+/* The series a split is judged on (val=1: validation — or test when there
+ * is no validation series, as DeiT/DETR call it — else training):
  * a loss, else an error rate, else an accuracy; the plain name "loss",
  * then a "total" loss, then the one with most points. NULL when none. */
 const td_series *td_findings_objective(const td_run *run, int val);
