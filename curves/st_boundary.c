@@ -35,12 +35,13 @@ td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_stu
             td_study_infeasible_run(s, k, side, &n, &thr, &edge);
             if (n < 2 || isnan(edge) || fabs(td_hp_unit(h, edge) - u) > c->edge) continue;
             cliff = side;
+            char vb[32], tb[32];
             rc = td_study_add(r, TD_SF_STABILITY, 1, (long)k, side, v, thr,
-                              "best trial has %s = %.4g at the edge of an infeasible region: every trial with "
-                              "%s %s %.4g (%zu) was infeasible, so the model may be unstable at %s %s; a "
+                              "best trial has %s = %s at the edge of an infeasible region: every trial with "
+                              "%s %s %s (%zu) was infeasible, so the model may be unstable at %s %s; a "
                               "stability limit, not a search-space boundary (try warm-up or clipping)",
-                              name, v, name, side > 0 ? ">=" : "<=", thr, n,
-                              side > 0 ? "larger" : "smaller", name);
+                              name, td_study_num(vb, sizeof vb, v, thr), name, side > 0 ? ">=" : "<=",
+                              td_study_num(tb, sizeof tb, thr, v), n, side > 0 ? "larger" : "smaller", name);
         }
         int side = u >= 1 - c->edge ? 1 : u <= c->edge ? -1 : 0;
         if (!side || side == cliff || rc != TD_OK) continue;

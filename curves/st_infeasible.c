@@ -16,52 +16,27 @@
 #include <math.h>
 #include <stdlib.h>
 
-typedef struct {
-    double v;
-    int bad;
-} st_pt;
-
-static int by_v(const void *a, const void *b)
-{
-    double x = ((const st_pt *)a)->v, y = ((const st_pt *)b)->v;
-    return (x > y) - (x < y);
-}
-
 void td_study_infeasible_run(const td_study *s, size_t hp, int side, size_t *n, double *threshold,
                              double *feasible_edge)
 {
-    *n = 0;
-    *threshold = *feasible_edge = NAN;
-    st_pt *p = malloc((s->n ? s->n : 1) * sizeof *p);
-    if (!p) return;
-    size_t m = 0;
+    /* In sorted order the run is every infeasible trial strictly beyond the
+     * outermost feasible value on that side (a tie with it ends the run):
+     * one pass for that value, one for the run. O(n), no sorting. */
+    const double *v = s->hp[hp].v;
+    double edge = NAN, thr = NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->state[i] == TD_TRIAL_OK && !isnan(v[i]) && (isnan(edge) || (side > 0 ? v[i] > edge : v[i] < edge)))
+            edge = v[i];
     for (size_t i = 0; i < s->n; i++) {
-        double v = s->hp[hp].v[i];
-        if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v)) continue;
-        p[m].v = v;
-        p[m++].bad = s->state[i] == TD_TRIAL_INFEASIBLE;
-    }
-    qsort(p, m, sizeof *p, by_v);
-    size_t k = 0; /* walk inwards from the end on `side` */
-    while (k < m) {
-        size_t i = side > 0 ? m - 1 - k : k;
-        if (!p[i].bad) break;
-        /* a tie with a feasible trial ends the run before this value */
-        size_t j = i;
-        int tie_ok = 0;
-        while (1) {
-            size_t jn = side > 0 ? j - 1 : j + 1;
-            if ((side > 0 && j == 0) || (side < 0 && jn >= m) || p[jn].v != p[i].v) break;
-            j = jn;
-            if (!p[j].bad) tie_ok = 1;
-        }
-        if (tie_ok) break;
+        if (s->state[i] != TD_TRIAL_INFEASIBLE || isnan(v[i])) continue;
+        if (!isnan(edge) && !(side > 0 ? v[i] > edge : v[i] < edge)) continue;
         k++;
+        if (isnan(thr) || (side > 0 ? v[i] < thr : v[i] > thr)) thr = v[i];
     }
     *n = k;
-    if (k > 0) *threshold = p[side > 0 ? m - k : k - 1].v;
-    if (k < m) *feasible_edge = p[side > 0 ? m - 1 - k : k].v;
-    free(p);
+    *threshold = thr;
+    *feasible_edge = edge;
 }
 
 td_code td_study_check_infeasible(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
@@ -101,11 +76,13 @@ td_code td_study_check_infeasible(const td_study *s, const td_study_cfg *c, td_s
             td_study_infeasible_run(s, k, side, &n, &thr, &edge);
             if (n < 3 || 2 * n < r->infeasible || isnan(edge)) continue;
             concentrated = 1;
+            char tb[32], eb[32];
             rc = td_study_add(r, TD_SF_CONCENTRATED, 1, (long)k, side, thr, edge,
-                              "every trial with %s %s %.4g (%zu trials) was infeasible; the %s feasible %s was "
-                              "%.4g: a stability limit, cut the search space there or make training stable "
-                              "(warm-up, clipping)", name, side > 0 ? ">=" : "<=", thr, n,
-                              side > 0 ? "largest" : "smallest", name, edge);
+                              "every trial with %s %s %s (%zu trials) was infeasible; the %s feasible %s was "
+                              "%s: a stability limit, cut the search space there or make training stable "
+                              "(warm-up, clipping)", name, side > 0 ? ">=" : "<=",
+                              td_study_num(tb, sizeof tb, thr, edge), n, side > 0 ? "largest" : "smallest", name,
+                              td_study_num(eb, sizeof eb, edge, thr));
         }
     }
     if (rc == TD_OK && share > c->max_infeasible)

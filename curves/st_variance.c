@@ -16,37 +16,66 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1 when trials i and j have the same values for every hyperparameter. */
-static int same_config(const td_study *s, size_t i, size_t j)
+/* A trial's hyperparameter values, for sorting trials into configurations. */
+typedef struct {
+    const double *v; /* (nhp) */
+    size_t nhp;
+    size_t i;        /* trial index */
+} st_cfg;
+
+/* Lexicographic on the values (NaN = absent sorts first and equals NaN),
+ * then by trial index, so each configuration's first trial comes first. */
+static int cfg_cmp_values(const st_cfg *x, const st_cfg *y)
 {
-    for (size_t k = 0; k < s->nhp; k++) {
-        double a = s->hp[k].v[i], b = s->hp[k].v[j];
-        if (!(a == b || (isnan(a) && isnan(b)))) return 0;
+    for (size_t k = 0; k < x->nhp; k++) {
+        double a = x->v[k], b = y->v[k];
+        if (isnan(a) || isnan(b)) {
+            if (isnan(a) != isnan(b)) return isnan(a) ? -1 : 1;
+            continue;
+        }
+        if (a != b) return a < b ? -1 : 1;
     }
-    return 1;
+    return 0;
+}
+
+static int cfg_cmp(const void *pa, const void *pb)
+{
+    const st_cfg *x = pa, *y = pb;
+    int c = cfg_cmp_values(x, y);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 td_code td_study_check_variance(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
 {
-    size_t n = s->n ? s->n : 1;
+    size_t n = s->n ? s->n : 1, cells;
+    if (td_mul_size(n, s->nhp ? s->nhp : 1, &cells) != 0) return td_fail(e, TD_ENOMEM, "variance: too large");
     size_t *cnt = calloc(n, sizeof *cnt);
-    double *mean = calloc(n, sizeof *mean), *m2 = calloc(n, sizeof *m2);
+    double *mean = calloc(n, sizeof *mean), *m2 = calloc(n, sizeof *m2), *vals = malloc(cells * sizeof *vals);
     size_t *first = malloc(n * sizeof *first);
-    if (!cnt || !mean || !m2 || !first) {
-        free(cnt); free(mean); free(m2); free(first);
+    st_cfg *order = malloc(n * sizeof *order);
+    if (!cnt || !mean || !m2 || !first || !vals || !order) {
+        free(cnt); free(mean); free(m2); free(first); free(vals); free(order);
         return td_fail(e, TD_ENOMEM, "variance: out of memory");
     }
-    size_t ng = 0;
+    size_t m = 0; /* OK trials, sorted into configurations: O(n log n) */
     for (size_t i = 0; i < s->n; i++) {
         if (s->state[i] != TD_TRIAL_OK) continue;
-        size_t g = 0;
-        while (g < ng && !same_config(s, first[g], i)) g++;
-        if (g == ng) first[ng++] = i;
+        for (size_t k = 0; k < s->nhp; k++) vals[m * s->nhp + k] = s->hp[k].v[i];
+        order[m] = (st_cfg){vals + m * s->nhp, s->nhp, i};
+        m++;
+    }
+    qsort(order, m, sizeof *order, cfg_cmp);
+    size_t ng = 0;
+    for (size_t j = 0; j < m; j++) {
+        if (j == 0 || cfg_cmp_values(&order[j - 1], &order[j]) != 0) first[ng++] = order[j].i;
+        size_t g = ng - 1, i = order[j].i;
         double d = s->y[i] - mean[g]; /* Welford */
         cnt[g]++;
         mean[g] += d / (double)cnt[g];
         m2[g] += d * (s->y[i] - mean[g]);
     }
+    free(vals);
+    free(order);
     double ss = 0, dof = 0;
     size_t rep = 0;
     for (size_t g = 0; g < ng; g++)

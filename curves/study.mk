@@ -2,7 +2,7 @@
 STUDY_SRCS := curves/st_table.c curves/st_csv.c curves/st_jsonl.c curves/st_read.c curves/st_space.c \
               curves/st_halton.c curves/st_rank.c curves/st_plotdata.c curves/st_infeasible.c \
               curves/st_boundary.c curves/st_density.c curves/st_isocheck.c curves/st_variance.c \
-              curves/st_check.c curves/st_curves.c
+              curves/st_check.c curves/st_curves.c curves/st_fmt.c
 LIB_SRCS += $(STUDY_SRCS)
 PUBLIC_HEADERS += curves/td_study.h
 TOOLS += studycheck
@@ -10,3 +10,24 @@ studycheck_MAIN := curves/studycheck_main.c
 TESTS += study
 SHELL_TESTS += tests/studycheck.sh
 MANPAGES += curves/studycheck.1
+
+# make bench: studycheck vs a pandas script doing less (read, best trial,
+# infeasible share, per-config mean/var, best per optimizer) on the same
+# 200,000-trial table, in one run; prints both times and the ratio.
+BENCHES += study-bench
+BENCH_PKGS += python3-pandas
+STUDY_BENCH_CSV := $(BUILD)/bench/study_200k.csv
+$(STUDY_BENCH_CSV):
+	@mkdir -p $(dir $@)
+	awk 'BEGIN{srand(1); print "trial,learning_rate,weight_decay,optimizer,seed,val_loss,status"; \
+	  for(i=0;i<200000;i++){lr=10^(-4+4*rand()); wd=10^(-6+4*rand()); o=(rand()<0.5)?"adam":"sgd"; \
+	  d=log(lr)/log(10)+2.5; if(lr>0.5) printf "%d,%.6g,%.6g,%s,%d,nan,diverged\n",i,lr,wd,o,i%3; \
+	  else printf "%d,%.6g,%.6g,%s,%d,%.6f,ok\n",i,lr,wd,o,i%3,0.3+0.05*d*d+0.01*rand()}}' > $@
+.PHONY: study-bench
+study-bench: $(BUILD)/bin/studycheck $(STUDY_BENCH_CSV)
+	@t0=$$(date +%s.%N); $(BUILD)/bin/studycheck --scientific optimizer $(STUDY_BENCH_CSV) >/dev/null; \
+	t1=$$(date +%s.%N); /usr/bin/python3 -c "import pandas as pd; d=pd.read_csv('$(STUDY_BENCH_CSV)'); \
+	ok=d[d.status=='ok']; ok.val_loss.idxmin(); (d.status!='ok').mean(); \
+	ok.groupby(['learning_rate','weight_decay','optimizer']).val_loss.agg(['count','mean','var']); \
+	ok.groupby('optimizer').val_loss.min()"; t2=$$(date +%s.%N); \
+	awk -v a=$$t0 -v b=$$t1 -v c=$$t2 'BEGIN{printf "study-bench: 200000 trials: studycheck %.3f s, pandas %.3f s, ratio pandas/studycheck %.2f\n", b-a, c-b, (c-b)/(b-a)}'

@@ -268,6 +268,9 @@ td_code td_study_check_curves(const td_study *s, const td_study_cfg *c, td_study
 /* Append a finding (finding = 1) or note (0); text is printf-formatted. */
 td_code td_study_add(td_study_report *r, td_study_kind kind, int finding, long hp, int side,
                      double value, double ref, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+/* v as text with 4 significant digits, or as many more (up to 17) as make
+ * it differ from the text of other (a number printed next to it); buf. */
+const char *td_study_num(char *buf, size_t cap, double v, double other);
 /* The run of infeasible trials at one end (side +1: largest values of hp,
  * -1: smallest) of the analysed trials sorted by hp: *n trials, all
  * infeasible, reaching from the end to *threshold (the run's innermost

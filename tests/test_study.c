@@ -338,6 +338,23 @@ static void test_hp_unit_and_map(void **state)
     assert_true(td_space_map(&cat, 0.5) == 1 && td_space_map(&cat, 0.999) == 2);
 }
 
+static const struct { double v, other; const char *want; } num_cases[] = {
+    {0.2817, 0.3155, "0.2817"},
+    {0.500004, 0.499997, "0.500004"}, /* "0.5" at 4 digits would look equal */
+    {0.499997, 0.500004, "0.499997"},
+    {3.0, 3.0, "3"},                   /* equal numbers stay short */
+};
+
+static void test_number_text(void **state)
+{
+    (void)state;
+    char buf[40];
+    for (size_t i = 0; i < sizeof num_cases / sizeof num_cases[0]; i++) {
+        td_study_num(buf, sizeof buf, num_cases[i].v, num_cases[i].other);
+        assert_string_equal(buf, num_cases[i].want);
+    }
+}
+
 /* ---- checks ----------------------------------------------------------------- */
 /* A table of n trials: lr log-spaced over [lo, hi] (a deterministic
  * stratified sweep), momentum cycling, objective f(lr, m); lr > cliff
@@ -796,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_space_read),
         cmocka_unit_test(test_space_apply),
         cmocka_unit_test(test_hp_unit_and_map),
+        cmocka_unit_test(test_number_text),
         cmocka_unit_test(test_check_boundary),
         cmocka_unit_test(test_check_cliff),
         cmocka_unit_test(test_check_infeasible_share),
