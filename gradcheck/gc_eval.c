@@ -18,19 +18,9 @@ static const char *layer_msg(const td_gc_ctx *c)
     return m && *m ? m : "no message";
 }
 
-td_code td_gc_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
+/* TD_EPLUGIN naming the first non-finite output, or TD_OK. */
+static td_code check_finite(const td_gc_ctx *c, double *const *y, td_err *e)
 {
-    for (int k = 0; k < c->d.n_out; k++)
-        for (size_t i = 0; i < c->nout[k]; i++) y[k][i] = NAN;
-    if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
-    set_stage(c, TD_GC_ST_FORWARD);
-    int rc = c->api->forward(c->self, y, x);
-    set_stage(c, TD_GC_ST_IDLE);
-    if (rc != 0) {
-        char safe[200];
-        return td_fail(e, TD_EPLUGIN, "forward failed (returned %d): %s", rc,
-                       td_safe_text(safe, sizeof safe, layer_msg(c)));
-    }
     for (int k = 0; k < c->d.n_out; k++)
         for (size_t i = 0; i < c->nout[k]; i++)
             if (!isfinite(y[k][i])) {
@@ -41,6 +31,29 @@ td_code td_gc_forward(const td_gc_ctx *c, double *const *y, const double *const 
                                td_safe_text(safe, sizeof safe, c->d.out[k].name), ix);
             }
     return TD_OK;
+}
+
+/* The call itself: seed, stage, forward, its failure message. */
+static td_code call_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
+{
+    if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
+    set_stage(c, TD_GC_ST_FORWARD);
+    int rc = c->api->forward(c->self, y, x);
+    set_stage(c, TD_GC_ST_IDLE);
+    if (rc != 0) {
+        char safe[200];
+        return td_fail(e, TD_EPLUGIN, "forward failed (returned %d): %s", rc,
+                       td_safe_text(safe, sizeof safe, layer_msg(c)));
+    }
+    return TD_OK;
+}
+
+td_code td_gc_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
+{
+    for (int k = 0; k < c->d.n_out; k++)
+        for (size_t i = 0; i < c->nout[k]; i++) y[k][i] = NAN;
+    td_code rc = call_forward(c, y, x, e);
+    return rc == TD_OK ? check_finite(c, y, e) : rc;
 }
 
 td_code td_gc_backward(const td_gc_ctx *c, double *const *din, const double *const *dout,
@@ -125,27 +138,55 @@ typedef struct {
     td_code rc;
 } diff_job;
 
+/* Σ_k r_k (yp_k − y0_k) and Σ_k r_k (y0_k − ym_k) in one pass. */
+static void rdiff2(const td_gc_ctx *c, double *const *yp, double *const *ym, double *up, double *um)
+{
+    double a = 0, b = 0;
+    for (int k = 0; k < c->d.n_out; k++) {
+        const double *r = c->r[k], *y0 = c->y[k], *p = yp[k], *m = ym[k];
+        for (size_t i = 0; i < c->nout[k]; i++) {
+            a += r[i] * (p[i] - y0[i]);
+            b += r[i] * (y0[i] - m[i]);
+        }
+    }
+    *up = a;
+    *um = b;
+}
+
+/* The hot loop: two evaluations per element. For the data objective the
+ * outputs are not NaN-filled (that check ran at the point); a non-finite
+ * sum sends us to the scan that names the element. */
 static void *diff_run(void *arg)
 {
     diff_job *j = arg;
-    double *x = j->w.x[j->t], f0 = j->c->f0[j->obj], s;
+    const td_gc_ctx *c = j->c;
+    double *x = j->w.x[j->t], f0 = c->f0[j->obj], s;
     j->rc = TD_OK;
     for (size_t q = j->lo; q < j->hi; q++) {
         size_t i = j->idx[q];
-        double orig = x[i], fp, fm;
+        double orig = x[i], fp = 0, fm = 0, up, um;
         x[i] = orig + j->h;
-        j->rc = td_gc_objective(j->c, &j->w, j->obj, j->w.yp, &fp, &s, &j->w.err);
-        if (j->rc == TD_OK) {
+        if (j->obj == 0) {
+            j->rc = call_forward(c, j->w.yp, (const double *const *)j->w.x, &j->w.err);
             x[i] = orig - j->h;
-            j->rc = td_gc_objective(j->c, &j->w, j->obj, j->w.y, &fm, &s, &j->w.err);
+            if (j->rc == TD_OK) j->rc = call_forward(c, j->w.y, (const double *const *)j->w.x, &j->w.err);
+            j->w.evals += 2;
+        } else {
+            j->rc = td_gc_objective(c, &j->w, 1, NULL, &fp, &s, &j->w.err);
+            x[i] = orig - j->h;
+            if (j->rc == TD_OK) j->rc = td_gc_objective(c, &j->w, 1, NULL, &fm, &s, &j->w.err);
         }
+        double hp = (orig + j->h) - orig, hm = orig - (orig - j->h); /* the steps really taken */
         x[i] = orig;
         if (j->rc != TD_OK) break;
-        /* the step actually taken: (orig ± h) − orig is exact only for some h */
-        double hp = (orig + j->h) - orig, hm = orig - (orig - j->h), up, um;
         if (j->obj == 0) { /* Σ r Δy: untouched outputs contribute exact zeros */
-            up = td_gc_rdiff(j->c, j->w.yp, j->c->y);
-            um = td_gc_rdiff(j->c, j->c->y, j->w.y);
+            rdiff2(c, j->w.yp, j->w.y, &up, &um);
+            if (!isfinite(up + um)) {
+                j->rc = check_finite(c, j->w.yp, &j->w.err);
+                if (j->rc == TD_OK) j->rc = check_finite(c, j->w.y, &j->w.err);
+                if (j->rc == TD_OK) j->rc = td_fail(&j->w.err, TD_EPLUGIN, "objective overflowed");
+                break;
+            }
         } else {
             up = fp - f0;
             um = f0 - fm;

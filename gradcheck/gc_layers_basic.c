@@ -32,19 +32,19 @@ static void *dense_create(int n, const char *const *k, const char *const *v,
     return s;
 }
 
-// x (B,C), W (C,O), b (O) -> y (B,O)
+// x (B,C), W (C,O), b (O) -> y (B,O); the inner loop runs over o, contiguous
 static int dense_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];
-    const double *x = in[0], *W = in[1], *b = in[2];
-    double *y = out[0];
+    const double *restrict x = in[0], *restrict W = in[1], *restrict b = in[2];
+    double *restrict y = out[0];
     for (size_t i = 0; i < B; i++) {
-        double *yr = y + i * O;
+        double *restrict yr = y + i * O;
         for (size_t o = 0; o < O; o++) yr[o] = b[o];
         for (size_t c = 0; c < C; c++) {
             double xv = x[i * C + c];
-            const double *wr = W + c * O;
+            const double *restrict wr = W + c * O;
             for (size_t o = 0; o < O; o++) yr[o] += xv * wr[o];
         }
     }

@@ -48,8 +48,19 @@ static void *conv_create(int n, const char *const *k, const char *const *v,
     return s;
 }
 
-/* One pass over every (output, weight, input) triple: forward when din is
- * NULL (y += w·x), backward otherwise (dx += w·dy, dw += x·dy). */
+/* Output positions i in [lo, hi) whose input row i·S + p − P lies inside [0, n). */
+static void valid_range(size_t n, size_t out, size_t S, size_t P, size_t p, size_t *lo, size_t *hi)
+{
+    *lo = p >= P ? 0 : (P - p + S - 1) / S;
+    *hi = n + P > p ? (n + P - p - 1) / S + 1 : 0;
+    if (*hi > out) *hi = out;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* One pass over every (output, weight, input) triple, kernel tap by kernel
+ * tap with the valid output range precomputed (no bounds test inside):
+ * forward when dy is NULL (y += w·x), backward otherwise (dx += w·dy,
+ * dw += x·dy). */
 static void conv_pass(const td_gc_inst *s, double *y, const double *x, const double *w,
                       const double *dy, double *dx, double *dw)
 {
@@ -59,28 +70,30 @@ static void conv_pass(const td_gc_inst *s, double *y, const double *x, const dou
            OW = (size_t)s->v[C_OW];
     for (size_t b = 0; b < B; b++)
         for (size_t o = 0; o < O; o++)
-            for (size_t i = 0; i < OH; i++)
-                for (size_t j = 0; j < OW; j++) {
-                    size_t yi = ((b * O + o) * OH + i) * OW + j;
-                    double acc = 0, g = dy ? dy[yi] : 0;
-                    for (size_t c = 0; c < C; c++)
-                        for (size_t p = 0; p < K; p++) {
-                            long r = (long)(i * S + p) - (long)P;
-                            if (r < 0 || r >= (long)H) continue;
-                            for (size_t q = 0; q < K; q++) {
-                                long col = (long)(j * S + q) - (long)P;
-                                if (col < 0 || col >= (long)W) continue;
-                                size_t xi = ((b * C + c) * H + (size_t)r) * W + (size_t)col;
-                                size_t wi = ((o * C + c) * K + p) * K + q;
-                                if (!dy) acc += w[wi] * x[xi];
-                                else {
-                                    if (dx) dx[xi] += w[wi] * g;
-                                    if (dw) dw[wi] += x[xi] * g;
+            for (size_t c = 0; c < C; c++) {
+                const double *xp = x + (b * C + c) * H * W;
+                for (size_t p = 0; p < K; p++) {
+                    size_t i0, i1;
+                    valid_range(H, OH, S, P, p, &i0, &i1);
+                    for (size_t q = 0; q < K; q++) {
+                        size_t j0, j1, wi = ((o * C + c) * K + p) * K + q;
+                        valid_range(W, OW, S, P, q, &j0, &j1);
+                        double wv = w[wi], gw = 0;
+                        for (size_t i = i0; i < i1; i++) {
+                            size_t yrow = ((b * O + o) * OH + i) * OW, xrow = (i * S + p - P) * W + q - P;
+                            if (!dy) {
+                                for (size_t j = j0; j < j1; j++) y[yrow + j] += wv * xp[xrow + j * S];
+                            } else {
+                                for (size_t j = j0; j < j1; j++) {
+                                    if (dx) dx[(b * C + c) * H * W + xrow + j * S] += wv * dy[yrow + j];
+                                    gw += xp[xrow + j * S] * dy[yrow + j];
                                 }
                             }
                         }
-                    if (!dy) y[yi] += acc;
+                        if (dy && dw) dw[wi] += gw;
+                    }
                 }
+            }
 }
 
 // x (B,C,H,W), w (O,C,K,K), bias (O) -> y (B,O,OH,OW)

@@ -25,3 +25,14 @@ $(GC_PLUGIN_DIR)/%.so: samples/layers/%.cpp gradcheck/td_layer.h
 TEST_DEPS += $(GC_PLUGINS)
 .PHONY: gradcheck-plugins
 gradcheck-plugins: $(GC_PLUGINS)
+
+# make bench: gradcheck vs torch.autograd.gradcheck and vs its floor.
+BENCHES += gradcheck-bench
+BENCH_PKGS += python3-torch
+$(BUILD)/bench/bench_gc: $(BUILD)/obj/gradcheck/bench_gc.o $(BUILD)/lib/libtdiag.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+.PHONY: gradcheck-bench
+gradcheck-bench: $(BUILD)/bench/bench_gc
+	@echo "== gradcheck: time against torch.autograd.gradcheck and against the floor"
+	@bash gradcheck/bench_gradcheck.sh $(BUILD)

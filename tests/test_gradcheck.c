@@ -617,6 +617,59 @@ static void test_output(void **state)
     assert_string_equal(ix, "[1,2,3]");
 }
 
+/* conv2d's forward against its definition (gradcheck alone cannot see a
+ * forward and backward that agree on a wrong indexing). */
+static void test_conv_reference(void **state)
+{
+    (void)state;
+    static const char *specs[] = {
+        "x:batch=2,c=3,h=7,w=9,oc=2,k=3,stride=2,pad=1", "x:batch=1,c=2,h=6,w=5,oc=2,k=2,stride=3,pad=2",
+        "x:batch=1,c=1,h=5,w=5,oc=1,k=5,stride=1,pad=0", "x:batch=2,c=2,h=4,w=6,oc=3,k=3,stride=1,pad=1",
+    };
+    const td_layer_api *api = td_gc_builtin("conv2d");
+    for (size_t sidx = 0; sidx < sizeof specs / sizeof specs[0]; sidx++) {
+        char buf[128], *name, err[160];
+        const char *k[16], *v[16];
+        snprintf(buf, sizeof buf, "%s", specs[sidx]);
+        int n = td_gc_split_spec(buf, &name, k, v, 16);
+        td_layer_desc d;
+        memset(&d, 0, sizeof d);
+        void *self = api->create(n, k, v, &d, err, sizeof err);
+        assert_non_null(self);
+        size_t B = d.in[0].shape[0], C = d.in[0].shape[1], H = d.in[0].shape[2], W = d.in[0].shape[3];
+        size_t O = d.in[1].shape[0], K = d.in[1].shape[2], OH = d.out[0].shape[2], OW = d.out[0].shape[3];
+        long S = atol(strstr(specs[sidx], "stride=") + 7), P = atol(strstr(specs[sidx], "pad=") + 4);
+        double *in[3], *out[1];
+        td_rng r;
+        td_rng_seed(&r, sidx + 1);
+        for (int t = 0; t < 3; t++) {
+            size_t m = td_tensor_numel(&d.in[t]);
+            in[t] = malloc(m * sizeof(double));
+            for (size_t i = 0; i < m; i++) in[t][i] = td_rng_normal(&r);
+        }
+        out[0] = malloc(td_tensor_numel(&d.out[0]) * sizeof(double));
+        assert_int_equal(api->forward(self, out, (const double *const *)in), 0);
+        for (size_t b = 0; b < B; b++)
+            for (size_t o = 0; o < O; o++)
+                for (size_t i = 0; i < OH; i++)
+                    for (size_t j = 0; j < OW; j++) {
+                        double want = in[2][o];
+                        for (size_t c = 0; c < C; c++)
+                            for (size_t p = 0; p < K; p++)
+                                for (size_t q = 0; q < K; q++) {
+                                    long rr = (long)i * S + (long)p - P, cc = (long)j * S + (long)q - P;
+                                    if (rr < 0 || cc < 0 || rr >= (long)H || cc >= (long)W) continue;
+                                    want += in[1][((o * C + c) * K + p) * K + q] *
+                                            in[0][((b * C + c) * H + (size_t)rr) * W + (size_t)cc];
+                                }
+                        assert_true(fabs(out[0][((b * O + o) * OH + i) * OW + j] - want) < 1e-12);
+                    }
+        for (int t = 0; t < 3; t++) free(in[t]);
+        free(out[0]);
+        api->destroy(self);
+    }
+}
+
 static void test_split_spec(void **state)
 {
     (void)state;
@@ -645,7 +698,7 @@ int main(void)
         cmocka_unit_test(test_fast),             cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_at_h5),            cmocka_unit_test(test_errors),
         cmocka_unit_test(test_isolated),         cmocka_unit_test(test_output),
-        cmocka_unit_test(test_split_spec),
+        cmocka_unit_test(test_split_spec),       cmocka_unit_test(test_conv_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
