@@ -2,9 +2,9 @@
  * For a curve that learned (total improvement D = sm[0] - min sm above
  * z·σ), with level L = td_curve_level of its final smoothed value:
  *   saturated       the rest of the run — from sat_before of its x range to
- *                   the end, at least min_points points — gained less than
- *                   sat_level·L (practically flat, however significant a
- *                   tiny creep may be);
+ *                   the end, at least min_points points — moved by less
+ *                   than sat_level·L either way (practically flat, however
+ *                   significant a tiny creep may be);
  *   still improving not saturated, the tail gained at least sat_gain·D and
  *                   trends down: Mann–Kendall tau < 0 and p < alpha, or, for
  *                   a tail too short to test, its best raw value is one of
@@ -40,7 +40,7 @@ static progress measure(const td_curve *v, const td_detect_opts *o)
     g.level = td_curve_level(v, v->sm[n - 1]);
     while (g.h < n - 1 && td_curve_xfrac(v, g.h) < o->sat_before) g.h++;
     g.rest = v->sm[g.h] - v->sm[n - 1];
-    g.saturated = n - g.h >= o->min_points && g.rest < o->sat_level * g.level;
+    g.saturated = n - g.h >= o->min_points && fabs(g.rest) < o->sat_level * g.level;
     double lim = v->sm[n - 1] + o->sat_level * g.level;
     while (g.r < n - 1 && v->sm[g.r] > lim) g.r++;
     g.t = td_curve_tail(v, o);

@@ -7,3 +7,4 @@ PUBLIC_HEADERS += curves/td_findings.h
 TESTS += curves_findings
 TOOLS += curvecheck
 curvecheck_MAIN := curves/curvecheck_main.c
+SHELL_TESTS += tests/curvecheck.sh

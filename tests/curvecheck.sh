@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# tests/curvecheck.sh — curvecheck's exit codes, messages and outputs: every
+# sample of samples/curves against its ground truth (truth.json, written by
+# gen_curves.py), stdin, --follow on a live pipe, --fail-on, --set, --json,
+# several runs with seeds, and broken inputs / bad usage.
+source "$(dirname "$0")/lib.sh"
+CC="$TD_BIN/curvecheck"
+S=samples/curves
+
+# ---- usage ----
+expect_exit 0 "--help" "$CC" --help
+expect_out "^  z +3 " "--help shows the real default of z"
+expect_out "\(default warning\)" "--help names the --fail-on default"
+expect_exit 0 "--version" "$CC" --version
+expect_out "^curvecheck [0-9]+\.[0-9]+\.[0-9]+$" "--version prints the version"
+expect_exit 2 "unknown option" "$CC" --bogus $S/healthy.keras.csv
+expect_err_line "^curvecheck: unknown option.*--bogus" "unknown option named on one line"
+expect_exit 2 "bad --fail-on" "$CC" --fail-on fatal $S/healthy.keras.csv
+expect_err_line "^curvecheck: --fail-on: 'fatal'" "bad --fail-on named"
+expect_exit 2 "unknown threshold" "$CC" --set nope=1 $S/healthy.keras.csv
+expect_err_line "^curvecheck: --set: unknown threshold 'nope'" "unknown threshold named"
+expect_exit 2 "malformed threshold value" "$CC" --set z=3x $S/healthy.keras.csv
+expect_err_line "^curvecheck: --set z" "malformed --set value names the threshold"
+expect_exit 2 "--set without '='" "$CC" --set z $S/healthy.keras.csv
+expect_exit 2 "malformed --classes" "$CC" --classes ten $S/healthy.keras.csv
+expect_err_line "^curvecheck: --classes" "malformed --classes named"
+expect_exit 2 "unknown --format" "$CC" --format xml $S/healthy.keras.csv
+expect_exit 2 "--follow takes one input" "$CC" --follow $S/healthy.keras.csv $S/noise.keras.csv
+
+# ---- every sample against its ground truth ----
+truth=$(python3 - "$CC" "$S" <<'EOF'
+import json, os, subprocess, sys
+cc, d = sys.argv[1], sys.argv[2]
+t = json.load(open(os.path.join(d, "truth.json")))
+for f, info in sorted(t["files"].items()):
+    sc = t["scenarios"].get(info["scenario"], {"expect": [], "forbid": []})
+    p = subprocess.run([cc, "--json", "--classes", str(t["classes"]), os.path.join(d, f)],
+                       capture_output=True, text=True)
+    try:
+        runs = json.loads(p.stdout)["runs"]
+    except Exception:
+        print("not ok - %s: exit %d, no JSON report: %s" % (f, p.returncode, p.stderr.strip()))
+        continue
+    kinds = {x["kind"] for r in runs for x in r["findings"]}
+    for i, exp in enumerate(info.get("run_expect", [])):
+        k = {x["kind"] for x in runs[i]["findings"]} if i < len(runs) else set()
+        miss = set(exp) - k
+        print(("not ok - %s run %d lacks %s" % (f, i, sorted(miss))) if miss
+              else "ok - %s run %d: %s raised" % (f, i, sorted(exp)))
+    miss, extra = set(sc["expect"]) - kinds, set(sc["forbid"]) & kinds
+    if miss or extra:
+        print("not ok - %s: missing %s, forbidden %s raised" % (f, sorted(miss), sorted(extra)))
+    else:
+        print("ok - %s: %s raised, none of %d forbidden" % (f, sorted(sc["expect"]) or "nothing", len(sc["forbid"])))
+    problems = {"warning", "error"}
+    want = 1 if any(x["severity"] in problems for r in runs for x in r["findings"]) else 0
+    if p.returncode != want:
+        print("not ok - %s: exit %d, want %d" % (f, p.returncode, want))
+EOF
+)
+echo "$truth"
+_fails=$((_fails + $(grep -c '^not ok' <<<"$truth")))
+[ "$(grep -c '^ok' <<<"$truth")" -ge 70 ] && ok "at least 70 sample checks ran" || not_ok "too few sample checks ran"
+
+# ---- verdicts, exit codes, --fail-on ----
+expect_exit 0 "healthy sample: exit 0" "$CC" $S/healthy.keras.csv
+expect_out "verdict: healthy" "healthy verdict"
+expect_exit 1 "overfitting sample: exit 1" "$CC" $S/overfitting.keras.csv
+expect_out "warning overfitting: val_loss vs loss, epoch" "overfitting names the series and the x axis"
+expect_out "advice: .*regularization" "overfitting carries the seeds' advice"
+expect_out "verdict: overfitting" "overfitting verdict"
+expect_exit 0 "--fail-on error lets a warning pass" "$CC" --fail-on error $S/overfitting.keras.csv
+expect_exit 1 "--fail-on error fails on an error finding" "$CC" --fail-on error $S/nonfinite.keras.csv
+expect_exit 1 "--fail-on info fails on still improving" "$CC" --fail-on info $S/still_improving.keras.csv
+expect_exit 0 "--fail-on never" "$CC" --fail-on never $S/explosion.keras.csv
+expect_exit 0 "--set noise_cv=5 clears the noise sample" "$CC" --set noise_cv=5 $S/noise.keras.csv
+expect_exit 1 "--classes 10 flags the initial loss" "$CC" --classes 10 $S/initial_loss.keras.csv
+expect_out "first loss 6\.[0-9]+, chance ln\(10\) = 2\.303" "initial loss against ln 10"
+expect_exit 0 "without --classes the initial loss is not judged" "$CC" --set noise_cv=5 $S/initial_loss.keras.csv
+expect_exit 0 "malformed rows are read around" "$CC" $S/malformed_rows.keras.csv
+expect_out "malformed lines: 2 \(5, 9\)" "malformed rows reported with their lines"
+
+# ---- stdin ----
+run "$CC" <$S/overfitting.deit.jsonl
+[ "$RC" -eq 1 ] && ok "stdin (no file): exit 1" || not_ok "stdin: exit $RC"
+expect_out "== <stdin>|== -" "stdin named in the report"
+expect_out "overfitting" "stdin judged"
+run "$CC" --format csv - <$S/noise.keras.csv
+[ "$RC" -eq 1 ] && grep -q "noise" "$TMP/out" && ok "'-' with --format csv" || not_ok "'-' with --format csv: exit $RC"
+
+# ---- --json ----
+expect_exit 1 "--json on the overfitting sample" "$CC" --json $S/overfitting.keras.csv
+expect_json "--json is valid JSON"
+python3 - "$TMP/out" <<'EOF' && ok "--json schema: runs, findings, summary" || not_ok "--json schema"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["tool"] == "curvecheck" and d["fail_on"] == "warning"
+r = d["runs"][0]
+assert r["x"] == "epoch" and r["points"] == 60 and r["verdict"].startswith("overfitting")
+f = [x for x in r["findings"] if x["kind"] == "overfitting"][0]
+assert f["severity"] == "warning" and f["metric"] == "val_loss" and f["x_from"] < f["x_to"]
+assert f["value"] > f["limit"] and f["advice"]
+assert d["summary"]["fail"] is True and d["summary"]["warning"] >= 1
+EOF
+
+# ---- several runs; seeds of one config give the trial variance ----
+mkdir -p "$TMP/runs/lr1_seed1" "$TMP/runs/lr1_seed2" "$TMP/runs/lr1_seed3"
+cp $S/healthy.keras.csv "$TMP/runs/lr1_seed1/log.csv"
+cp $S/healthy_noisy.keras.csv "$TMP/runs/lr1_seed2/log.csv"
+cp $S/still_improving.keras.csv "$TMP/runs/lr1_seed3/log.csv"
+expect_exit 0 "three seeds of one config" "$CC" "$TMP"/runs/*/log.csv
+expect_out "summary: 3 runs" "summary table"
+expect_out "trial variance: .*lr1_seed\*/log\.csv over 3 seeds: best val_loss mean" "trial variance across the seeds"
+
+# ---- --follow on a live pipe: the finding comes before the input ends ----
+( cat $S/explosion.console.txt; sleep 3 ) | "$CC" --follow >"$TMP/follow" 2>"$TMP/ferr" &
+fpid=$!
+sleep 1.5
+grep -Eq ": error (explosion|nonfinite) " "$TMP/follow" && ok "--follow printed the divergence while the pipe was open" \
+    || not_ok "--follow: nothing yet after 1.5 s: $(head -c 200 "$TMP/follow")"
+wait $fpid; frc=$?
+[ "$frc" -eq 1 ] && ok "--follow exit 1 at the end" || not_ok "--follow exit $frc"
+grep -q "verdict: .*explosion" "$TMP/follow" && ok "--follow ends with the full report" || not_ok "--follow: no final report"
+[ "$(grep -c ': error explosion Train Loss ' "$TMP/follow")" -eq 1 ] && ok "--follow prints each finding once" || not_ok "--follow repeated a finding"
+printf 'epoch,loss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n2,1.7,1.8\n3,1.6,1.7\n4,1.5,1.6\n5,1.45,1.5' | "$CC" --follow --json >"$TMP/fj"; frc=$?
+python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$TMP/fj" && [ "$frc" -eq 0 ] \
+    && ok "--follow --json: JSON lines; unterminated last line accepted" || not_ok "--follow --json (exit $frc)"
+
+# ---- broken inputs: one line, exit 3, no report ----
+expect_exit 3 "missing file" "$CC" "$TMP/nope.csv"
+expect_err_line "^curvecheck: .*nope\.csv" "missing file named"
+head -c 3000 /dev/urandom >"$TMP/bin.dat"; printf '\0\0' >>"$TMP/bin.dat"
+expect_exit 3 "binary file" "$CC" "$TMP/bin.dat"
+expect_err_line "^curvecheck: .*bin\.dat" "binary file named on one line"
+[ ! -s "$TMP/out" ] && ok "no partial report on a binary file" || not_ok "stdout not empty"
+expect_exit 3 "a good file then a missing one" "$CC" $S/overfitting.keras.csv "$TMP/nope.csv"
+[ ! -s "$TMP/out" ] && ok "no partial report when a later file fails" || not_ok "partial report written"
+printf 'epoch,name\n0,abc\n' >"$TMP/nonum.csv"
+expect_exit 3 "header with no numeric column" "$CC" "$TMP/nonum.csv"
+expect_err_line "^curvecheck: .*nonum\.csv" "no numeric column named"
+
+# ---- untrusted names never reach the terminal raw ----
+printf 'epoch,lo\033[2Jss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n2,1.7,1.8\n3,1.6,1.7\n' >"$TMP/esc.csv"
+run "$CC" "$TMP/esc.csv"
+grep -q $'\033' "$TMP/out" && not_ok "escape character printed" || ok "control characters in names are neutralised"
+
+finish
