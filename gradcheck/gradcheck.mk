@@ -9,7 +9,7 @@ TOOLS += gradcheck
 gradcheck_MAIN := gradcheck/gradcheck_main.c
 TESTS += gradcheck
 SHELL_TESTS += tests/gradcheck.sh
-#MANPAGES += gradcheck/gradcheck.1
+MANPAGES += gradcheck/gradcheck.1
 
 # Sample plugins (samples/layers/): one classic bug each, misbehaving
 # layers, and a correct C++ layer. They include only td_layer.h.
