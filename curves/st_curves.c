@@ -5,7 +5,9 @@
  * with curvecheck's readers (td_log_read_file) and judged by its detectors
  * (td_findings_detect, default thresholds): a warning or error (overfitting,
  * late noise, divergence, ...) is a finding of the study, an info (still
- * improving when training stopped) a note, and an unreadable log a note. */
+ * improving when training stopped) a note, and an unreadable log a note.
+ * With --scientific, the best trial of every scientific value is judged
+ * too (the playbook: check at least each of the trials being compared). */
 #include "td_study.h"
 #include "td_curves.h"
 #include "td_findings.h"
@@ -30,7 +32,9 @@ static size_t best_with_curve(const td_study *s, size_t *idx, size_t k)
     return m;
 }
 
-static td_code judge_one(const td_study *s, const td_study_cfg *c, size_t rank, size_t i,
+/* Judge the curve of trial i; who says which best trial it is
+ * ("best trial #2", "best trial for optimizer = sgd"). */
+static td_code judge_one(const td_study *s, const td_study_cfg *c, const char *who, double rank, size_t i,
                          td_study_report *r, td_err *e)
 {
     char path[4096], safe[256];
@@ -42,25 +46,28 @@ static td_code judge_one(const td_study *s, const td_study_cfg *c, size_t rank, 
     td_err le;
     td_err_clear(&le);
     if (td_log_read_file(path, TD_FMT_AUTO, &log, &le) != TD_OK)
-        return td_study_add(r, TD_SF_CURVE, 0, -1, 0, (double)rank, NAN,
-                            "best trial #%zu (%s %zu): its curve cannot be read: %s", rank, s->row_word,
-                            s->row[i], le.msg);
+        return td_study_add(r, TD_SF_CURVE, 0, -1, 0, rank, NAN, "%s (%s %zu): its curve cannot be read: %s",
+                            who, s->row_word, s->row[i], le.msg);
     td_detect_opts o;
     td_detect_opts_default(&o);
     td_code rc = TD_OK;
+    size_t seen = 0;
     for (size_t k = 0; k < log->nruns && rc == TD_OK; k++) {
         td_findings fs;
         td_findings_init(&fs);
         rc = td_findings_detect(&log->runs[k], &o, &fs, e);
-        for (size_t j = 0; j < fs.n && rc == TD_OK; j++) {
+        for (size_t j = 0; j < fs.n && rc == TD_OK; j++, seen++) {
             const td_finding *fd = &fs.f[j];
-            rc = td_study_add(r, TD_SF_CURVE, fd->severity >= TD_SEV_WARNING, -1, 0, (double)rank, (double)fd->kind,
-                              "best trial #%zu (%s %zu, %s): curvecheck %s %s on %s: %s", rank, s->row_word,
-                              s->row[i], safe, td_severity_name(fd->severity), td_finding_kind_name(fd->kind),
+            rc = td_study_add(r, TD_SF_CURVE, fd->severity >= TD_SEV_WARNING, -1, 0, rank, (double)fd->kind,
+                              "%s (%s %zu, %s): curvecheck %s %s on %s: %s", who, s->row_word, s->row[i], safe,
+                              td_severity_name(fd->severity), td_finding_kind_name(fd->kind),
                               fd->metric ? fd->metric : "?", fd->evidence);
         }
         td_findings_free(&fs);
     }
+    if (rc == TD_OK && seen == 0)
+        rc = td_study_add(r, TD_SF_CURVE, 0, -1, 0, rank, NAN, "%s (%s %zu, %s): curvecheck finds nothing wrong "
+                          "with its curves", who, s->row_word, s->row[i], safe);
     td_log_free(log);
     return rc;
 }
@@ -72,7 +79,32 @@ td_code td_study_check_curves(const td_study *s, const td_study_cfg *c, td_study
     if (!idx) return td_fail(e, TD_ENOMEM, "curves: out of memory");
     size_t m = best_with_curve(s, idx, c->curves);
     td_code rc = TD_OK;
-    for (size_t k = 0; k < m && rc == TD_OK; k++) rc = judge_one(s, c, k + 1, idx[k], r, e);
+    char who[160];
+    for (size_t k = 0; k < m && rc == TD_OK; k++) {
+        snprintf(who, sizeof who, "best trial #%zu", k + 1);
+        rc = judge_one(s, c, who, (double)(k + 1), idx[k], r, e);
+    }
+    /* the playbook: check at least the best trial of each scientific value */
+    if (rc == TD_OK && c->scientific >= 0 && (size_t)c->scientific < s->nhp) {
+        td_study_iso iso;
+        rc = td_study_isolation(s, (size_t)c->scientific, c->buckets, &iso, e);
+        const td_hp *h = &s->hp[c->scientific];
+        for (size_t b = 0; b < iso.n && rc == TD_OK; b++) {
+            size_t i = iso.best_trial[b], k = 0;
+            if (i == (size_t)-1 || !s->curve[i]) continue;
+            while (k < m && idx[k] != i) k++;
+            if (k < m) continue; /* judged above */
+            char name[64], val[64];
+            td_safe_text(name, sizeof name, h->name);
+            if (h->type == TD_HP_CAT) td_safe_text(val, sizeof val, h->levels[b]);
+            else if (iso.lo[b] == iso.hi[b]) snprintf(val, sizeof val, "%.4g", iso.x[b]);
+            else snprintf(val, sizeof val, "in [%.4g, %.4g)", iso.lo[b], iso.hi[b]);
+            snprintf(who, sizeof who, "best trial for %s %s%s", name, h->type == TD_HP_CAT ||
+                     iso.lo[b] == iso.hi[b] ? "= " : "", val);
+            rc = judge_one(s, c, who, 0, i, r, e);
+        }
+        td_study_iso_free(&iso);
+    }
     free(idx);
     return rc;
 }

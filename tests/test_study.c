@@ -676,7 +676,27 @@ static void test_check_curves(void **state)
     assert_true(overfit);
     assert_true(unreadable);
     td_study_report_free(&r);
+    td_study_free(s);
+    /* with --scientific, the best trial of each scientific value is judged
+     * even outside the overall top --curves; a healthy one gets a note */
+    snprintf(table, sizeof table, "opt,lr,val_loss,log_file\nx,0.1,0.5,a.csv\nx,0.2,0.6,a.csv\ny,0.3,0.9,a.csv\n");
+    s = read_str(table, NULL);
+    td_study_cfg_default(&c);
+    c.curve_dir = dir;
+    c.curves = 1;
+    c.scientific = 0;
+    check(s, &c, &r);
+    int for_y = 0, second = 0;
+    for (size_t i = 0; i < r.nf; i++) {
+        if (r.f[i].kind != TD_SF_CURVE) continue;
+        for_y |= strstr(r.f[i].text, "best trial for opt = y (line 4") != NULL;
+        second |= strstr(r.f[i].text, "line 3") != NULL; /* not the best of its value */
+    }
+    assert_true(for_y);
+    assert_false(second);
+    td_study_report_free(&r);
     c.curves = 0; /* off */
+    c.scientific = -1;
     check(s, &c, &r);
     assert_int_equal(count_kind(&r, TD_SF_CURVE, 1) + count_kind(&r, TD_SF_CURVE, 0), 0);
     td_study_report_free(&r);
