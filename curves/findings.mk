@@ -8,3 +8,67 @@ TESTS += curves_findings
 TOOLS += curvecheck
 curvecheck_MAIN := curves/curvecheck_main.c
 SHELL_TESTS += tests/curvecheck.sh
+
+# ---- make check-realdata: curvecheck against the expert readings ---------
+# ../shared/realdata/logs (public logs by other people, never copied into the
+# project) with the verdict an expert reads from each (its README): per file
+# and run, findings that must be raised and findings that must not. Skips
+# with a message when the folder is absent.
+REALDATA ?= ../shared/realdata
+define CURVECHECK_REALDATA_PY
+import json, os, subprocess, sys
+cc, d = sys.argv[1], sys.argv[2]
+PROBLEMS = {"overfitting", "noise", "saturation", "nonfinite", "explosion", "spike_unrecovered",
+            "loss_rising", "lr_far_too_high", "lr_too_high", "lr_too_low", "not_learning",
+            "underfitting", "initial_loss", "metric_disagreement", "negative_loss"}
+HEALTHY = PROBLEMS
+# file, run (None: the only run), extra args, must raise, must not raise, the expert's words
+CASES = [
+ ("hf_trainer_state__10844110_t5_plateau_gradnorm_spikes.json", None, [], {"saturation", "spikes"}, PROBLEMS - {"saturation"}, "plateau from ~15k steps; isolated grad-norm spikes, no blow-up"),
+ ("hf_trainer_state__dheena731_tinyllama_sft_healthy.json", None, [], set(), HEALTHY, "healthy convergence"),
+ ("jsonl__kevindic0214_detectron2_metrics.json", 2, [], {"still_improving"}, HEALTHY, "still decreasing, run far too short"),
+ ("keras_csv__aitzaz_tomato_noisy_overfit.csv", None, [], {"overfitting", "noise"}, PROBLEMS - {"overfitting", "noise", "saturation"}, "overfitting from ~15-18 with a very noisy validation curve"),
+ ("keras_csv__akshatsharma5_braintumor_appended_runs.csv", 1, [], {"still_improving"}, HEALTHY, "short, still improving"),
+ ("keras_csv__akshatsharma5_braintumor_appended_runs.csv", 2, [], {"still_improving"}, HEALTHY, "stops after 4 epochs, still improving"),
+ ("keras_csv__akshatsharma5_braintumor_appended_runs.csv", 3, [], set(), HEALTHY, "noisy val loss but no clear overfit"),
+ ("keras_csv__akshatsharma5_braintumor_appended_runs.csv", 4, [], {"still_improving"}, HEALTHY, "short, still improving"),
+ ("keras_csv_semicolon__deeplocalize_facialkeypoints_convolution_layer_plateau.csv", 3, [], {"saturation"}, PROBLEMS - {"saturation"}, "flat for 900 epochs: plateau, wasted compute"),
+ ("keras_text__kyotosunshine_kanji_earlystop.txt", 1, [], {"noise"}, PROBLEMS - {"noise"}, "val below train, noisy val, early stop"),
+ ("keras_text__kyotosunshine_kanji_earlystop.txt", 2, [], {"overfitting"}, PROBLEMS - {"overfitting", "saturation"}, "train falls, val flat: plateau with mild overfit"),
+ ("keras_text__kyotosunshine_kanji_earlystop.txt", 3, [], set(), HEALTHY, "no validation, loss decreasing"),
+ ("keras_text__kyotosunshine_kanji_earlystop.txt", 4, [], set(), HEALTHY, "no validation, loss decreasing"),
+ ("lightning__0xero7_slm_version0_metrics.csv", None, [], {"still_improving"}, HEALTHY, "healthy, still improving at the end"),
+ ("lightning__hcdescamps_mnist_noisy_steps_metrics.csv", None, [], {"noise"}, PROBLEMS - {"noise"}, "val healthy; step train loss very spiky"),
+ ("pytorch_text__adityaj87_emotion_logging.log", 1, ["--classes", "7"], {"still_improving"}, HEALTHY, "starts at ln 7, learns, still improving"),
+ ("pytorch_text__adityaj87_emotion_logging.log", 2, ["--classes", "7"], {"still_improving"}, HEALTHY, "starts at ln 7, learns, still improving"),
+ ("pytorch_text__adityaj87_emotion_logging.log", 3, ["--classes", "7"], {"still_improving"}, HEALTHY, "starts at ln 7, learns, still improving"),
+ ("tfevents/hcdescamps_mnist_cnn_v1__events.out.tfevents.1785443425.squirrels-iMac.local.1798.6", None, [], set(), HEALTHY, "healthy"),
+ ("tfevents/kevindic0214_detectron2__events.out.tfevents.1737378888.LAPTOP-1BH8GF02.2695.0", None, [], {"still_improving"}, HEALTHY, "still decreasing, run far too short"),
+]
+bad = 0
+for f, run, args, must, mustnot, words in CASES:
+    p = subprocess.run([cc, "--json"] + args + [os.path.join(d, f)], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        print("MISMATCH %s: exit %d %s" % (f, p.returncode, p.stderr.strip())); bad += 1; continue
+    runs = json.loads(p.stdout)["runs"]
+    r = [x for x in runs if run is None or x["run"].endswith("#%d" % run)]
+    if len(r) != 1:
+        print("MISMATCH %s#%s: run not found" % (f, run)); bad += 1; continue
+    kinds = {x["kind"] for x in r[0]["findings"]}
+    miss, extra = must - kinds, mustnot & kinds
+    tag = "%s%s" % (f, "" if run is None else "#%d" % run)
+    if miss or extra:
+        bad += 1
+        print("MISMATCH %s: expert: %s; verdict: %s; missing %s, unexpected %s" % (tag, words, r[0]["verdict"], sorted(miss), sorted(extra)))
+    else:
+        print("match    %s: expert: %s; verdict: %s" % (tag, words, r[0]["verdict"]))
+print("check-realdata: %d of %d readings match" % (len(CASES) - bad, len(CASES)))
+sys.exit(1 if bad else 0)
+endef
+export CURVECHECK_REALDATA_PY
+
+.PHONY: check-realdata
+check-realdata: $(BUILD)/bin/curvecheck
+	@if [ -d "$(REALDATA)/logs" ]; then \
+	  python3 -c "$$CURVECHECK_REALDATA_PY" $(BUILD)/bin/curvecheck "$(REALDATA)/logs"; \
+	else echo "check-realdata: $(REALDATA)/logs not found, skipped"; fi
