@@ -80,24 +80,35 @@ static td_code validate_desc(td_gc_ctx *c, td_err *e)
 static td_code load_point(td_gc_ctx *c, const char *file, const char *at_map,
                           td_gc_result *res, td_err *e)
 {
+    /* every name in the map must be a tensor of the layer */
+    for (const char *p = at_map; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        size_t kl = strcspn(p, "=,");
+        int t = 0;
+        while (t < c->d.n_in && !(strlen(c->d.in[t].name) == kl && strncmp(p, c->d.in[t].name, kl) == 0)) t++;
+        if (t == c->d.n_in || p[kl] != '=') {
+            char safe[64];
+            snprintf(safe, sizeof safe, "%.*s", (int)(kl < 40 ? kl : 40), p);
+            return td_fail(e, TD_EUSAGE, "--at-map: '%s' is not NAME=DATASET for a tensor of the layer",
+                           td_safe_text(safe, sizeof safe, safe));
+        }
+    }
     char loaded[160] = "";
     int nloaded = 0;
     for (int t = 0; t < c->d.n_in; t++) {
         char dset[256];
+        int mapped = 0;
         snprintf(dset, sizeof dset, "/%s", c->d.in[t].name);
-        if (at_map) { /* "name=/path,..." */
-            size_t nl = strlen(c->d.in[t].name);
-            for (const char *p = at_map; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-                if (strncmp(p, c->d.in[t].name, nl) == 0 && p[nl] == '=') {
-                    size_t len = strcspn(p + nl + 1, ",");
-                    snprintf(dset, sizeof dset, "%.*s", (int)len, p + nl + 1);
-                }
-        }
+        size_t nl = strlen(c->d.in[t].name);
+        for (const char *p = at_map; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+            if (strncmp(p, c->d.in[t].name, nl) == 0 && p[nl] == '=') {
+                snprintf(dset, sizeof dset, "%.*s", (int)strcspn(p + nl + 1, ","), p + nl + 1);
+                mapped = 1;
+            }
         double *data = NULL;
         size_t n = 0;
         td_err le;
         td_code rc = td_h5_read_f64(file, dset, TD_GC_MAX_ELEMS, &data, &n, NULL, NULL, &le);
-        if (rc == TD_EIO) { if (e) *e = le; return rc; }
+        if (rc != TD_OK && (mapped || rc != TD_EINPUT)) { if (e) *e = le; return rc; }
         if (rc != TD_OK) continue; /* no such dataset: this tensor keeps its random value */
         char safe[TD_NAME_MAX];
         td_safe_text(safe, sizeof safe, c->d.in[t].name);

@@ -77,4 +77,22 @@ expect_err_line "--h" "bad --h named"
 expect_exit 2 "plugin with an unknown key" "$G" "$P/cpp_dense.so" depth=2
 expect_err_line "unknown key 'depth'" "plugin key error passed on"
 expect_exit 2 "no layer" "$G"
+expect_exit 2 "--at-map with a name that is no tensor" "$G" dense --at /dev/null --at-map "Wx=/w"
+expect_err_line "--at-map: 'Wx' is not NAME=DATASET" "--at-map typo named"
+
+# a characteristic point from a real Keras file (only where ../shared/realdata exists)
+R=../shared/realdata/h5/autotrainer_oscillating_loss_case_model.h5
+if [ -f "$R" ]; then
+    expect_exit 0 "--at real Keras dense_1 weights" "$G" dense in=2 out=50 batch=4 --at "$R" \
+        --at-map "W=/model_weights/dense_1/dense_1/kernel:0,b=/model_weights/dense_1/dense_1/bias:0"
+    expect_out "point from .*: W,b" "--at says which tensors came from the file"
+    expect_exit 3 "--at real file, wrong shape" "$G" dense in=3 out=50 --at "$R" \
+        --at-map "W=/model_weights/dense_1/dense_1/kernel:0"
+    expect_err_line "kernel:0: 100 values, tensor W needs 150" "--at shape mismatch named"
+    expect_exit 3 "--at mapped to a string dataset" "$G" dense --at ../shared/realdata/h5/dlai_test_catvnoncat_arrays.h5 \
+        --at-map "x=/list_classes"
+    expect_err_line "not a numeric dataset" "--at string dataset named"
+else
+    echo "# ../shared/realdata absent: --at on real Keras files not run"
+fi
 finish
