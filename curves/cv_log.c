@@ -446,6 +446,12 @@ const td_series *td_run_find(const td_run *run, td_split split, td_metric_kind k
     return best;
 }
 
+const td_series *td_run_find_heldout(const td_run *run, td_metric_kind kind)
+{
+    const td_series *s = td_run_find(run, TD_SPLIT_VAL, kind);
+    return s ? s : td_run_find(run, TD_SPLIT_TEST, kind);
+}
+
 const td_series *td_run_find_nth(const td_run *run, td_split split, td_metric_kind kind, size_t i)
 {
     for (size_t j = 0; run && j < run->nseries; j++) {

@@ -99,7 +99,7 @@ static int cv_append(td_log_reader *r, const char *data, size_t len)
         r->pend = p;
         r->pcap = cap;
     }
-    memcpy(r->pend + r->plen, data, len);
+    if (len) memcpy(r->pend + r->plen, data, len);
     r->plen += len;
     r->pend[r->plen] = '\0';
     return 0;

@@ -28,7 +28,8 @@ typedef struct {
     long xcol;               /* field index of x, -1: row number */
     size_t xname;            /* index in cv_x_cols of the x column's name */
     size_t header_line;
-    size_t rows;             /* data rows seen */
+    size_t rows;             /* data rows used */
+    size_t data_lines;       /* non-blank lines after the header */
     size_t numeric_cols;
     /* field bounds of the current row */
     size_t *fa, *fb;
@@ -149,6 +150,7 @@ static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_
     if (a == n) return TD_OK; /* blank line */
     if (!c->have_header) return cv_header(c, s, n, lineno, e);
     const char *src = td_log_builder_source(c->b);
+    c->data_lines++;
     long k = cv_split(c, s, n);
     if (k < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
     if ((size_t)k == c->ncols + 1 && c->fa[k - 1] == c->fb[k - 1]) k--; /* trailing separator */
@@ -201,7 +203,7 @@ static td_code cv_csv_finish(void *st, td_err *e)
     cv_csv *c = st;
     const char *src = td_log_builder_source(c->b);
     if (!c->have_header) return td_fail(e, TD_EINPUT, "%s: empty CSV (no header)", src);
-    if (c->rows == 0) return td_fail(e, TD_EINPUT, "%s:%zu: CSV header but no data row", src, c->header_line);
+    if (c->data_lines == 0) return td_fail(e, TD_EINPUT, "%s:%zu: CSV header but no data row", src, c->header_line);
     if (c->numeric_cols == 0)
         return td_fail(e, TD_EINPUT, "%s:%zu: header has no numeric column", src, c->header_line);
     return TD_OK;

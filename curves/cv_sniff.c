@@ -3,8 +3,8 @@
  * Rules, in order:
  *  1. 12+ bytes whose first 8 (a little-endian record length) carry a
  *     valid masked CRC-32C in the next 4: a TensorBoard event file;
- *  2. control bytes other than tab/CR/LF/FF/ESC/BS in the first 4 KiB:
- *     binary (not a log);
+ *  2. control bytes other than tab/CR/FF/ESC/BS in the first line (or
+ *     first 4 KiB): binary (not a log);
  *  3. the first non-blank line starts with '{': a JSON object per line
  *     when that line also ends with '}', else a whole JSON document
  *     (trainer_state.json);
@@ -51,13 +51,14 @@ td_log_format td_log_sniff(const char *data, size_t len, int *binary)
 {
     *binary = 0;
     const unsigned char *u = (const unsigned char *)data;
+    if (len < 12 && !memchr(data, '\n', len)) return TD_FMT_AUTO; /* maybe an event file: wait */
     if (len >= 12) {
         if (td_crc32c_masked(data, 8) == ((uint32_t)u[8] | (uint32_t)u[9] << 8 |
                                           (uint32_t)u[10] << 16 | (uint32_t)u[11] << 24))
             return TD_FMT_TFEVENTS;
     }
     size_t scan = len < 4096 ? len : 4096;
-    for (size_t i = 0; i < scan; i++) {
+    for (size_t i = 0; i < scan && u[i] != '\n'; i++) { /* the first line; later NULs are found by line */
         unsigned char c = u[i];
         if (c < 32 && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != 27 && c != '\b') {
             *binary = 1;

@@ -4,3 +4,4 @@ CURVES_READ_SRCS := curves/cv_log.c curves/cv_name.c curves/cv_num.c curves/cv_r
                     curves/cv_read_text.c curves/cv_read_tfevents.c
 LIB_SRCS += $(CURVES_READ_SRCS)
 PUBLIC_HEADERS += curves/td_curves.h
+TESTS += curves_read

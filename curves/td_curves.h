@@ -181,6 +181,9 @@ const char *td_metric_kind_name(td_metric_kind k); /* "loss", "accuracy", ... */
  * "learning_rate", or starting "total") first, then the one with the most
  * points; NULL when there is none. */
 const td_series *td_run_find(const td_run *run, td_split split, td_metric_kind kind);
+/* The held-out series of this kind: validation, else test (DeiT/DETR logs
+ * call their validation "test_*"); NULL when there is none. */
+const td_series *td_run_find_heldout(const td_run *run, td_metric_kind kind);
 /* The i-th series (0-based, in run order) with this split and kind: lets a
  * caller visit all of them; NULL past the last. */
 const td_series *td_run_find_nth(const td_run *run, td_split split, td_metric_kind kind, size_t i);

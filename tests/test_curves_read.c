@@ -1,0 +1,826 @@
+/* tests/test_curves_read.c — the log readers (td_curves.h): numbers, metric
+ * names, sniffing, each format and its quirks, malformed rows, bad input,
+ * streaming (byte by byte == whole), the generated samples against their
+ * truth.json, and the real logs of ../shared/realdata when present. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "td_curves.h"
+
+#define SAMPLES "samples/curves/"
+#define REALDATA "../shared/realdata/logs/"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static td_log *read_ok(const char *name, const char *text, td_log_format fmt)
+{
+    td_log *log = NULL;
+    td_err e;
+    td_err_clear(&e);
+    td_code rc = td_log_read_mem(name, text, strlen(text), fmt, &log, &e);
+    if (rc != TD_OK) fail_msg("%s: %s", name, e.msg);
+    assert_non_null(log);
+    return log;
+}
+
+/* Read must fail with TD_EINPUT and a message containing want. */
+static void read_bad(const char *name, const char *data, size_t len, const char *want)
+{
+    td_log *log = (td_log *)1;
+    td_err e;
+    td_err_clear(&e);
+    td_code rc = td_log_read_mem(name, data, len, TD_FMT_AUTO, &log, &e);
+    if (rc != TD_EINPUT) fail_msg("%s: rc %d, want TD_EINPUT (%s)", name, rc, e.msg);
+    assert_null(log);
+    if (!strstr(e.msg, want)) fail_msg("%s: message \"%s\" lacks \"%s\"", name, e.msg, want);
+    assert_null(strchr(e.msg, '\n'));
+}
+
+static const td_series *series(const td_run *r, const char *name)
+{
+    const td_series *s = td_run_find_name(r, name);
+    if (!s) fail_msg("run %s has no series %s", r->name, name);
+    return s;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *d = malloc((size_t)n + 1);
+    assert_non_null(d);
+    assert_int_equal(fread(d, 1, (size_t)n, f), (size_t)n);
+    d[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return d;
+}
+
+/* ---- numbers ------------------------------------------------------------------ */
+
+static const struct { const char *s; int ok; double v; } num_cases[] = {
+    {"0.5", 1, 0.5}, {"-2", 1, -2}, {"+3.25e2", 1, 325}, {"1e-5", 1, 1e-5}, {".5", 1, 0.5},
+    {"5.", 1, 5}, {"0.1", 1, 0.1}, {"9007199254740993", 1, 9007199254740992.0},
+    {"0.36074766516685486", 1, 0.36074766516685486}, {"1e400", 1, INFINITY}, {"1e-400", 1, 0},
+    {"", 0, 0}, {"-", 0, 0}, {".", 0, 0}, {"1e", 0, 0}, {"1.2.3", 0, 0}, {"0x10", 0, 0},
+    {" 1", 0, 0}, {"1 ", 0, 0}, {"abc", 0, 0}, {"1,5", 0, 0},
+};
+
+static void test_parse_number(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof num_cases / sizeof *num_cases; i++) {
+        double v = -999;
+        int rc = td_log_parse_number(num_cases[i].s, strlen(num_cases[i].s), &v);
+        if ((rc == 0) != num_cases[i].ok) fail_msg("\"%s\": rc %d", num_cases[i].s, rc);
+        if (rc == 0 && v != num_cases[i].v) fail_msg("\"%s\": %.17g want %.17g", num_cases[i].s, v, num_cases[i].v);
+    }
+    double v;
+    assert_int_equal(td_log_parse_number("NaN", 3, &v), 0);
+    assert_true(isnan(v));
+    assert_int_equal(td_log_parse_number("-inf", 4, &v), 0);
+    assert_true(isinf(v) && v < 0);
+    assert_int_equal(td_log_parse_number("Infinity", 8, &v), 0);
+    assert_true(isinf(v) && v > 0);
+    /* the fast path is correctly rounded: agree with strtod bit for bit */
+    td_rng rng;
+    td_rng_seed(&rng, 7);
+    for (int k = 0; k < 200000; k++) {
+        char buf[64];
+        int digits = 1 + (int)td_rng_below(&rng, 19), e10 = (int)td_rng_below(&rng, 60) - 30;
+        uint64_t m = td_rng_u64(&rng) % 10000000000000000000ull;
+        snprintf(buf, sizeof buf, "%.*llue%d", digits, (unsigned long long)m, e10);
+        if (k & 1) snprintf(buf, sizeof buf, "0.%.*llu", digits, (unsigned long long)(m % 100000000ull));
+        double want = strtod(buf, NULL), got;
+        assert_int_equal(td_log_parse_number(buf, strlen(buf), &got), 0);
+        if (memcmp(&want, &got, sizeof got) != 0) fail_msg("%s: %.17g want %.17g", buf, got, want);
+    }
+    assert_true(td_log_is_missing("NA", 2) && td_log_is_missing(" ", 1) && td_log_is_missing("null", 4));
+    assert_false(td_log_is_missing("0", 1) || td_log_is_missing("nan", 3));
+}
+
+/* ---- metric names ------------------------------------------------------------------ */
+
+static const struct {
+    const char *name, *base;
+    td_split split;
+    td_metric_kind kind;
+    int agg;
+} name_cases[] = {
+    {"loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
+    {"val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
+    {"eval_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
+    {"valid_acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
+    {"validation/accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
+    {"test_loss", "loss", TD_SPLIT_TEST, TD_METRIC_LOSS, 0},
+    {"Loss/val", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
+    {"loss/train", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
+    {"train_loss_step", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 1},
+    {"val_loss_epoch", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 2},
+    {"Train Loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
+    {"Val Acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
+    {"val_get_categorical_accuracy_keras", "get_categorical_accuracy_keras", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
+    {"metrics/mAP_0.5:0.95", "map_0.5:0.95", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
+    {"val/box_loss", "box_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
+    {"x/lr0", "x/lr0", TD_SPLIT_NONE, TD_METRIC_LR, 0},
+    {"learning_rate", "learning_rate", TD_SPLIT_NONE, TD_METRIC_LR, 0},
+    {"lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 0},
+    {"total_loss", "total_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
+    {"test_acc1", "acc1", TD_SPLIT_TEST, TD_METRIC_ACCURACY, 0},
+    {"eval_wer", "wer", TD_SPLIT_VAL, TD_METRIC_ERROR, 0},
+    {"top1_err", "top1_err", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0}, /* first word decides */
+    {"grad_norm", "grad_norm", TD_SPLIT_NONE, TD_METRIC_OTHER, 0},
+    {"epoch", "epoch", TD_SPLIT_NONE, TD_METRIC_OTHER, 0},
+    {"val_perplexity", "perplexity", TD_SPLIT_VAL, TD_METRIC_OTHER, 0},
+    {"bbox/AP", "bbox/ap", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0},
+};
+
+static void test_metric_names(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof name_cases / sizeof *name_cases; i++) {
+        td_metric_info mi;
+        char base[64];
+        td_metric_parse_name(name_cases[i].name, &mi, base, sizeof base);
+        if (mi.split != name_cases[i].split || mi.kind != name_cases[i].kind || mi.agg != name_cases[i].agg ||
+            strcmp(base, name_cases[i].base) != 0)
+            fail_msg("%s: split %s kind %s agg %d base %s", name_cases[i].name, td_split_name(mi.split),
+                     td_metric_kind_name(mi.kind), mi.agg, base);
+    }
+    char small[4];
+    td_metric_info mi;
+    td_metric_parse_name("validation_accuracy", &mi, small, sizeof small);
+    assert_string_equal(small, "acc"); /* truncated, terminated */
+}
+
+/* ---- sniffing --------------------------------------------------------------------------- */
+
+static const struct { const char *data; td_log_format fmt; int binary; } sniff_cases[] = {
+    {"epoch,loss,val_loss\n0,1,2\n", TD_FMT_CSV, 0},
+    {"epoch;loss\n", TD_FMT_CSV, 0},
+    {"epoch\tloss\n", TD_FMT_CSV, 0},
+    {"  epoch,   train/box_loss,  metrics/mAP_0.5:0.95\n", TD_FMT_CSV, 0},
+    {"\xEF\xBB\xBF" "epoch,loss\n", TD_FMT_CSV, 0},
+    {"{\"loss\": 1, \"iteration\": 3}\n", TD_FMT_JSONL, 0},
+    {"{\n  \"log_history\": []\n}\n", TD_FMT_HF_STATE, 0},
+    {"Epoch 1/50\n", TD_FMT_TEXT, 0},
+    {"Train on 40000 samples, validate on 10000 samples\n", TD_FMT_TEXT, 0},
+    {"2025-04-24 21:16:20,207 - INFO - Class distribution: Counter({3: 7215})\n", TD_FMT_TEXT, 0},
+    {"epoch,loss", TD_FMT_AUTO, 0}, /* first line not complete yet */
+    {"\n\n", TD_FMT_AUTO, 0},
+    {"ab\x01\x02\n", TD_FMT_AUTO, 1},
+};
+
+static void test_sniff(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof sniff_cases / sizeof *sniff_cases; i++) {
+        int bin = -1;
+        td_log_format f = td_log_sniff(sniff_cases[i].data, strlen(sniff_cases[i].data), &bin);
+        if (f != sniff_cases[i].fmt || bin != sniff_cases[i].binary)
+            fail_msg("case %zu: %s binary %d", i, td_log_format_name(f), bin);
+    }
+    assert_int_equal(td_log_format_parse("tsv"), TD_FMT_CSV);
+    assert_int_equal(td_log_format_parse("tensorboard"), TD_FMT_TFEVENTS);
+    assert_int_equal(td_log_format_parse("xml"), -1);
+    for (int f = 0; f <= TD_FMT_TFEVENTS; f++) assert_int_equal(td_log_format_parse(td_log_format_name(f)), f);
+}
+
+/* ---- CSV ------------------------------------------------------------------------------------ */
+
+static void test_csv_keras(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("k.csv",
+                          "epoch,accuracy,loss,val_accuracy,val_loss\n"
+                          "0,0.5,1.5,0.4,1.6\n"
+                          "1,0.6,1.2,NA,NA\n"       /* missing values: no point, not zero */
+                          "2,0.7,nan,0.6,inf\n"     /* non-finite kept */
+                          "0,0.3,2.0,0.3,2.1\n"     /* appended run: epoch restarts */
+                          "1,0.4,1.8,0.35,1.9\n",
+                          TD_FMT_AUTO);
+    assert_int_equal(log->format, TD_FMT_CSV);
+    assert_int_equal(log->nruns, 2);
+    assert_string_equal(log->runs[0].name, "k.csv#1");
+    assert_string_equal(log->runs[1].name, "k.csv#2");
+    assert_string_equal(log->runs[0].x_name, "epoch");
+    const td_series *vl = series(&log->runs[0], "val_loss");
+    assert_int_equal(vl->n, 2);
+    assert_true(vl->x[0] == 0 && vl->x[1] == 2 && vl->y[0] == 1.6 && isinf(vl->y[1]));
+    assert_int_equal(vl->line[1], 4);
+    const td_series *l = series(&log->runs[0], "loss");
+    assert_int_equal(l->n, 3);
+    assert_true(isnan(l->y[2]));
+    assert_int_equal(l->split, TD_SPLIT_TRAIN);
+    assert_int_equal(series(&log->runs[1], "loss")->n, 2);
+    assert_ptr_equal(td_run_find(&log->runs[0], TD_SPLIT_VAL, TD_METRIC_LOSS), vl);
+    assert_null(td_run_find(&log->runs[0], TD_SPLIT_TEST, TD_METRIC_LOSS));
+    assert_null(td_run_find(&log->runs[0], TD_SPLIT_NONE, TD_METRIC_LR));
+    assert_int_equal(td_log_points(log), 4 + 2 + 4 + 4 + 4); /* NA is no point; nan/inf are */
+    td_log_free(log);
+}
+
+static void test_csv_quirks(void **state)
+{
+    (void)state;
+    /* ';' separator, CRLF, trailing separator, quoted header */
+    td_log *log = read_ok("s.csv", "\"epoch\";\"loss\";\r\n0;1.5;\r\n1;1.25;\r\n", TD_FMT_AUTO);
+    assert_int_equal(log->nruns, 1);
+    const td_series *l = series(&log->runs[0], "loss");
+    assert_true(l->n == 2 && l->y[1] == 1.25);
+    td_log_free(log);
+    /* YOLO: space-padded fields, names with '/' and ':' */
+    log = read_ok("r.csv",
+                  "      epoch,   train/box_loss, metrics/mAP_0.5:0.95,     x/lr0\n"
+                  "          0,          0.1,          0.2,     0.01\n"
+                  "          1,         0.09,         0.25,    0.009\n",
+                  TD_FMT_AUTO);
+    l = series(&log->runs[0], "train/box_loss");
+    assert_true(l->n == 2 && l->y[1] == 0.09 && l->kind == TD_METRIC_LOSS);
+    assert_int_equal(series(&log->runs[0], "metrics/mAP_0.5:0.95")->split, TD_SPLIT_VAL);
+    assert_int_equal(series(&log->runs[0], "x/lr0")->kind, TD_METRIC_LR);
+    td_log_free(log);
+    /* Lightning sparse rows merge on step; the epoch column repeats without splitting */
+    log = read_ok("m.csv",
+                  "epoch,step,train_loss_step,val_loss,train_loss_epoch\n"
+                  "0,49,0.9,,\n0,99,0.8,,\n0,99,,0.85,\n0,99,,,0.87\n"
+                  "1,149,0.7,,\n1,199,0.6,,\n1,199,,0.65,\n1,199,,,0.66\n"
+                  "2,199,,,0.5\n", /* a different value at the same step: a new run */
+                  TD_FMT_AUTO);
+    assert_int_equal(log->nruns, 2);
+    assert_string_equal(log->runs[0].x_name, "step");
+    const td_run *r = &log->runs[0];
+    assert_int_equal(series(r, "train_loss_step")->n, 4);
+    assert_int_equal(series(r, "train_loss_step")->agg, 1);
+    assert_int_equal(series(r, "val_loss")->n, 2);
+    assert_true(series(r, "val_loss")->x[1] == 199);
+    assert_int_equal(series(r, "epoch")->n, 4); /* (49,0) (99,0) (149,1) (199,1) */
+    /* find prefers the series with the most points among equally named ones */
+    assert_ptr_equal(td_run_find(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS), series(r, "train_loss_step"));
+    assert_ptr_equal(td_run_find_nth(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS, 1), series(r, "train_loss_epoch"));
+    assert_null(td_run_find_nth(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS, 2));
+    td_log_free(log);
+    /* no epoch/step column: x is the row; a text column is ignored; percent */
+    log = read_ok("n.csv", "time,acc,loss\n2024-01-01,45.5%,2\n2024-01-02,50%,1.5\n", TD_FMT_AUTO);
+    r = &log->runs[0];
+    assert_string_equal(r->x_name, "row");
+    assert_null(td_run_find_name(r, "time"));
+    assert_true(series(r, "acc")->percent && series(r, "acc")->y[1] == 50 && series(r, "loss")->x[1] == 1);
+    td_log_free(log);
+    /* a repeated header (files concatenated) is not a malformed row */
+    log = read_ok("h.csv", "epoch,loss\n0,1\n1,0.5\nepoch,loss\n0,2\n", TD_FMT_AUTO);
+    assert_int_equal(log->nruns, 2);
+    assert_int_equal(log->runs[0].nbad + log->runs[1].nbad, 0);
+    td_log_free(log);
+}
+
+static void test_csv_malformed_rows(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("bad.csv",
+                          "epoch,loss,val_loss\n"
+                          "0,1.0,1.1\n"
+                          "1,oops,1.0\n"   /* text in a numeric column */
+                          "2,0.8\n"        /* a field missing */
+                          "3,0.7,0.9,5\n"  /* a field too many */
+                          "x,0.6,0.8\n"    /* x not a number */
+                          "6,0.5,0.7\n",
+                          TD_FMT_AUTO);
+    const td_run *r = &log->runs[0];
+    assert_int_equal(log->nruns, 1);
+    assert_int_equal(r->nbad, 4);
+    static const size_t want[] = {3, 4, 5, 6};
+    for (int i = 0; i < 4; i++) assert_int_equal(r->bad_lines[i], want[i]);
+    const td_series *l = series(r, "loss"), *v = series(r, "val_loss");
+    assert_int_equal(l->n, 2); /* nothing of a malformed row is kept, nothing becomes 0 */
+    assert_int_equal(v->n, 2);
+    assert_true(l->y[0] == 1.0 && l->y[1] == 0.5 && l->x[1] == 6);
+    td_log_free(log);
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+static void test_jsonl(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("m.json",
+                          "{\"iteration\": 19, \"total_loss\": 2.0, \"lr\": 1e-5}\n"
+                          "{\"iteration\": 19, \"total_loss\": 2.1, \"lr\": 1e-5}\n" /* aborted run repeated */
+                          "{\"iteration\": 39, \"total_loss\": NaN, \"lr\": 2e-5, \"note\": \"x\"}\n"
+                          "{\"iteration\": 59, \"total_loss\": Infinity, \"loss_cls\": -Infinity}\n"
+                          "not json\n"
+                          "[1, 2]\n"
+                          "{\"iteration\": 59, \"bbox/AP\": 30.5}\n" /* eval line merges */
+                          "{\"iteration\": 79, \"total_loss\": 1.0, \"flag\": true, \"sub\": {\"a\": 1}}",
+                          TD_FMT_AUTO);
+    assert_int_equal(log->format, TD_FMT_JSONL);
+    assert_int_equal(log->nruns, 2);
+    assert_string_equal(log->runs[1].x_name, "iteration");
+    assert_int_equal(series(&log->runs[0], "total_loss")->n, 1);
+    const td_run *r = &log->runs[1];
+    const td_series *l = series(r, "total_loss");
+    assert_int_equal(l->n, 4);
+    assert_true(isnan(l->y[1]) && isinf(l->y[2]) && l->y[3] == 1.0 && l->x[3] == 79);
+    assert_true(isinf(series(r, "loss_cls")->y[0]) && series(r, "loss_cls")->y[0] < 0);
+    assert_true(series(r, "bbox/AP")->x[0] == 59);
+    assert_null(td_run_find_name(r, "note"));
+    assert_null(td_run_find_name(r, "flag"));
+    assert_int_equal(r->nbad, 2);
+    assert_int_equal(r->bad_lines[0], 5);
+    assert_int_equal(r->bad_lines[1], 6);
+    assert_ptr_equal(td_run_find(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS), l); /* "total..." is canonical */
+    td_log_free(log);
+}
+
+static void test_hf_state(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("trainer_state.json",
+                          "{\n \"global_step\": 30,\n \"log_history\": [\n"
+                          "  {\"epoch\": 0.5, \"loss\": 2.0, \"learning_rate\": 5e-5, \"step\": 10},\n"
+                          "  {\"epoch\": 0.5, \"eval_loss\": 2.2, \"eval_runtime\": 1.0, \"step\": 10},\n"
+                          "  {\"epoch\": 1.0, \"loss\": NaN, \"step\": 20},\n"
+                          "  {\"epoch\": 1.5, \"loss\": 1.5, \"step\": 30},\n"
+                          "  {\"epoch\": 1.5, \"step\": 30, \"train_loss\": 1.8, \"train_runtime\": 9.0}\n"
+                          " ]\n}\n",
+                          TD_FMT_AUTO);
+    assert_int_equal(log->format, TD_FMT_HF_STATE);
+    assert_int_equal(log->nruns, 1);
+    const td_run *r = &log->runs[0];
+    assert_string_equal(r->x_name, "step");
+    const td_series *l = series(r, "loss");
+    assert_int_equal(l->n, 3);
+    assert_true(isnan(l->y[1]) && l->x[2] == 30 && l->line[2] == 4);
+    assert_int_equal(series(r, "eval_loss")->n, 1);
+    assert_int_equal(series(r, "eval_loss")->split, TD_SPLIT_VAL);
+    assert_null(td_run_find_name(r, "train_loss")); /* the summary entry is skipped */
+    td_log_free(log);
+    const char *no_hist = "{\n \"a\": 1\n}\n", *broken = "{\n \"log_history\": [\n {\"loss\": 1,\n";
+    read_bad("x.json", no_hist, strlen(no_hist), "log_history");
+    read_bad("y.json", broken, strlen(broken), "y.json:4: malformed JSON");
+}
+
+/* ---- text ---------------------------------------------------------------------------------------- */
+
+static void test_text(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("console.txt",
+                          "Train on 400 samples, validate on 100 samples\n"
+                          "Epoch 1/3\n"
+                          " 32/400 [=>....] - ETA: 1:02 - loss: 2.5\r400/400 [======] - 3s - loss: 2.3026 - acc: 0.1000 - val_loss: 2.2 - val_acc: 0.12\n"
+                          "Epoch 2/3\n"
+                          "400/400 [======] - 3s - loss: 1.5 - acc: 0.5 - val_loss: 1.6 - val_acc: 0.45\n"
+                          "Epoch 00002: ReduceLROnPlateau reducing learning rate to 0.0001.\n"
+                          "Epoch 3/3\n"
+                          "400/400 [======] - 3s - loss: 1.2 - acc: 0.6 - val_loss: 1.7 - val_acc: 0.5\n"
+                          "Epoch 1/2\n" /* a second stage: a new run */
+                          "400/400 [======] - 3s - loss: 1.1 - acc: 0.65\n",
+                          TD_FMT_AUTO);
+    assert_int_equal(log->format, TD_FMT_TEXT);
+    assert_int_equal(log->nruns, 2);
+    const td_run *r = &log->runs[0];
+    assert_string_equal(r->x_name, "epoch");
+    const td_series *l = series(r, "loss");
+    assert_int_equal(l->n, 3);
+    assert_true(l->y[0] == 2.3026 && l->x[0] == 1 && l->x[2] == 3 && l->line[0] == 3);
+    assert_int_equal(series(r, "val_acc")->kind, TD_METRIC_ACCURACY);
+    assert_null(td_run_find_name(r, "ETA"));
+    assert_int_equal(series(&log->runs[1], "loss")->n, 1);
+    assert_null(td_run_find_name(&log->runs[1], "val_loss"));
+    td_log_free(log);
+
+    log = read_ok("train.log",
+                  "2025-04-24 21:16:20,207 - INFO - Class weights: [1.02, 9.4]\n"
+                  "2025-04-24 21:16:23,780 - INFO - Class distribution: Counter({3: 7215, 4: 4965})\n"
+                  "2025-04-24 21:17:53,828 - INFO - Epoch [1/50], Train Loss: 1.9463, Train Acc: 20.34%, Val Loss: 1.9097, Val Acc: 17.37%\n"
+                  "2025-04-24 21:17:53,828 - INFO - Saved best model\n"
+                  "2025-04-24 21:19:45,876 - INFO - Epoch [2/50], Train Loss: 1.9370, Train Acc: 22.31%, Val Loss: 1.8992, Val Acc: 24.71%\n"
+                  "2025-04-25 00:19:25,918 - INFO - Epoch [1/50], Train Loss: 1.9471, Train Acc: 18.66%, Val Loss: 1.9099, Val Acc: 24.34%",
+                  TD_FMT_AUTO);
+    assert_int_equal(log->nruns, 2);
+    r = &log->runs[0];
+    assert_int_equal(r->nseries, 4);
+    const td_series *va = series(r, "Val Acc");
+    assert_true(va->percent && va->split == TD_SPLIT_VAL && va->kind == TD_METRIC_ACCURACY && va->y[1] == 24.71);
+    assert_true(series(r, "Train Loss")->x[1] == 2);
+    assert_int_equal(series(&log->runs[1], "Val Loss")->n, 1); /* the unterminated last line counts */
+    td_log_free(log);
+
+    /* step keys: each line a row at its step; printed dicts and tensors */
+    log = read_ok("s.log",
+                  "step=10 loss=2.5 lr=0.1\n"
+                  "{'loss': 2.25, 'learning_rate': 0.1, 'step': 20}\n"
+                  "iter: 30, loss: tensor(2.0, grad_fn=<NllLossBackward0>)\n"
+                  "step=5 loss=1.0\n",
+                  TD_FMT_AUTO);
+    assert_int_equal(log->nruns, 2);
+    l = series(&log->runs[0], "loss");
+    assert_int_equal(l->n, 3);
+    assert_true(l->x[1] == 20 && l->y[1] == 2.25 && l->x[2] == 30 && l->y[2] == 2.0);
+    assert_string_equal(log->runs[0].x_name, "step");
+    td_log_free(log);
+
+    /* no x at all: row numbers */
+    log = read_ok("r.log", "loss: 3\nhello\nloss: 2\n", TD_FMT_AUTO);
+    l = series(&log->runs[0], "loss");
+    assert_true(l->n == 2 && l->x[0] == 0 && l->x[1] == 1 && l->line[1] == 3);
+    assert_string_equal(log->runs[0].x_name, "row");
+    td_log_free(log);
+}
+
+/* ---- TensorBoard ------------------------------------------------------------------------------------ */
+
+static size_t put_varint(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    do { p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+    return n;
+}
+
+static size_t put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+    return 4;
+}
+
+/* A length-delimited field. */
+static size_t put_len(unsigned char *p, unsigned field, const unsigned char *d, size_t n)
+{
+    size_t k = put_varint(p, field << 3 | 2);
+    k += put_varint(p + k, n);
+    memcpy(p + k, d, n);
+    return k + n;
+}
+
+/* An Event at step with one scalar: simple_value, or a rank-0 float tensor
+ * (float_val packed), or a double tensor in tensor_content. */
+static size_t make_event(unsigned char *out, int64_t step, const char *tag, double v, int form)
+{
+    unsigned char val[128], sum[160], t[64], shape[1] = {0};
+    size_t n = put_len(val, 1, (const unsigned char *)tag, strlen(tag));
+    if (form == 0) {
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        n += put_varint(val + n, 2 << 3 | 5);
+        n += put_le32(val + n, u);
+    } else {
+        size_t k = put_varint(t, 1 << 3 | 0);
+        k += put_varint(t + k, form == 1 ? 1 : 2);  /* DT_FLOAT / DT_DOUBLE */
+        k += put_len(t + k, 2, shape, 0);          /* rank 0 */
+        if (form == 1) {
+            float f = (float)v;
+            k += put_len(t + k, 5, (unsigned char *)&f, 4);
+        } else {
+            k += put_len(t + k, 4, (unsigned char *)&v, 8);
+        }
+        n += put_len(val + n, 8, t, k);
+    }
+    size_t s = put_len(sum, 1, val, n);
+    size_t k = put_varint(out, 2 << 3 | 0);
+    k += put_varint(out + k, (uint64_t)step);
+    k += put_len(out + k, 5, sum, s);
+    return k;
+}
+
+static size_t make_record(unsigned char *out, const unsigned char *data, size_t n)
+{
+    for (int i = 0; i < 8; i++) out[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    put_le32(out + 8, td_crc32c_masked(out, 8));
+    memcpy(out + 12, data, n);
+    put_le32(out + 12 + n, td_crc32c_masked(data, n));
+    return n + 16;
+}
+
+static void test_tfevents(void **state)
+{
+    (void)state;
+    /* CRC-32C check value of "123456789" */
+    assert_int_equal(td_crc32c(0, "123456789", 9), 0xE3069283u);
+    unsigned char file[4096], ev[256];
+    size_t n = 0;
+    static const unsigned char version[] = {0x1a, 0x0d, 'b', 'r', 'a', 'i', 'n', '.', 'E', 'v', 'e', 'n', 't', ':', '2'};
+    n += make_record(file + n, version, sizeof version);
+    n += make_record(file + n, ev, make_event(ev, 300, "loss", 0.5, 0));
+    n += make_record(file + n, ev, make_event(ev, 100, "loss", 2.0, 1)); /* out of order: sorted */
+    n += make_record(file + n, ev, make_event(ev, 200, "loss", 1.0, 2));
+    n += make_record(file + n, ev, make_event(ev, 0, "_hparams_/session_start_info", 1.0, 0));
+    n += make_record(file + n, ev, make_event(ev, 100, "val_loss", 2.5, 0));
+    td_log *log = NULL;
+    td_err e;
+    assert_int_equal(td_log_read_mem("ev", (char *)file, n, TD_FMT_AUTO, &log, &e), TD_OK);
+    assert_int_equal(log->format, TD_FMT_TFEVENTS);
+    assert_int_equal(log->nruns, 1);
+    const td_run *r = &log->runs[0];
+    assert_int_equal(r->nseries, 2);
+    const td_series *l = series(r, "loss");
+    assert_int_equal(l->n, 3);
+    assert_true(l->x[0] == 100 && l->y[0] == 2.0 && l->x[1] == 200 && l->y[1] == 1.0 && l->y[2] == 0.5);
+    assert_int_equal(l->line[0], 3); /* record numbers */
+    td_log_free(log);
+
+    /* broken framing: each one line naming the record */
+    unsigned char bad[4096];
+    memcpy(bad, file, n);
+    bad[12 + sizeof version + 16 + 14] ^= 0x40; /* a data byte of record 2 */
+    read_bad("ev2", (char *)bad, n, "record 2");
+    read_bad("ev2", (char *)bad, n, "bad data CRC");
+    memcpy(bad, file, n);
+    bad[12 + sizeof version + 4 + 1] ^= 0x01; /* the length of record 2 */
+    read_bad("ev3", (char *)bad, n, "record 2 (byte 31): bad length CRC");
+    read_bad("ev4", (char *)file, n - 3, "truncated record");
+    /* a huge length with a valid CRC */
+    unsigned char big[16] = {0, 0, 0, 0, 0, 0, 0, 0x10};
+    put_le32(big + 8, td_crc32c_masked(big, 8));
+    read_bad("ev5", (char *)big, sizeof big, "bad length");
+    /* a bad protobuf inside a good record */
+    unsigned char junk[] = {0x2a, 0x7f, 0x01};
+    n = make_record(bad, junk, sizeof junk);
+    read_bad("ev6", (char *)bad, n, "record 1");
+}
+
+/* ---- bad input ------------------------------------------------------------------------------------------- */
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    read_bad("e.txt", "", 0, "empty input");
+    read_bad("p.txt", "hello world\nno numbers here\n", 28, "not a training log");
+    read_bad("h.csv", "epoch,name\na,b\nc,d\n", 19, "h.csv:1: header has no numeric column");
+    read_bad("g.csv", "\nname,comment\na,b\nc,d\n", 21, "g.csv:2: header has no numeric column");
+    read_bad("o.csv", "epoch,loss\n", 11, "no data row");
+    static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0";
+    read_bad("a.out", bin, sizeof bin - 1, "a.out:1: binary data");
+    read_bad("z.csv", "epoch,loss\n0,1\n1,\0\n", 19, "z.csv:3: binary data (NUL byte)");
+    read_bad("j.json", "{\"a\": \"s\"}\n", 11, "j.json: no metric values found");
+    read_bad("k.json", "{\"a\": \"s\"}\n{oops\n", 17, "k.json: no metric values found");
+    /* an endless line: fed 1 MiB at a time, refused past TD_LOG_MAX_LINE without holding it all */
+    td_log_reader *r = td_log_reader_new("long.txt", TD_FMT_AUTO);
+    assert_non_null(r);
+    size_t chunk = 1u << 20;
+    char *buf = malloc(chunk);
+    assert_non_null(buf);
+    memset(buf, 'a', chunk);
+    memcpy(buf, "loss: 1\n", 8);
+    td_err e;
+    td_err_clear(&e);
+    td_code rc = TD_OK;
+    size_t fed = 0;
+    while (rc == TD_OK && fed < 100 * chunk) {
+        rc = td_log_reader_feed(r, buf, chunk, &e);
+        fed += chunk;
+        memset(buf, 'a', 8); /* later chunks: no newline at all */
+    }
+    assert_int_equal(rc, TD_EINPUT);
+    assert_true(fed <= TD_LOG_MAX_LINE + 2 * chunk);
+    assert_non_null(strstr(e.msg, "long.txt:2: line longer than"));
+    /* the reader stays failed */
+    assert_int_equal(td_log_reader_finish(r, &e), TD_EINPUT);
+    td_log_reader_free(r);
+    free(buf);
+    td_log *log = (td_log *)1;
+    assert_int_equal(td_log_read_file("/nonexistent/x.csv", TD_FMT_AUTO, &log, &e), TD_EIO);
+    assert_null(log);
+    assert_non_null(strstr(e.msg, "/nonexistent/x.csv"));
+    /* a forced format that does not fit */
+    assert_int_equal(td_log_read_mem("f", "epoch,loss\n0,1\n", 15, TD_FMT_TFEVENTS, &log, &e), TD_EINPUT);
+}
+
+/* ---- streaming ---------------------------------------------------------------------------------------------- */
+
+static void assert_same_log(const td_log *a, const td_log *b)
+{
+    assert_int_equal(a->format, b->format);
+    assert_int_equal(a->nruns, b->nruns);
+    for (size_t i = 0; i < a->nruns; i++) {
+        const td_run *ra = &a->runs[i], *rb = &b->runs[i];
+        assert_string_equal(ra->x_name, rb->x_name);
+        assert_int_equal(ra->nseries, rb->nseries);
+        assert_int_equal(ra->nbad, rb->nbad);
+        for (size_t j = 0; j < ra->nseries; j++) {
+            const td_series *sa = &ra->series[j], *sb = &rb->series[j];
+            assert_string_equal(sa->name, sb->name);
+            assert_int_equal(sa->n, sb->n);
+            assert_memory_equal(sa->x, sb->x, sa->n * sizeof *sa->x);
+            assert_memory_equal(sa->y, sb->y, sa->n * sizeof *sa->y);
+            assert_memory_equal(sa->line, sb->line, sa->n * sizeof *sa->line);
+        }
+    }
+}
+
+static const char *stream_files[] = {
+    "overfitting.keras.csv", "overfitting.deit.jsonl", "overfitting.console.txt", "noise.console.txt",
+    "healthy.lightning.csv", "nonfinite.trainer_state.json", "healthy.tfevents", "healthy.tf2.tfevents",
+    "restarted.console.txt", "malformed_rows.keras.csv",
+};
+
+static void test_streaming(void **state)
+{
+    (void)state;
+    for (size_t f = 0; f < sizeof stream_files / sizeof *stream_files; f++) {
+        char path[256];
+        snprintf(path, sizeof path, SAMPLES "%s", stream_files[f]);
+        size_t len = 0;
+        char *data = slurp(path, &len);
+        if (!data) fail_msg("%s: missing (run from the top of the tree)", path);
+        td_log *whole = NULL, *pieces;
+        td_err e;
+        if (td_log_read_mem(path, data, len, TD_FMT_AUTO, &whole, &e) != TD_OK) fail_msg("%s", e.msg);
+        /* odd piece sizes, 1 byte for the first 300 bytes (the sniffing) */
+        td_log_reader *r = td_log_reader_new(path, TD_FMT_AUTO);
+        size_t off = 0, step = 1, rows_before = 0;
+        while (off < len) {
+            size_t k = off < 300 ? 1 : step;
+            if (k > len - off) k = len - off;
+            if (td_log_reader_feed(r, data + off, k, &e) != TD_OK) fail_msg("%s", e.msg);
+            assert_true(td_log_reader_rows(r) >= rows_before);
+            rows_before = td_log_reader_rows(r);
+            off += k;
+            step = step * 3 % 997 + 1;
+            if (off > len / 2 && off - k <= len / 2 && whole->format != TD_FMT_HF_STATE)
+                assert_true(td_log_points(td_log_reader_log(r)) > 0); /* runs grow as bytes come */
+        }
+        if (td_log_reader_finish(r, &e) != TD_OK) fail_msg("%s", e.msg);
+        pieces = td_log_reader_take(r);
+        td_log_reader_free(r);
+        assert_same_log(whole, pieces);
+        td_log_free(whole);
+        td_log_free(pieces);
+        free(data);
+    }
+}
+
+/* ---- samples against truth.json -------------------------------------------------------------------------------- */
+
+static int json_int(json_object *o, const char *k, long *v)
+{
+    json_object *x;
+    if (!json_object_object_get_ex(o, k, &x) || !json_object_is_type(x, json_type_int)) return 0;
+    *v = (long)json_object_get_int64(x);
+    return 1;
+}
+
+static void test_samples_truth(void **state)
+{
+    (void)state;
+    json_object *truth = json_object_from_file(SAMPLES "truth.json"), *files;
+    if (!truth) fail_msg(SAMPLES "truth.json missing or broken (run from the top of the tree)");
+    assert_true(json_object_object_get_ex(truth, "files", &files));
+    int nfiles = 0;
+    json_object_object_foreach(files, fname, t) {
+        char path[512];
+        snprintf(path, sizeof path, SAMPLES "%s", fname);
+        td_log *log;
+        td_err e;
+        if (td_log_read_file(path, TD_FMT_AUTO, &log, &e) != TD_OK) fail_msg("%s", e.msg);
+        long runs, pts;
+        assert_true(json_int(t, "runs", &runs));
+        if ((long)log->nruns != runs) fail_msg("%s: %zu runs, want %ld", fname, log->nruns, runs);
+        json_object *x, *rp, *bl, *sp;
+        assert_true(json_object_object_get_ex(t, "x", &x));
+        for (size_t i = 0; i < log->nruns; i++) {
+            const td_run *r = &log->runs[i];
+            if (strcmp(r->x_name, json_object_get_string(x)) != 0)
+                fail_msg("%s: x %s, want %s", fname, r->x_name, json_object_get_string(x));
+            const td_series *tl = td_run_find(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS);
+            const td_series *vl = td_run_find_heldout(r, TD_METRIC_LOSS);
+            assert_non_null(tl);
+            assert_non_null(vl);
+            long want = -1;
+            if (json_int(t, "points_per_series", &pts)) want = pts;
+            if (json_object_object_get_ex(t, "run_points", &rp))
+                want = (long)json_object_get_int64(json_object_array_get_idx(rp, i));
+            if (json_object_object_get_ex(t, "series_points", &sp)) {
+                json_object_object_foreach(sp, sname, sn) {
+                    const td_series *s = td_run_find_name(r, sname);
+                    assert_non_null(s);
+                    if ((long)s->n != json_object_get_int64(sn)) fail_msg("%s: %s has %zu points", fname, sname, s->n);
+                }
+            }
+            if (want >= 0) {
+                for (size_t j = 0; j < r->nseries; j++)
+                    if ((long)r->series[j].n != want)
+                        fail_msg("%s run %zu: %s has %zu points, want %ld", fname, i, r->series[j].name,
+                                 r->series[j].n, want);
+            }
+            size_t nbad = 0;
+            if (json_object_object_get_ex(t, "bad_lines", &bl)) {
+                nbad = json_object_array_length(bl);
+                for (size_t k = 0; k < nbad && k < r->nbad; k++)
+                    assert_int_equal(r->bad_lines[k], json_object_get_int64(json_object_array_get_idx(bl, k)));
+            }
+            assert_int_equal(r->nbad, nbad);
+        }
+        td_log_free(log);
+        nfiles++;
+    }
+    assert_true(nfiles >= 60);
+    json_object_put(truth);
+}
+
+/* ---- real logs (only where ../shared/realdata exists) ---------------------------------------------------------- */
+
+typedef struct {
+    const char *file;
+    td_log_format fmt;
+    size_t runs;
+    const char *series;   /* a series every run has */
+    size_t points[4];     /* its points per run (first four runs) */
+} real_case;
+
+/* Expected from the README's expert reading, not from this reader. */
+static const real_case real_cases[] = {
+    {"keras_csv__aitzaz_tomato_noisy_overfit.csv", TD_FMT_CSV, 1, "val_loss", {29}},
+    {"keras_csv__akshatsharma5_braintumor_appended_runs.csv", TD_FMT_CSV, 4, "val_loss", {5, 4, 10, 5}},
+    {"keras_csv_semicolon__deeplocalize_facialkeypoints_convolution_layer_plateau.csv", TD_FMT_CSV, 3, "val_loss",
+     {10, 10, 1000}},
+    {"keras_text__kyotosunshine_kanji_earlystop.txt", TD_FMT_TEXT, 4, "loss", {19, 14, 19, 14}},
+    {"pytorch_text__adityaj87_emotion_logging.log", TD_FMT_TEXT, 3, "Val Loss", {10, 8, 11}},
+    {"lightning__0xero7_slm_version0_metrics.csv", TD_FMT_CSV, 1, "val_loss", {10}},
+    {"lightning__hcdescamps_mnist_noisy_steps_metrics.csv", TD_FMT_CSV, 1, "val_loss", {6}},
+    {"hf_trainer_state__dheena731_tinyllama_sft_healthy.json", TD_FMT_HF_STATE, 1, "eval_loss", {14}},
+    {"hf_trainer_state__10844110_t5_plateau_gradnorm_spikes.json", TD_FMT_HF_STATE, 1, "loss", {430}},
+    {"jsonl__kevindic0214_detectron2_metrics.json", TD_FMT_JSONL, 2, "total_loss", {1, 15}},
+    {"tfevents/hcdescamps_mnist_cnn_v1__events.out.tfevents.1785443425.squirrels-iMac.local.1798.6", TD_FMT_TFEVENTS,
+     1, "val_loss", {5}},
+    {"tfevents/hcdescamps_mnist_cnn_v1__events.out.tfevents.1785443606.squirrels-iMac.local.1798.8", TD_FMT_TFEVENTS,
+     1, "test_loss", {1}},
+    {"tfevents/kevindic0214_detectron2__events.out.tfevents.1737378888.LAPTOP-1BH8GF02.2695.0", TD_FMT_TFEVENTS, 1,
+     "total_loss", {15}},
+};
+
+static void test_realdata(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat(REALDATA, &st) != 0) {
+        print_message("no " REALDATA ": real-log checks not run\n");
+        return;
+    }
+    for (size_t i = 0; i < sizeof real_cases / sizeof *real_cases; i++) {
+        const real_case *c = &real_cases[i];
+        char path[512];
+        snprintf(path, sizeof path, REALDATA "%s", c->file);
+        td_log *log;
+        td_err e;
+        if (td_log_read_file(path, TD_FMT_AUTO, &log, &e) != TD_OK) fail_msg("%s", e.msg);
+        if (log->format != c->fmt || log->nruns != c->runs)
+            fail_msg("%s: %s with %zu runs", c->file, td_log_format_name(log->format), log->nruns);
+        for (size_t r = 0; r < log->nruns && r < 4; r++) {
+            const td_series *s = series(&log->runs[r], c->series);
+            if (s->n != c->points[r]) fail_msg("%s run %zu: %s has %zu points", c->file, r + 1, c->series, s->n);
+            assert_int_equal(log->runs[r].nbad, 0);
+        }
+        td_log_free(log);
+    }
+    /* quirks named by the README */
+    td_log *log;
+    td_err e;
+    assert_int_equal(td_log_read_file(REALDATA "jsonl__kevindic0214_detectron2_metrics.json", TD_FMT_AUTO, &log, &e), TD_OK);
+    assert_true(series(&log->runs[1], "total_loss")->x[0] == 19 && series(&log->runs[1], "lr")->x[14] == 299);
+    td_log_free(log);
+    assert_int_equal(td_log_read_file(REALDATA "lightning__hcdescamps_mnist_noisy_steps_metrics.csv", TD_FMT_AUTO, &log, &e), TD_OK);
+    const td_run *r = &log->runs[0];
+    assert_true(series(r, "val_loss")->x[5] == 8595 && series(r, "test_loss")->x[0] == 8595);
+    assert_int_equal(series(r, "train_loss")->n, 171);
+    td_log_free(log);
+    assert_int_equal(td_log_read_file(REALDATA "pytorch_text__adityaj87_emotion_logging.log", TD_FMT_AUTO, &log, &e), TD_OK);
+    assert_int_equal(log->runs[0].nseries, 4);
+    assert_true(series(&log->runs[0], "Val Acc")->percent);
+    td_log_free(log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_number),
+        cmocka_unit_test(test_metric_names),
+        cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_csv_keras),
+        cmocka_unit_test(test_csv_quirks),
+        cmocka_unit_test(test_csv_malformed_rows),
+        cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_hf_state),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_tfevents),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_samples_truth),
+        cmocka_unit_test(test_realdata),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
