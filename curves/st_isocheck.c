@@ -5,10 +5,14 @@
  * the nuisance hyperparameters. Comparing buckets is fair only when each
  * got a similar tuning budget: a bucket with fewer than half the median
  * number of feasible trials per bucket (or none) is a finding
- * ("optimizer = sgd got 2 feasible trials vs a median of 9").
+ * ("optimizer = sgd got 2 feasible trials vs a median of 9"). And a
+ * value whose best trial has a numeric nuisance hyperparameter within
+ * cfg.edge of its range's end (log-aware) was not optimised over it: a
+ * finding too (the overall best trial is the boundary check's).
  */
 #include "td_study.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
@@ -35,6 +39,29 @@ td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_st
                           "nuisance hyperparameters are less tuned, so its best is not comparable; give it "
                           "as many trials", name, val, iso.feasible[b], iso.feasible[b] == 1 ? "" : "s",
                           iso.trials[b], med);
+    }
+    /* a scientific value whose best trial sits at the edge of a nuisance
+     * hyperparameter's range was not optimised over that nuisance one
+     * (the overall best is left to the boundary check) */
+    for (size_t b = 0; b < iso.n && rc == TD_OK; b++) {
+        size_t i = iso.best_trial[b];
+        if (i == (size_t)-1 || i == r->best) continue;
+        for (size_t k = 0; k < s->nhp && rc == TD_OK; k++) {
+            const td_hp *n = &s->hp[k];
+            if ((long)k == c->scientific || n->type == TD_HP_CAT || isnan(n->v[i]) || !(n->hi > n->lo)) continue;
+            double u = td_hp_unit(n, n->v[i]);
+            int side = u >= 1 - c->edge ? 1 : u <= c->edge ? -1 : 0;
+            if (!side) continue;
+            char nn[96];
+            if (h->type == TD_HP_CAT) snprintf(val, sizeof val, "= %s", td_safe_text(lv, sizeof lv, h->levels[b]));
+            else if (iso.lo[b] == iso.hi[b]) snprintf(val, sizeof val, "= %.4g", iso.x[b]);
+            else snprintf(val, sizeof val, "in [%.4g, %.4g)", iso.lo[b], iso.hi[b]);
+            rc = td_study_add(r, TD_SF_ISOLATION, 1, (long)k, side, n->v[i], side > 0 ? n->hi : n->lo,
+                              "the best trial for %s %s has nuisance %s = %.4g at the %s edge of its range: that "
+                              "value's nuisance hyperparameters are not optimised, so its best is not comparable; "
+                              "widen %s %s for it", name, val, td_safe_text(nn, sizeof nn, n->name), n->v[i],
+                              side > 0 ? "upper" : "lower", nn, side > 0 ? "upward" : "downward");
+        }
     }
     td_study_iso_free(&iso);
     return rc;

@@ -543,13 +543,15 @@ static void test_check_isolation(void **state)
     const char *opts[] = {"adam", "adamw", "sgd"};
     const int counts[] = {12, 11, 2};
     for (int k = 0; k < 3; k++)
-        for (int i = 0; i < counts[k]; i++) td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 - 0.01 * k - 0.001 * i);
+        for (int i = 0; i < counts[k]; i++) /* lr optimum inside the range, at 0.006 */
+            td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 - 0.01 * k + 0.001 * abs(i - 5));
     td_study *s = read_str(b.data, NULL);
     td_study_cfg c;
     td_study_cfg_default(&c);
     c.scientific = td_study_find_hp(s, "opt");
     assert_int_equal(c.scientific, 0);
     td_study_report r;
+    const td_study_finding *f;
     check(s, &c, &r);
     assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 1);
     assert_non_null(strstr(find_kind(&r, TD_SF_ISOLATION)->text, "opt = sgd got 2"));
@@ -561,8 +563,8 @@ static void test_check_isolation(void **state)
     assert_int_equal(iso.n, 3);
     assert_int_equal(iso.feasible[0], 12);
     assert_int_equal(iso.feasible[2], 2);
-    assert_true(fabs(iso.best[0] - (0.5 - 0.011)) < 1e-12);
-    assert_true(fabs(iso.best[2] - (0.5 - 0.02 - 0.001)) < 1e-12);
+    assert_true(fabs(iso.best[0] - 0.5) < 1e-12);
+    assert_true(fabs(iso.best[2] - (0.5 - 0.02 + 0.004)) < 1e-12); /* sgd: lr 0.001, 0.002 only */
     td_study_iso_free(&iso);
     /* continuous scientific: equal-width log buckets */
     assert_int_equal(td_study_isolation(s, 1, 3, &iso, &e), TD_OK);
@@ -572,13 +574,35 @@ static void test_check_isolation(void **state)
     assert_int_equal(total, 25);
     assert_true(iso.lo[0] <= 0.001 && iso.hi[2] >= 0.012);
     td_study_iso_free(&iso);
+    /* nuisance lr at its edge for one scientific value: not optimised there */
+    td_study_free(s);
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    td_out_puts(&o, "opt,lr,val_loss\n");
+    for (int i = 0; i < 10; i++) { /* lr log-spaced 1e-4 .. 1e-1 for both */
+        double lr = 1e-4 * pow(1000.0, i / 9.0);
+        td_out_printf(&o, "a,%g,%g\n", lr, 0.3 + 0.01 * fabs(i - 4.5));   /* interior optimum */
+        td_out_printf(&o, "b,%g,%g\n", lr, 0.5 - 0.01 * i);               /* best at the top */
+    }
+    s = read_str(b.data, NULL);
+    c.scientific = 0;
+    check(s, &c, &r);
+    f = NULL;
+    for (size_t i = 0; i < r.nf; i++)
+        if (r.f[i].kind == TD_SF_ISOLATION && strstr(r.f[i].text, "opt = b")) f = &r.f[i];
+    assert_non_null(f);
+    assert_int_equal(f->hp, 1);
+    assert_int_equal(f->side, 1);
+    assert_non_null(strstr(f->text, "nuisance lr"));
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 1); /* not for a: interior, and the overall best */
+    td_study_report_free(&r);
     /* balanced: no isolation finding */
     td_study_free(s);
     td_buf_free(&b);
     o = td_out_buf(&b);
     td_out_puts(&o, "opt,lr,val_loss\n");
     for (int k = 0; k < 3; k++)
-        for (int i = 0; i < 10; i++) td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 - 0.001 * i);
+        for (int i = 0; i < 10; i++) td_out_printf(&o, "%s,%g,%g\n", opts[k], 0.001 * (i + 1), 0.5 + 0.001 * abs(i - 4));
     s = read_str(b.data, NULL);
     c.scientific = 0;
     check(s, &c, &r);
