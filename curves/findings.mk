@@ -72,3 +72,4 @@ check-realdata: $(BUILD)/bin/curvecheck
 	@if [ -d "$(REALDATA)/logs" ]; then \
 	  python3 -c "$$CURVECHECK_REALDATA_PY" $(BUILD)/bin/curvecheck "$(REALDATA)/logs"; \
 	else echo "check-realdata: $(REALDATA)/logs not found, skipped"; fi
+MANPAGES += curves/curvecheck.1

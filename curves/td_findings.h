@@ -120,8 +120,8 @@ typedef struct {
     double noise_cv;       /* noise: late σ / late level above this (0.15) */
     double sat_gain;       /* still improving: the tail gained >= sat_gain of the
                               run's total improvement (0.1) */
-    double sat_level;      /* saturation: the part after sat_before gained less
-                              than sat_level × the final level (0.02) */
+    double sat_level;      /* saturation: the part after sat_before moved less
+                              than sat_level × the final level, either way (0.02) */
     double sat_before;     /* saturation: where "the rest of the run" starts, as
                               a fraction of the x range (0.5) */
     double gap_rel;        /* overfitting by gap: it widens by more than gap_rel ×
@@ -131,10 +131,12 @@ typedef struct {
                               > its start (10) */
     double far_factor;     /* a loss rising from the start: lr far too high when it
                               ends above far_factor × its start, else loss rising (2) */
-    double spike_z;        /* spike: a point > spike_z·σ above the running median (8) */
+    double spike_z;        /* spike: a point > spike_z·σ (and 25%) above the median
+                              of the w points before it (8) */
     double fast_frac;      /* lr too high: >= 80% of the drop happens in the first
                               fast_frac of the run (0.2) */
-    double linear_ratio;   /* lr too low: late slope / early slope >= this (0.6) */
+    double linear_ratio;   /* lr too low: late slope / early slope within
+                              [linear_ratio, 1/linear_ratio] (0.6) */
     double flat_rel;       /* not learning: total improvement < flat_rel × |start| (0.02) */
     double underfit_rel;   /* underfitting: final train loss > underfit_rel × ln C, or
                               final train accuracy < 1 - underfit_rel (0.5) */
