@@ -277,6 +277,7 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
         return td_fail(e, TD_EINPUT, "%s: line 1: no objective column (looked for value, objective, "
                        "val_loss, loss, accuracy, score, ...; name it with --objective)", name);
     }
+    if (t->nrow == 0) return td_fail(e, TD_EINPUT, "%s: line 2: no trials, only a header", name);
     long stc = find_any(t, STATE), seedc = find_any(t, SEED), curvec = find_any(t, CURVE);
     if (seedc == obj) seedc = -1;
     if (curvec == obj) curvec = -1;
@@ -382,12 +383,13 @@ td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e)
 {
     *data = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
+    int std = strcmp(path, "-") == 0;
+    FILE *f = std ? stdin : fopen(path, "rb");
     if (!f) return td_fail(e, TD_EIO, "%s: cannot open", path);
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap + 1);
     for (;;) {
-        if (!buf) { fclose(f); return td_fail(e, TD_ENOMEM, "%s: out of memory", path); }
+        if (!buf) { if (!std) fclose(f); return td_fail(e, TD_ENOMEM, "%s: out of memory", path); }
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap) break;
         cap *= 2;
@@ -396,7 +398,7 @@ td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e)
         buf = nb;
     }
     int bad = ferror(f);
-    fclose(f);
+    if (!std) fclose(f);
     if (bad) { free(buf); return td_fail(e, TD_EIO, "%s: read error", path); }
     buf[n] = '\0';
     *data = buf;
@@ -411,7 +413,7 @@ td_code td_study_read(const char *path, const td_study_opts *o, td_study **out, 
     *out = NULL;
     td_code rc = td_st_slurp(path, &data, &len, e);
     if (rc != TD_OK) return rc;
-    rc = td_study_read_mem(path, data, len, o, out, e);
+    rc = td_study_read_mem(strcmp(path, "-") ? path : "<stdin>", data, len, o, out, e);
     free(data);
     return rc;
 }

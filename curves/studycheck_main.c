@@ -13,7 +13,7 @@ static void usage(FILE *f)
     td_study_cfg c;
     td_study_cfg_default(&c);
     fprintf(f,
-        "usage: studycheck [options] TRIALS.csv|TRIALS.jsonl\n"
+        "usage: studycheck [options] TRIALS.csv|TRIALS.jsonl|-\n"
         "       studycheck suggest SPACE.json [-n N] [--seed S] [--json]\n"
         "\n"
         "Judge a hyperparameter study the way the tuning playbook does: best trials at a\n"

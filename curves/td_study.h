@@ -90,7 +90,7 @@ td_code td_st_jsonl(const char *name, const char *data, size_t len, td_st_table 
 void td_st_table_free(td_st_table *t); /* NULL ok; resets to empty */
 /* Parse all of s as a double (strtod, "nan"/"inf" allowed); 0 or -1. */
 int td_st_number(const char *s, double *out);
-/* Read a whole file into a new NUL-terminated buffer (free it). */
+/* Read a whole file ("-": stdin) into a new NUL-terminated buffer (free it). */
 td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e);
 
 /* ---- reading ------------------------------------------------------------ */
@@ -102,7 +102,7 @@ typedef struct {
 } td_study_opts;
 
 /* Read a trials table (CSV, or JSON lines when the first non-blank byte is
- * '{') from path into a new study. Optuna trials_dataframe() CSV (params_*,
+ * '{' or '[') from path ("-": stdin, named "<stdin>") into a new study. Optuna trials_dataframe() CSV (params_*,
  * value, state), W&B sweep exports (config.* / summary.*, State) and plain
  * tables (hyperparameter, objective and status columns) are recognised.
  * Errors (TD_EINPUT) name the file, column and row:

@@ -77,6 +77,11 @@ expect_err_line "cliff.csv: column learning_rate, line [0-9]+: .* is outside the
 printf '{"value": 1}\n{"value": \n' >"$TMP/bad.jsonl"
 expect_exit 3 "broken JSON lines" "$SC" "$TMP/bad.jsonl"
 expect_err_line "bad.jsonl: line 2: invalid JSON" "broken JSON names the line"
+printf 'lr,value\n' >"$TMP/header.csv"
+expect_exit 3 "a header and no trials" "$SC" "$TMP/header.csv"
+expect_err_line "header.csv: line 2: no trials" "no trials is one line"
+run "$SC" - <$S/cliff.csv
+if [ "$RC" -eq 1 ] && grep -q "^<stdin>: 50 trials" "$TMP/out"; then ok "reads the table from stdin (-)"; else not_ok "stdin: exit $RC $(head -c 200 "$TMP/out")"; fi
 expect_exit 3 "missing file" "$SC" "$TMP/none.csv"
 expect_err_line "none.csv: cannot open" "missing file is one line"
 if [ ! -s "$TMP/out" ]; then ok "no partial output on error"; else not_ok "stdout not empty on error"; fi
