@@ -100,7 +100,6 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
         const td_dump_tensor *t = &d->tensors[i];
         if (t->kind != TD_DK_PARAM) continue;
         double wn = td_stats_norm(&t->st);
-        int diffed = 0;
         if (t->step >= 0) { /* the next step holding the same parameter */
             long best = -1;
             for (size_t j = 0; j < d->ntensors; j++) {
@@ -117,15 +116,7 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
                 double dt = (double)(u->step - t->step);
                 double r = wn > 0 ? sqrt(sum) / wn / dt : (sum > 0 ? INFINITY : 0);
                 rc = add_ratio(d, e, t->layer, t->param, t->step, u->step, r, TD_RATIO_DIFF);
-                diffed = 1;
 
-            }
-            if (rc != TD_OK) break;
-            if (!diffed && t->step >= 0 && isfinite(d->lr) && (!d->optimizer[0] || strcmp(d->optimizer, "sgd") == 0)) {
-                long g = td_dump_find(d, t->layer, TD_DK_GRAD, t->param, t->step);
-                if (g >= 0 && wn > 0)
-                    rc = add_ratio(d, e, t->layer, t->param, t->step, t->step,
-                                   d->lr * td_stats_norm(&d->tensors[g].st) / wn, TD_RATIO_GRAD);
             }
         } else if (isfinite(d->lr) && strstr(d->optimizer, "adam")) { /* checkpoint: Adam's m and v */
             long m = -1, v = -1;
@@ -149,6 +140,21 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
                 rc = add_ratio(d, e, t->layer, t->param, -1, -1, d->lr * c * sqrt(sum) / wn, TD_RATIO_ADAM);
             }
         }
+    }
+    /* lr·‖g‖/‖W‖ (plain SGD) for the parameters that have no step pair */
+    size_t ndiff = d->nratios;
+    for (size_t i = 0; i < d->ntensors && rc == TD_OK; i++) {
+        const td_dump_tensor *t = &d->tensors[i];
+        if (t->kind != TD_DK_PARAM || t->step < 0 || !isfinite(d->lr)) continue;
+        if (d->optimizer[0] && strcmp(d->optimizer, "sgd") != 0) continue;
+        int paired = 0;
+        for (size_t r = 0; r < ndiff && !paired; r++)
+            paired = d->ratios[r].layer == t->layer && strcmp(d->ratios[r].param, t->param) == 0;
+        long g = td_dump_find(d, t->layer, TD_DK_GRAD, t->param, t->step);
+        double wn = td_stats_norm(&t->st);
+        if (!paired && g >= 0 && wn > 0)
+            rc = add_ratio(d, e, t->layer, t->param, t->step, t->step,
+                           d->lr * td_stats_norm(&d->tensors[g].st) / wn, TD_RATIO_GRAD);
     }
     return rc;
 }

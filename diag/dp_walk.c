@@ -702,7 +702,7 @@ static td_code walk_keras3_weights(hid_t f, const char *file, td_dump_walk *w, t
         if (rc != TD_OK || H5Lexists(f, vp, H5P_DEFAULT) <= 0) continue;
         sl_free(&vars);
         if ((rc = list_names(f, file, vp, &vars, e)) != TD_OK) break;
-        qsort(vars.v, vars.n, sizeof *vars.v, cmp_numeric);
+        if (vars.n) qsort(vars.v, vars.n, sizeof *vars.v, cmp_numeric);
         int is_bn = strstr(layers.v[i], "batch_norm") != NULL && vars.n == 4;
         for (size_t j = 0; rc == TD_OK && j < vars.n; j++) {
             join(dp, sizeof dp, vp, vars.v[j]);

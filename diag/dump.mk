@@ -6,3 +6,4 @@ TOOLS += dumpcheck
 dumpcheck_MAIN := diag/dumpcheck_main.c
 SHELL_TESTS += tests/dumpcheck.sh
 MANPAGES += diag/dumpcheck.1
+TESTS += dump

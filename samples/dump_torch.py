@@ -146,7 +146,7 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     x, y = data(a.model, 256, gen)
     net = build(a.model, a.fault)
-    lr = 0.05 if a.model == "mlp" else 0.02
+    lr = 0.02
     if a.fault == "lr":
         lr *= 100  # far too high
     opt = torch.optim.SGD(net.parameters(), lr=lr)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # samples/dumps/make.sh — regenerate the committed sample dumps: real (tiny)
 # PyTorch training runs written by samples/dump_torch.py (CPU, seconds).
-#   mlp_healthy.h5  MLP 20-32-32-3, SGD lr 0.05: no finding expected
+#   mlp_healthy.h5  MLP 20-32-32-3, SGD lr 0.02: no finding expected
 #   cnn_dead.h5     CNN conv-conv-linear whose second conv's bias is -50, so its
 #                   ReLU never fires: a dead layer, and nothing before it moves
 # Steps 0,1,40,41 are dumped (pairs give exact update/weight ratios);

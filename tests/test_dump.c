@@ -1,0 +1,853 @@
+/* tests/test_dump.c — dumpcheck's library: histograms, accumulators,
+ * streaming reads (chunked, gzip, float16, integers, tiny budgets), every
+ * layout, every flag (and none on a healthy dump), bad files, first-layer
+ * images, JSON. Every HDF5 file is written here with the C API. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hdf5.h>
+#include <json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "td.h"
+#include "td_dump.h"
+#include "td_h5.h"
+
+static char tmpdir[256];
+
+static const char *tpath(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+/* ---- writing helpers ---------------------------------------------------------- */
+static hid_t lcpl(void)
+{
+    hid_t p = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(p, 1);
+    return p;
+}
+
+/* Dataset of rank r from doubles, stored as ftype; chunk (NULL: contiguous), gzip. */
+static void put(hid_t f, const char *path, hid_t ftype, int r, const hsize_t *dims,
+                const double *data, const hsize_t *chunk, int gzip)
+{
+    hid_t sp = H5Screate_simple(r, dims, NULL), dc = H5Pcreate(H5P_DATASET_CREATE), lp = lcpl();
+    if (chunk) H5Pset_chunk(dc, r, chunk);
+    if (gzip) H5Pset_deflate(dc, 4);
+    hid_t d = H5Dcreate2(f, path, ftype, sp, lp, dc, H5P_DEFAULT);
+    assert_true(d >= 0);
+    if (data) assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(d); H5Pclose(dc); H5Pclose(lp); H5Sclose(sp);
+}
+
+static void put2(hid_t f, const char *path, hsize_t a, hsize_t b, const double *data)
+{
+    hsize_t dims[2] = { a, b };
+    put(f, path, H5T_IEEE_F32LE, b ? 2 : 1, dims, data, NULL, 0);
+}
+
+static void attr_num(hid_t f, const char *obj, const char *name, double v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate_by_name(f, obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+    H5Aclose(a); H5Sclose(sp);
+}
+
+/* A 1-D attribute of n fixed-length strings (n may be 0). */
+static void attr_strs(hid_t f, const char *obj, const char *name, const char *const *s, int n)
+{
+    size_t len = 1;
+    for (int i = 0; i < n; i++) if (strlen(s[i]) > len) len = strlen(s[i]);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, len);
+    hsize_t dims[1] = { (hsize_t)n };
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    char *buf = calloc(n > 0 ? (size_t)n : 1, len);
+    for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * len, s[i], strlen(s[i]));
+    hid_t a = H5Acreate_by_name(f, obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, t, buf);
+    free(buf);
+    H5Aclose(a); H5Sclose(sp); H5Tclose(t);
+}
+
+static void attr_str(hid_t f, const char *obj, const char *name, const char *s)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(s) + 1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate_by_name(f, obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, t, s);
+    H5Aclose(a); H5Sclose(sp); H5Tclose(t);
+}
+
+static void mkgroup(hid_t f, const char *path)
+{
+    hid_t lp = lcpl();
+    hid_t g = H5Gcreate2(f, path, lp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(g >= 0);
+    H5Gclose(g); H5Pclose(lp);
+}
+
+static hid_t create(const char *name)
+{
+    td_h5_quiet();
+    hid_t f = H5Fcreate(tpath(name), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    return f;
+}
+
+static td_dump *open1(const char *name, td_code want, const char *msg_part)
+{
+    const char *files[1] = { tpath(name) };
+    td_dump *d = NULL;
+    td_err e;
+    td_err_clear(&e);
+    td_dump_opts o;
+    td_dump_opts_default(&o);
+    td_code rc = td_dump_open(&d, files, 1, &o, &e);
+    if (rc != want) fail_msg("%s: rc %d (%s), want %d", name, rc, e.msg, want);
+    if (msg_part && !strstr(e.msg, msg_part)) fail_msg("%s: message '%s' lacks '%s'", name, e.msg, msg_part);
+    if (rc != TD_OK) assert_null(d);
+    return d;
+}
+
+/* ---- histograms -------------------------------------------------------------------- */
+static uint64_t hist_total(const td_hist *h)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < TD_HIST_FINE; i++) s += h->fine[i];
+    return s;
+}
+
+static uint64_t exp_total(const td_hist *h)
+{
+    uint64_t s = h->exp_zero;
+    for (int i = 0; i < TD_HIST_EXP_N; i++) s += h->exp_pos[i] + h->exp_neg[i];
+    return s;
+}
+
+static void add_all(td_hist *h, const double *x, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) { lo = fmin(lo, x[i]); hi = fmax(hi, x[i]); }
+    td_hist_add_f64(h, x, n, lo, hi);
+}
+
+static void test_hist_merge_exact(void **state)
+{
+    (void)state;
+    td_rng r;
+    td_rng_seed(&r, 7);
+    double a[1000], b[1000], all[2000];
+    for (int i = 0; i < 1000; i++) { a[i] = 2 * td_rng_uniform(&r) - 1; b[i] = 5 + 45 * td_rng_uniform(&r); }
+    memcpy(all, a, sizeof a);
+    memcpy(all + 1000, b, sizeof b);
+    td_hist *ha = malloc(sizeof *ha), *hb = malloc(sizeof *hb), *hall = malloc(sizeof *hall);
+    td_hist_init(ha); td_hist_init(hb); td_hist_init(hall);
+    add_all(ha, a, 1000);
+    add_all(hb, b, 1000);
+    add_all(hall, a, 1000); /* the same data in two blocks */
+    add_all(hall, b, 1000);
+    td_hist_merge(ha, hb);
+    assert_int_equal(hist_total(ha), 2000);
+    assert_int_equal(exp_total(ha), 2000);
+    /* exact: hall's bins summed onto the merged (never finer) grid give its counts */
+    assert_true(ha->k >= hall->k);
+    uint64_t coarse[TD_HIST_FINE] = { 0 };
+    int s = ha->k - hall->k;
+    for (int i = 0; i < TD_HIST_FINE; i++) {
+        if (!hall->fine[i]) continue;
+        int64_t g = hall->start + i;
+        int64_t cg = g >= 0 ? g >> s : -((-g + ((int64_t)1 << s) - 1) >> s); /* floor(g / 2^s) */
+        int64_t j = cg - ha->start;
+        assert_true(j >= 0 && j < TD_HIST_FINE);
+        coarse[j] += hall->fine[i];
+    }
+    assert_memory_equal(ha->fine, coarse, sizeof coarse);
+    assert_memory_equal(ha->exp_pos, hall->exp_pos, sizeof ha->exp_pos);
+    assert_memory_equal(ha->exp_neg, hall->exp_neg, sizeof ha->exp_neg);
+    /* the used bins cover [min, max] with at least a quarter of the grid */
+    int lo = -1, hi = -1;
+    for (int i = 0; i < TD_HIST_FINE; i++) if (ha->fine[i]) { if (lo < 0) lo = i; hi = i; }
+    assert_true(hi - lo + 1 >= TD_HIST_FINE / 4);
+    double c[20], tot = 0;
+    td_hist_rebin(ha, -1, 50, 20, c);
+    for (int i = 0; i < 20; i++) tot += c[i];
+    assert_true(tot == 2000);
+    free(ha); free(hb); free(hall);
+}
+
+static const struct { double x; int where; } exp_cases[] = { /* 1 pos, -1 neg, 0 zero bucket, 2 overflow */
+    { 1.0, 1 }, { 1.1, 1 }, { 1.2, 1 }, { 1.5, 1 }, { 1.7, 1 }, { 2.0, 1 }, { 3e-3, 1 },
+    { -3.0, -1 }, { -1e-5, -1 }, { 0.0, 0 }, { 1e-13, 0 }, { 1e9, 2 },
+};
+
+static void test_hist_exp_buckets(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof exp_cases / sizeof exp_cases[0]; c++) {
+        td_hist h;
+        td_hist_init(&h);
+        double x = exp_cases[c].x;
+        float xf = (float)x;
+        td_hist_add_f64(&h, &x, 1, x, x);
+        td_hist h2;
+        td_hist_init(&h2);
+        td_hist_add_f32(&h2, &xf, 1, xf, xf);
+        assert_int_equal(exp_total(&h), 1);
+        assert_int_equal(hist_total(&h), 1);
+        if (exp_cases[c].where == 0) { assert_int_equal(h.exp_zero, 1); continue; }
+        const uint64_t *arr = exp_cases[c].where < 0 ? h.exp_neg : h.exp_pos;
+        const uint64_t *arr2 = exp_cases[c].where < 0 ? h2.exp_neg : h2.exp_pos;
+        int j = -1;
+        for (int i = 0; i < TD_HIST_EXP_N; i++) if (arr[i]) j = i;
+        assert_true(j >= 0);
+        assert_int_equal(arr2[j], 1); /* float32 and float64 agree */
+        if (exp_cases[c].where == 2) { assert_int_equal(j, TD_HIST_EXP_N - 1); continue; }
+        double ax = fabs(x);
+        assert_true(td_hist_exp_edge(j) <= ax * (1 + 1e-2));
+        assert_true(ax < td_hist_exp_edge(j + 1) * (1 + 1e-2));
+    }
+}
+
+static void test_hist_rebin(void **state)
+{
+    (void)state;
+    double x[100];
+    for (int i = 0; i < 100; i++) x[i] = i;
+    td_hist h;
+    td_hist_init(&h);
+    add_all(&h, x, 100);
+    double c[10];
+    td_hist_rebin(&h, 0, 99, 10, c);
+    double tot = 0;
+    for (int i = 0; i < 10; i++) { tot += c[i]; assert_true(fabs(c[i] - 10) <= 1); }
+    assert_true(tot == 100);
+}
+
+/* ---- accumulators and streaming ---------------------------------------------------- */
+static void expect_stats(const td_stats *got, const double *x, size_t n)
+{
+    td_stats w;
+    td_stats_init(&w);
+    td_stats_add_array(&w, x, n);
+    assert_int_equal(got->n, w.n);
+    assert_int_equal(got->zeros, w.zeros);
+    assert_int_equal(got->nans, w.nans);
+    assert_int_equal(got->infs, w.infs);
+    assert_true(got->min == w.min && got->max == w.max);
+    assert_true(fabs(got->mean - w.mean) <= 1e-12 * (1 + fabs(w.mean)));
+    assert_true(fabs(got->m2 - w.m2) <= 1e-10 * (1 + w.m2));
+    assert_true(fabs(got->sumsq - w.sumsq) <= 1e-10 * (1 + w.sumsq));
+}
+
+static void test_acc_nonfinite(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    double *x = malloc(N * sizeof *x);
+    td_rng r;
+    td_rng_seed(&r, 3);
+    for (int i = 0; i < N; i++) x[i] = i % 7 == 0 ? 0.0 : td_rng_normal(&r);
+    x[5000] = NAN;
+    x[5001] = INFINITY;
+    x[9999] = -INFINITY;
+    td_dump_acc acc;
+    td_dump_acc_init(&acc);
+    td_hist h;
+    td_hist_init(&h);
+    acc.hist = &h;
+    td_dump_acc_add_f64(&acc, x, N, 0);
+    expect_stats(&acc.st, x, N);
+    assert_int_equal(hist_total(&h), N - 3);
+    free(x);
+}
+
+typedef struct { const char *name; int rank; hsize_t dims[4]; hsize_t chunk[4]; int gzip; int kind; size_t budget; } stream_case;
+/* kind: 0 float32, 1 float16, 2 int16, 3 float64 */
+static const stream_case stream_cases[] = {
+    { "f32 chunked gzip", 2, { 1000, 37 }, { 64, 37 }, 1, 0, 4096 },
+    { "f32 contiguous, big budget", 2, { 300, 11 }, { 0 }, 0, 0, 4u << 20 },
+    { "f16 chunked", 2, { 200, 9 }, { 50, 9 }, 0, 1, 1000 },
+    { "int16", 1, { 777 }, { 100 }, 1, 2, 512 },
+    { "f64 rank 4, rows over budget", 4, { 3, 5, 7, 40 }, { 1, 5, 7, 40 }, 1, 3, 200 },
+    { "scalar", 0, { 0 }, { 0 }, 0, 3, 64 },
+};
+
+static void test_stream_types(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof stream_cases / sizeof stream_cases[0]; c++) {
+        const stream_case *sc = &stream_cases[c];
+        size_t n = 1;
+        for (int i = 0; i < sc->rank; i++) n *= sc->dims[i];
+        double *x = malloc(n * sizeof *x);
+        td_rng r;
+        td_rng_seed(&r, 11 + c);
+        for (size_t i = 0; i < n; i++) {
+            double v = td_rng_normal(&r) * 10;
+            if (sc->kind == 1) v = round(v * 4) / 4; /* exact in float16 */
+            else if (sc->kind == 2) v = round(v);
+            else if (sc->kind == 0) v = (double)(float)v;
+            x[i] = i % 13 == 0 ? 0 : v;
+        }
+        hid_t ftype;
+        if (sc->kind == 1) {
+            ftype = H5Tcopy(H5T_IEEE_F32LE);
+            H5Tset_fields(ftype, 15, 10, 5, 0, 10);
+            H5Tset_size(ftype, 2);
+            H5Tset_ebias(ftype, 15);
+        } else {
+            ftype = H5Tcopy(sc->kind == 0 ? H5T_IEEE_F32LE : sc->kind == 2 ? H5T_STD_I16LE : H5T_IEEE_F64LE);
+        }
+        hid_t f = create("stream.h5");
+        if (sc->rank == 0) {
+            hid_t sp = H5Screate(H5S_SCALAR);
+            hid_t d = H5Dcreate2(f, "/x", ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+            H5Dclose(d); H5Sclose(sp);
+        } else {
+            put(f, "/x", ftype, sc->rank, sc->dims, x, sc->chunk[0] ? sc->chunk : NULL, sc->gzip);
+        }
+        H5Tclose(ftype);
+        td_dump_acc acc;
+        td_dump_acc_init(&acc);
+        td_err e;
+        td_code rc = td_dump_stream((int64_t)f, "stream.h5", "/x", 1u << 30, sc->budget, &acc, NULL, NULL, &e);
+        if (rc != TD_OK) fail_msg("%s: %s", sc->name, e.msg);
+        expect_stats(&acc.st, x, n);
+        H5Fclose(f);
+        free(x);
+    }
+}
+
+static void test_pair_diff_and_adam(void **state)
+{
+    (void)state;
+    double a[60], b[60], m[60], v[60];
+    double want_diff = 0, want_adam = 0;
+    for (int i = 0; i < 60; i++) {
+        a[i] = sin(i); b[i] = a[i] + 0.01 * cos(3 * i);
+        want_diff += (b[i] - a[i]) * (b[i] - a[i]);
+        m[i] = 0.1 * cos(i); v[i] = 0.01 + 0.001 * i;
+        double u = m[i] / (sqrt(v[i]) + 1e-7);
+        want_adam += u * u;
+    }
+    hid_t f = create("pair.h5");
+    hsize_t dims[2] = { 6, 10 }, chunk[2] = { 2, 10 };
+    put(f, "/a", H5T_IEEE_F64LE, 2, dims, a, chunk, 0);
+    put(f, "/b", H5T_IEEE_F64LE, 2, dims, b, NULL, 0);
+    put(f, "/m", H5T_IEEE_F64LE, 2, dims, m, chunk, 1);
+    put(f, "/v", H5T_IEEE_F64LE, 2, dims, v, chunk, 1);
+    hsize_t d3[1] = { 60 };
+    put(f, "/flat", H5T_IEEE_F64LE, 1, d3, a, NULL, 0);
+    double s;
+    uint64_t bad;
+    td_err e;
+    assert_int_equal(td_dump_pair((int64_t)f, "p", "/a", (int64_t)f, "p", "/b", TD_PAIR_DIFF, 0, 1000, 160, &s, &bad, &e), TD_OK);
+    assert_true(fabs(s - want_diff) <= 1e-12 * want_diff);
+    assert_int_equal(bad, 0);
+    assert_int_equal(td_dump_pair((int64_t)f, "p", "/m", (int64_t)f, "p", "/v", TD_PAIR_ADAM, 1e-7, 1000, 0, &s, &bad, &e), TD_OK);
+    assert_true(fabs(s - want_adam) <= 1e-12 * want_adam);
+    assert_int_equal(td_dump_pair((int64_t)f, "p", "/a", (int64_t)f, "p", "/flat", TD_PAIR_DIFF, 0, 1000, 0, &s, &bad, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "shape differs"));
+    H5Fclose(f);
+}
+
+/* ---- a synthetic tdiag dump with one planted fault per case ------------------------ */
+typedef enum { F_NONE, F_LR_HIGH, F_LR_LOW, F_FROZEN, F_DEAD, F_ZERO_ACT, F_SAT, F_EXPLODE_ACT,
+               F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN } fault;
+
+static void write_tdiag(const char *name, fault flt)
+{
+    static const int fan_in[3] = { 16, 8, 8 }, fan_out[3] = { 8, 8, 3 };
+    static const char *const names[3] = { "fc1", "fc2", "out" };
+    enum { B = 16 };
+    td_rng r;
+    td_rng_seed(&r, 42);
+    hid_t f = create(name);
+    double w[3][16 * 8], bias[3][8];
+    char p[128];
+    for (int l = 0; l < 3; l++) {
+        double sd = sqrt(2.0 / fan_in[l]) * (flt == F_INIT && l == 0 ? 50 : 1);
+        for (int i = 0; i < fan_in[l] * fan_out[l]; i++) w[l][i] = sd * td_rng_normal(&r);
+        for (int i = 0; i < fan_out[l]; i++) bias[l][i] = 0;
+    }
+    for (int step = 0; step < 2; step++) {
+        snprintf(p, sizeof p, "/step_%d", step);
+        mkgroup(f, p);
+        attr_num(f, p, "lr", 0.01);
+        attr_str(f, p, "optimizer", "sgd");
+        for (int l = 0; l < 3; l++) {
+            int n = fan_in[l] * fan_out[l];
+            snprintf(p, sizeof p, "/step_%d/%s", step, names[l]);
+            mkgroup(f, p);
+            attr_num(f, p, "depth", l);
+            attr_str(f, p, "activation", l == 2 ? "" : (flt == F_SAT && l == 1 ? "tanh" : "relu"));
+            if (step == 1 && !(flt == F_FROZEN && l == 1)) { /* W(1) = W(0) + an update of relative size ratio */
+                double ratio = flt == F_LR_HIGH ? 0.1 : flt == F_LR_LOW ? 1e-6 : 1e-3, wn = 0;
+                for (int i = 0; i < n; i++) wn += w[l][i] * w[l][i];
+                double sd = ratio * sqrt(wn / n);
+                for (int i = 0; i < n; i++) w[l][i] += sd * td_rng_normal(&r);
+                for (int i = 0; i < fan_out[l]; i++) bias[l][i] += 1e-3 * td_rng_normal(&r);
+            }
+            snprintf(p, sizeof p, "/step_%d/%s/weight", step, names[l]);
+            put2(f, p, (hsize_t)fan_out[l], (hsize_t)fan_in[l], w[l]);
+            snprintf(p, sizeof p, "/step_%d/%s/bias", step, names[l]);
+            put2(f, p, (hsize_t)fan_out[l], 0, bias[l]);
+            double g[16 * 8], grms = flt == F_VANISH && l == 0 ? 1e-6 : flt == F_EXPLODE_GRAD && l == 0 ? 10 : 1e-2;
+            for (int i = 0; i < n; i++) g[i] = grms * td_rng_normal(&r);
+            if (flt == F_NAN && l == 2) g[3] = NAN;
+            snprintf(p, sizeof p, "/step_%d/%s/grad/weight", step, names[l]);
+            put2(f, p, (hsize_t)fan_out[l], (hsize_t)fan_in[l], g);
+            double act[B * 8];
+            int units = fan_out[l];
+            for (int s = 0; s < B; s++)
+                for (int u = 0; u < units; u++) {
+                    double z = td_rng_normal(&r), v;
+                    if (l == 2) v = z;                                     /* logits */
+                    else if (flt == F_SAT && l == 1) v = z > 0 ? 0.999 : -0.999; /* tanh at its asymptotes */
+                    else v = s == 0 ? fabs(z) + 0.1 : fmax(0, z);        /* ReLU; every unit fires once */
+                    if (l == 0 && flt == F_DEAD && u < 6) v = 0;
+                    if (l == 0 && flt == F_ZERO_ACT) v = 0;
+                    if (l == 0 && flt == F_EXPLODE_ACT) v *= 1e5;
+                    act[s * units + u] = v;
+                }
+            snprintf(p, sizeof p, "/step_%d/%s/activation", step, names[l]);
+            put2(f, p, B, (hsize_t)units, act);
+        }
+    }
+    H5Fclose(f);
+}
+
+static const struct { fault f; unsigned flags; } flag_cases[] = {
+    { F_NONE, 0 }, { F_LR_HIGH, TD_DF_LR_HIGH }, { F_LR_LOW, TD_DF_LR_LOW },
+    { F_FROZEN, TD_DF_NEVER_MOVED }, { F_DEAD, TD_DF_DEAD_RELU }, { F_ZERO_ACT, TD_DF_ZERO_ACT },
+    { F_SAT, TD_DF_SATURATED }, { F_EXPLODE_ACT, TD_DF_EXPLODING_ACT },
+    { F_VANISH, TD_DF_VANISHING_GRAD }, { F_EXPLODE_GRAD, TD_DF_EXPLODING_GRAD },
+    { F_INIT, TD_DF_INIT_SCALE }, { F_NAN, TD_DF_NONFINITE },
+};
+
+static void test_flags_each(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof flag_cases / sizeof flag_cases[0]; c++) {
+        write_tdiag("flags.h5", flag_cases[c].f);
+        td_dump *d = open1("flags.h5", TD_OK, NULL);
+        unsigned all = 0;
+        for (size_t i = 0; i < d->nfindings; i++) all |= (unsigned)d->findings[i].flag;
+        if (all != flag_cases[c].flags) {
+            for (size_t i = 0; i < d->nfindings; i++) print_message("  finding: %s\n", d->findings[i].msg);
+            for (size_t i = 0; i < d->nratios; i++) print_message("  ratio %d %s %lld: %g\n", d->ratios[i].layer, d->ratios[i].param, d->ratios[i].step, d->ratios[i].ratio);
+            fail_msg("case %zu: flags 0x%x, want 0x%x", c, all, flag_cases[c].flags);
+        }
+        assert_int_equal(d->layout, TD_DUMP_TDIAG);
+        assert_int_equal(d->nlayers, 3);
+        assert_string_equal(d->layers[0].name, "fc1");
+        assert_string_equal(d->layers[2].name, "out");
+        assert_int_equal(d->nsteps, 2);
+        assert_true(d->lr == 0.01);
+        if (flag_cases[c].f == F_NONE) { /* ratio ~1e-3 as planted, fans of a (out,in) weight */
+            assert_true(d->layers[0].ratio_median > 5e-4 && d->layers[0].ratio_median < 2e-3);
+            assert_int_equal(d->layers[0].fan_in, 16);
+            assert_int_equal(d->layers[0].fan_out, 8);
+            long a = td_dump_find(d, 1, TD_DK_ACT, "activation", 1);
+            assert_true(a >= 0);
+            assert_int_equal(d->tensors[a].units, 8);
+            assert_int_equal(d->tensors[a].dead_units, 0);
+        }
+        td_dump_free(d);
+    }
+}
+
+/* ---- Keras layouts ---------------------------------------------------------------- */
+static void write_keras2(const char *name, int tf1, int zero_v)
+{
+    hid_t f = create(name);
+    static const char *const layers[] = { "dense", "flatten" };
+    static const char *const wn[] = { "dense_inner/kernel:0", "dense_inner/bias:0" };
+    attr_str(f, "/", "keras_version", "2.3.1");
+    attr_str(f, "/", "training_config", "{\"optimizer_config\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.001}}}");
+    attr_str(f, "/", "model_config", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"activation\": \"tanh\"}}]}}");
+    mkgroup(f, "/model_weights/flatten");
+    mkgroup(f, "/model_weights/dense/dense_inner");
+    attr_strs(f, "/model_weights", "layer_names", layers, 2);
+    attr_strs(f, "/model_weights/dense", "weight_names", wn, 2);
+    attr_strs(f, "/model_weights/flatten", "weight_names", NULL, 0);
+    double k[12], b[3], m[12], v[12], it = 100;
+    for (int i = 0; i < 12; i++) { k[i] = 0.1 * (i + 1); m[i] = 0.01; v[i] = zero_v ? 0 : 1e-4; }
+    for (int i = 0; i < 3; i++) b[i] = 0.5;
+    put2(f, "/model_weights/dense/dense_inner/kernel:0", 4, 3, k);
+    put2(f, "/model_weights/dense/dense_inner/bias:0", 3, 0, b);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    if (tf1) {
+        static const char *const on[] = { "Adam/iterations:0", "training/Adam/Variable:0", "training/Adam/Variable_1:0",
+                                          "training/Adam/Variable_2:0", "training/Adam/Variable_3:0" };
+        mkgroup(f, "/optimizer_weights/training/Adam");
+        mkgroup(f, "/optimizer_weights/Adam");
+        attr_strs(f, "/optimizer_weights", "weight_names", on, 5);
+        hid_t d = H5Dcreate2(f, "/optimizer_weights/Adam/iterations:0", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &it);
+        H5Dclose(d);
+        put2(f, "/optimizer_weights/training/Adam/Variable:0", 4, 3, m);
+        put2(f, "/optimizer_weights/training/Adam/Variable_1:0", 3, 0, m);
+        put2(f, "/optimizer_weights/training/Adam/Variable_2:0", 4, 3, v);
+        put2(f, "/optimizer_weights/training/Adam/Variable_3:0", 3, 0, v);
+    } else {
+        static const char *const on[] = { "Adam/iter:0", "Adam/dense/kernel/m:0", "Adam/dense/kernel/v:0" };
+        mkgroup(f, "/optimizer_weights/Adam/dense/kernel");
+        attr_strs(f, "/optimizer_weights", "weight_names", on, 3);
+        hid_t d = H5Dcreate2(f, "/optimizer_weights/Adam/iter:0", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &it);
+        H5Dclose(d);
+        put2(f, "/optimizer_weights/Adam/dense/kernel/m:0", 4, 3, m);
+        put2(f, "/optimizer_weights/Adam/dense/kernel/v:0", 4, 3, v);
+    }
+    H5Sclose(sp);
+    H5Fclose(f);
+}
+
+static void test_layout_keras2(void **state)
+{
+    (void)state;
+    for (int tf1 = 0; tf1 < 2; tf1++) {
+        write_keras2("k2.h5", tf1, 0);
+        td_dump *d = open1("k2.h5", TD_OK, NULL);
+        assert_int_equal(d->layout, TD_DUMP_KERAS2);
+        assert_int_equal(d->nlayers, 1); /* flatten has no weights */
+        assert_string_equal(d->layers[0].name, "dense");
+        assert_string_equal(d->layers[0].act, "tanh");
+        assert_string_equal(d->optimizer, "adam");
+        assert_true(d->lr == 0.001);
+        assert_int_equal(d->iterations, 100);
+        assert_true(td_dump_find(d, 0, TD_DK_PARAM, "kernel", -1) >= 0);
+        assert_int_equal(d->layers[0].fan_in, 4); /* Keras (in,out) */
+        assert_int_equal(d->layers[0].fan_out, 3);
+        size_t nopt = 0;
+        for (size_t i = 0; i < d->ntensors; i++)
+            if (d->tensors[i].kind == TD_DK_OPT) {
+                nopt++;
+                assert_true(strcmp(d->tensors[i].slot, "m") == 0 || strcmp(d->tensors[i].slot, "v") == 0);
+            }
+        assert_int_equal(nopt, tf1 ? 4 : 2);
+        /* Adam estimate: lr·√(1−β2^t)/(1−β1^t)·‖m/(√v+ε)‖/‖W‖ */
+        double wn = 0;
+        for (int i = 0; i < 12; i++) wn += 0.01 * (i + 1) * (i + 1);
+        double c = sqrt(1 - pow(0.999, 100)) / (1 - pow(0.9, 100));
+        double want = 0.001 * c * sqrt(12.0) * (0.01 / (0.01 + 1e-7)) / sqrt(wn);
+        assert_true(d->nratios >= 1);
+        int found = 0;
+        for (size_t i = 0; i < d->nratios; i++)
+            if (strcmp(d->ratios[i].param, "kernel") == 0) {
+                assert_int_equal(d->ratios[i].method, TD_RATIO_ADAM);
+                assert_true(fabs(d->ratios[i].ratio - want) < 1e-6 * want); /* float32 storage */
+                found = 1;
+            }
+        assert_true(found);
+        assert_int_equal(d->nfindings, 0);
+        td_dump_free(d);
+    }
+    write_keras2("k2z.h5", 0, 1); /* v all zero after 100 iterations */
+    td_dump *d = open1("k2z.h5", TD_OK, NULL);
+    assert_true(d->layers[0].flags & TD_DF_ZERO_ACCUM);
+    td_dump_free(d);
+}
+
+static void test_layout_keras3(void **state)
+{
+    (void)state;
+    double k[6] = { 1, -1, 2, -2, 3, -3 }, b[2] = { 0.1, 0.2 }, it = 7, lr = 0.01;
+    /* Keras 3 legacy .h5: an extra "sequential" level, no ":0" */
+    hid_t f = create("k3.h5");
+    static const char *const layers[] = { "dense" };
+    static const char *const wn[] = { "sequential/dense/kernel", "sequential/dense/bias" };
+    attr_str(f, "/", "keras_version", "3.11.3");
+    mkgroup(f, "/model_weights/dense/sequential/dense");
+    attr_strs(f, "/model_weights", "layer_names", layers, 1);
+    attr_strs(f, "/model_weights/dense", "weight_names", wn, 2);
+    put2(f, "/model_weights/dense/sequential/dense/kernel", 3, 2, k);
+    put2(f, "/model_weights/dense/sequential/dense/bias", 2, 0, b);
+    H5Fclose(f);
+    td_dump *d = open1("k3.h5", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_KERAS3_LEGACY);
+    assert_true(td_dump_find(d, 0, TD_DK_PARAM, "kernel", -1) >= 0);
+    assert_true(td_dump_find(d, 0, TD_DK_PARAM, "bias", -1) >= 0);
+    td_dump_free(d);
+    /* Keras 3 .weights.h5: layers/<name>/vars/N */
+    f = create("k3w.weights.h5");
+    put2(f, "/layers/dense/vars/0", 3, 2, k);
+    put2(f, "/layers/dense/vars/1", 2, 0, b);
+    mkgroup(f, "/optimizer/vars");
+    hsize_t one[1] = { 1 };
+    put(f, "/optimizer/vars/0", H5T_STD_I64LE, 0, one, &it, NULL, 0);
+    put(f, "/optimizer/vars/1", H5T_IEEE_F32LE, 0, one, &lr, NULL, 0);
+    H5Fclose(f);
+    d = open1("k3w.weights.h5", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_KERAS3_WEIGHTS);
+    long kt = td_dump_find(d, 0, TD_DK_PARAM, "kernel", -1);
+    assert_true(kt >= 0);
+    assert_int_equal(d->tensors[kt].st.n, 6);
+    assert_true(td_dump_find(d, 0, TD_DK_PARAM, "bias", -1) >= 0);
+    assert_int_equal(d->iterations, 7);
+    assert_true(fabs(d->lr - 0.01) < 1e-8);
+    td_dump_free(d);
+}
+
+static void test_layout_generic_and_ranks(void **state)
+{
+    (void)state;
+    double x[4] = { 1, 2, 3, 4 };
+    hid_t f = create("gen.h5");
+    put2(f, "/a/b/x", 2, 2, x);
+    put2(f, "/y", 4, 0, x);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 4);
+    hsize_t two[1] = { 2 };
+    hid_t sp = H5Screate_simple(1, two, NULL);
+    hid_t d0 = H5Dcreate2(f, "/names", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d0, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, "cat\0dog");
+    H5Dclose(d0); H5Sclose(sp); H5Tclose(t);
+    H5Lcreate_soft("/a/b/x", f, "/soft", H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(f);
+    td_dump *d = open1("gen.h5", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_GENERIC);
+    assert_int_equal(d->ntensors, 2);
+    assert_int_equal(d->nnotes, 2); /* the strings and the soft link */
+    assert_int_equal(d->nfindings, 0);
+    td_dump_free(d);
+    /* two files of one step each (ranks): tensors merged, counts add up */
+    write_tdiag("rank0.h5", F_NONE);
+    write_tdiag("rank1.h5", F_NONE);
+    const char *files[2] = { tpath("rank0.h5"), tpath("rank1.h5") };
+    td_err e;
+    assert_int_equal(td_dump_open(&d, files, 2, NULL, &e), TD_OK);
+    long a = td_dump_find(d, 0, TD_DK_ACT, "activation", 0);
+    assert_true(a >= 0);
+    assert_int_equal(d->tensors[a].st.n, 2 * 16 * 8);
+    assert_int_equal(d->ntensors, 2 * 3 * 4);
+    td_dump_free(d);
+}
+
+/* ---- bad files: exit 3 with the dataset named, no crash, no huge allocation ------- */
+static void bad_truncated(void)
+{
+    write_tdiag("trunc.h5", F_NONE);
+    FILE *fp = fopen(tpath("trunc.h5"), "r+b");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fclose(fp);
+    assert_int_equal(truncate(tpath("trunc.h5"), n / 3), 0);
+}
+
+static void bad_string(void)
+{
+    hid_t f = create("bad_string.h5");
+    mkgroup(f, "/step_0/fc");
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 8);
+    hsize_t one[1] = { 1 };
+    hid_t sp = H5Screate_simple(1, one, NULL);
+    hid_t d = H5Dcreate2(f, "/step_0/fc/weight", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(d); H5Sclose(sp); H5Tclose(t);
+    H5Fclose(f);
+}
+
+static void bad_compound(void)
+{
+    hid_t f = create("bad_compound.h5");
+    mkgroup(f, "/step_0/fc");
+    hid_t t = H5Tcreate(H5T_COMPOUND, 16);
+    H5Tinsert(t, "a", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "b", 8, H5T_NATIVE_DOUBLE);
+    hsize_t one[1] = { 3 };
+    hid_t sp = H5Screate_simple(1, one, NULL);
+    hid_t d = H5Dcreate2(f, "/step_0/fc/weight", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(d); H5Sclose(sp); H5Tclose(t);
+    H5Fclose(f);
+}
+
+static void bad_zero(void)
+{
+    hid_t f = create("bad_zero.h5");
+    hsize_t dims[2] = { 0, 4 };
+    put(f, "/step_0/fc/weight", H5T_IEEE_F32LE, 2, dims, NULL, NULL, 0);
+    H5Fclose(f);
+}
+
+static void bad_rank5(void)
+{
+    hid_t f = create("bad_rank5.h5");
+    hsize_t dims[5] = { 1, 2, 1, 2, 1 };
+    double x[4] = { 0 };
+    put(f, "/step_0/fc/weight", H5T_IEEE_F32LE, 5, dims, x, NULL, 0);
+    H5Fclose(f);
+}
+
+static void bad_missing_step(void)
+{
+    hid_t f = create("bad_missing.h5");
+    double x[4] = { 1, 2, 3, 4 };
+    put2(f, "/step_0/fc/weight", 2, 2, x);
+    put2(f, "/step_0/fc/bias", 2, 0, x);
+    put2(f, "/step_1/fc/bias", 2, 0, x);
+    H5Fclose(f);
+}
+
+static void bad_cycle(void)
+{
+    hid_t f = create("bad_cycle.h5");
+    double x[4] = { 1, 2, 3, 4 };
+    put2(f, "/a/x", 4, 0, x);
+    H5Lcreate_hard(f, "/a", f, "/a/loop", H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(f);
+}
+
+static void bad_huge(void)
+{
+    hid_t f = create("bad_huge.h5");
+    hsize_t dims[2] = { 1000000, 1000000 }, chunk[2] = { 100, 100 };
+    put(f, "/weights/huge", H5T_IEEE_F32LE, 2, dims, NULL, chunk, 0);
+    H5Fclose(f);
+}
+
+static const struct { void (*make)(void); const char *file; td_code rc; const char *part; } bad_cases[] = {
+    { bad_truncated, "trunc.h5", TD_EIO, "trunc.h5" },
+    { bad_string, "bad_string.h5", TD_EINPUT, "/step_0/fc/weight: holds strings" },
+    { bad_compound, "bad_compound.h5", TD_EINPUT, "/step_0/fc/weight: holds a compound type" },
+    { bad_zero, "bad_zero.h5", TD_EINPUT, "/step_0/fc/weight: has no elements" },
+    { bad_rank5, "bad_rank5.h5", TD_EINPUT, "/step_0/fc/weight: rank 5" },
+    { bad_missing_step, "bad_missing.h5", TD_EINPUT, "/step_1/fc/weight: missing" },
+    { bad_cycle, "bad_cycle.h5", TD_EINPUT, "/a/loop: link cycle" },
+    { bad_huge, "bad_huge.h5", TD_EINPUT, "/weights/huge: declares 1000000000000 elements" },
+};
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
+        bad_cases[c].make();
+        const char *files[1] = { tpath(bad_cases[c].file) };
+        td_dump *d = (td_dump *)1;
+        td_err e;
+        td_err_clear(&e);
+        td_code rc = td_dump_open(&d, files, 1, NULL, &e);
+        if (rc == TD_OK || (bad_cases[c].rc == TD_EINPUT && rc != TD_EINPUT))
+            fail_msg("%s: rc %d '%s'", bad_cases[c].file, rc, e.msg);
+        assert_null(d);
+        assert_int_equal(td_exit_code(rc), TD_EXIT_INPUT);
+        if (!strstr(e.msg, bad_cases[c].part)) fail_msg("%s: '%s' lacks '%s'", bad_cases[c].file, e.msg, bad_cases[c].part);
+        assert_null(strchr(e.msg, '\n'));
+    }
+}
+
+/* ---- first-layer image and JSON ------------------------------------------------------ */
+static void test_first_layer_image(void **state)
+{
+    (void)state;
+    hid_t f = create("img.h5");
+    double w[4 * 3 * 2 * 2], lin[5 * 48];
+    for (int i = 0; i < 48; i++) w[i] = sin(i);
+    for (int i = 0; i < 5 * 48; i++) lin[i] = cos(i);
+    hsize_t dw[4] = { 4, 3, 2, 2 };
+    put(f, "/step_0/conv/weight", H5T_IEEE_F32LE, 4, dw, w, NULL, 0);
+    attr_num(f, "/step_0/conv", "depth", 0);
+    put2(f, "/step_0/fc/weight", 5, 48, lin);
+    attr_num(f, "/step_0/fc", "depth", 1);
+    H5Fclose(f);
+    td_dump *d = open1("img.h5", TD_OK, NULL);
+    td_dump_image img;
+    td_err e;
+    assert_int_equal(td_dump_first_layer_image(d, &img, &e), TD_OK);
+    assert_int_equal(img.n, 4); assert_int_equal(img.c, 3);
+    assert_int_equal(img.h, 2); assert_int_equal(img.w, 2);
+    for (int t = 0; t < 4; t++) {
+        float lo = 1, hi = 0;
+        for (int i = 0; i < 12; i++) { lo = fminf(lo, img.data[t * 12 + i]); hi = fmaxf(hi, img.data[t * 12 + i]); }
+        assert_true(lo == 0.0f && hi == 1.0f);
+    }
+    /* tile 0, pixel (y=1,x=0), channel 2 is W[0,2,1,0] rescaled */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < 12; i++) { lo = fmin(lo, (float)w[i]); hi = fmax(hi, (float)w[i]); }
+    double want = ((float)w[(0 * 3 + 2) * 4 + 1 * 2 + 0] - lo) / (hi - lo);
+    assert_true(fabs(img.data[(1 * 2 + 0) * 3 + 2] - want) < 1e-5);
+    td_dump_image_free(&img);
+    td_dump_free(d);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    write_tdiag("json.h5", F_DEAD);
+    td_dump *d = open1("json.h5", TD_OK, NULL);
+    td_buf b = { 0 };
+    td_out o = td_out_buf(&b);
+    td_dump_opts opts;
+    td_dump_opts_default(&opts);
+    opts.bins = 7;
+    td_dump_write_json(d, &opts, &o);
+    json_object *j = json_tokener_parse(b.data), *v, *x;
+    assert_non_null(j);
+    assert_true(json_object_object_get_ex(j, "layers", &v));
+    assert_int_equal(json_object_array_length(v), 3);
+    x = json_object_array_get_idx(v, 0);
+    assert_true(json_object_object_get_ex(x, "flags", &x));
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 0)), "dead_relu");
+    assert_true(json_object_object_get_ex(j, "tensors", &v));
+    assert_int_equal(json_object_array_length(v), (int)d->ntensors);
+    x = json_object_array_get_idx(v, 0);
+    json_object *h, *c;
+    assert_true(json_object_object_get_ex(x, "hist", &h));
+    assert_true(json_object_object_get_ex(h, "counts", &c));
+    assert_int_equal(json_object_array_length(c), 7);
+    json_object_put(j);
+    td_buf_free(&b);
+    td_dump_free(d);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "%s/tdiag-dump.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hist_merge_exact),
+        cmocka_unit_test(test_hist_exp_buckets),
+        cmocka_unit_test(test_hist_rebin),
+        cmocka_unit_test(test_acc_nonfinite),
+        cmocka_unit_test(test_stream_types),
+        cmocka_unit_test(test_pair_diff_and_adam),
+        cmocka_unit_test(test_flags_each),
+        cmocka_unit_test(test_layout_keras2),
+        cmocka_unit_test(test_layout_keras3),
+        cmocka_unit_test(test_layout_generic_and_ranks),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_first_layer_image),
+        cmocka_unit_test(test_json),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
