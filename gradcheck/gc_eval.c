@@ -274,15 +274,17 @@ double td_gc_rdiff(const td_gc_ctx *c, double *const *ya, double *const *yb)
     return acc;
 }
 
-/* Rounding noise of a difference of the objective: ε max|r_k y_k| / h. */
+/* Rounding noise of a difference of the objective: ε max|r_k y_k| / h,
+ * ε of the precision the layer computes in. */
 double td_gc_noise(const td_gc_ctx *c, int obj, double h)
 {
-    return DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / h;
+    double eps = c->d.flags & TD_LAYER_FLOAT32 ? FLT_EPSILON : DBL_EPSILON;
+    return eps * fmax(c->scale[obj], DBL_MIN) / h;
 }
 
 /* The floor does not grow for h below 1e-5: a too small step must show
  * its rounding error (the U-curve of --h-sweep), not hide it. */
 double td_gc_floor(const td_gc_ctx *c, int obj, double h)
 {
-    return fmax(1e-10, 1e7 * td_gc_noise(c, obj, fmax(h, 1e-5)));
+    return fmax(1e-10, 1e7 * DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / fmax(h, 1e-5));
 }

@@ -69,6 +69,13 @@ static void verdict_text(char *dst, size_t cap, const td_gc_row *r)
     else snprintf(dst, cap, "%s: %s", v, td_gc_bug_name(r->bug));
 }
 
+/* The closing verdict, the same words in the table and the JSON. */
+static const char *overall(const td_gc_result *res)
+{
+    if (td_gc_exit_code(res) != 0) return res->verdict == TD_GC_SUSPICIOUS ? "suspicious" : "wrong";
+    return res->verdict == TD_GC_SUSPICIOUS ? "correct within float32 rounding" : "correct";
+}
+
 int td_gc_write_table(td_out *o, const td_gc_result *res)
 {
     td_out_printf(o, "gradcheck %s: %s mode, h=%g, seed=%llu, %s, %zu evaluations on %d worker%s\n",
@@ -103,8 +110,7 @@ int td_gc_write_table(td_out *o, const td_gc_result *res)
     }
     for (int i = 0; i < res->nnotes; i++)
         td_out_printf(o, "%s: %s\n", res->note_is_finding[i] ? "finding" : "note", res->notes[i]);
-    td_out_printf(o, "verdict: %s\n", td_gc_exit_code(res) == 0 ? "correct"
-                  : res->verdict == TD_GC_SUSPICIOUS ? "suspicious" : "wrong");
+    td_out_printf(o, "verdict: %s\n", overall(res));
     return o->failed ? -1 : 0;
 }
 
@@ -182,8 +188,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_end_obj(&j);
     }
     td_json_end_arr(&j);
-    td_json_kstr(&j, "verdict", td_gc_exit_code(res) == 0 ? "correct"
-                 : res->verdict == TD_GC_SUSPICIOUS ? "suspicious" : "wrong");
+    td_json_kstr(&j, "verdict", overall(res));
     td_json_kint(&j, "exit", td_gc_exit_code(res));
     td_json_end_obj(&j);
     td_out_puts(o, "\n");

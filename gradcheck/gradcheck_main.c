@@ -22,7 +22,7 @@ static void usage(FILE *f)
         "LAYER: a built-in layer (--list), 'name:k=v,k=v', or a plugin ./mylayer.so\n"
         "       exporting td_layer_entry() (gradcheck/td_layer.h, ABI %d)\n"
         "options:\n"
-        "  --h H          finite-difference step (default %g)\n"
+        "  --h H          finite-difference step (default %g; 1e-2 for float32 layers)\n"
         "  --h-sweep      print the error for h = 1e-1 ... 1e-10 and use the best h\n"
         "  --seed N       seed of the point, the objective weights and sampling (default %llu)\n"
         "  --samples N    check N random elements per tensor (default: all up to %d, else %d)\n"
@@ -101,6 +101,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--h") == 0) {
             NEED_ARG();
             if (td_parse_double("--h", next, 1e-15, 0.5, &o.h, &e) != TD_OK) return usage_error(e.msg);
+            o.h_auto = 0;
         } else if (strcmp(a, "--seed") == 0) {
             NEED_ARG();
             if (td_parse_long("--seed", next, 0, (1LL << 62), &v, &e) != TD_OK) return usage_error(e.msg);

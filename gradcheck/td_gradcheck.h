@@ -36,6 +36,7 @@
 
 typedef struct {
     double h;             /* step (default 1e-5) */
+    int h_auto;           /* h is the default: a float32 layer gets 1e-2 */
     uint64_t seed;        /* point, r, sampling and the layer's seed (default 1) */
     long samples;         /* elements per tensor; 0 = auto (see above) */
     int fast;             /* 0, or k random directions per tensor (--fast) */
@@ -123,7 +124,9 @@ td_code td_gc_check(const td_layer_api *api, int n, const char *const *keys,
                     const char *const *vals, const td_gc_opts *opts,
                     td_gc_result *res, td_err *e);
 
-/* Exit code for a result: 0 when every row is correct or kink, else 1. */
+/* Exit code for a result: 0 when every row is correct or kink (for a
+ * float32 layer also "suspicious": float32 rounding reaches 1e-4..1e-2),
+ * else 1. */
 int td_gc_exit_code(const td_gc_result *res);
 
 /* ---- output -------------------------------------------------------------- */

@@ -45,6 +45,10 @@ expect_exit 1 "nondeterministic plugin" "$G" "$P/bad_nondeterministic.so"
 expect_out "not deterministic" "nondeterminism is named"
 expect_exit 1 "plugin that writes its input" "$G" "$P/bad_modifies_input.so"
 expect_out "modified its input x" "input modification is named"
+expect_exit 0 "correct float32 plugin" "$G" "$P/f32_dense.so" in=16 out=8
+expect_out "precision float32" "float32: the precision checked is named"
+expect_out "h=0.01" "float32: default step raised to 1e-2"
+expect_out "^verdict: correct within float32 rounding" "float32: verdict says why"
 expect_exit 0 "correct C++ plugin" "$G" "$P/cpp_dense.so" in=6 out=5 batch=2
 
 # plugin and input errors: exit 3, one line
