@@ -15,4 +15,5 @@ join -t $'\t' <(sort <<<"$ours") <(sort <<<"$theirs") | while IFS=$'\t' read -r 
             name, n, floor, f1, f2, tfull, fast, tfast, f1 / floor, tfull / f1, tfast / fast }'
 done
 echo "floor = 2n x one forward (n = elements checked); full1/full2 = gradcheck on 1/2 workers;"
+echo "CPU seconds (full2: wall clock), best of 3"
 echo "torch = torch.autograd.gradcheck(fast_mode=False/True), float64, torch.set_num_threads(1)"
