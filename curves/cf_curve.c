@@ -74,7 +74,7 @@ td_code td_curve_make(td_curve *c, const td_series *s, double sign,
         if (m == bin || k == nraw) {
             size_t j = c->n++;
             c->x[j] = sx / (double)m;
-            c->y[j] = m == 1 ? by[0] : td_median(by, m);
+            c->y[j] = m == 1 ? by[0] : td_trend_median(by, m);
             c->line[j] = first_line;
             m = 0;
             sx = 0;

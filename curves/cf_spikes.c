@@ -11,6 +11,7 @@
 #include "td_findings.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_err *e)
@@ -25,26 +26,35 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
     size_t n = v->n, w = v->w, count = 0, big = 0;
     double big_ratio = 0, big_ref = 0;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
+    double *buf = malloc((w + 1) * sizeof *buf);
+    if (!buf) return td_fail(e, TD_ENOMEM, "out of memory judging spikes");
+    td_code rc = TD_OK;
     for (size_t i = 2; i < n; i++) {
         size_t b0 = i > w ? i - w : 0, a1 = i + 1 + w < n ? i + 1 + w : n;
-        double before = td_median(v->y + b0, i - b0); /* the recent past only */
+        memcpy(buf, v->y + b0, (i - b0) * sizeof *buf);
+        double before = td_trend_median(buf, i - b0); /* the recent past only */
         double r = v->y[i] - before;
         if (!(r > o->spike_z * v->sigma && r > 0.25 * fabs(before))) continue;
         count++;
         double ratio = r / v->sigma;
         if (ratio > big_ratio) { big_ratio = ratio; big = i; big_ref = before; }
         if (a1 <= i + 1) continue; /* the last point: nothing after it yet */
-        double after = td_median(v->y + i + 1, a1 - i - 1);
+        memcpy(buf, v->y + i + 1, (a1 - i - 1) * sizeof *buf);
+        double after = td_trend_median(buf, a1 - i - 1);
         double lim = before + o->z * v->sigma;
-        if (after > lim && v->sm[n - 1] > lim)
-            return td_findings_add(out, TD_FIND_SPIKE_UNRECOVERED, c->run, v->s, NULL, v->x[i],
-                                   v->x[n - 1], v->line[i], after - before, o->z * v->sigma,
-                                   v->sigma, NAN, e,
-                                   "jumped to %.4g at %s %g and stayed up: level %.4g before, %.4g after, %.4g at the end (noise %.3g)",
-                                   td_curve_value(v, v->y[i]), xn, v->x[i],
-                                   td_curve_value(v, before), td_curve_value(v, after),
-                                   td_curve_value(v, v->sm[n - 1]), v->sigma);
+        if (after > lim && v->sm[n - 1] > lim) {
+            rc = td_findings_add(out, TD_FIND_SPIKE_UNRECOVERED, c->run, v->s, NULL, v->x[i],
+                                 v->x[n - 1], v->line[i], after - before, o->z * v->sigma,
+                                 v->sigma, NAN, e,
+                                 "jumped to %.4g at %s %g and stayed up: level %.4g before, %.4g after, %.4g at the end (noise %.3g)",
+                                 td_curve_value(v, v->y[i]), xn, v->x[i],
+                                 td_curve_value(v, before), td_curve_value(v, after),
+                                 td_curve_value(v, v->sm[n - 1]), v->sigma);
+            free(buf);
+            return rc;
+        }
     }
+    free(buf);
     if (!count) return TD_OK;
     return td_findings_add(out, TD_FIND_SPIKES, c->run, v->s, NULL, v->x[big], v->x[big],
                            v->line[big], (double)count, o->spike_z, v->sigma, NAN, e,

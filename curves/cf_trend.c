@@ -6,7 +6,42 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define TREND_MAX 400 /* pairwise statistics keep at most this many points */
+#define TREND_MAX 200 /* pairwise statistics keep at most this many points */
+
+/* k-th smallest of a[0..m) (0-based), reordering a: Hoare's selection,
+ * linear on average (binning a million points must stay cheap). */
+static double select_kth(double *a, size_t m, size_t k)
+{
+    size_t lo = 0, hi = m - 1;
+    while (lo < hi) {
+        double piv = a[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < piv) i++;
+            while (a[j] > piv) j--;
+            if (i <= j) {
+                double t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return a[k];
+    }
+    return a[k];
+}
+
+double td_trend_median(double *a, size_t m)
+{
+    if (m == 0) return NAN;
+    double hi = select_kth(a, m, m / 2);
+    if (m % 2) return hi;
+    double lo = a[0]; /* the largest of the lower half */
+    for (size_t i = 1; i < m / 2; i++) if (a[i] > lo) lo = a[i];
+    return 0.5 * (lo + hi);
+}
 
 int td_trend_smooth(const double *y, size_t n, size_t w, double *out)
 {
@@ -21,8 +56,9 @@ int td_trend_smooth(const double *y, size_t n, size_t w, double *out)
         /* window [i-h, i+h] cut at the ends: the end values are medians of
          * h+1 points, not single noisy points (they lag a trend a little) */
         size_t k = 0;
-        for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++) buf[k++] = y[j];
-        out[i] = td_median(buf, k);
+        for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++)
+            if (isfinite(y[j])) buf[k++] = y[j];
+        out[i] = td_trend_median(buf, k);
     }
     free(buf);
     return 0;
@@ -40,8 +76,8 @@ double td_trend_noise(const double *y, size_t n, size_t w, size_t from)
          * so the reference does not follow the point's own noise */
         size_t k = 0;
         for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++)
-            if (j != i) nb[k++] = y[j];
-        res[i - from] = y[i] - td_median(nb, k);
+            if (j != i && isfinite(y[j])) nb[k++] = y[j];
+        res[i - from] = y[i] - td_trend_median(nb, k);
     }
     double s = td_mad(res, n - from);
     free(res);

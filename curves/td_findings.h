@@ -168,18 +168,21 @@ td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
  * are medians of w/2+1 points). Non-finite values skipped.
  * Returns 0, or -1 on allocation failure. */
 int td_trend_smooth(const double *y, size_t n, size_t w, double *out);
+/* Median of the finite values a[0..m) given (no NaN), reordering a: Hoare's
+ * selection, linear on average, no allocation. NaN when m == 0. */
+double td_trend_median(double *a, size_t m);
 /* Robust noise σ: td_mad over i in [from, n) of y_i minus the median of its
  * neighbours within w/2 on each side (y_i itself left out, so the reference
  * does not follow the point's own noise; this over-estimates σ by ~10-20%
  * for small w, which errs towards no alarm). NaN if fewer than 3 points. */
 double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
 /* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
- * When n > 400 the points are taken on an even stride (400 kept). NaN if < 2. */
+ * When n > 200 the points are taken on an even stride (<= 200 kept). NaN if < 2. */
 double td_trend_theil_sen(const double *x, const double *y, size_t n);
 /* Mann–Kendall test on y[0..n) in order: S = Σ_{i<j} sgn(y_j - y_i),
  * Var S = n(n-1)(2n+5)/18 (ties ignored), Z = (S - sgn S)/sqrt(Var S),
  * p = erfc(|Z|/√2) (two-sided). Returns S/(n(n-1)/2) (Kendall's τ) and
- * writes p (1 when n < 3). Strided as Theil–Sen when n > 400. */
+ * writes p (1 when n < 3). Strided as Theil–Sen when n > 200. */
 double td_trend_mann_kendall(const double *y, size_t n, double *p);
 
 /* ---- for detector authors ------------------------------------------------ */
