@@ -14,12 +14,15 @@ static const double cv_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* c is a decimal digit (no locale lookup: this is the hot path) */
+#define CV_DIGIT(c) ((unsigned char)((c) - '0') < 10)
+
 static int cv_word_ci(const char *s, size_t n, const char *w)
 {
     return strlen(w) == n && strncasecmp(s, w, n) == 0;
 }
 
-/* Slow path: strtod on a NUL-terminated copy, all of it consumed. */
+/* Slow path: strtod on a NUL-terminated copy of s[0..n). */
 static int cv_parse_slow(const char *s, size_t n, double *out)
 {
     char buf[128];
@@ -33,63 +36,74 @@ static int cv_parse_slow(const char *s, size_t n, double *out)
     return 0;
 }
 
-int td_log_parse_number(const char *s, size_t n, double *out)
+static int cv_prefix_ci(const char *s, const char *end, const char *w)
 {
-    size_t i = 0;
+    size_t n = strlen(w);
+    return (size_t)(end - s) >= n && strncasecmp(s, w, n) == 0;
+}
+
+const char *td_log_scan_number(const char *s, const char *end, double *out)
+{
+    const char *p = s;
     int neg = 0;
-    if (n == 0) return -1;
-    if (s[0] == '-' || s[0] == '+') { neg = s[0] == '-'; i = 1; }
-    if (i < n && !isdigit((unsigned char)s[i]) && s[i] != '.') {
-        const char *w = s + i;
-        size_t wn = n - i;
-        if (cv_word_ci(w, wn, "nan")) { *out = NAN; return 0; }
-        if (cv_word_ci(w, wn, "inf") || cv_word_ci(w, wn, "infinity")) {
-            *out = neg ? -INFINITY : INFINITY;
-            return 0;
-        }
-        return -1;
+    if (p < end && (*p == '-' || *p == '+')) { neg = *p == '-'; p++; }
+    if (p < end && !CV_DIGIT(*p) && *p != '.') {
+        if (cv_prefix_ci(p, end, "nan")) { *out = NAN; return p + 3; }
+        if (cv_prefix_ci(p, end, "infinity")) { *out = neg ? -INFINITY : INFINITY; return p + 8; }
+        if (cv_prefix_ci(p, end, "inf")) { *out = neg ? -INFINITY : INFINITY; return p + 3; }
+        return NULL;
     }
     uint64_t m = 0;
-    int digits = 0, frac = 0, any = 0;
-    for (; i < n && isdigit((unsigned char)s[i]); i++, any = 1) {
-        if (digits || s[i] != '0') {
-            if (++digits > 19) return cv_parse_slow(s, n, out);
-            m = m * 10 + (uint64_t)(s[i] - '0');
+    int digits = 0, frac = 0, any = 0, slow = 0;
+    for (; p < end && CV_DIGIT(*p); p++, any = 1) {
+        if (digits || *p != '0') {
+            if (++digits > 19) slow = 1;
+            else m = m * 10 + (uint64_t)(*p - '0');
         }
     }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n && isdigit((unsigned char)s[i]); i++, any = 1) {
-            frac++;
-            if (digits || s[i] != '0') {
-                if (++digits > 19) return cv_parse_slow(s, n, out);
-                m = m * 10 + (uint64_t)(s[i] - '0');
+    if (p < end && *p == '.') {
+        for (p++; p < end && CV_DIGIT(*p); p++, any = 1) {
+            if (digits || *p != '0') {
+                if (++digits > 19) slow = 1;
+                else { m = m * 10 + (uint64_t)(*p - '0'); frac++; }
+            } else {
+                frac++;
             }
         }
     }
-    if (!any) return -1;
+    if (!any) return NULL;
     int e = 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t j = i + 1;
+    if (p + 1 < end && (*p == 'e' || *p == 'E')) {
+        const char *q = p + 1;
         int eneg = 0;
-        if (j < n && (s[j] == '-' || s[j] == '+')) { eneg = s[j] == '-'; j++; }
-        if (j >= n || !isdigit((unsigned char)s[j])) return -1;
-        for (; j < n && isdigit((unsigned char)s[j]); j++) {
-            if (e > 100000) return cv_parse_slow(s, n, out);
-            e = e * 10 + (s[j] - '0');
+        if (q < end && (*q == '-' || *q == '+')) { eneg = *q == '-'; q++; }
+        if (q < end && CV_DIGIT(*q)) {
+            for (; q < end && CV_DIGIT(*q); q++) {
+                if (e > 100000) slow = 1;
+                else e = e * 10 + (*q - '0');
+            }
+            if (eneg) e = -e;
+            p = q;
         }
-        if (eneg) e = -e;
-        i = j;
     }
-    if (i != n) return -1;
     e -= frac;
-    if (m <= (1ull << 53) && e >= -22 && e <= 22) { /* exact operands, one rounding */
+    if (!slow && m <= (1ull << 53) && e >= -22 && e <= 22) { /* exact operands, one rounding */
         double v = (double)m;
         v = e < 0 ? v / cv_pow10[-e] : v * cv_pow10[e];
         *out = neg ? -v : v;
-        return 0;
+        return p;
     }
-    if (m == 0) { *out = neg ? -0.0 : 0.0; return 0; }
-    return cv_parse_slow(s, n, out);
+    if (!slow && m == 0) { *out = neg ? -0.0 : 0.0; return p; }
+    return cv_parse_slow(s, (size_t)(p - s), out) == 0 ? p : NULL;
+}
+
+int td_log_parse_number(const char *s, size_t n, double *out)
+{
+    double v;
+    const char *p = td_log_scan_number(s, s + n, &v);
+    if (!p || p != s + n) return -1;
+    *out = v;
+    return 0;
 }
 
 int td_log_is_missing(const char *s, size_t n)

@@ -116,15 +116,19 @@ static td_code cv_start(td_log_reader *r, td_log_format fmt, td_err *e)
     return TD_OK;
 }
 
+static td_code cv_nul(td_log_reader *r, size_t lineno, td_err *e)
+{
+    return td_fail(e, TD_EINPUT, "%s:%zu: binary data (NUL byte), not a %s log", r->log->source, lineno,
+                   td_log_format_name(r->p->fmt));
+}
+
+/* Hand one complete line to the parser (NULs were checked by the caller). */
 static td_code cv_line(td_log_reader *r, const char *s, size_t n, td_err *e)
 {
     r->lineno++;
     if (n > TD_LOG_MAX_LINE)
         return td_fail(e, TD_EINPUT, "%s:%zu: line longer than %u bytes", r->log->source,
                        r->lineno, TD_LOG_MAX_LINE);
-    if (memchr(s, '\0', n))
-        return td_fail(e, TD_EINPUT, "%s:%zu: binary data (NUL byte), not a %s log",
-                       r->log->source, r->lineno, td_log_format_name(r->p->fmt));
     if (n && s[n - 1] == '\r') n--;
     return r->p->line(r->st, s, n, r->lineno, e);
 }
@@ -148,17 +152,21 @@ static td_code cv_lines(td_log_reader *r, const char *data, size_t len, td_err *
         if (cv_append(r, data, k)) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
         size_t n = r->plen;
         r->plen = 0;
+        if (memchr(r->pend, '\0', n)) return cv_nul(r, r->lineno + 1, e);
         if ((rc = cv_line(r, r->pend, n, e)) != TD_OK) return rc;
         data = nl + 1;
         len -= k + 1;
     }
     const char *end = data + len;
+    const char *nul = memchr(data, '\0', len); /* one scan a chunk, not one a line */
     while (data < end) {
         const char *nl = memchr(data, '\n', (size_t)(end - data));
         if (!nl) break;
+        if (nul && nul < nl) return cv_nul(r, r->lineno + 1, e);
         if ((rc = cv_line(r, data, (size_t)(nl - data), e)) != TD_OK) return rc;
         data = nl + 1;
     }
+    if (nul && nul >= data) return cv_nul(r, r->lineno + 1, e);
     if (data < end) {
         if ((size_t)(end - data) > TD_LOG_MAX_LINE)
             return td_fail(e, TD_EINPUT, "%s:%zu: line longer than %u bytes", r->log->source,
@@ -229,6 +237,7 @@ static td_code cv_feed(td_log_reader *r, const char *data, size_t len, int final
         if (final && r->plen) { /* a live pipe's unterminated last line */
             size_t n = r->plen;
             r->plen = 0;
+            if (memchr(r->pend, '\0', n)) return cv_nul(r, r->lineno + 1, e);
             if ((rc = cv_line(r, r->pend, n, e)) != TD_OK) return rc;
         }
         return TD_OK;

@@ -82,9 +82,9 @@ static long cv_split(cv_csv *c, const char *s, size_t n)
             int inq = 0;
             for (e = i; e < n && (inq || s[e] != c->sep); e++)
                 if (s[e] == '"') inq = !inq;
-        } else {
-            const char *p = memchr(s + i, c->sep, n - i);
-            e = p ? (size_t)(p - s) : n;
+        } else { /* fields are short: a byte loop beats memchr's call */
+            char sep = c->sep;
+            for (e = i; e < n && s[e] != sep; e++) {}
         }
         size_t b = e;
         while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '"')) a++;
@@ -142,6 +142,60 @@ static td_code cv_bad(cv_csv *c, size_t lineno, td_err *e)
     return TD_OK;
 }
 
+/* The fast path, one pass: a row whose fields are all numbers or empty
+ * (numbers scanned on the fly). Returns 1 with vals/has filled, or 0 to
+ * leave the row to the general path (quotes, text, NA, %, wrong field
+ * count, a bad x), which then decides. */
+static int cv_fast_row(cv_csv *c, const char *s, size_t n, double *x)
+{
+    const char *p = s, *end = s + n;
+    char sep = c->sep;
+    for (size_t i = 0;; i++) {
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        if (i >= c->ncols) {
+            if (i != c->ncols || p != end) return 0; /* (one trailing separator is fine) */
+            break;
+        }
+        if (c->state[i] == CV_TEXT) return 0;
+        c->has[i] = 0;
+        if (p < end && *p != sep) {
+            const char *q = td_log_scan_number(p, end, &c->vals[i]);
+            if (!q) return 0;
+            while (q < end && (*q == ' ' || *q == '\t')) q++;
+            if (q < end && *q != sep) return 0;
+            c->has[i] = 1;
+            p = q;
+        }
+        if (p == end) {
+            if (i + 1 != c->ncols) return 0;
+            break;
+        }
+        p++;
+    }
+    if (c->xcol >= 0) {
+        if (!c->has[c->xcol] || c->vals[c->xcol] != c->vals[c->xcol]) return 0;
+        *x = c->vals[c->xcol];
+        c->has[c->xcol] = 0;
+    }
+    for (size_t i = 0; i < c->ncols; i++)
+        if (c->has[i] && c->state[i] == CV_UNKNOWN) { c->state[i] = CV_NUMERIC; c->numeric_cols++; }
+    return 1;
+}
+
+static td_code cv_commit(cv_csv *c, double x, size_t lineno, td_err *e)
+{
+    const char *src = td_log_builder_source(c->b);
+    c->rows++;
+    td_log_builder_begin(c->b, x, lineno);
+    for (size_t i = 0; i < c->ncols; i++) {
+        if (!c->has[i]) continue;
+        if (td_log_builder_add(c->b, c->col[i], c->vals[i]) != TD_OK)
+            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    }
+    if (td_log_builder_end(c->b) != TD_OK) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    return TD_OK;
+}
+
 static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
 {
     cv_csv *c = st;
@@ -151,11 +205,12 @@ static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_
     if (!c->have_header) return cv_header(c, s, n, lineno, e);
     const char *src = td_log_builder_source(c->b);
     c->data_lines++;
+    double x = (double)c->rows;
+    if (cv_fast_row(c, s, n, &x)) return cv_commit(c, x, lineno, e);
     long k = cv_split(c, s, n);
     if (k < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
     if ((size_t)k == c->ncols + 1 && c->fa[k - 1] == c->fb[k - 1]) k--; /* trailing separator */
     if ((size_t)k != c->ncols) return cv_bad(c, lineno, e);
-    double x = (double)c->rows;
     if (c->xcol >= 0) {
         size_t fa = c->fa[c->xcol], fb = c->fb[c->xcol];
         if (td_log_parse_number(s + fa, fb - fa, &x) != 0 || x != x) {
@@ -187,15 +242,7 @@ static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_
             return cv_bad(c, lineno, e);
         }
     }
-    c->rows++;
-    td_log_builder_begin(c->b, x, lineno);
-    for (size_t i = 0; i < c->ncols; i++) {
-        if (!c->has[i]) continue;
-        if (td_log_builder_add(c->b, c->col[i], c->vals[i]) != TD_OK)
-            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
-    }
-    if (td_log_builder_end(c->b) != TD_OK) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
-    return TD_OK;
+    return cv_commit(c, x, lineno, e);
 }
 
 static td_code cv_csv_finish(void *st, td_err *e)

@@ -230,6 +230,10 @@ td_code td_log_builder_finish(td_log_builder *b);
  * strtod otherwise), "nan", "inf", "infinity" (any case, signed). Leading
  * and trailing blanks are not accepted. Returns 0, or -1 if not a number. */
 int td_log_parse_number(const char *s, size_t n, double *out);
+/* The same grammar as a scanner: the longest number starting exactly at s
+ * (before end); returns the first byte after it and sets *out, or NULL
+ * when s does not start with a number. */
+const char *td_log_scan_number(const char *s, const char *end, double *out);
 /* 1 if s[0..n) (trimmed) is a missing value: empty, "NA", "N/A", "null",
  * "None", "-". */
 int td_log_is_missing(const char *s, size_t n);
