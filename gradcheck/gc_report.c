@@ -63,6 +63,9 @@ static void verdict_text(char *dst, size_t cap, const td_gc_row *r)
         double f = r->factor, inv = 1 / f;
         if (fabs(inv - round(inv)) < 1e-9 && inv >= 2)
             snprintf(dst, cap, "%s: constant factor 1/%.0f (analytic = numerical/%.0f)", v, inv, inv);
+        else if (fabs(f - round(f)) < 1e-9 && f >= 2)
+            snprintf(dst, cap, "%s: constant factor %.0f (analytic = %.0f x numerical: a missing 1/%.0f, e.g. 1/batch?)",
+                     v, f, f, f);
         else snprintf(dst, cap, "%s: constant factor %.6g (analytic = %.6g x numerical)", v, f, f);
     } else if (r->bug == TD_GC_BUG_UNWRITTEN)
         snprintf(dst, cap, "%s: %zu entries never written (analytic exactly 0)", v, r->bug_count);
