@@ -1,6 +1,7 @@
 /* cf_spikes.c — spikes: points more than spike_z·σ (the series' own noise)
  * and more than 25% above the level before them (median of the w points
- * before: the recent past only, so a jump that stays is seen too). A spike recovers when the
+ * before: the recent past only, so a jump that stays is seen too), and
+ * more than spike_z·σ above the previous point (abrupt, not a steady rise). A spike recovers when the
  * level after it (median of the next w points, and the final smoothed
  * level) comes back within z·σ of the level before it (median of the w
  * points before); one that does not is a divergence (spike_unrecovered,
@@ -34,7 +35,10 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
         memcpy(buf, v->y + b0, (i - b0) * sizeof *buf);
         double before = td_trend_median(buf, i - b0); /* the recent past only */
         double r = v->y[i] - before;
-        if (!(r > o->spike_z * v->sigma && r > 0.25 * fabs(before))) continue;
+        /* abrupt: also a jump from the previous point (a steady rise is a trend) */
+        double jump = v->y[i] - v->y[i - 1];
+        if (!(r > o->spike_z * v->sigma && jump > o->spike_z * v->sigma && r > 0.25 * fabs(before)))
+            continue;
         count++;
         double ratio = r / v->sigma;
         if (ratio > big_ratio) { big_ratio = ratio; big = i; big_ref = before; }

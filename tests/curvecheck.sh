@@ -80,6 +80,13 @@ expect_exit 0 "without --classes the initial loss is not judged" "$CC" --set noi
 expect_exit 0 "malformed rows are read around" "$CC" $S/malformed_rows.keras.csv
 expect_out "malformed lines: 2 \(5, 9\)" "malformed rows reported with their lines"
 
+# ---- real PyTorch runs (samples/curves/train_real.py) ----
+expect_exit 1 "real overfitting run (PyTorch, 30 noisy points)" "$CC" $S/real_overfit.keras.csv
+expect_out "warning overfitting: val_loss vs loss" "real run: overfitting found"
+expect_no_out "spike" "real run: a steady validation rise is not a spike"
+expect_exit 0 "real healthy run (PyTorch spirals)" "$CC" $S/real_spiral.keras.csv
+expect_out "verdict: healthy" "real healthy run: healthy verdict"
+
 # ---- stdin ----
 run "$CC" <$S/overfitting.deit.jsonl
 [ "$RC" -eq 1 ] && ok "stdin (no file): exit 1" || not_ok "stdin: exit $RC"

@@ -269,6 +269,91 @@ static void test_smooth_and_noise(void **state)
     assert_true(isnan(td_trend_noise(z, 2, 3, 0)));
 }
 
+/* td_trend_median (selection, in place) agrees with td_median (sort), odd
+ * and even sizes, ties included. */
+static void test_median_by_selection(void **state)
+{
+    (void)state;
+    td_rng r;
+    td_rng_seed(&r, 11);
+    double a[301], b[301];
+    for (int trial = 0; trial < 300; trial++) {
+        size_t m = 1 + td_rng_below(&r, 300);
+        for (size_t i = 0; i < m; i++) {
+            a[i] = td_rng_below(&r, 3) == 0 ? 1.0 : td_rng_normal(&r); /* many ties */
+            b[i] = a[i];
+        }
+        assert_float_equal(td_trend_median(a, m), td_median(b, m), 1e-15);
+    }
+    assert_true(isnan(td_trend_median(a, 0)));
+}
+
+/* A spike that recovers is info; a steady rise is not a spike. */
+static void test_spikes_vs_trend(void **state)
+{
+    (void)state;
+    mrun m;
+    memset(&m, 0, sizeof m);
+    m.run.name = (char *)"spiky";
+    td_series *s = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 120);
+    td_rng r;
+    td_rng_seed(&r, 5);
+    for (size_t i = 0; i < 120; i++) {
+        s->x[i] = (double)i;
+        s->y[i] = (0.3 + 2.0 * exp(-(double)i / 20)) * (1 + 0.01 * td_rng_normal(&r));
+    }
+    s->y[70] += 2.0; /* one bad batch */
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+    assert_true(has_kind(&fs, TD_FIND_SPIKES));
+    assert_false(has_kind(&fs, TD_FIND_SPIKE_UNRECOVERED));
+    td_findings_free(&fs);
+    s->y[70] -= 2.0;
+    for (size_t i = 60; i < 120; i++) s->y[i] += 0.02 * (double)(i - 60); /* steady rise */
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+    assert_false(has_kind(&fs, TD_FIND_SPIKES));
+    assert_false(has_kind(&fs, TD_FIND_SPIKE_UNRECOVERED));
+    assert_true(has_kind(&fs, TD_FIND_LOSS_RISING));
+    td_findings_free(&fs);
+    mrun_free(&m);
+}
+
+/* The --follow line: one line, names through td_safe_text; JSON form parses. */
+static void test_finding_line(void **state)
+{
+    (void)state;
+    mrun m;
+    memset(&m, 0, sizeof m);
+    m.run.name = (char *)"r\033un";
+    td_series *s = add_series(&m, "lo\nss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 1);
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_add(&fs, TD_FIND_NOISE, &m.run, s, NULL, 5, 9, 3, 0.4, 0.15,
+                                     0.1, NAN, &e, "noise %d%%", 40), TD_OK);
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_finding_write_line(&o, &fs.f[0], "epoch", 0);
+    assert_string_equal(b.data, "r?un: warning noise lo?ss epoch 5..9: noise 40%\n");
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    td_finding_write_line(&o, &fs.f[0], "epoch", 1);
+    json_object *j = json_tokener_parse(b.data);
+    assert_non_null(j);
+    json_object *x;
+    assert_true(json_object_object_get_ex(j, "p", &x));
+    assert_true(json_object_is_type(x, json_type_null)); /* NaN -> null */
+    assert_true(json_object_object_get_ex(j, "metric", &x));
+    assert_string_equal(json_object_get_string(x), "lo\nss");
+    json_object_put(j);
+    td_buf_free(&b);
+    td_findings_free(&fs);
+    mrun_free(&m);
+}
+
 /* ---- thresholds, severities, kinds ---------------------------------------- */
 static void test_opts(void **state)
 {
@@ -441,6 +526,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_smooth_and_noise),
+        cmocka_unit_test(test_median_by_selection),
+        cmocka_unit_test(test_spikes_vs_trend),
+        cmocka_unit_test(test_finding_line),
         cmocka_unit_test(test_opts),
         cmocka_unit_test(test_each_finding_raised),
         cmocka_unit_test(test_healthy_quiet),
