@@ -182,6 +182,7 @@ td_code td_st_csv(const char *name, const char *data, size_t len, td_st_table *t
         fs.n = 0;
         t->row[t->nrow++] = at;
     }
+    fields_clear(&fs); /* a trailing blank record leaves one empty field */
     free(fs.f);
     if (!t->names) return td_fail(e, TD_EINPUT, "%s: line 1: empty table, no header", name);
     t->row_word = "line";

@@ -91,7 +91,10 @@ td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets, td_st
     size_t nd = distinct(s, h, vals, cap);
     int per_value = h->type == TD_HP_CAT || nd <= nbuckets;
     size_t nb = per_value ? (h->type == TD_HP_CAT ? h->nlevels : nd) : nbuckets;
-    if (nb == 0) nb = 1;
+    if (nb == 0 || nd == 0) { /* no trial has a value for it: no bucket */
+        free(vals);
+        return TD_OK;
+    }
     iso->lo = calloc(nb, sizeof *iso->lo);
     iso->hi = calloc(nb, sizeof *iso->hi);
     iso->x = calloc(nb, sizeof *iso->x);

@@ -31,3 +31,16 @@ study-bench: $(BUILD)/bin/studycheck $(STUDY_BENCH_CSV)
 	ok.groupby(['learning_rate','weight_decay','optimizer']).val_loss.agg(['count','mean','var']); \
 	ok.groupby('optimizer').val_loss.min()"; t2=$$(date +%s.%N); \
 	awk -v a=$$t0 -v b=$$t1 -v c=$$t2 'BEGIN{printf "study-bench: 200000 trials: studycheck %.3f s, pandas %.3f s, ratio pandas/studycheck %.2f\n", b-a, c-b, (c-b)/(b-a)}'
+
+# make fuzz: libFuzzer (clang) over the trials reader + checks and the spec
+# reader + suggest, 30 s, seeded with the sample studies and specs.
+FUZZERS += study-fuzz
+$(BUILD)/fuzz/fuzz_study: curves/st_fuzz.c $(LIB_SRCS) $(ALL_HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer,address,undefined -o $@ curves/st_fuzz.c $(LIB_SRCS) $(LDLIBS_ALL)
+.PHONY: study-fuzz
+study-fuzz: $(BUILD)/fuzz/fuzz_study
+	@mkdir -p $(BUILD)/fuzz/study-corpus
+	@for f in samples/studies/*.csv samples/studies/*.jsonl; do { printf '\0'; cat $$f; } > $(BUILD)/fuzz/study-corpus/$$(basename $$f); done
+	@for f in samples/studies/*.json; do { printf '\1'; cat $$f; } > $(BUILD)/fuzz/study-corpus/$$(basename $$f); done
+	$(BUILD)/fuzz/fuzz_study -max_total_time=30 -max_len=8192 $(BUILD)/fuzz/study-corpus 2>&1 | tail -n 3

@@ -78,6 +78,7 @@ static const struct {
     {"x,y\n\"a,b\",\"say \"\"hi\"\"\"\n", 2, 1, 0, 1, "say \"hi\"", 2},
     {"x,y\n\"two\nlines\",1\n5,6\n", 2, 2, 1, 0, "5", 4},     /* quoted newline counts as a line */
     {" a , b \n 1 ,\"  2 \"\n", 2, 1, 0, 1, "  2 ", 2},       /* unquoted trimmed, quoted kept */
+    {"a,b\n1,2\n\r", 2, 1, 0, 0, "1", 2},                      /* a trailing blank record (fuzz: leaked) */
 };
 
 static void test_csv_split(void **state)
@@ -595,6 +596,15 @@ static void test_check_isolation(void **state)
     assert_int_equal(f->side, 1);
     assert_non_null(strstr(f->text, "nuisance lr"));
     assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 1); /* not for a: interior, and the overall best */
+    td_study_report_free(&r);
+    /* a scientific hyperparameter no trial has a value for: no bucket
+     * (fuzz: read levels[0] of an empty categorical) */
+    td_study_free(s);
+    s = read_str("opt,lr,val_loss\n,0.1,0.5\n,0.2,0.4\n", NULL);
+    assert_int_equal(td_study_isolation(s, 0, 5, &iso, &e), TD_OK);
+    assert_int_equal(iso.n, 0);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 0);
     td_study_report_free(&r);
     /* balanced: no isolation finding */
     td_study_free(s);
