@@ -33,19 +33,24 @@ static td_code check_finite(const td_gc_ctx *c, double *const *y, td_err *e)
     return TD_OK;
 }
 
-/* The call itself: seed, stage, forward, its failure message. */
+/* A layer call returned rc: TD_OK, or TD_EPLUGIN naming the call and the
+ * layer's own message. */
+static td_code call_result(const td_gc_ctx *c, int rc, const char *call, td_err *e)
+{
+    if (rc == 0) return TD_OK;
+    char safe[200];
+    return td_fail(e, TD_EPLUGIN, "%s failed (returned %d): %s", call, rc,
+                   td_safe_text(safe, sizeof safe, layer_msg(c)));
+}
+
+/* The call itself: seed, stage, forward. The stage stays set after the
+ * call (workers share it: a hang in one must not be overwritten by
+ * another's "idle"). */
 static td_code call_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
 {
     if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
     set_stage(c, TD_GC_ST_FORWARD);
-    int rc = c->api->forward(c->self, y, x);
-    set_stage(c, TD_GC_ST_IDLE);
-    if (rc != 0) {
-        char safe[200];
-        return td_fail(e, TD_EPLUGIN, "forward failed (returned %d): %s", rc,
-                       td_safe_text(safe, sizeof safe, layer_msg(c)));
-    }
-    return TD_OK;
+    return call_result(c, c->api->forward(c->self, y, x), "forward", e);
 }
 
 td_code td_gc_forward(const td_gc_ctx *c, double *const *y, const double *const *x, td_err *e)
@@ -61,14 +66,7 @@ td_code td_gc_backward(const td_gc_ctx *c, double *const *din, const double *con
 {
     if (c->api->set_seed) c->api->set_seed(c->self, c->seed);
     set_stage(c, TD_GC_ST_BACKWARD);
-    int rc = c->api->backward(c->self, din, dout, x, y);
-    set_stage(c, TD_GC_ST_IDLE);
-    if (rc != 0) {
-        char safe[200];
-        return td_fail(e, TD_EPLUGIN, "backward failed (returned %d): %s", rc,
-                       td_safe_text(safe, sizeof safe, layer_msg(c)));
-    }
-    return TD_OK;
+    return call_result(c, c->api->backward(c->self, din, dout, x, y), "backward", e);
 }
 
 td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *const *y,
@@ -79,9 +77,8 @@ td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *cons
     if (obj == 1) {
         double r = NAN;
         set_stage(c, TD_GC_ST_REG);
-        int rc = c->api->reg_loss(c->self, &r, (const double *const *)w->x);
-        set_stage(c, TD_GC_ST_IDLE);
-        if (rc != 0) return td_fail(e, TD_EPLUGIN, "reg_loss failed (returned %d)", rc);
+        td_code rc = call_result(c, c->api->reg_loss(c->self, &r, (const double *const *)w->x), "reg_loss", e);
+        if (rc != TD_OK) return rc;
         if (!isfinite(r)) return td_fail(e, TD_EPLUGIN, "reg_loss returned %g", r);
         *val = r;
         *scale = fabs(r);

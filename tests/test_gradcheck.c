@@ -507,6 +507,19 @@ static const td_layer_api odd_api = {
     .backward = fail_bwd,
 };
 
+static int ok_fwd(void *self, double *const *out, const double *const *in)
+{
+    (void)self;
+    out[0][0] = in[0][0];
+    return 0;
+}
+static const char *odd_msg(void *self) { (void)self; return "cannot\x1b[31m go on"; }
+static const td_layer_api failb_api = {
+    .abi_version = TD_LAYER_ABI_VERSION, .api_size = sizeof(td_layer_api), .name = "failb",
+    .help = "test", .create = odd_create, .destroy = td_gc_inst_free, .forward = ok_fwd,
+    .backward = fail_bwd, .last_error = odd_msg,
+};
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -517,6 +530,8 @@ static void test_errors(void **state)
         { &odd_api, "shape=1", TD_EPLUGIN, "overflows" },
         { &odd_api, "shape=2", TD_EPLUGIN, "rank 9" },
         { &odd_api, "shape=0", TD_EPLUGIN, "NaN" },
+        /* a failing call is named with the layer's message, made safe */
+        { &failb_api, NULL, TD_EPLUGIN, "backward failed (returned 7): cannot?[31m go on" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         td_gc_opts o;
@@ -538,6 +553,31 @@ static void test_errors(void **state)
     const td_layer_api *api;
     assert_int_equal(td_gc_plugin_open("/etc/passwd", &h, &api, &e), TD_EPLUGIN);
     assert_non_null(strstr(e.msg, "not a loadable plugin"));
+}
+
+/* ---- two workers give the same numbers as one ------------------------------------------ */
+static void test_threads(void **state)
+{
+    (void)state;
+    static td_gc_result one;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    o.threads = 1;
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("conv2d"), "batch=2,c=3,h=6,w=6,oc=4", &o, &e), TD_OK);
+    assert_int_equal(res.workers, 1);
+    one = res;
+    o.threads = 2;
+    assert_int_equal(run(td_gc_builtin("conv2d"), "batch=2,c=3,h=6,w=6,oc=4", &o, &e), TD_OK);
+    assert_int_equal(res.workers, 2);
+    assert_int_equal(res.nrows, one.nrows);
+    for (int r = 0; r < res.nrows; r++) {
+        assert_true(res.rows[r].max_err == one.rows[r].max_err); /* bit for bit */
+        assert_int_equal(res.rows[r].worst, one.rows[r].worst);
+    }
+    /* a layer that is not reentrant (dropout) stays on one worker */
+    assert_int_equal(run(td_gc_builtin("dropout"), "batch=8,n=64", &o, &e), TD_OK);
+    assert_int_equal(res.workers, 1);
 }
 
 /* ---- isolation: crash and hang reported with the call ---------------------------------- */
@@ -697,7 +737,7 @@ int main(void)
         cmocka_unit_test(test_contract),         cmocka_unit_test(test_reg_split),
         cmocka_unit_test(test_fast),             cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_at_h5),            cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_isolated),         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_isolated),         cmocka_unit_test(test_threads),         cmocka_unit_test(test_output),
         cmocka_unit_test(test_split_spec),       cmocka_unit_test(test_conv_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
