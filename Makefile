@@ -46,6 +46,13 @@ CFLAGS_ALL  = $(CFLAGS_BASE) $(SANFLAGS) $(CFLAGS)
 LDLIBS_ALL  = $(DEP_LIBS) -ldl -lpthread -lm
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
+# Quiet by default; `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 LIB_SRCS :=
 PUBLIC_HEADERS :=
 TOOLS :=
@@ -104,29 +111,34 @@ ALL_HEADERS := $(wildcard $(addsuffix /*.h,$(PARTS)))
 
 $(BUILD)/obj/%.o: %.c $(ALL_HEADERS) | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libtdiag.so.0 $(LDFLAGS_ALL) -o $@.0 $^ $(LDLIBS_ALL)
-	ln -sf libtdiag.so.0 $@
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libtdiag.so.0 $(LDFLAGS_ALL) -o $@.0 $^ $(LDLIBS_ALL)
+	$(Q)ln -sf libtdiag.so.0 $@
 
 # ---- tools ---------------------------------------------------------------
 define tool_rule
 $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_MAIN)) $(LIB_A)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -rdynamic -o $$@ $$^ $$(LDLIBS_ALL)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(LDFLAGS_ALL) -rdynamic -o $$@ $$^ $$(LDLIBS_ALL)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
 test-run: all $(TEST_BINS) $(TEST_DEPS)
 	@TD_BUILD=$(BUILD) bash tests/run.sh $(TEST_BINS) $(SHELL_TESTS)
@@ -142,6 +154,32 @@ bench: bench-deps all
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
+
+# ---- demo: the main job on the bundled samples ------------------------------
+# gradcheck on a built-in layer and on a sample with a planted bug, curvecheck
+# on a real overfitting run, dumpcheck on two real PyTorch dumps, then one
+# diagreport from all of it. Findings are expected (exit 1), so the demo
+# only fails on exit 2/3.
+DEMO := $(BUILD)/demo
+demo: deps
+	@$(MAKE) --no-print-directory all $(TEST_DEPS)
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@set -u; ok() { rc=$$?; [ $$rc -le 1 ] || { echo "demo: step failed (exit $$rc)" >&2; exit 1; }; }; \
+	echo '$$ gradcheck dense:in=16,out=8,batch=4'; \
+	$(BUILD)/bin/gradcheck --json dense:in=16,out=8,batch=4 > $(DEMO)/gradcheck-dense.json; ok; \
+	$(BUILD)/bin/gradcheck dense:in=16,out=8,batch=4; ok; \
+	echo; echo '$$ gradcheck samples/layers/bug_sign_dw.so   (a planted sign error in dW)'; \
+	$(BUILD)/bin/gradcheck $(BUILD)/samples/layers/bug_sign_dw.so; ok; \
+	$(BUILD)/bin/gradcheck --json $(BUILD)/samples/layers/bug_sign_dw.so > $(DEMO)/gradcheck-bug.json; ok; \
+	echo; echo '$$ curvecheck samples/curves/real_overfit.keras.csv'; \
+	$(BUILD)/bin/curvecheck samples/curves/real_overfit.keras.csv; ok; \
+	echo; echo '$$ dumpcheck samples/dumps/cnn_dead.h5'; \
+	$(BUILD)/bin/dumpcheck samples/dumps/cnn_dead.h5; ok; \
+	echo; echo '$$ diagreport --out $(DEMO)/report ...'; \
+	$(BUILD)/bin/diagreport --out $(DEMO)/report samples/curves/real_overfit.keras.csv \
+	  samples/curves/real_spiral.keras.csv samples/dumps/cnn_dead.h5 \
+	  $(DEMO)/gradcheck-dense.json $(DEMO)/gradcheck-bug.json; ok; \
+	echo; echo "demo: report written to $$(cd $(DEMO)/report && pwd)/index.html"
 
 # ---- install ---------------------------------------------------------------
 install: all
