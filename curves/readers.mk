@@ -27,3 +27,26 @@ bench-curves-read: $(CV_BENCH) $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).csv $(CV_
 	@echo "bench-curves-read: $(CV_BENCH_ROWS) rows x 7 columns; ratios are pandas' time / ours (higher is better)"
 	@$(CV_BENCH) compare $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).csv $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).jsonl \
 	  $(if $(wildcard $(BUILD)/bin/curvecheck),$(BUILD)/bin/curvecheck)
+
+# ---- make fuzz: libFuzzer over every reader (~60 s), seeded with the samples
+FUZZERS += fuzz-curves-readers
+FUZZ_PKGS += clang
+CV_FUZZ_DIR := $(BUILD)/fuzz/curves
+CV_FUZZ_SECONDS ?= 60
+CV_FUZZ_SRCS := curves/fuzz_readers.c $(CURVES_READ_SRCS) diag/td_err.c diag/td_out.c diag/td_parse.c \
+                diag/td_rng.c diag/td_robust.c diag/td_text.c diag/td_stats.c
+
+$(CV_FUZZ_DIR)/fuzz_readers: $(CV_FUZZ_SRCS) $(wildcard curves/*.h diag/*.h)
+	@mkdir -p $(dir $@)
+	@command -v clang >/dev/null || { echo "fuzz-curves-readers: clang is missing (apt-get install clang)" >&2; exit 1; }
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag -Icurves $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(CV_FUZZ_SRCS) -ljson-c -lm
+
+fuzz-curves-readers: $(CV_FUZZ_DIR)/fuzz_readers
+	@mkdir -p $(CV_FUZZ_DIR)/corpus
+	@for f in samples/curves/*.csv samples/curves/*.jsonl samples/curves/*.txt samples/curves/*.log \
+	          samples/curves/*.json samples/curves/*.tfevents; do \
+	  [ $$(stat -c %s "$$f") -le 65536 ] && { printf '\000'; cat "$$f"; } > $(CV_FUZZ_DIR)/corpus/$$(basename "$$f"); \
+	done; true
+	$(CV_FUZZ_DIR)/fuzz_readers -max_total_time=$(CV_FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	  -artifact_prefix=$(CV_FUZZ_DIR)/ $(CV_FUZZ_DIR)/corpus
