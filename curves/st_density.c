@@ -1,6 +1,7 @@
 /* st_density.c — enough trials? (seed 000, "在搜索空间中没有足够的采样点").
  *
- *   few trials: ok < cfg.per_hp (10) x tuned hyperparameters -> finding
+ *   few trials: ok < cfg.per_hp (10) x tuned hyperparameters (those with
+ *       more than one value: a fixed config column is not tuned) -> finding
  *       "run more trials or tune fewer hyperparameters" (a rule of thumb:
  *       the playbook gives no number, it says to calibrate by how many
  *       points land in the good region).
@@ -19,11 +20,14 @@
 td_code td_study_check_density(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
 {
     td_code rc = TD_OK;
-    if (s->nhp && (double)r->ok < c->per_hp * (double)s->nhp)
-        rc = td_study_add(r, TD_SF_FEW_TRIALS, 1, -1, 0, (double)r->ok, c->per_hp * (double)s->nhp,
+    size_t tuned = 0; /* a column with one value (a fixed config entry) is not tuned */
+    for (size_t k = 0; k < s->nhp; k++)
+        tuned += s->hp[k].type == TD_HP_CAT ? s->hp[k].nlevels > 1 : s->hp[k].hi > s->hp[k].lo;
+    if (tuned && (double)r->ok < c->per_hp * (double)tuned)
+        rc = td_study_add(r, TD_SF_FEW_TRIALS, 1, -1, 0, (double)r->ok, c->per_hp * (double)tuned,
                           "%zu feasible trials for %zu tuned hyperparameters (fewer than %.0f each): run more "
                           "trials or tune fewer hyperparameters before drawing conclusions",
-                          r->ok, s->nhp, c->per_hp);
+                          r->ok, tuned, c->per_hp);
     if (rc != TD_OK || r->ok < 3 || r->best == (size_t)-1) return rc;
     double *y = malloc(r->ok * sizeof *y);
     if (!y) return td_fail(e, TD_ENOMEM, "density: out of memory");

@@ -508,6 +508,14 @@ static void test_check_density(void **state)
     assert_int_equal(count_kind(&r, TD_SF_FEW_TRIALS, 1), 0);
     td_study_report_free(&r);
     td_study_free(s);
+    /* a fixed column (epochs = 10 in every trial) is not a tuned hyperparameter */
+    s = read_str("lr,epochs,val_loss\n0.1,10,0.5\n0.2,10,0.4\n0.3,10,0.45\n0.4,10,0.6\n", NULL);
+    assert_int_equal(s->nhp, 2);
+    c.per_hp = 3; /* 4 trials: enough for 1 tuned, not for 2 */
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_FEW_TRIALS, 1), 0);
+    td_study_report_free(&r);
+    td_study_free(s);
     free(t);
     /* one lucky trial far below a flat crowd: the good region holds 1 */
     td_buf b = {0};
