@@ -34,90 +34,121 @@ static void extras_##T(td_dump_acc *acc, const T *x, size_t n, uint64_t off)    
 EXTRAS(float)
 EXTRAS(double)
 
-/* One block: two passes in LANES independent lanes (no serial dependency). */
-#define BLOCK(T, HADD)                                                               \
-static void block_##T(td_dump_acc *acc, const T *x, size_t n)                        \
+/* One block, one pass in LANES independent lanes (no serial dependency):
+ * shifted by K = the block's first value, S = Σ(x−K), Q = Σ(x−K)², so
+ * mean = K + S/n, m2 = Q − S²/n, Σx² = Q + 2KS + nK² (exact enough: the
+ * shift keeps S small). Returns 0, or -1 when a NaN/Inf is in the block
+ * (then nothing was added). lo/hi widen to the block's finite range. */
+#define BLOCK(T)                                                                     \
+static int block_##T(td_stats *st, const T *x, size_t n, double *lo, double *hi)     \
 {                                                                                    \
-    double s[LANES] = {0};                                                           \
+    const double K = isfinite(x[0]) ? (double)x[0] : 0;                              \
+    double s[LANES] = {0}, q[LANES] = {0};                                           \
     T mn[LANES], mx[LANES], bad[LANES];                                              \
+    uint64_t z[LANES] = {0};                                                         \
     for (int j = 0; j < LANES; j++) { mn[j] = x[0]; mx[j] = x[0]; bad[j] = 0; }     \
     size_t i = 0;                                                                    \
     for (; i + LANES <= n; i += LANES)                                               \
         for (int j = 0; j < LANES; j++) {                                            \
             T v = x[i + j];                                                          \
-            s[j] += v;                                                               \
+            double d = (double)v - K;                                                \
+            s[j] += d;                                                               \
+            q[j] += d * d;                                                           \
+            z[j] += (v == 0);                                                        \
             mn[j] = v < mn[j] ? v : mn[j];                                           \
             mx[j] = v > mx[j] ? v : mx[j];                                           \
             bad[j] += v * (T)0; /* NaN once a NaN or Inf passed */                   \
         }                                                                            \
     for (; i < n; i++) {                                                             \
         T v = x[i];                                                                  \
-        s[0] += v; mn[0] = v < mn[0] ? v : mn[0]; mx[0] = v > mx[0] ? v : mx[0];     \
+        double d = (double)v - K;                                                    \
+        s[0] += d; q[0] += d * d; z[0] += (v == 0);                                  \
+        mn[0] = v < mn[0] ? v : mn[0]; mx[0] = v > mx[0] ? v : mx[0];                \
         bad[0] += v * (T)0;                                                          \
     }                                                                                \
-    double sum = 0, lo = mn[0], hi = mx[0];                                          \
-    int nonfinite = 0;                                                               \
-    for (int j = 0; j < LANES; j++) {                                                \
-        sum += s[j];                                                                 \
-        if (mn[j] < lo) lo = mn[j];                                                  \
-        if (mx[j] > hi) hi = mx[j];                                                  \
-        if (bad[j] != 0 || bad[j] != bad[j]) nonfinite = 1;                          \
-    }                                                                                \
-    if (nonfinite) { /* rare: element by element, histogram of the finite ones */   \
-        T fin[BLK];                                                                  \
-        size_t nf = 0;                                                               \
-        double flo = INFINITY, fhi = -INFINITY;                                      \
-        for (i = 0; i < n; i++) {                                                    \
-            td_stats_add(&acc->st, (double)x[i]);                                    \
-            if (isfinite(x[i])) {                                                    \
-                fin[nf++] = x[i];                                                    \
-                if (x[i] < flo) flo = x[i];                                          \
-                if (x[i] > fhi) fhi = x[i];                                          \
-            }                                                                        \
-        }                                                                            \
-        if (acc->hist && nf) HADD(acc->hist, fin, nf, flo, fhi);                     \
-        return;                                                                      \
-    }                                                                                \
-    double mean = sum / (double)n;                                                   \
-    double m2[LANES] = {0}, sq[LANES] = {0};                                         \
-    uint64_t z[LANES] = {0};                                                         \
-    for (i = 0; i + LANES <= n; i += LANES)                                          \
-        for (int j = 0; j < LANES; j++) {                                            \
-            double v = (double)x[i + j], d = v - mean;                               \
-            m2[j] += d * d;                                                          \
-            sq[j] += v * v;                                                          \
-            z[j] += (v == 0.0);                                                      \
-        }                                                                            \
-    for (; i < n; i++) {                                                             \
-        double v = (double)x[i], d = v - mean;                                       \
-        m2[0] += d * d; sq[0] += v * v; z[0] += (v == 0.0);                          \
-    }                                                                                \
+    double S = 0, Q = 0, bmin = mn[0], bmax = mx[0];                                 \
     td_stats b;                                                                      \
     td_stats_init(&b);                                                               \
-    b.n = n; b.mean = mean; b.min = lo; b.max = hi;                                  \
-    for (int j = 0; j < LANES; j++) { b.m2 += m2[j]; b.sumsq += sq[j]; b.zeros += z[j]; } \
-    td_stats_merge(&acc->st, &b);                                                    \
-    if (acc->hist) HADD(acc->hist, x, n, lo, hi);                                    \
+    for (int j = 0; j < LANES; j++) {                                                \
+        if (bad[j] != 0 || bad[j] != bad[j]) return -1;                              \
+        S += s[j]; Q += q[j]; b.zeros += z[j];                                       \
+        if (mn[j] < bmin) bmin = mn[j];                                              \
+        if (mx[j] > bmax) bmax = mx[j];                                              \
+    }                                                                                \
+    double dn = (double)n;                                                           \
+    b.n = n;                                                                         \
+    b.mean = K + S / dn;                                                             \
+    b.m2 = Q - S * S / dn;                                                           \
+    if (b.m2 < 0) b.m2 = 0;                                                          \
+    b.sumsq = Q + 2 * K * S + dn * K * K;                                            \
+    b.min = bmin; b.max = bmax;                                                      \
+    td_stats_merge(st, &b);                                                          \
+    if (bmin < *lo) *lo = bmin;                                                      \
+    if (bmax > *hi) *hi = bmax;                                                      \
+    return 0;                                                                        \
 }
-BLOCK(float, td_hist_add_f32)
-BLOCK(double, td_hist_add_f64)
+BLOCK(float)
+BLOCK(double)
+
+/* Values of a block holding NaN/Inf: element by element; the finite ones
+ * are compacted to the front of fin (n entries) for the histogram. */
+#define SLOW(T)                                                                      \
+static size_t slow_##T(td_stats *st, const T *x, size_t n, T *fin, double *lo, double *hi) \
+{                                                                                    \
+    size_t nf = 0;                                                                   \
+    for (size_t i = 0; i < n; i++) {                                                 \
+        td_stats_add(st, (double)x[i]);                                              \
+        if (isfinite(x[i])) {                                                        \
+            fin[nf++] = x[i];                                                        \
+            if (x[i] < *lo) *lo = x[i];                                              \
+            if (x[i] > *hi) *hi = x[i];                                              \
+        }                                                                            \
+    }                                                                                \
+    return nf;                                                                       \
+}
+SLOW(float)
+SLOW(double)
+
+/* Moments by block, then one histogram call over the whole run. */
+#define ADD(T, HADD)                                                                 \
+static void add_##T(td_dump_acc *acc, const T *x, size_t n, uint64_t offset)         \
+{                                                                                    \
+    double lo = INFINITY, hi = -INFINITY;                                            \
+    int clean = 1;                                                                   \
+    for (size_t i = 0; i < n; i += BLK) {                                            \
+        size_t m = n - i < BLK ? n - i : BLK;                                        \
+        if (block_##T(&acc->st, x + i, m, &lo, &hi) != 0) clean = 0;                 \
+    }                                                                                \
+    if (clean) {                                                                     \
+        if (acc->hist) HADD(acc->hist, x, n, lo, hi);                                \
+    } else { /* redo the blocks with NaN/Inf element by element */                   \
+        T fin[BLK];                                                                  \
+        for (size_t i = 0; i < n; i += BLK) {                                        \
+            size_t m = n - i < BLK ? n - i : BLK;                                    \
+            double blo = INFINITY, bhi = -INFINITY;                                  \
+            td_stats seen; /* clean blocks are in acc->st already */                 \
+            td_stats_init(&seen);                                                    \
+            const T *h = x + i;                                                      \
+            size_t nf = m;                                                           \
+            if (block_##T(&seen, x + i, m, &blo, &bhi) != 0) {                       \
+                nf = slow_##T(&acc->st, x + i, m, fin, &blo, &bhi);                  \
+                h = fin;                                                             \
+            }                                                                        \
+            if (acc->hist && nf) HADD(acc->hist, h, nf, blo, bhi);                   \
+        }                                                                            \
+    }                                                                                \
+    if (acc->unit_nonzero || acc->sat_lo > -INFINITY || acc->sat_hi < INFINITY)      \
+        extras_##T(acc, x, n, offset);                                               \
+}
+ADD(float, td_hist_add_f32)
+ADD(double, td_hist_add_f64)
 
 void td_dump_acc_add_f32(td_dump_acc *acc, const float *x, size_t n, uint64_t offset)
 {
-    for (size_t i = 0; i < n; i += BLK) {
-        size_t m = n - i < BLK ? n - i : BLK;
-        block_float(acc, x + i, m);
-    }
-    if (acc->unit_nonzero || acc->sat_lo > -INFINITY || acc->sat_hi < INFINITY)
-        extras_float(acc, x, n, offset);
+    add_float(acc, x, n, offset);
 }
 
 void td_dump_acc_add_f64(td_dump_acc *acc, const double *x, size_t n, uint64_t offset)
 {
-    for (size_t i = 0; i < n; i += BLK) {
-        size_t m = n - i < BLK ? n - i : BLK;
-        block_double(acc, x + i, m);
-    }
-    if (acc->unit_nonzero || acc->sat_lo > -INFINITY || acc->sat_hi < INFINITY)
-        extras_double(acc, x, n, offset);
+    add_double(acc, x, n, offset);
 }

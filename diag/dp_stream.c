@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +189,42 @@ static void chunk_dims(hid_t d, int rank, hsize_t *chunk)
     H5Pclose(pl);
 }
 
+/* ---- two-thread pipeline for large datasets ------------------------------------- */
+/* Only this (main) thread calls HDF5. Slab i is summarised by the main
+ * thread when i % 3 == 0 and by one worker otherwise (the main thread also
+ * reads): a fixed assignment, so both partial summaries, merged in a fixed
+ * order, are the same on every run. */
+#define RING 3
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    void *buf[RING];
+    size_t n[RING];
+    uint64_t off[RING];
+    int head, count, done, f32;
+    td_dump_acc acc; /* the worker's partial summary */
+} pipe_ctx;
+
+static void *worker(void *arg)
+{
+    pipe_ctx *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->count == 0 && !p->done) pthread_cond_wait(&p->cv, &p->mu);
+        if (p->count == 0) break;
+        int i = p->head;
+        pthread_mutex_unlock(&p->mu);
+        if (p->f32) td_dump_acc_add_f32(&p->acc, p->buf[i], p->n[i], p->off[i]);
+        else td_dump_acc_add_f64(&p->acc, p->buf[i], p->n[i], p->off[i]);
+        pthread_mutex_lock(&p->mu);
+        p->head = (p->head + 1) % RING;
+        p->count--;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
 td_code td_dump_stream(int64_t fid, const char *file, const char *path,
                        uint64_t max_elems, size_t chunk_bytes, td_dump_acc *acc,
                        void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx,
@@ -197,6 +234,9 @@ td_code td_dump_stream(int64_t fid, const char *file, const char *path,
     void *buf = NULL;
     td_dump_shape sh;
     hsize_t chunk[TD_DUMP_MAXRANK];
+    pipe_ctx *p = NULL;
+    pthread_t th;
+    int started = 0;
     hid_t d = open_dataset((hid_t)fid, file, path, e);
     if (d < 0) return TD_EINPUT;
     rc = check_open(d, file, path, max_elems, &sh, e);
@@ -215,21 +255,73 @@ td_code td_dump_stream(int64_t fid, const char *file, const char *path,
         for (int i = 2; i < sh.rank; i++) inner *= sh.dims[i];
         acc->unit_inner = inner;
     }
+    int extras = acc->unit_nonzero || acc->sat_lo > -INFINITY || acc->sat_hi < INFINITY;
+    if (!extras && sh.n >= 3 * (uint64_t)cap && (p = calloc(1, sizeof *p)) != NULL) {
+        int ok = 1;
+        for (int i = 0; i < RING; i++) ok &= (p->buf[i] = malloc(cap * es)) != NULL;
+        td_dump_acc_init(&p->acc);
+        if (acc->hist && ok) { ok = (p->acc.hist = malloc(sizeof *p->acc.hist)) != NULL; if (ok) td_hist_init(p->acc.hist); }
+        p->f32 = f32;
+        if (ok && pthread_mutex_init(&p->mu, NULL) == 0) {
+            if (pthread_cond_init(&p->cv, NULL) == 0) {
+                if (pthread_create(&th, NULL, worker, p) == 0) started = 1;
+                else pthread_cond_destroy(&p->cv);
+            }
+            if (!started) pthread_mutex_destroy(&p->mu);
+        }
+    }
     uint64_t off = 0;
-    size_t n;
+    size_t n, slab = 0;
     while ((n = slab_next(&it)) > 0) {
-        if (slab_read(d, memtype, &it, buf) < 0) {
+        void *dst = buf;
+        int mine = !started || slab % 3 == 0;
+        if (!mine) { /* the next free ring buffer, once the worker frees one */
+            pthread_mutex_lock(&p->mu);
+            while (p->count == RING) pthread_cond_wait(&p->cv, &p->mu);
+            dst = p->buf[(p->head + p->count) % RING];
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (slab_read(d, memtype, &it, dst) < 0) {
             rc = td_fail(e, TD_EINPUT, "%s: %s: read failed at element %llu (truncated or corrupt file?)",
                          file, path, (unsigned long long)off);
             goto done;
         }
-        if (f32) td_dump_acc_add_f32(acc, buf, n, off);
-        else td_dump_acc_add_f64(acc, buf, n, off);
+        if (mine) {
+            if (f32) td_dump_acc_add_f32(acc, dst, n, off);
+            else td_dump_acc_add_f64(acc, dst, n, off);
+        } else {
+            pthread_mutex_lock(&p->mu);
+            int i = (p->head + p->count) % RING;
+            p->n[i] = n;
+            p->off[i] = off;
+            p->count++;
+            pthread_cond_broadcast(&p->cv);
+            pthread_mutex_unlock(&p->mu);
+        }
         off += n;
+        slab++;
         if (on_bytes) on_bytes(ctx, (uint64_t)n * (uint64_t)(sh.bits / 8));
         slab_advance(&it);
     }
 done:
+    if (started) {
+        pthread_mutex_lock(&p->mu);
+        p->done = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        if (rc == TD_OK) {
+            td_stats_merge(&acc->st, &p->acc.st);
+            if (acc->hist) td_hist_merge(acc->hist, p->acc.hist);
+        }
+    }
+    if (p) {
+        for (int i = 0; i < RING; i++) free(p->buf[i]);
+        free(p->acc.hist);
+        free(p);
+    }
     free(buf);
     H5Dclose(d);
     return rc;

@@ -7,3 +7,28 @@ dumpcheck_MAIN := diag/dumpcheck_main.c
 SHELL_TESTS += tests/dumpcheck.sh
 MANPAGES += diag/dumpcheck.1
 TESTS += dump
+
+# ---- benchmark: a 2 GiB float32 dump, floor vs dumpcheck vs h5py+numpy --------
+BENCHES += bench-dump
+BENCH_PKGS += time python3-h5py python3-numpy
+DUMP_BENCH_FILE = $(BUILD)/bench/dump2g.h5
+DUMP_BENCH_PY = $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+$(BUILD)/bin/bench_dump: $(BUILD)/obj/diag/dp_bench.o $(BUILD)/lib/libtdiag.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+.PHONY: bench-dump
+bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+	@mkdir -p $(BUILD)/bench
+	@echo "bench-dump: writing 16 float32 datasets of 8192x4096, chunked 64x4096 (2 GiB)"
+	@$(BUILD)/bin/bench_dump gen $(DUMP_BENCH_FILE)
+	@t() { /usr/bin/time -f "%e %M" -o $(BUILD)/bench/t.txt "$$@" >/dev/null || exit 1; cat $(BUILD)/bench/t.txt; }; \
+	$(BUILD)/bin/bench_dump floor $(DUMP_BENCH_FILE) >/dev/null; \
+	read fs fm < <(t $(BUILD)/bin/bench_dump floor $(DUMP_BENCH_FILE)); \
+	read ds dm < <(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_FILE)); \
+	read ps pm < <(t $(DUMP_BENCH_PY) samples/dumps/bench_h5py.py $(DUMP_BENCH_FILE)); \
+	rm -f $(DUMP_BENCH_FILE) $(BUILD)/bench/t.txt; \
+	awk -v fs=$$fs -v fm=$$fm -v ds=$$ds -v dm=$$dm -v ps=$$ps -v pm=$$pm 'BEGIN { \
+	  printf "bench-dump: floor (bare chunked H5Dread)     %6.2f s  %6.1f MiB peak\n", fs, fm/1024; \
+	  printf "bench-dump: dumpcheck (stats + histograms)  %6.2f s  %6.1f MiB peak\n", ds, dm/1024; \
+	  printf "bench-dump: h5py + numpy                    %6.2f s  %6.1f MiB peak\n", ps, pm/1024; \
+	  printf "bench-dump: dumpcheck / floor = %.2fx (target <= 1.3x); h5py+numpy / dumpcheck = %.1fx (target >= 9x); peak %.1f MiB (target <= 64)\n", ds/fs, ps/ds, dm/1024 }'
