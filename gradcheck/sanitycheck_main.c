@@ -247,7 +247,10 @@ static int mode_data(const cli *c)
     td_sc_report_init(&r, "data", src);
     td_code rc = td_sc_data_check(&d, &o, &r, &e);
     td_sc_data_free(&d);
-    if (rc != TD_OK) return fail_err(&e);
+    if (rc != TD_OK) {
+        fprintf(stderr, "sanitycheck: %s: %s\n", safe, e.msg);
+        return td_exit_code(rc);
+    }
     return emit(&r, c->json);
 }
 

@@ -71,11 +71,13 @@ double td_sc_tolerance(double chance, double sd, double n)
     return fmax(TD_SC_TOL_FLOOR * fabs(chance), t);
 }
 
-static double spread(const double *x, size_t n)
+/* Sample standard deviation and mean of the finite values (sd -1 if < 2). */
+static double spread(const double *x, size_t n, double *mean)
 {
     td_stats s;
     td_stats_init(&s);
     td_stats_add_array(&s, x, n);
+    *mean = s.n ? s.mean : NAN;
     return s.n >= 2 ? sqrt(s.m2 / (double)(s.n - 1)) : -1;
 }
 
@@ -90,7 +92,7 @@ void td_sc_judge_chance(td_sc_check *c, const td_sc_loss *l, double value,
         return;
     }
     if (!(batch >= 1)) batch = 1;
-    double sd = n_ex >= 2 ? spread(ex, n_ex) : -1;
+    double ex_mean = NAN, sd = n_ex >= 2 ? spread(ex, n_ex, &ex_mean) : -1;
     double tol = tol_override > 0 ? tol_override : td_sc_tolerance(chance, sd, batch);
     double ratio = chance > 0 ? value / chance : NAN;
     td_sc_num(c, "value", value);
@@ -114,9 +116,13 @@ void td_sc_judge_chance(td_sc_check *c, const td_sc_loss *l, double value,
     c->status = TD_SC_FAIL;
     td_sc_what(c, "loss %.4g is %s chance %.4g (%s) by %.3g, tolerance %.3g", value,
                dev > 0 ? "above" : "below", chance, formula, fabs(dev), tol);
-    if (dev > 0 && batch >= 2 && fabs(ratio - batch) <= 0.25 * batch) {
-        td_sc_cause(c, "loss summed over the batch instead of averaged: %.4g is %.3g x chance "
-                       "and the batch has %.0f examples", value, ratio, batch);
+    /* summed: the batch value is ~batch x the mean of the per-example
+     * losses when those are known, else ~batch x chance */
+    double per = n_ex >= 2 && ex_mean > 0 ? value / ex_mean : ratio;
+    if (dev > 0 && batch >= 2 && fabs(per - batch) <= 0.25 * batch) {
+        td_sc_cause(c, "loss summed over the batch instead of averaged: %.4g is %.3g x %s "
+                       "and the batch has %.0f examples", value, per,
+                    n_ex >= 2 ? "the mean per-example loss" : "chance", batch);
     } else if (dev > 0) {
         char extra[96] = "";
         if (ratio >= 3 && batch < 2)
