@@ -75,6 +75,8 @@ td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report
         r->skipped += s->state[i] == TD_TRIAL_SKIPPED;
     }
     r->best = td_study_best(s);
+    r->scientific = c->scientific;
+    r->buckets = c->buckets;
     td_code (*const checks[])(const td_study *, const td_study_cfg *, td_study_report *, td_err *) = {
         td_study_check_infeasible, td_study_check_boundary, td_study_check_variance,
         td_study_check_density, td_study_check_isolation, td_study_check_curves,
@@ -135,6 +137,23 @@ void td_study_print(const td_study *s, const td_study_report *r, td_out *o)
         else td_out_printf(o, " [%.4g, %.4g]%s %s", h->lo, h->hi, h->log ? " log" : "",
                            h->spec_range ? "spec" : "observed");
         td_out_puts(o, "\n");
+    }
+    td_study_iso iso;
+    if (r->scientific >= 0 && (size_t)r->scientific < s->nhp &&
+        td_study_isolation(s, (size_t)r->scientific, r->buckets, &iso, NULL) == TD_OK) {
+        const td_hp *h = &s->hp[r->scientific];
+        td_out_printf(o, "isolation (best %s per %s value, nuisance hyperparameters optimised away):\n", obj,
+                      td_safe_text(name, sizeof name, h->name));
+        for (size_t b = 0; b < iso.n; b++) {
+            if (h->type == TD_HP_CAT) td_out_printf(o, "  %-24s", td_safe_text(buf, sizeof buf, h->levels[b]));
+            else if (iso.lo[b] == iso.hi[b]) td_out_printf(o, "  %-24.4g", iso.x[b]);
+            else {
+                snprintf(buf, sizeof buf, "[%.4g, %.4g)", iso.lo[b], iso.hi[b]);
+                td_out_printf(o, "  %-24s", buf);
+            }
+            td_out_printf(o, " best %-10.6g %zu trials, %zu feasible\n", iso.best[b], iso.trials[b], iso.feasible[b]);
+        }
+        td_study_iso_free(&iso);
     }
     if (!isnan(r->trial_sd))
         td_out_printf(o, "trial noise: sd %.4g from %zu repeated configurations\n", r->trial_sd, r->groups_repeated);
@@ -203,6 +222,31 @@ void td_study_json(const td_study *s, const td_study_report *r, td_json *j)
         td_json_end_obj(j);
     }
     td_json_end_arr(j);
+    td_study_iso iso;
+    if (r->scientific >= 0 && (size_t)r->scientific < s->nhp &&
+        td_study_isolation(s, (size_t)r->scientific, r->buckets, &iso, NULL) == TD_OK) {
+        const td_hp *h = &s->hp[r->scientific];
+        td_json_key(j, "isolation");
+        td_json_obj(j);
+        td_json_kstr(j, "scientific", h->name);
+        td_json_key(j, "buckets");
+        td_json_arr(j);
+        for (size_t b = 0; b < iso.n; b++) {
+            td_json_obj(j);
+            if (h->type == TD_HP_CAT) td_json_kstr(j, "value", h->levels[b]);
+            else td_json_knum(j, "x", iso.x[b]);
+            td_json_knum(j, "lo", iso.lo[b]);
+            td_json_knum(j, "hi", iso.hi[b]);
+            td_json_knum(j, "best", iso.best[b]);
+            if (iso.best_trial[b] != (size_t)-1) td_json_kint(j, s->row_word, (long long)s->row[iso.best_trial[b]]);
+            td_json_kint(j, "trials", (long long)iso.trials[b]);
+            td_json_kint(j, "feasible", (long long)iso.feasible[b]);
+            td_json_end_obj(j);
+        }
+        td_json_end_arr(j);
+        td_json_end_obj(j);
+        td_study_iso_free(&iso);
+    }
     td_json_knum(j, "trial_sd", r->trial_sd);
     td_json_kint(j, "repeated_configs", (long long)r->groups_repeated);
     td_json_key(j, "findings");

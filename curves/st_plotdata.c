@@ -79,6 +79,22 @@ static size_t distinct(const td_study *s, const td_hp *h, double *out, size_t ca
     return n;
 }
 
+size_t td_study_iso_bucket(const td_study *s, size_t sci, const td_study_iso *iso, size_t i)
+{
+    const td_hp *h = &s->hp[sci];
+    double v = h->v[i];
+    if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v) || iso->n == 0) return (size_t)-1;
+    size_t b = 0, nb = iso->n;
+    if (iso->per_value && h->type == TD_HP_CAT) b = (size_t)v;
+    else if (iso->per_value) {
+        while (b < nb && iso->lo[b] != v) b++;
+    } else {
+        double u = td_hp_unit(h, v) * (double)nb;
+        b = u <= 0 ? 0 : u >= (double)nb ? nb - 1 : (size_t)u;
+    }
+    return b < nb ? b : (size_t)-1;
+}
+
 td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets, td_study_iso *iso, td_err *e)
 {
     memset(iso, 0, sizeof *iso);
@@ -121,17 +137,10 @@ td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets, td_st
         iso->best[b] = NAN;
         iso->best_trial[b] = (size_t)-1;
     }
+    iso->per_value = per_value;
     for (size_t i = 0; i < s->n; i++) {
-        double v = h->v[i];
-        if (s->state[i] == TD_TRIAL_SKIPPED || isnan(v)) continue;
-        size_t b = 0;
-        if (per_value && h->type == TD_HP_CAT) b = (size_t)v;
-        else if (per_value) while (b + 1 < nb && vals[b] != v) b++;
-        else {
-            double u = td_hp_unit(h, v) * (double)nb;
-            b = u <= 0 ? 0 : u >= (double)nb ? nb - 1 : (size_t)u;
-        }
-        if (b >= nb) continue;
+        size_t b = td_study_iso_bucket(s, sci, iso, i);
+        if (b == (size_t)-1) continue;
         iso->trials[b]++;
         if (s->state[i] != TD_TRIAL_OK) continue;
         iso->feasible[b]++;

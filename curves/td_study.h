@@ -187,10 +187,14 @@ typedef struct {
     size_t *best_trial;/* (n) trial index of the best, (size_t)-1 when none */
     size_t *trials;    /* (n) trials in the bucket (OK + infeasible) */
     size_t *feasible;  /* (n) OK trials in the bucket */
+    int per_value;     /* 1: one bucket per value; 0: equal-width ranges */
 } td_study_iso;
 td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets,
                            td_study_iso *out, td_err *e);
 void td_study_iso_free(td_study_iso *iso); /* NULL ok; resets to empty */
+/* The bucket of iso (made for scientific hp sci) that trial i falls in;
+ * (size_t)-1 when the trial is skipped or has no value for it. */
+size_t td_study_iso_bucket(const td_study *s, size_t sci, const td_study_iso *iso, size_t i);
 
 /* Write the plot data as whitespace-separated text files for gnuplot in dir
  * (each written to a .tmp file and renamed, so none is left half-written):
@@ -250,6 +254,8 @@ typedef struct {
     size_t good;              /* trials in the good region */
     size_t groups_repeated;   /* configs run with >= 2 seeds */
     double trial_sd;          /* pooled within-config std, NaN when unknown */
+    long scientific;          /* cfg.scientific, for the isolation table (-1 none) */
+    size_t buckets;           /* cfg.buckets */
     td_study_finding *f;
     size_t nf;
 } td_study_report;
@@ -283,7 +289,8 @@ td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report
 void td_study_report_free(td_study_report *r); /* NULL ok */
 /* Number of entries with finding = 1 (notes excluded). */
 size_t td_study_nfindings(const td_study_report *r);
-/* Human report and JSON report. */
+/* Human report and JSON report; with a scientific hyperparameter both hold
+ * the isolation table (best objective per value / bucket). */
 void td_study_print(const td_study *s, const td_study_report *r, td_out *o);
 void td_study_json(const td_study *s, const td_study_report *r, td_json *j);
 const char *td_study_kind_name(td_study_kind k); /* "boundary", ... */

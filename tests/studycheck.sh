@@ -20,6 +20,8 @@ expect_out "FINDING seed_noise_tie" "top configs tie within the trial noise"
 expect_out "trial noise: sd [0-9.]+ from 9 repeated" "trial noise measured from the 9 repeated configs"
 expect_exit 1 "isolation sample with --scientific optimizer" "$SC" --scientific optimizer $S/isolation.csv
 expect_out "FINDING isolation: scientific optimizer = sgd got 3" "sgd got far fewer trials"
+expect_out "^  sgd +best [0-9.]+ +3 trials, 3 feasible" "isolation table: best per optimizer with its trial count"
+expect_out "^  adam +best [0-9.]+ +20 trials, 20 feasible" "isolation table row for adam"
 expect_exit 0 "isolation sample without --scientific has no finding" "$SC" $S/isolation.csv
 expect_exit 0 "sound study: no finding" "$SC" $S/sound.csv
 expect_out "verdict: sound study" "sound verdict"
@@ -40,6 +42,9 @@ expect_exit 1 "--json" "$SC" --json --space $S/boundary_space.json $S/boundary.c
 expect_json "--json is valid JSON"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=[f["kind"] for f in d["findings"] if f["finding"]]; sys.exit(0 if k==["boundary"] and d["findings_count"]==1 and d["trials"]["ok"]==40 else 1)' "$TMP/out"
 then ok "--json carries the one boundary finding and the counts"; else not_ok "--json content: $(head -c 300 "$TMP/out")"; fi
+run "$SC" --json --scientific optimizer $S/isolation.csv
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["isolation"]; b={x["value"]:x for x in d["buckets"]}; sys.exit(0 if d["scientific"]=="optimizer" and b["sgd"]["trials"]==3 and b["adamw"]["feasible"]==20 else 1)' "$TMP/out"
+then ok "--json carries the isolation table"; else not_ok "--json isolation: $(head -c 300 "$TMP/out")"; fi
 expect_exit 1 "--plot-data" "$SC" --plot-data "$TMP/plot" --scientific optimizer $S/isolation.csv
 if [ -s "$TMP/plot/axis_0.dat" ] && [ -s "$TMP/plot/axis_2.dat" ] && [ -s "$TMP/plot/isolation.dat" ] && ! ls "$TMP/plot" | grep -q tmp
 then ok "axis and isolation data files written, no temporaries left"; else not_ok "plot data: $(ls "$TMP/plot")"; fi

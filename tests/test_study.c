@@ -602,8 +602,23 @@ static void test_check_isolation(void **state)
     assert_non_null(f);
     assert_int_equal(f->hp, 1);
     assert_int_equal(f->side, 1);
+    assert_false(f->finding); /* a note */
     assert_non_null(strstr(f->text, "nuisance lr"));
-    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 1), 1); /* not for a: interior, and the overall best */
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 0), 1); /* not for a: interior, and the overall best */
+    td_study_report_free(&r);
+    /* one lucky best at the edge, the next two inside: no note */
+    td_study_free(s);
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    td_out_puts(&o, "opt,lr,val_loss\n");
+    for (int i = 0; i < 10; i++) {
+        double lr = 1e-4 * pow(1000.0, i / 9.0);
+        td_out_printf(&o, "a,%g,%g\n", lr, 0.3 + 0.01 * fabs(i - 4.5));
+        td_out_printf(&o, "b,%g,%g\n", lr, i == 9 ? 0.40 : 0.41 + 0.01 * abs(i - 4));
+    }
+    s = read_str(b.data, NULL);
+    check(s, &c, &r);
+    assert_int_equal(count_kind(&r, TD_SF_ISOLATION, 0) + count_kind(&r, TD_SF_ISOLATION, 1), 0);
     td_study_report_free(&r);
     /* a scientific hyperparameter no trial has a value for: no bucket
      * (fuzz: read levels[0] of an empty categorical) */
