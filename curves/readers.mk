@@ -38,7 +38,7 @@ CV_FUZZ_SRCS := curves/fuzz_readers.c $(CURVES_READ_SRCS) diag/td_err.c diag/td_
 
 $(CV_FUZZ_DIR)/fuzz_readers: $(CV_FUZZ_SRCS) $(wildcard curves/*.h diag/*.h)
 	@mkdir -p $(dir $@)
-	@command -v clang >/dev/null || { echo "fuzz-curves-readers: clang is missing (apt-get install clang)" >&2; exit 1; }
+	$(call ensure_pkgs,$(FUZZ_PKGS))
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag -Icurves $(DEP_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(CV_FUZZ_SRCS) -ljson-c -lm
 
