@@ -7,9 +7,12 @@
  * terms), the best sits at a stability cliff: "every trial with lr > t
  * diverged", the model may not be able to use larger values — a finding of
  * its own, not a reason to widen the range. Otherwise u >= 1 - edge or
- * u <= edge (edge = 0.1) is a boundary finding: "expand lr upward". Without
- * a spec the range is the observed one: the best is then the most extreme
- * value tried.
+ * u <= edge (edge = 0.1) is a boundary finding: "expand lr upward", when
+ * the best points cluster there: with 3+ feasible trials, at least 2 of the
+ * 3 best lie within 2 edge of that end (one lucky best at the edge of a
+ * hyperparameter that barely matters is common in a random search).
+ * Without a spec the range is the observed one: the best is then among the
+ * most extreme values tried.
  */
 #include "td_study.h"
 
@@ -21,6 +24,7 @@ td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_stu
     size_t b = r->best;
     if (b == (size_t)-1) return TD_OK;
     td_code rc = TD_OK;
+    size_t top[3], ntop = td_study_top(s, NULL, top, 3);
     for (size_t k = 0; k < s->nhp && rc == TD_OK; k++) {
         const td_hp *h = &s->hp[k];
         double v = h->v[b];
@@ -45,11 +49,19 @@ td_code td_study_check_boundary(const td_study *s, const td_study_cfg *c, td_stu
         }
         int side = u >= 1 - c->edge ? 1 : u <= c->edge ? -1 : 0;
         if (!side || side == cliff || rc != TD_OK) continue;
+        size_t near = 0; /* the best trials that cluster at that end */
+        for (size_t j = 0; j < ntop; j++) {
+            double w = h->v[top[j]];
+            if (isnan(w)) continue;
+            double uw = td_hp_unit(h, w);
+            near += side > 0 ? uw >= 1 - 2 * c->edge : uw <= 2 * c->edge;
+        }
+        if (ntop >= 3 && near < 2) continue;
         rc = td_study_add(r, TD_SF_BOUNDARY, 1, (long)k, side, v, side > 0 ? h->hi : h->lo,
-                          "best trial has %s = %.4g in the %s %.0f%% of the %s [%.4g, %.4g]%s: expand %s %s",
-                          name, v, side > 0 ? "top" : "bottom", 100 * c->edge,
+                          "best trial has %s = %.4g in the %s %.0f%% of the %s [%.4g, %.4g]%s, %zu of the %zu "
+                          "best near it: expand %s %s", name, v, side > 0 ? "top" : "bottom", 100 * c->edge,
                           h->spec_range ? "search range" : "values tried", h->lo, h->hi,
-                          h->log ? " (log scale)" : "", name, side > 0 ? "upward" : "downward");
+                          h->log ? " (log scale)" : "", near, ntop, name, side > 0 ? "upward" : "downward");
     }
     return rc;
 }

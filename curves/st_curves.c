@@ -16,22 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Indices of the k best OK trials with a curve, best first; returns count. */
-static size_t best_with_curve(const td_study *s, size_t *idx, size_t k)
-{
-    size_t m = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->state[i] != TD_TRIAL_OK || !s->curve[i]) continue;
-        size_t p = m < k ? m++ : k;
-        while (p > 0 && td_study_better(s, s->y[i], s->y[idx[p - 1]])) {
-            if (p < k) idx[p] = idx[p - 1];
-            p--;
-        }
-        if (p < k) idx[p] = i;
-    }
-    return m;
-}
-
 /* Judge the curve of trial i; who says which best trial it is
  * ("best trial #2", "best trial for optimizer = sgd"). */
 static td_code judge_one(const td_study *s, const td_study_cfg *c, const char *who, double rank, size_t i,
@@ -76,8 +60,15 @@ td_code td_study_check_curves(const td_study *s, const td_study_cfg *c, td_study
 {
     if (!s->curve || c->curves == 0) return TD_OK;
     size_t *idx = malloc(c->curves * sizeof *idx);
-    if (!idx) return td_fail(e, TD_ENOMEM, "curves: out of memory");
-    size_t m = best_with_curve(s, idx, c->curves);
+    unsigned char *has = malloc(s->n ? s->n : 1);
+    if (!idx || !has) {
+        free(idx);
+        free(has);
+        return td_fail(e, TD_ENOMEM, "curves: out of memory");
+    }
+    for (size_t i = 0; i < s->n; i++) has[i] = s->curve[i] != NULL;
+    size_t m = td_study_top(s, has, idx, c->curves);
+    free(has);
     td_code rc = TD_OK;
     char who[160];
     for (size_t k = 0; k < m && rc == TD_OK; k++) {

@@ -6,9 +6,9 @@
  * got a similar tuning budget: a bucket with fewer than half the median
  * number of feasible trials per bucket (or none) is a finding
  * ("optimizer = sgd got 2 feasible trials vs a median of 9"). And a
- * value whose best trial, and at least one more of its three best, have a
- * numeric nuisance hyperparameter within cfg.edge of the same end of its
- * range (log-aware) may not be optimised over it: a note, not a finding,
+ * value whose best trial has a numeric nuisance hyperparameter within
+ * cfg.edge of an end of its range (log-aware), and one more of its three
+ * best within 2 cfg.edge of that end, may not be optimised over it: a note, not a finding,
  * since in a random search this also happens by chance when the nuisance
  * hyperparameter barely matters (the overall best trial is the boundary
  * check's).
@@ -19,28 +19,19 @@
 #include <stdlib.h>
 
 /* How many of bucket b's 3 best feasible trials have nuisance n within
- * cfg.edge of the same end (side): one lucky best at an edge of a
+ * 2 cfg.edge of the same end (side), as the boundary check counts: one lucky best at an edge of a
  * nuisance hyperparameter that barely matters is common in a random
  * search, two of the top three there is not. */
 static size_t top_at_edge(const td_study *s, const td_study_cfg *c, const td_study_iso *iso, size_t b,
-                          const td_hp *n, int side)
+                          const td_hp *n, int side, unsigned char *mask)
 {
-    size_t top[3], m = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->state[i] != TD_TRIAL_OK || td_study_iso_bucket(s, (size_t)c->scientific, iso, i) != b) continue;
-        size_t p = m < 3 ? m++ : 3; /* insertion into the top three */
-        while (p > 0 && td_study_better(s, s->y[i], s->y[top[p - 1]])) {
-            if (p < 3) top[p] = top[p - 1];
-            p--;
-        }
-        if (p < 3) top[p] = i;
-    }
-    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) mask[i] = td_study_iso_bucket(s, (size_t)c->scientific, iso, i) == b;
+    size_t top[3], m = td_study_top(s, mask, top, 3), k = 0;
     for (size_t j = 0; j < m; j++) {
         double v = n->v[top[j]];
         if (isnan(v)) continue;
         double u = td_hp_unit(n, v);
-        k += side > 0 ? u >= 1 - c->edge : u <= c->edge;
+        k += side > 0 ? u >= 1 - 2 * c->edge : u <= 2 * c->edge;
     }
     return k;
 }
@@ -70,9 +61,11 @@ td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_st
                           "as many trials", name, val, iso.feasible[b], iso.feasible[b] == 1 ? "" : "s",
                           iso.trials[b], med);
     }
-    /* a scientific value whose best trial sits at the edge of a nuisance
-     * hyperparameter's range was not optimised over that nuisance one
+    /* a scientific value whose best trials sit at the edge of a nuisance
+     * hyperparameter's range may not be optimised over that nuisance one
      * (the overall best is left to the boundary check) */
+    unsigned char *mask = malloc(s->n ? s->n : 1);
+    if (!mask && rc == TD_OK) rc = td_fail(e, TD_ENOMEM, "isolation: out of memory");
     for (size_t b = 0; b < iso.n && rc == TD_OK; b++) {
         size_t i = iso.best_trial[b];
         if (i == (size_t)-1 || i == r->best) continue;
@@ -81,7 +74,7 @@ td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_st
             if ((long)k == c->scientific || n->type == TD_HP_CAT || isnan(n->v[i]) || !(n->hi > n->lo)) continue;
             double u = td_hp_unit(n, n->v[i]);
             int side = u >= 1 - c->edge ? 1 : u <= c->edge ? -1 : 0;
-            if (!side || top_at_edge(s, c, &iso, b, n, side) < 2) continue;
+            if (!side || top_at_edge(s, c, &iso, b, n, side, mask) < 2) continue;
             char nn[96];
             if (h->type == TD_HP_CAT) snprintf(val, sizeof val, "= %s", td_safe_text(lv, sizeof lv, h->levels[b]));
             else if (iso.lo[b] == iso.hi[b]) snprintf(val, sizeof val, "= %.4g", iso.x[b]);
@@ -93,6 +86,7 @@ td_code td_study_check_isolation(const td_study *s, const td_study_cfg *c, td_st
                               side > 0 ? "upper" : "lower", n->v[i], nn, side > 0 ? "upward" : "downward");
         }
     }
+    free(mask);
     td_study_iso_free(&iso);
     return rc;
 }

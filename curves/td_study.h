@@ -122,6 +122,9 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
 int td_study_better(const td_study *s, double a, double b);
 /* Index of the best OK trial, (size_t)-1 when there is none. */
 size_t td_study_best(const td_study *s);
+/* The k best OK trials (only those with mask[i] != 0 when mask is given)
+ * into idx, best first; returns how many (<= k). O(n k). */
+size_t td_study_top(const td_study *s, const unsigned char *mask, size_t *idx, size_t k);
 /* Index of hyperparameter name in s, or -1. */
 long td_study_find_hp(const td_study *s, const char *name);
 

@@ -411,6 +411,22 @@ static void test_check_boundary(void **state)
     check(s, &c, &r);
     assert_int_equal(count_kind(&r, TD_SF_BOUNDARY, 1), 0);
     td_study_report_free(&r);
+    /* a hyperparameter that barely matters: the best trial happens to sit at
+     * its top edge, the next two do not -> no boundary finding for it */
+    td_study_free(s);
+    s = read_str("x,z,val_loss\n1,0.99,0.10\n2,0.50,0.11\n3,0.30,0.12\n4,0.10,0.20\n5,0.00,0.30\n"
+                 "6,0.70,0.40\n7,0.20,0.50\n8,0.60,0.60\n", NULL);
+    check(s, &c, &r);
+    for (size_t i = 0; i < r.nf; i++) assert_false(r.f[i].kind == TD_SF_BOUNDARY && r.f[i].hp == 1);
+    f = NULL; /* x: the best three are all at the bottom -> expand x downward */
+    for (size_t i = 0; i < r.nf; i++)
+        if (r.f[i].kind == TD_SF_BOUNDARY && r.f[i].hp == 0) f = &r.f[i];
+    assert_non_null(f);
+    assert_int_equal(f->side, -1);
+    assert_non_null(strstr(f->text, "2 of the 3 best")); /* x = 1 and 2 within 20%, 3 is not */
+    td_study_report_free(&r);
+    td_study_free(s);
+    s = read_str(t, NULL);
     /* log-awareness: a linear spec range puts the log-middle optimum (3e-3)
      * in the bottom 10% of [1e-4, 1e-1] */
     td_space *sp = space_str("[{\"name\": \"lr\", \"range\": [1e-4, 0.1]}]");
