@@ -32,3 +32,23 @@ bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
 	  printf "bench-dump: dumpcheck (stats + histograms)  %6.2f s  %6.1f MiB peak\n", ds, dm/1024; \
 	  printf "bench-dump: h5py + numpy                    %6.2f s  %6.1f MiB peak\n", ps, pm/1024; \
 	  printf "bench-dump: dumpcheck / floor = %.2fx (target <= 1.3x); h5py+numpy / dumpcheck = %.1fx (target >= 9x); peak %.1f MiB (target <= 64)\n", ds/fs, ps/ds, dm/1024 }'
+
+# ---- make fuzz: libFuzzer over in-memory HDF5 images (~60 s), seeded with small dumps
+FUZZERS += fuzz-dump
+FUZZ_PKGS += clang
+DP_FUZZ_DIR := $(BUILD)/fuzz/dump
+DP_FUZZ_SECONDS ?= 60
+DP_FUZZ_SRCS := diag/fuzz_dump.c diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
+                diag/td_err.c diag/td_stats.c diag/td_h5.c diag/td_parse.c diag/td_text.c
+$(DP_FUZZ_DIR)/fuzz_dump: $(DP_FUZZ_SRCS) diag/td.h diag/td_h5.h diag/td_dump.h
+	@mkdir -p $(dir $@)
+	@command -v clang >/dev/null || { echo "fuzz-dump: clang is missing (apt-get install clang)" >&2; exit 1; }
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(DP_FUZZ_SRCS) $(DEP_LIBS) -lpthread -lm
+.PHONY: fuzz-dump
+fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
+	@mkdir -p $(DP_FUZZ_DIR)/corpus
+	@printf '\000\000\000\001\003\002\004\005\006\007\010\011' > $(DP_FUZZ_DIR)/corpus/seed-tdiag
+	@printf '\003\001\003\001\000\003\001\000\005\001\000\001' > $(DP_FUZZ_DIR)/corpus/seed-keras
+	$(DP_FUZZ_DIR)/fuzz_dump -max_total_time=$(DP_FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=$(DP_FUZZ_DIR)/ $(DP_FUZZ_DIR)/corpus
