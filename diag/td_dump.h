@@ -39,7 +39,8 @@
  * and two histograms merge exactly (both brought to the coarser grid).
  * The used bins always cover [min, max] with at least TD_HIST_FINE/4 bins.
  * Exponential part (TensorBoard-style): per sign, buckets with edges
- * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT); |x| < 2^TD_HIST_EXP_MINE
+ * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT) (placed from the top 4
+ * mantissa bits: edges exact to 1/16 of an octave); |x| < 2^TD_HIST_EXP_MINE
  * (and 0) go to exp_zero, |x| ≥ 2^TD_HIST_EXP_MAXE to the last bucket.
  * NaN and Inf are not binned (they are counted by td_stats). */
 #define TD_HIST_FINE 256
