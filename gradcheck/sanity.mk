@@ -20,3 +20,6 @@ $(SC_MODEL_DIR)/mlp_%.so: samples/models/mlp.c gradcheck/td_model.h gradcheck/td
 TEST_DEPS += $(SC_MODELS)
 .PHONY: sanitycheck-models
 sanitycheck-models: $(SC_MODELS)
+TESTS += sanity
+SHELL_TESTS += tests/sanitycheck.sh
+MANPAGES += gradcheck/sanitycheck.1
