@@ -23,6 +23,7 @@ const char *td_study_kind_name(td_study_kind k)
 void td_study_cfg_default(td_study_cfg *c)
 {
     c->edge = 0.1;
+    c->alpha = 0.05;
     c->max_infeasible = 0.2;
     c->per_hp = 10;
     c->min_good = 3;

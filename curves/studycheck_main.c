@@ -34,6 +34,7 @@ static void usage(FILE *f)
         "  --scientific NAME   the scientific hyperparameter: isolation data and check\n"
         "  --buckets N         isolation buckets for a continuous one (default %zu)\n"
         "  --edge F            boundary band, fraction of the range (default %g)\n"
+        "  --alpha F           significance of the trend towards a boundary (default %g)\n"
         "  --max-infeasible F  infeasible share that is a finding (default %g)\n"
         "  --per-hp F          feasible trials wanted per hyperparameter (default %g)\n"
         "  --min-good N        trials wanted in the good region (default %zu)\n"
@@ -51,7 +52,7 @@ static void usage(FILE *f)
         "  --json              JSON lines instead of CSV\n"
         "\n"
         "exit: 0 sound study, 1 findings, 2 usage error, 3 input or I/O error\n",
-        c.buckets, c.edge, c.max_infeasible, c.per_hp, c.min_good, c.good_frac, c.tie_z, c.curves);
+        c.buckets, c.edge, c.alpha, c.max_infeasible, c.per_hp, c.min_good, c.good_frac, c.tie_z, c.curves);
 }
 
 static int fail(const td_err *e)
@@ -117,13 +118,14 @@ static int suggest_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "suggest") == 0) return suggest_main(argc - 1, argv + 1);
-    enum { O_SPACE = 256, O_OBJ, O_MIN, O_MAX, O_HP, O_SCI, O_BUCKETS, O_EDGE, O_MAXINF, O_PERHP,
+    enum { O_SPACE = 256, O_OBJ, O_MIN, O_MAX, O_HP, O_SCI, O_BUCKETS, O_EDGE, O_ALPHA, O_MAXINF, O_PERHP,
            O_MINGOOD, O_GOODFRAC, O_TIEZ, O_CURVES, O_PLOT, O_JSON, O_HELP, O_VERSION };
     static const struct option opts[] = {
         {"space", required_argument, 0, O_SPACE}, {"objective", required_argument, 0, O_OBJ},
         {"minimize", no_argument, 0, O_MIN}, {"maximize", no_argument, 0, O_MAX},
         {"hp", required_argument, 0, O_HP}, {"scientific", required_argument, 0, O_SCI},
         {"buckets", required_argument, 0, O_BUCKETS}, {"edge", required_argument, 0, O_EDGE},
+        {"alpha", required_argument, 0, O_ALPHA},
         {"max-infeasible", required_argument, 0, O_MAXINF}, {"per-hp", required_argument, 0, O_PERHP},
         {"min-good", required_argument, 0, O_MINGOOD}, {"good-frac", required_argument, 0, O_GOODFRAC},
         {"tie-z", required_argument, 0, O_TIEZ}, {"plot-data", required_argument, 0, O_PLOT},
@@ -151,6 +153,7 @@ int main(int argc, char **argv)
         case O_SCI: sci = optarg; break;
         case O_BUCKETS: rc = td_parse_long("--buckets", optarg, 1, 1000, &ll, &e); cfg.buckets = (size_t)ll; break;
         case O_EDGE: rc = td_parse_double("--edge", optarg, 0, 0.5, &cfg.edge, &e); break;
+        case O_ALPHA: rc = td_parse_double("--alpha", optarg, 0, 1, &cfg.alpha, &e); break;
         case O_MAXINF: rc = td_parse_double("--max-infeasible", optarg, 0, 1, &cfg.max_infeasible, &e); break;
         case O_PERHP: rc = td_parse_double("--per-hp", optarg, 0, 1e6, &cfg.per_hp, &e); break;
         case O_MINGOOD: rc = td_parse_long("--min-good", optarg, 0, 1000000, &ll, &e); cfg.min_good = (size_t)ll; break;

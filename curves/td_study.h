@@ -215,6 +215,7 @@ td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets,
 /* ---- checks --------------------------------------------------------------- */
 typedef struct {
     double edge;          /* boundary band as a fraction of the range (0.1) */
+    double alpha;         /* one-sided significance of the trend towards a boundary (0.05) */
     double max_infeasible;/* infeasible share above which it is a finding (0.2) */
     double per_hp;        /* feasible trials wanted per tuned hyperparameter (10) */
     size_t min_good;      /* trials wanted in the good region (3) */

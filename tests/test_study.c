@@ -423,21 +423,36 @@ static void test_check_boundary(void **state)
         if (r.f[i].kind == TD_SF_BOUNDARY && r.f[i].hp == 0) f = &r.f[i];
     assert_non_null(f);
     assert_int_equal(f->side, -1);
-    assert_non_null(strstr(f->text, "2 of the 3 best")); /* x = 1 and 2 within 20%, 3 is not */
+    assert_non_null(strstr(f->text, "improves towards it (Kendall tau -1.00")); /* y rises with x: better towards x = 1 */
     td_study_report_free(&r);
     td_study_free(s);
-    s = read_str(t, NULL);
-    /* log-awareness: a linear spec range puts the log-middle optimum (3e-3)
-     * in the bottom 10% of [1e-4, 1e-1] */
-    td_space *sp = space_str("[{\"name\": \"lr\", \"range\": [1e-4, 0.1]}]");
-    td_err e;
-    assert_int_equal(td_study_apply_space(s, sp, "s.json", &e), TD_OK);
-    check(s, &c, &r);
-    f = find_kind(&r, TD_SF_BOUNDARY);
-    assert_non_null(f);
-    assert_int_equal(f->side, -1);
-    assert_non_null(strstr(f->text, "search range"));
-    td_study_report_free(&r);
+    free(t);
+    /* log-awareness: better and better up to the largest value tried (0.092);
+     * in a log range [1e-4, 0.12] that is the top 10% (u 0.96), in a linear
+     * one it is not (u 0.76) */
+    t = make_table(40, 1e-4, 1e-1, 1.0, INFINITY);
+    static const struct { const char *spec; int fires; } log_cases[] = {
+        {"[{\"name\": \"lr\", \"range\": [1e-4, 0.12], \"log\": true}]", 1},
+        {"[{\"name\": \"lr\", \"range\": [1e-4, 0.12]}]", 0},
+    };
+    td_space *sp = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        s = read_str(t, NULL);
+        sp = space_str(log_cases[i].spec);
+        td_err e;
+        assert_int_equal(td_study_apply_space(s, sp, "s.json", &e), TD_OK);
+        check(s, &c, &r);
+        f = find_kind(&r, TD_SF_BOUNDARY);
+        if (log_cases[i].fires) {
+            assert_non_null(f);
+            assert_int_equal(f->side, 1);
+            assert_non_null(strstr(f->text, "search range"));
+        } else {
+            assert_null(f);
+        }
+        td_study_report_free(&r);
+        if (i == 0) { td_space_free(sp); td_study_free(s); }
+    }
     td_space_free(sp);
     td_study_free(s);
     free(t);
