@@ -9,7 +9,7 @@ sanitycheck_MAIN := gradcheck/sanitycheck_main.c
 # Sample model plugins (samples/models/): mlp.c built correct and once per
 # classic bug (-DBUG_...). They include only td_model.h / td_layer.h.
 SC_MODEL_DIR := $(BUILD)/samples/models
-SC_MODELS := $(addprefix $(SC_MODEL_DIR)/,mlp.so mlp_biginit.so mlp_nolearn.so mlp_regsign.so mlp_sum.so mlp_crash.so)
+SC_MODELS := $(addprefix $(SC_MODEL_DIR)/,mlp.so mlp_biginit.so mlp_nolearn.so mlp_regsign.so mlp_sum.so mlp_crash.so mlp_hang.so)
 SC_MODEL_CC = $(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -g -Wall -Wextra -fPIC -shared -Igradcheck
 $(SC_MODEL_DIR)/mlp.so: samples/models/mlp.c gradcheck/td_model.h gradcheck/td_layer.h
 	@mkdir -p $(dir $@)

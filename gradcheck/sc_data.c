@@ -101,6 +101,9 @@ td_code td_sc_data_read(const char *file, const char *xname, const char *yname,
     char sx[128], sy[128];
     td_safe_text(sx, sizeof sx, data->xname);
     td_safe_text(sy, sizeof sy, data->yname);
+    /* from here on the names are for messages: keep them safe to print */
+    snprintf(data->xname, sizeof data->xname, "%s", sx);
+    snprintf(data->yname, sizeof data->yname, "%s", sy);
     if (rc != TD_OK) goto fail;
     if (rx < 1 || dx[0] == 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: no examples (rank %d)", safe, sx, rx); goto fail; }
     data->n = (size_t)dx[0];

@@ -103,7 +103,7 @@ typedef struct {
     size_t n, d;
     double *y;       /* (n) labels or targets */
     long onehot;     /* > 0: y came from a one-hot (n, onehot) dataset */
-    char xname[128], yname[128];
+    char xname[128], yname[128]; /* dataset names, safe to print (td_safe_text) */
 } td_sc_data;
 
 /* Read inputs and labels from an HDF5 file. xname/yname may be NULL: then

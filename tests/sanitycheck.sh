@@ -88,6 +88,8 @@ expect_out '"name": "batch-mean",' "sum: batch-mean row"
 expect_exit 3 "a crashing plugin" "$S" model $M/mlp_crash.so --data $D/tiny.h5
 expect_err_line "crashed with SIGSEGV .* in forward" "one line: signal and call"
 [ ! -s "$TMP/out" ] && ok "no partial report after a crash" || not_ok "stdout written after a crash"
+expect_exit 3 "a hanging plugin" "$S" model $M/mlp_hang.so --data $D/tiny.h5 --timeout 1
+expect_err_line "hung in backward: no answer after 1 s \(killed\)" "one line: hung, which call"
 expect_exit 3 "not a plugin" "$S" model $D/tiny.h5 --data $D/tiny.h5
 expect_err_line "not a loadable plugin" "one line: not loadable"
 expect_exit 2 "a bad model key" "$S" model $M/mlp.so --data $D/tiny.h5 hidden=lots

@@ -270,6 +270,14 @@ static void test_data_files(void **state)
 }
 
 /* ---- model checks on the sample plugins ----------------------------------------- */
+/* samples/data/tiny.h5: 120 examples, 8 features, 3 balanced classes */
+static void load_tiny(td_sc_data *d)
+{
+    td_err e;
+    td_h5_quiet();
+    if (td_sc_data_read("samples/data/tiny.h5", NULL, NULL, 1 << 20, d, &e) != TD_OK) fail_msg("%s", e.msg);
+}
+
 static void test_models_isolated(void **state)
 {
     (void)state;
@@ -284,10 +292,9 @@ static void test_models_isolated(void **state)
         { "mlp_regsign", { "regularization" }, "wrong sign" },
         { "mlp_sum", { "chance", "batch-mean" }, "summed" },
     };
-    td_h5_quiet();
     td_sc_data d;
     td_err e;
-    assert_int_equal(td_sc_data_read("samples/data/tiny.h5", NULL, NULL, 1 << 20, &d, &e), TD_OK);
+    load_tiny(&d);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[512];
         td_sc_model_opts o;
@@ -321,10 +328,9 @@ static void test_models_many_seeds(void **state)
         { "mlp", NULL }, { "mlp_biginit", "chance" }, { "mlp_nolearn", "overfit" },
         { "mlp_regsign", "regularization" }, { "mlp_sum", "batch-mean" },
     };
-    td_h5_quiet();
     td_sc_data d;
     td_err e;
-    assert_int_equal(td_sc_data_read("samples/data/tiny.h5", NULL, NULL, 1 << 20, &d, &e), TD_OK);
+    load_tiny(&d);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[512];
         void *h;
@@ -355,10 +361,9 @@ static void test_models_many_seeds(void **state)
 static void test_plugin_errors(void **state)
 {
     (void)state;
-    td_h5_quiet();
     td_sc_data d;
     td_err e;
-    assert_int_equal(td_sc_data_read("samples/data/tiny.h5", NULL, NULL, 1 << 20, &d, &e), TD_OK);
+    load_tiny(&d);
     td_sc_model_opts o;
     td_sc_model_opts_default(&o);
     static td_sc_report r;

@@ -16,6 +16,7 @@
  *   BUG_REGSIGN  R = -(λ/2)‖W‖²: more regularization lowers the loss
  *   BUG_SUM      the loss and its gradient summed over the batch, not averaged
  *   BUG_CRASH    forward writes through a NULL pointer (a plugin crash)
+ *   BUG_HANG     backward never returns (a plugin hang)
  * Keys: in (D), hidden (H, default 16), classes (C, default 3).
  */
 #include <math.h>
@@ -195,6 +196,9 @@ static int backward(void *self, double *const *dparams, const double *const *par
     double *ds = malloc(C * sizeof *ds), *dh = malloc(H * sizeof *dh);
     if (!ds || !dh) { free(ds); free(dh); snprintf(m->err, sizeof m->err, "out of memory"); return 1; }
     double scale = BATCH_SCALE(B);
+#ifdef BUG_HANG
+    for (volatile int spin = 1; spin;) {}
+#endif
     for (size_t b = 0; b < B; b++) {
         const double *h = m->h + b * H, *p = m->p + b * C;
         for (size_t k = 0; k < C; k++) ds[k] = scale * p[k];
