@@ -8,7 +8,8 @@
  *                 underfit_rel·ln C (needs --classes), or final training
  *                 accuracy below 1 - underfit_rel — while validation is
  *                 close to training (within z·σ or 10%), and the run is
- *                 not still improving at the end (then it is too early) and
+ *                 not still improving at the end (then it is too early), has
+ *                 noise_points points or more, and
  *                 ends below its start (else it diverged). */
 #include "td_findings.h"
 
@@ -92,7 +93,8 @@ td_code cf_detect_learning(const td_detect_ctx *c, td_findings *out, td_err *e)
                       : td_curve_ok(&c->val, c->o) ? &c->val : NULL;
     if (!v) return TD_OK;
     if (flat(c, v, out, &rc, e)) return rc;
-    if (v != &c->train || cf_still_improving(c)) return TD_OK; /* not yet: still learning */
+    if (v != &c->train || v->n < c->o->noise_points || cf_still_improving(c))
+        return TD_OK; /* too short to call poor, or still learning */
     if (!(v->sm[v->n - 1] < v->sm[0])) return TD_OK;           /* diverging, not underfitting */
     return underfit(c, out, e);
 }

@@ -6,7 +6,8 @@
  *             downward trend over the tail, above half the start, and
  *             high: it bounces (late step noise / level > noise_cv) or,
  *             with --classes C, stays above underfit_rel × ln C;
- *   too low   slow, nearly linear: both halves fall significantly
+ *   too low   slow, nearly linear (judged from 2·noise_points points on,
+ *             since the start of any decay looks linear): both halves fall significantly
  *             (Mann–Kendall p < alpha), the late Theil–Sen slope is
  *             between linear_ratio and 1/linear_ratio × the early one
  *             (much steeper late is a delayed start), and less than half of
@@ -47,7 +48,8 @@ static td_code too_low(const td_detect_ctx *c, const td_curve *v, td_findings *o
 {
     const td_detect_opts *o = c->o;
     size_t n = v->n, h = n / 2;
-    if (h < o->min_points) return TD_OK;
+    /* the start of any decay looks linear: judge the shape on 2·noise_points or more */
+    if (h < o->min_points || n < 2 * o->noise_points) return TD_OK;
     double p1, p2, tau1 = td_trend_mann_kendall(v->y, h, &p1);
     double tau2 = td_trend_mann_kendall(v->y + h, n - h, &p2);
     double s1 = td_trend_theil_sen(v->x, v->y, h), s2 = td_trend_theil_sen(v->x + h, v->y + h, n - h);

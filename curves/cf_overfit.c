@@ -6,8 +6,9 @@
  *                val - train widens significantly (Mann–Kendall p < alpha)
  *                by more than gap_rel × the validation level while training
  *                still improves (its own significant downward trend over
- *                that range) and validation does not (no significant
- *                downward trend over the tail);
+ *                that range) and validation stalls (over the tail it gains,
+ *                by its Theil–Sen slope, less than stall_ratio × what
+ *                training gains);
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
@@ -60,8 +61,10 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     free(gap);
     double widen = slope * (v->x[n - 1] - v->x[ts]);
     double tgain = train_at(t, v->x[ts]) - train_at(t, v->x[n - 1]);
-    double vgain = v->sm[ts] - v->sm[n - 1], pv;
-    double vtau = td_trend_mann_kendall(v->y + ts, n - ts, &pv);
+    /* validation stalls: over the tail it gains (Theil–Sen) less than
+     * stall_ratio × what training gains */
+    double vslope = td_trend_theil_sen(v->x + ts, v->y + ts, n - ts);
+    double vgain = -vslope * (v->x[n - 1] - v->x[ts]);
     /* training still improves: its own trend over the same x range */
     size_t a = 0, b = 0;
     while (a < t->n && t->x[a] < v->x[ts]) a++;
@@ -69,13 +72,13 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     double pt = 1, ttau = b - a >= 3 ? td_trend_mann_kendall(t->y + a, b - a, &pt) : 0;
     double level = td_curve_level(v, td_median(v->sm + ts, n - ts));
     if (!(tau > 0 && p < o->alpha && widen > o->gap_rel * level && ttau < 0 &&
-          pt < o->alpha && tgain > 0 && !(vtau < 0 && pv < o->alpha)))
+          pt < o->alpha && tgain > 0 && vgain < o->stall_ratio * tgain))
         return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
                            v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
-                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation has no significant trend (%+.4g)",
-                           xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, -vgain);
+                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation only by %.4g",
+                           xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain);
 }
 
 td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)

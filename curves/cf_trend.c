@@ -64,24 +64,57 @@ int td_trend_smooth(const double *y, size_t n, size_t w, double *out)
     return 0;
 }
 
+/* Leave-one-out residuals of the interior points of y[from..n) into res
+ * (see td_trend_noise); returns how many, or (size_t)-1 on ENOMEM. */
+static size_t loo_residuals(const double *y, size_t n, size_t w, size_t from, double *res)
+{
+    if (w < 3) w = 3;
+    size_t h = w / 2, m = 0;
+    double *nb = malloc(2 * h * sizeof *nb);
+    if (!nb) return (size_t)-1;
+    for (size_t i = from; i + 1 < n; i++) {
+        /* the neighbours within r <= h on BOTH sides (a symmetric window, so
+         * a linear trend cancels), the point itself left out, so the
+         * reference follows neither the trend nor the point's own noise */
+        size_t r = h, k = 0;
+        if (i < r) r = i;
+        if (n - 1 - i < r) r = n - 1 - i;
+        for (size_t j = i - r; j <= i + r; j++)
+            if (j != i && isfinite(y[j])) nb[k++] = y[j];
+        if (k && isfinite(y[i])) res[m++] = y[i] - td_trend_median(nb, k);
+    }
+    free(nb);
+    return m;
+}
+
 double td_trend_noise(const double *y, size_t n, size_t w, size_t from)
 {
-    if (from >= n || n - from < 3) return NAN;
-    if (w < 3) w = 3;
-    size_t h = w / 2;
-    double *res = malloc((n - from) * sizeof *res), *nb = malloc(2 * h * sizeof *nb);
-    if (!res || !nb) { free(res); free(nb); return NAN; }
-    for (size_t i = from; i < n; i++) {
-        /* the neighbours within h on each side, the point itself left out,
-         * so the reference does not follow the point's own noise */
-        size_t k = 0;
-        for (size_t j = i > h ? i - h : 0; j <= i + h && j < n; j++)
-            if (j != i && isfinite(y[j])) nb[k++] = y[j];
-        res[i - from] = y[i] - td_trend_median(nb, k);
-    }
-    double s = td_mad(res, n - from);
+    if (from < 1) from = 1; /* the ends have neighbours on one side only */
+    if (n < 3 || from >= n - 1 || n - 1 - from < 3) return NAN;
+    double *res = malloc((n - from) * sizeof *res);
+    if (!res) return NAN;
+    size_t m = loo_residuals(y, n, w, from, res);
+    double s = m != (size_t)-1 && m >= 3 ? td_mad(res, m) : NAN;
     free(res);
-    free(nb);
+    return s;
+}
+
+double td_trend_noise_rms(const double *y, size_t n, double clip)
+{
+    if (n < 5) return NAN;
+    double *res = malloc(n * sizeof *res);
+    if (!res) return NAN;
+    size_t m = loo_residuals(y, n, 5, 1, res);
+    double s = NAN;
+    if (m != (size_t)-1 && m >= 3) {
+        double med = td_median(res, m), lim = clip > 0 ? clip * td_mad(res, m) : INFINITY;
+        td_stats st;
+        td_stats_init(&st);
+        for (size_t i = 0; i < m; i++)
+            if (fabs(res[i] - med) <= lim) td_stats_add(&st, res[i]);
+        if (st.n >= 2) s = sqrt(st.m2 / (double)(st.n - 1)) / TD_TREND_RMS_INFLATION;
+    }
+    free(res);
     return s;
 }
 

@@ -117,7 +117,9 @@ typedef struct {
     double tail_frac;      /* "late in training" / "at the end": last fraction of
                               the run, at least min_points points (0.5) */
     size_t min_points;     /* fewest finite points to judge a trend (4) */
-    double noise_cv;       /* noise: late σ / late level above this (0.15) */
+    double noise_cv;       /* noise: late step noise / late level above this (0.1) */
+    double noise_floor;    /* noise: the level is at least this × the starting
+                              level (a loss near 0 is not noisy for tiny wiggles) (0.1) */
     double sat_gain;       /* still improving: the tail gained >= sat_gain of the
                               run's total improvement (0.1) */
     double sat_level;      /* saturation: the part after sat_before moved less
@@ -126,7 +128,10 @@ typedef struct {
                               a fraction of the x range (0.5) */
     double gap_rel;        /* overfitting by gap: it widens by more than gap_rel ×
                               the validation level (0.05) */
-    size_t noise_points;   /* noise: fewest tail points to estimate it (10) */
+    double stall_ratio;    /* overfitting by gap: validation gains less than this ×
+                              what training gains over the tail (0.25) */
+    size_t noise_points;   /* noise: fewest tail points to estimate it; lr too low
+                              needs twice, underfitting once as many points (10) */
     double explode_factor; /* explosion: smoothed loss > factor × its minimum and
                               > its start (10) */
     double far_factor;     /* a loss rising from the start: lr far too high when it
@@ -136,7 +141,7 @@ typedef struct {
     double fast_frac;      /* lr too high: >= 80% of the drop happens in the first
                               fast_frac of the run (0.2) */
     double linear_ratio;   /* lr too low: late slope / early slope within
-                              [linear_ratio, 1/linear_ratio] (0.6) */
+                              [linear_ratio, 1/linear_ratio] (0.8) */
     double flat_rel;       /* not learning: total improvement < flat_rel × |start| (0.02) */
     double underfit_rel;   /* underfitting: final train loss > underfit_rel × ln C, or
                               final train accuracy < 1 - underfit_rel (0.5) */
@@ -171,11 +176,22 @@ int td_trend_smooth(const double *y, size_t n, size_t w, double *out);
 /* Median of the finite values a[0..m) given (no NaN), reordering a: Hoare's
  * selection, linear on average, no allocation. NaN when m == 0. */
 double td_trend_median(double *a, size_t m);
-/* Robust noise σ: td_mad over i in [from, n) of y_i minus the median of its
- * neighbours within w/2 on each side (y_i itself left out, so the reference
- * does not follow the point's own noise; this over-estimates σ by ~10-20%
- * for small w, which errs towards no alarm). NaN if fewer than 3 points. */
+/* Robust noise σ: td_mad over the interior points i in [max(from,1), n-1)
+ * of y_i minus the median of its neighbours within r = min(w/2, i, n-1-i)
+ * on each side: symmetric, so a linear trend cancels, and y_i itself left
+ * out, so the reference does not follow the point's own noise (this
+ * over-estimates σ by ~10-20% for small w, which errs towards no alarm).
+ * NaN if fewer than 3 residuals. */
 double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
+/* Step-to-step noise as a standard deviation (the variance late in
+ * training that seed 000 asks about; more efficient than the MAD on few
+ * points): the sample standard deviation of the leave-one-out residuals
+ * above with w = 5, leaving out those farther than clip × their MAD-σ from
+ * their median (isolated spikes, reported apart; clip <= 0 keeps all),
+ * divided by TD_TREND_RMS_INFLATION (their inflation over σ for normal
+ * noise, so the result estimates σ). NaN if n < 5. */
+#define TD_TREND_RMS_INFLATION 1.15
+double td_trend_noise_rms(const double *y, size_t n, double clip);
 /* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
  * When n > 200 the points are taken on an even stride (<= 200 kept). NaN if < 2. */
 double td_trend_theil_sen(const double *x, const double *y, size_t n);
@@ -200,7 +216,9 @@ typedef struct {
     double *sm;          /* (n) running median of y, window w */
     size_t w;            /* smoothing window (odd, >= 3 unless n < 3) */
     double sigma;        /* robust residual noise of y around sm (whole curve) */
-    double sigma_late;   /* the same over the raw (unbinned) tail: step noise */
+    double sigma_late;   /* step-to-step noise over the raw (unbinned) tail, as a
+                            standard deviation (td_trend_noise_rms, clipped at
+                            spike_z: isolated spikes are the spike detector's) */
     size_t nraw;         /* finite raw points */
     size_t nonfinite;    /* NaN/Inf raw points */
 } td_curve;

@@ -98,12 +98,13 @@ typedef struct {
 #define NONE TD_FIND_NKINDS
 static const scenario SCEN[] = {
     {"healthy", healthy_tr, healthy_va, NULL, 0.02, 0.01, 0, -1, NONE},
-    {"healthy_noisy", healthy_tr, healthy_va, NULL, 0.10, 0.04, 0, -1, NONE},
+    {"healthy_noisy", healthy_tr, healthy_va, NULL, 0.06, 0.04, 0, -1, NONE},
     {"healthy_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, NONE},
     {"still_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, TD_FIND_STILL_IMPROVING},
     {"overfitting", healthy_tr, overfit_va, NULL, 0.02, 0.02, 0, -1, TD_FIND_OVERFITTING},
     {"overfit_gap", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
     {"noise", healthy_tr, healthy_va, NULL, 0.45, 0.01, 0, -1, TD_FIND_NOISE},
+    {"very_noisy_healthy", healthy_tr, healthy_va, NULL, 0.25, 0.15, 0, -1, TD_FIND_NOISE},
     {"saturation", saturate, saturate_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_SATURATION},
     {"nonfinite", healthy_tr, healthy_va, NULL, 0.02, 0.01, 0, 150, TD_FIND_NONFINITE},
     {"explosion", explode, NULL, NULL, 0.02, 0, 0, -1, TD_FIND_EXPLOSION},
@@ -202,6 +203,75 @@ static void test_healthy_quiet(void **state)
             td_findings_free(&fs);
         }
     }
+}
+
+/* A healthy run drowned in noise: noise is reported, and nothing else at
+ * warning or above (the noise fools no other detector), over 20 seeds. */
+static void test_noise_fools_nothing(void **state)
+{
+    (void)state;
+    size_t i = 0;
+    while (strcmp(SCEN[i].name, "very_noisy_healthy") != 0) i++;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        td_findings fs;
+        judge(&SCEN[i], seed, &fs);
+        for (size_t k = 0; k < fs.n; k++)
+            if (fs.f[k].severity >= TD_SEV_WARNING && fs.f[k].kind != TD_FIND_NOISE)
+                fail_msg("seed %llu: %s: %s", (unsigned long long)seed,
+                         td_finding_kind_name(fs.f[k].kind), fs.f[k].evidence);
+        td_findings_free(&fs);
+    }
+}
+
+/* What --follow sees: every prefix of a healthy run (cut at the same step
+ * in all its series) raises nothing at warning or above either; and the
+ * overfitting run is caught within 40% of the run after its minimum
+ * (EarlyStopping-like patience counts are not needed). */
+static void test_prefixes(void **state)
+{
+    (void)state;
+    /* healthy and healthy_noisy (healthy_improving decays so slowly that its
+     * first fifth is a straight line: lr_too_low is then a fair reading) */
+    for (size_t i = 0; i < 2; i++) {
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            mrun m;
+            build(&m, &SCEN[i], seed);
+            size_t full[MAXS];
+            for (size_t k = 0; k < m.run.nseries; k++) full[k] = m.s[k].n;
+            for (double frac = 0.2; frac <= 1.0001; frac += 0.1) {
+                double xmax = 10 + frac * 2000;
+                for (size_t k = 0; k < m.run.nseries; k++) {
+                    m.s[k].n = 0;
+                    while (m.s[k].n < full[k] && m.s[k].x[m.s[k].n] <= xmax) m.s[k].n++;
+                }
+                td_findings fs;
+                td_err e;
+                td_findings_init(&fs);
+                assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+                if (td_findings_count_at_least(&fs, TD_SEV_WARNING))
+                    fail_msg("%s seed %llu prefix %.1f: %s: %s", SCEN[i].name,
+                             (unsigned long long)seed, frac,
+                             td_finding_kind_name(fs.f[0].kind), fs.f[0].evidence);
+                td_findings_free(&fs);
+            }
+            for (size_t k = 0; k < m.run.nseries; k++) m.s[k].n = full[k];
+            mrun_free(&m);
+        }
+    }
+    /* overfitting: val minimum near 40% of the run; found by 80% */
+    mrun m;
+    build(&m, &SCEN[4], 7);
+    double xmax = 10 + 0.8 * 2000;
+    for (size_t k = 0; k < m.run.nseries; k++)
+        while (m.s[k].n > 0 && m.s[k].x[m.s[k].n - 1] > xmax) m.s[k].n--;
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+    assert_true(has_kind(&fs, TD_FIND_OVERFITTING));
+    td_findings_free(&fs);
+    for (size_t k = 0; k < m.run.nseries; k++) m.s[k].n = m.s[k].cap;
+    mrun_free(&m);
 }
 
 /* Findings that must NOT appear on a scenario showing something else. */
@@ -533,6 +603,8 @@ int main(void)
         cmocka_unit_test(test_each_finding_raised),
         cmocka_unit_test(test_healthy_quiet),
         cmocka_unit_test(test_no_crosstalk),
+        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_noise_fools_nothing),
         cmocka_unit_test(test_threshold_moves_decision),
         cmocka_unit_test(test_short_runs),
         cmocka_unit_test(test_verdict),
