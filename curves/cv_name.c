@@ -83,6 +83,7 @@ void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out
     info->split = TD_SPLIT_NONE;
     info->kind = TD_METRIC_OTHER;
     info->agg = 0;
+    info->split_named = 0;
     /* Lightning aggregation suffix */
     if (b - a > 5 && memcmp(low + b - 5, "_step", 5) == 0) { info->agg = 1; b -= 5; }
     else if (b - a > 6 && memcmp(low + b - 6, "_epoch", 6) == 0) { info->agg = 2; b -= 6; }
@@ -120,6 +121,7 @@ void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out
         }
         i = j + 1;
     }
+    info->split_named = info->split != TD_SPLIT_NONE;
     if (info->split == TD_SPLIT_NONE && info->kind != TD_METRIC_LR && info->kind != TD_METRIC_OTHER)
         info->split = TD_SPLIT_TRAIN;
     if (cap) {

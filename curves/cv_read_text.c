@@ -131,6 +131,18 @@ static int cv_epoch_marker(const char *s, size_t n, double *ep)
     return 0;
 }
 
+/* The key s[0..n) names a split (train/val/test words). */
+static int cv_names_split(const char *s, size_t n)
+{
+    char name[128], base[8];
+    if (n >= sizeof name) n = sizeof name - 1;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    td_metric_info mi;
+    td_metric_parse_name(name, &mi, base, sizeof base);
+    return mi.split_named;
+}
+
 static int cv_is_step_key(const char *s, size_t a, size_t b)
 {
     for (size_t i = 0; i < sizeof cv_step_keys / sizeof *cv_step_keys; i++)
@@ -185,12 +197,22 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     size_t np = 0;
     int has_step = 0;
     double step = 0;
+    size_t sa = 0, sb = 0; /* a section header naming a split: "Test set:" */
     for (size_t i = 0; i < n && np < CV_MAX_PAIRS; i++) {
         if (s[i] != ':' && s[i] != '=') continue;
         size_t a, b, end;
         if (!cv_key(s, i, &a, &b)) continue;
-        if ((end = cv_value(s, i + 1, n, &val[np], &pct[np])) == 0) continue;
-        if (b - a == 5 && strncasecmp(s + a, "epoch", 5) == 0) { i = end - 1; continue; } /* the marker */
+        if ((end = cv_value(s, i + 1, n, &val[np], &pct[np])) == 0) {
+            size_t j = i + 1;
+            while (j < n && s[j] == ' ') j++;
+            if (s[i] == ':' && j < n && isalpha((unsigned char)s[j]) && cv_names_split(s + a, b - a)) {
+                sa = a;
+                sb = b;
+            }
+            continue;
+        }
+        if (b - a >= 5 && strncasecmp(s + b - 5, "epoch", 5) == 0 && (b - a == 5 || s[b - 6] == ' '))
+            { i = end - 1; continue; } /* "Epoch: 3", "Train Epoch: 3": the marker */
         if (cv_is_step_key(s, a, b) && val[np] == val[np]) {
             has_step = 1;
             step = val[np];
@@ -222,7 +244,14 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     }
     for (size_t k = 0; k < np; k++) {
         size_t a = ka[k], b = kb[k];
-        long col = td_log_builder_column(t->b, s + a, b - a, pct[k]);
+        long col;
+        if (sb && a > sb && !cv_names_split(s + a, b - a)) { /* "Test set: Average loss" */
+            char name[256];
+            int m = snprintf(name, sizeof name, "%.*s %.*s", (int)(sb - sa), s + sa, (int)(b - a), s + a);
+            col = td_log_builder_column(t->b, name, m < (int)sizeof name ? (size_t)m : sizeof name - 1, pct[k]);
+        } else {
+            col = td_log_builder_column(t->b, s + a, b - a, pct[k]);
+        }
         if (col < 0 || td_log_builder_add(t->b, col, val[k]) != TD_OK) return cv_oom(t, e);
     }
     t->rows++;

@@ -74,7 +74,11 @@ typedef struct {
  *   TEXT     lines with `key: number` / `key=number` pairs (Keras console,
  *            Python logging "Train Loss: 1.94, Val Acc: 17.37%"); a
  *            trailing % marks the series as percent; "Epoch 3/50" or
- *            "Epoch [3/50]" sets the epoch for this and the following lines;
+ *            "Epoch [3/50]" sets the epoch for this and the following lines
+ *            (the pairs of one epoch form one row, committed when the next
+ *            epoch starts or at the end: a live log lags one epoch);
+ *            a section header naming a split ("Test set: Average loss:
+ *            0.05") gives it to the keys after it that name none;
  *            '\r' progress-bar updates: only the last segment counts; lines
  *            without a pair are ignored.
  *   TFEVENTS TensorBoard event files: TFRecord framing with both masked
@@ -170,6 +174,7 @@ typedef struct {
     td_split split;
     td_metric_kind kind;
     int agg;
+    int split_named;   /* 1 when the split came from a word of the name */
 } td_metric_info;
 void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out, size_t cap);
 const char *td_split_name(td_split s);        /* "train", "val", "test", "none" */

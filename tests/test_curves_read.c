@@ -118,34 +118,34 @@ static const struct {
     const char *name, *base;
     td_split split;
     td_metric_kind kind;
-    int agg;
+    int agg, named; /* named: the split came from a word of the name */
 } name_cases[] = {
-    {"loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
-    {"val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
-    {"eval_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
-    {"valid_acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
-    {"validation/accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
-    {"test_loss", "loss", TD_SPLIT_TEST, TD_METRIC_LOSS, 0},
-    {"Loss/val", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
-    {"loss/train", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
-    {"train_loss_step", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 1},
-    {"val_loss_epoch", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 2},
-    {"Train Loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
-    {"Val Acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
-    {"val_get_categorical_accuracy_keras", "get_categorical_accuracy_keras", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
-    {"metrics/mAP_0.5:0.95", "map_0.5:0.95", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0},
-    {"val/box_loss", "box_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0},
-    {"x/lr0", "x/lr0", TD_SPLIT_NONE, TD_METRIC_LR, 0},
-    {"learning_rate", "learning_rate", TD_SPLIT_NONE, TD_METRIC_LR, 0},
-    {"lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 0},
-    {"total_loss", "total_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0},
-    {"test_acc1", "acc1", TD_SPLIT_TEST, TD_METRIC_ACCURACY, 0},
-    {"eval_wer", "wer", TD_SPLIT_VAL, TD_METRIC_ERROR, 0},
-    {"top1_err", "top1_err", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0}, /* first word decides */
-    {"grad_norm", "grad_norm", TD_SPLIT_NONE, TD_METRIC_OTHER, 0},
-    {"epoch", "epoch", TD_SPLIT_NONE, TD_METRIC_OTHER, 0},
-    {"val_perplexity", "perplexity", TD_SPLIT_VAL, TD_METRIC_OTHER, 0},
-    {"bbox/AP", "bbox/ap", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0},
+    {"loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
+    {"val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"eval_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"valid_acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"validation/accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"test_loss", "loss", TD_SPLIT_TEST, TD_METRIC_LOSS, 0, 1},
+    {"Loss/val", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"loss/train", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 1},
+    {"train_loss_step", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 1, 1},
+    {"val_loss_epoch", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 2, 1},
+    {"Train Loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 1},
+    {"Val Acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"val_get_categorical_accuracy_keras", "get_categorical_accuracy_keras", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"metrics/mAP_0.5:0.95", "map_0.5:0.95", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"val/box_loss", "box_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"x/lr0", "x/lr0", TD_SPLIT_NONE, TD_METRIC_LR, 0, 0},
+    {"learning_rate", "learning_rate", TD_SPLIT_NONE, TD_METRIC_LR, 0, 0},
+    {"lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 0, 0},
+    {"total_loss", "total_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
+    {"test_acc1", "acc1", TD_SPLIT_TEST, TD_METRIC_ACCURACY, 0, 1},
+    {"eval_wer", "wer", TD_SPLIT_VAL, TD_METRIC_ERROR, 0, 1},
+    {"top1_err", "top1_err", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0, 0}, /* first word decides */
+    {"grad_norm", "grad_norm", TD_SPLIT_NONE, TD_METRIC_OTHER, 0, 0},
+    {"epoch", "epoch", TD_SPLIT_NONE, TD_METRIC_OTHER, 0, 0},
+    {"val_perplexity", "perplexity", TD_SPLIT_VAL, TD_METRIC_OTHER, 0, 1},
+    {"bbox/AP", "bbox/ap", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 0, 0},
 };
 
 static void test_metric_names(void **state)
@@ -156,6 +156,7 @@ static void test_metric_names(void **state)
         char base[64];
         td_metric_parse_name(name_cases[i].name, &mi, base, sizeof base);
         if (mi.split != name_cases[i].split || mi.kind != name_cases[i].kind || mi.agg != name_cases[i].agg ||
+            mi.split_named != name_cases[i].named ||
             strcmp(base, name_cases[i].base) != 0)
             fail_msg("%s: split %s kind %s agg %d base %s", name_cases[i].name, td_split_name(mi.split),
                      td_metric_kind_name(mi.kind), mi.agg, base);
@@ -432,6 +433,23 @@ static void test_text(void **state)
     assert_int_equal(l->n, 3);
     assert_true(l->x[1] == 20 && l->y[1] == 2.25 && l->x[2] == 30 && l->y[2] == 2.0);
     assert_string_equal(log->runs[0].x_name, "step");
+    td_log_free(log);
+
+    /* PyTorch's MNIST example: "Train Epoch: 1 [...]" marks the epoch (not a
+     * series); the "Test set:" section names the split of the keys after it */
+    log = read_ok("mnist.log",
+                  "Train Epoch: 1 [0/60000 (0%)]\tLoss: 2.305134\n"
+                  "Train Epoch: 1 [640/60000 (1%)]\tLoss: 1.359872\n\n"
+                  "Test set: Average loss: 0.0489, Accuracy: 9837/10000 (98%)\n\n"
+                  "Train Epoch: 2 [0/60000 (0%)]\tLoss: 0.105134\n"
+                  "Test set: Average loss: 0.0389, Accuracy: 9867/10000 (99%)\n",
+                  TD_FMT_AUTO);
+    r = &log->runs[0];
+    assert_int_equal(r->nseries, 2);
+    l = series(r, "Loss");
+    assert_true(l->n == 2 && l->y[0] == 1.359872 && l->x[1] == 2); /* the last value of an epoch */
+    assert_ptr_equal(td_run_find_heldout(r, TD_METRIC_LOSS), series(r, "Test set Average loss"));
+    assert_int_equal(series(r, "Test set Average loss")->split, TD_SPLIT_TEST);
     td_log_free(log);
 
     /* no x at all: row numbers */
