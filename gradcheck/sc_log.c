@@ -78,8 +78,8 @@ static void judge_run(const td_run *run, double target, td_sc_check *c)
         td_sc_what(c, "%s never reached ~0: best %.4g at %s %g is %.3g x the first %.4g (wanted <= %.3g)", name,
                    best, xn, s->x[ibest], first != 0 ? best / first : NAN, first, goal);
         td_sc_cause(c, "a tiny subset that cannot be overfit: the model or its gradients are broken, the "
-                       "learning rate is too low (or too high%s), or regularization, dropout or augmentation "
-                       "were left on", last > 1.5 * best ? ": the loss rose again" : "");
+                       "learning rate is %s, or regularization, dropout or augmentation were left on",
+                    last > 1.5 * best ? "too high (the loss rose again)" : "too low");
     } else if (acc && amax < 0.999) {
         c->status = TD_SC_FAIL;
         td_sc_what(c, "%s reached %.3g at %s %g but the training accuracy peaks at %.1f%%", name, s->y[reach],
