@@ -11,6 +11,11 @@ S=samples/curves
 expect_exit 0 "--help" "$CC" --help
 expect_out "^  z +3 " "--help shows the real default of z"
 expect_out "\(default warning\)" "--help names the --fail-on default"
+missing=""
+for name in $(sed -n '/^thresholds/,/^$/p' "$TMP/out" | awk 'NR>1 && NF {print $1}'); do
+    grep -q "^\.B $name " curves/curvecheck.1 || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "every threshold of --help is documented in curvecheck(1)" || not_ok "undocumented thresholds:$missing"
 expect_exit 0 "--version" "$CC" --version
 expect_out "^curvecheck [0-9]+\.[0-9]+\.[0-9]+$" "--version prints the version"
 expect_exit 2 "unknown option" "$CC" --bogus $S/healthy.keras.csv
