@@ -44,9 +44,9 @@ static int block_##T(td_stats *st, const T *x, size_t n, double *lo, double *hi)
 {                                                                                    \
     const double K = isfinite(x[0]) ? (double)x[0] : 0;                              \
     double s[LANES] = {0}, q[LANES] = {0};                                           \
-    T mn[LANES], mx[LANES], bad[LANES];                                              \
+    T mn[LANES], mx[LANES];                                                          \
     uint64_t z[LANES] = {0};                                                         \
-    for (int j = 0; j < LANES; j++) { mn[j] = x[0]; mx[j] = x[0]; bad[j] = 0; }     \
+    for (int j = 0; j < LANES; j++) { mn[j] = x[0]; mx[j] = x[0]; }                 \
     size_t i = 0;                                                                    \
     for (; i + LANES <= n; i += LANES)                                               \
         for (int j = 0; j < LANES; j++) {                                            \
@@ -57,24 +57,24 @@ static int block_##T(td_stats *st, const T *x, size_t n, double *lo, double *hi)
             z[j] += (v == 0);                                                        \
             mn[j] = v < mn[j] ? v : mn[j];                                           \
             mx[j] = v > mx[j] ? v : mx[j];                                           \
-            bad[j] += v * (T)0; /* NaN once a NaN or Inf passed */                   \
         }                                                                            \
     for (; i < n; i++) {                                                             \
         T v = x[i];                                                                  \
         double d = (double)v - K;                                                    \
         s[0] += d; q[0] += d * d; z[0] += (v == 0);                                  \
         mn[0] = v < mn[0] ? v : mn[0]; mx[0] = v > mx[0] ? v : mx[0];                \
-        bad[0] += v * (T)0;                                                          \
     }                                                                                \
     double S = 0, Q = 0, bmin = mn[0], bmax = mx[0];                                 \
     td_stats b;                                                                      \
     td_stats_init(&b);                                                               \
     for (int j = 0; j < LANES; j++) {                                                \
-        if (bad[j] != 0 || bad[j] != bad[j]) return -1;                              \
         S += s[j]; Q += q[j]; b.zeros += z[j];                                       \
         if (mn[j] < bmin) bmin = mn[j];                                              \
         if (mx[j] > bmax) bmax = mx[j];                                              \
     }                                                                                \
+    /* a NaN or Inf makes S or Q non-finite (so does Σd² overflowing): the      \
+     * caller then takes the block value by value */                             \
+    if (!isfinite(S) || !isfinite(Q)) return -1;                                     \
     double dn = (double)n;                                                           \
     b.n = n;                                                                         \
     b.mean = K + S / dn;                                                             \

@@ -103,13 +103,13 @@ static void grid_cover(td_hist *h, double lo, double hi)
     }
 }
 
-/* Exponential sub-bucket within an octave from the top 4 mantissa bits m:
+/* Exponential sub-bucket within an octave from the top 8 mantissa bits m:
  * the number of edges 2^(1/4), 2^(2/4), 2^(3/4) at or below the cell's
- * centre 1 + (m + 0.5)/16 (TD_HIST_EXP_PER_OCT is 4; edges are exact to
- * 1/16 of an octave). */
+ * centre 1 + (m + 0.5)/256 (TD_HIST_EXP_PER_OCT is 4; edges are exact to
+ * 1/256 of an octave). */
 static inline int sub_bucket(unsigned m)
 {
-    return (m >= 3) + (m >= 7) + (m >= 11);
+    return (m >= 48) + (m >= 106) + (m >= 175);
 }
 
 void td_hist_init(td_hist *h)
@@ -124,7 +124,7 @@ double td_hist_exp_edge(int j)
 }
 
 /* Add count values of sign neg, unbiased exponent e (e < -1000: zero or
- * subnormal) and top mantissa nibble m to the exponential buckets. */
+ * subnormal) and top mantissa byte m to the exponential buckets. */
 static void exp_add(td_hist *h, int neg, int e, unsigned m, uint64_t count)
 {
     if (e < TD_HIST_EXP_MINE) { h->exp_zero += count; return; }
@@ -134,22 +134,22 @@ static void exp_add(td_hist *h, int neg, int e, unsigned m, uint64_t count)
     else h->exp_pos[j] += count;
 }
 
-/* Scratch counters of one call: 4 interleaved copies of the linear bins
- * (consecutive equal bins do not wait on each other) and one counter per
- * sign/exponent/nibble key of a float's top 13 bits. */
-#define LANES 4
-#define FKEYS 8192
-#define MAX_CALL ((size_t)1 << 30) /* uint32 scratch never overflows */
-typedef struct {
-    uint32_t fine[LANES][TD_HIST_FINE];
-    uint32_t key[FKEYS];
-} scratch;
-
-static void fold_fine(td_hist *h, const scratch *s)
+static inline void fine_add(td_hist *h, double v, double inv, double off, uint64_t count)
 {
-    for (int b = 0; b < TD_HIST_FINE; b++)
-        h->fine[b] += (uint64_t)s->fine[0][b] + s->fine[1][b] + s->fine[2][b] + s->fine[3][b];
+    double b = v * inv - off;
+    b = b < 0 ? 0 : b > TD_HIST_FINE - 1 ? TD_HIST_FINE - 1 : b;
+    h->fine[(int)b] += count;
 }
+
+/* float32 fast path: count the top 17 bits of each value (sign, exponent,
+ * 8 mantissa bits: cells 1/256 of an octave wide), then place each cell
+ * whole: in the linear bin holding its centre, in its exponential bucket.
+ * Used when a cell at the largest |x| is at most half a linear bin, so a
+ * value can only move to a neighbour bin when it lies within half a cell
+ * of an edge; otherwise every value is placed exactly. */
+#define KEY_SHIFT 15
+#define NKEYS (1u << 17)
+#define MAX_CALL ((size_t)1 << 31) /* uint32 cells never overflow */
 
 void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi)
 {
@@ -160,61 +160,34 @@ void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi)
         return;
     }
     grid_cover(h, lo, hi);
-    scratch *s = calloc(1, sizeof *s);
     const double inv = ldexp(1.0, -h->k), off = (double)h->start;
-    if (!s) { /* no scratch: count directly, slower but right */
+    int em;
+    frexp(fmax(fabs(lo), fabs(hi)), &em); /* |x| < 2^em: cells there are 2^(em-9) wide */
+    uint32_t *key = em <= h->k + 8 && n >= 4096 ? calloc(NKEYS, sizeof *key) : NULL;
+    if (!key) { /* exact, value by value */
         for (size_t i = 0; i < n; i++) {
-            int64_t b = (int64_t)((double)x[i] * inv - off);
-            h->fine[b < 0 ? 0 : b >= TD_HIST_FINE ? TD_HIST_FINE - 1 : b]++;
+            fine_add(h, (double)x[i], inv, off, 1);
             uint32_t u;
             memcpy(&u, &x[i], 4);
             int e = (int)((u >> 23) & 0xff);
-            exp_add(h, (int)(u >> 31), e ? e - 127 : -10000, (u >> 19) & 15, 1);
+            exp_add(h, (int)(u >> 31), e ? e - 127 : -10000, (u >> 15) & 0xff, 1);
         }
         return;
     }
-    /* In float when the grid indices are small enough for it: x·2^-k is exact,
-     * the subtraction is exact or off by an ulp at a bin edge. Indices are
-     * computed 64 at a time (a loop the compiler vectorises), then counted. */
-    const int use_f = fabs(off) < 4194304.0 && isfinite((float)inv) && (float)inv != 0;
-    const float finv = (float)inv, foff = (float)off, top = (float)(TD_HIST_FINE - 1);
-    uint32_t idx[64], key[64];
-    for (size_t i0 = 0; i0 < n; i0 += 64) {
-        size_t m = n - i0 < 64 ? n - i0 : 64;
-        const float *xs = x + i0;
-        if (use_f) {
-            for (size_t i = 0; i < m; i++) {
-                float v = xs[i] * finv - foff;
-                v = v < 0 ? 0 : v;
-                v = v > top ? top : v;
-                idx[i] = (uint32_t)(int32_t)v;
-            }
-        } else {
-            for (size_t i = 0; i < m; i++) {
-                double v = (double)xs[i] * inv - off;
-                v = v < 0 ? 0 : v > TD_HIST_FINE - 1 ? TD_HIST_FINE - 1 : v;
-                idx[i] = (uint32_t)(int32_t)v;
-            }
-        }
-        memcpy(key, xs, m * 4);
-        size_t i = 0;
-        for (; i + LANES <= m; i += LANES)
-            for (int l = 0; l < LANES; l++) {
-                s->fine[l][idx[i + l]]++;
-                s->key[key[i + l] >> 19]++;
-            }
-        for (; i < m; i++) {
-            s->fine[0][idx[i]]++;
-            s->key[key[i] >> 19]++;
-        }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        key[u >> KEY_SHIFT]++;
     }
-    fold_fine(h, s);
-    for (unsigned k = 0; k < FKEYS; k++) {
-        if (!s->key[k]) continue;
-        int e = (int)((k >> 4) & 0xff);
-        exp_add(h, (int)(k >> 12), e ? e - 127 : -10000, k & 15, s->key[k]);
+    for (uint32_t k = 0; k < NKEYS; k++) {
+        if (!key[k]) continue;
+        int neg = (int)(k >> 16), e = (int)((k >> 8) & 0xff);
+        unsigned m = k & 0xff;
+        double c = e ? ldexp(1.0 + (m + 0.5) / 256.0, e - 127) : 0.0; /* the cell's centre */
+        fine_add(h, neg ? -c : c, inv, off, key[k]);
+        exp_add(h, neg, e ? e - 127 : -10000, m, key[k]);
     }
-    free(s);
+    free(key);
 }
 
 void td_hist_add_f64(td_hist *h, const double *x, size_t n, double lo, double hi)
@@ -228,7 +201,7 @@ void td_hist_add_f64(td_hist *h, const double *x, size_t n, double lo, double hi
         uint64_t u;
         memcpy(&u, &x[i], 8);
         int e = (int)((u >> 52) & 0x7ff);
-        exp_add(h, (int)(u >> 63), e ? e - 1023 : -10000, (unsigned)((u >> 48) & 15), 1);
+        exp_add(h, (int)(u >> 63), e ? e - 1023 : -10000, (unsigned)((u >> 44) & 0xff), 1);
     }
 }
 

@@ -39,9 +39,13 @@
  * and two histograms merge exactly (both brought to the coarser grid).
  * The used bins always cover [min, max] with at least TD_HIST_FINE/4 bins.
  * Exponential part (TensorBoard-style): per sign, buckets with edges
- * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT) (placed from the top 4
- * mantissa bits: edges exact to 1/16 of an octave); |x| < 2^TD_HIST_EXP_MINE
+ * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT) (placed from the top 8
+ * mantissa bits: edges exact to 1/256 of an octave); |x| < 2^TD_HIST_EXP_MINE
  * (and 0) go to exp_zero, |x| ≥ 2^TD_HIST_EXP_MAXE to the last bucket.
+ * float32 runs of 4096+ values centred enough (a 1/256-octave cell at the
+ * largest |x| is at most half a linear bin) are counted by those cells and
+ * each cell placed whole: a value within half a cell of a linear bin edge
+ * may land in the neighbour bin; totals are always exact.
  * NaN and Inf are not binned (they are counted by td_stats). */
 #define TD_HIST_FINE 256
 #define TD_HIST_EXP_PER_OCT 4
