@@ -84,7 +84,7 @@ td_code td_sc_chance(const td_sc_loss *l, double *chance, const char **formula, 
  * When the spread is unknown (sd < 0), a small init is assumed to spread
  * per-example losses by TD_SC_SPREAD·chance. */
 #define TD_SC_TOL_FLOOR 0.02
-#define TD_SC_SPREAD 0.15
+#define TD_SC_SPREAD 0.10
 double td_sc_tolerance(double chance, double sd, double n);
 
 /* Judge a loss against chance and fill one row "chance": value is the

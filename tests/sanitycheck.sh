@@ -18,7 +18,7 @@ expect_exit 0 "softmax C=10 at 2.41 is at chance" "$S" init --loss softmax --cla
 expect_out "chance +PASS .*chance 2.303 \(ln C\)" "chance is ln 10"
 expect_exit 0 "svm C=10 at 9 is at chance" "$S" init --loss svm --classes 10 --value 9.05 --batch 64
 expect_exit 0 "bce at ln 2" "$S" init --loss bce --value 0.69 --batch 128
-expect_exit 0 "mse at mean y^2" "$S" init --loss mse --mean-y2 4 --value 4.1 --batch 256
+expect_exit 0 "mse at mean y^2" "$S" init --loss mse --mean-y2 4 --value 4.05 --batch 256
 expect_exit 1 "a summed loss" "$S" init --loss softmax --classes 10 --value 147.4 --batch 64
 expect_out "likely cause: loss summed over the batch" "summed named"
 expect_exit 1 "too large" "$S" init --loss softmax --classes 10 --value 9.7 --batch 64

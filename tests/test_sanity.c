@@ -91,9 +91,9 @@ static void test_tolerance(void **state)
 {
     (void)state;
     double c = log(10.0);
-    /* unknown spread: 3 * 0.15 * chance / sqrt(B), floored at 2% */
-    assert_near(td_sc_tolerance(c, -1, 1), 0.45 * c, 1e-12);
-    assert_near(td_sc_tolerance(c, -1, 100), 0.045 * c, 1e-12);
+    /* unknown spread: 3 * TD_SC_SPREAD * chance / sqrt(B), floored at 2% */
+    assert_near(td_sc_tolerance(c, -1, 1), 3 * TD_SC_SPREAD * c, 1e-12);
+    assert_near(td_sc_tolerance(c, -1, 16), 3 * TD_SC_SPREAD * c / 4, 1e-12);
     assert_near(td_sc_tolerance(c, -1, 1e6), 0.02 * c, 1e-12);
     assert_near(td_sc_tolerance(c, 0.3, 9), 0.3, 1e-12);
     assert_true(td_sc_tolerance(c, -1, 64) < td_sc_tolerance(c, -1, 16));
