@@ -147,6 +147,7 @@ static td_sc_loss model_loss(const td_sc_model *m, const double *y, size_t b)
 }
 
 /* ---- the checks ------------------------------------------------------------------ */
+
 static td_code check_chance(td_sc_model *m, const td_sc_data *d, const td_sc_model_opts *o,
                             size_t b, td_sc_check *c, td_err *e)
 {
@@ -159,12 +160,31 @@ static td_code check_chance(td_sc_model *m, const td_sc_data *d, const td_sc_mod
         rc = td_sc_forward(m, one, NULL, d->x + i * d->d, d->y + i, 1, e);
         ex[i] = one[0];
     }
+    td_sc_loss l = model_loss(m, d->y, b);
     if (rc == TD_OK) {
-        td_sc_loss l = model_loss(m, d->y, b);
         td_sc_judge_chance(c, &l, loss[0], ex, b, (double)b, o->tol);
         td_sc_num(c, "init_scale", o->init_scale);
     }
     free(ex);
+    /* Off, and not a summed loss: tell the init from the labels/loss by
+     * trying an init 100x smaller, whose scores are ~0 whatever went wrong
+     * with the scale. */
+    if (rc == TD_OK && c->status == TD_SC_FAIL && !strstr(c->cause, "summed") && o->init_scale > 0) {
+        double small[2], chance = 0;
+        rc = td_sc_init(m, 0.01 * o->init_scale, o->seed, e);
+        if (rc == TD_OK) rc = td_sc_forward(m, small, NULL, d->x, d->y, b, e);
+        td_sc_chance(&l, &chance, NULL, NULL);
+        if (rc == TD_OK) {
+            double tol = o->tol > 0 ? o->tol : td_sc_tolerance(chance, -1, (double)b);
+            td_sc_num(c, "loss_at_0.01_scale", small[0]);
+            if (fabs(small[0] - chance) <= tol)
+                td_sc_cause(c, "init scale too large: with every initial weight 100x smaller the loss is %.4g, "
+                               "at chance; draw the weights smaller (e.g. the last layer by 0.01)", small[0]);
+            else
+                td_sc_cause(c, "not the init scale: with every initial weight 100x smaller the loss is still "
+                               "%.4g; the labels (range, encoding) or the loss itself are wrong", small[0]);
+        }
+    }
     return rc;
 }
 

@@ -287,7 +287,7 @@ static void test_models_isolated(void **state)
         const char *cause;    /* in the first failing row's cause */
     } cases[] = {
         { "mlp", { NULL }, NULL },
-        { "mlp_biginit", { "chance" }, "init scale too large" },
+        { "mlp_biginit", { "chance" }, "init scale too large: with every initial weight 100x smaller" },
         { "mlp_nolearn", { "overfit" }, "gradients are broken" },
         { "mlp_regsign", { "regularization" }, "wrong sign" },
         { "mlp_sum", { "chance", "batch-mean" }, "summed" },
@@ -315,6 +315,98 @@ static void test_models_isolated(void **state)
         }
         if (first && !strstr(first->cause, cases[i].cause))
             fail_msg("%s: cause '%s' lacks '%s'", cases[i].plugin, first->cause, cases[i].cause);
+    }
+    td_sc_data_free(&d);
+}
+
+/* An in-test model (no plugin): one parameter vector θ (4), a data loss
+ * that ignores it (base, or base + λ when the penalty leaks into it) and a
+ * penalty sign·λ·Σθ² (flat: none). It cannot learn, so overfit fails. */
+typedef struct { double base; int leak, flat; double lambda; } fake;
+static fake fake_cfg;
+static void *fake_create(int n, const char *const *k, const char *const *v, td_model_desc *d, char *err, size_t cap)
+{
+    (void)n; (void)k; (void)v; (void)err; (void)cap;
+    memset(d, 0, sizeof *d);
+    d->in_dim = 8;
+    d->classes = 3;
+    d->loss = TD_LOSS_SOFTMAX;
+    d->margin = 1;
+    d->n_params = 1;
+    snprintf(d->params[0].name, sizeof d->params[0].name, "theta");
+    d->params[0].kind = TD_T_PARAM;
+    d->params[0].rank = 1;
+    d->params[0].shape[0] = 4;
+    fake *f = malloc(sizeof *f);
+    *f = fake_cfg;
+    return f;
+}
+static void fake_destroy(void *self) { free(self); }
+static int fake_init(void *self, double *const *p, double scale, uint64_t seed)
+{
+    (void)self; (void)seed;
+    for (int i = 0; i < 4; i++) p[0][i] = scale * (i + 1);
+    return 0;
+}
+static void fake_set_reg(void *self, double lambda) { ((fake *)self)->lambda = lambda; }
+static int fake_forward(void *self, double loss[2], double *scores, const double *const *p, const double *x,
+                        const double *y, size_t b)
+{
+    (void)x; (void)y;
+    fake *f = self;
+    double r = 0;
+    for (int i = 0; i < 4; i++) r += p[0][i] * p[0][i];
+    loss[0] = f->base + (f->leak ? f->lambda : 0);
+    loss[1] = f->flat ? 0 : f->lambda * r;
+    if (scores) memset(scores, 0, b * 3 * sizeof *scores);
+    return 0;
+}
+static int fake_backward(void *self, double *const *dp, const double *const *p, const double *x,
+                         const double *y, size_t b)
+{
+    (void)x; (void)y; (void)b;
+    fake *f = self;
+    for (int i = 0; i < 4; i++) dp[0][i] += f->flat ? 0 : 2 * f->lambda * p[0][i];
+    return 0;
+}
+static const td_model_api fake_api = {
+    .abi_version = TD_MODEL_ABI_VERSION, .api_size = sizeof(td_model_api), .name = "fake", .help = "",
+    .create = fake_create, .destroy = fake_destroy, .init = fake_init, .set_reg = fake_set_reg,
+    .forward = fake_forward, .backward = fake_backward,
+};
+
+static void test_model_verdicts_fake(void **state)
+{
+    (void)state;
+    static const struct {
+        fake cfg;
+        const char *row, *cause;
+        td_sc_status want;
+    } cases[] = {
+        { { 5.0, 0, 0, 0 }, "chance", "not the init scale", TD_SC_FAIL },  /* off at any init: labels/loss */
+        { { 1.0986, 0, 0, 0 }, "chance", NULL, TD_SC_PASS },
+        { { 1.0986, 0, 0, 0 }, "regularization", NULL, TD_SC_PASS },
+        { { 1.0986, 1, 0, 0 }, "regularization", "leaks into the data loss", TD_SC_FAIL },
+        { { 1.0986, 0, 1, 0 }, "regularization", "not wired", TD_SC_FAIL },
+        { { 1.0986, 0, 0, 0 }, "overfit", "gradients are broken", TD_SC_FAIL },
+        { { 1.0986, 0, 0, 0 }, "batch-mean", NULL, TD_SC_PASS },
+    };
+    td_sc_data d;
+    load_tiny(&d);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_cfg = cases[i].cfg;
+        td_sc_model_opts o;
+        td_sc_model_opts_default(&o);
+        o.steps = 20;
+        static td_sc_report r;
+        td_sc_report_init(&r, "model", "fake");
+        td_err e;
+        assert_int_equal(td_sc_model_check(&fake_api, 0, NULL, NULL, &d, &o, NULL, &r, &e), TD_OK);
+        const td_sc_check *c = row(&r, cases[i].row);
+        assert_non_null(c);
+        if (c->status != cases[i].want) fail_msg("case %zu: %s %s: %s", i, c->name, td_sc_status_name(c->status), c->what);
+        if (cases[i].cause && !strstr(c->cause, cases[i].cause))
+            fail_msg("case %zu: cause '%s' lacks '%s'", i, c->cause, cases[i].cause);
     }
     td_sc_data_free(&d);
 }
@@ -475,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_data_files),
         cmocka_unit_test(test_models_isolated),
         cmocka_unit_test(test_models_many_seeds),
+        cmocka_unit_test(test_model_verdicts_fake),
         cmocka_unit_test(test_plugin_errors),
         cmocka_unit_test(test_log_overfit),
         cmocka_unit_test(test_json_report),
