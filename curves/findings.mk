@@ -73,3 +73,22 @@ check-realdata: $(BUILD)/bin/curvecheck
 	  python3 -c "$$CURVECHECK_REALDATA_PY" $(BUILD)/bin/curvecheck "$(REALDATA)/logs"; \
 	else echo "check-realdata: $(REALDATA)/logs not found, skipped"; fi
 MANPAGES += curves/curvecheck.1
+
+# ---- make fuzz: libFuzzer over the detectors and the report (~30 s) ------
+FUZZERS += fuzz-curves-findings
+FUZZ_PKGS += clang
+CF_FUZZ_DIR := $(BUILD)/fuzz/findings
+CF_FUZZ_SECONDS ?= 30
+CF_FUZZ_SRCS := curves/cf_fuzz.c $(filter curves/cf_%.c,$(LIB_SRCS)) diag/td_err.c diag/td_out.c \
+                diag/td_json.c diag/td_parse.c diag/td_rng.c diag/td_robust.c diag/td_text.c diag/td_stats.c
+
+$(CF_FUZZ_DIR)/fuzz_findings: $(CF_FUZZ_SRCS) $(wildcard curves/*.h diag/*.h)
+	@mkdir -p $(dir $@)
+	$(call ensure_pkgs,$(FUZZ_PKGS))
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag -Icurves $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(CF_FUZZ_SRCS) -lm
+
+fuzz-curves-findings: $(CF_FUZZ_DIR)/fuzz_findings
+	@mkdir -p $(CF_FUZZ_DIR)/corpus
+	$(CF_FUZZ_DIR)/fuzz_findings -max_total_time=$(CF_FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	  -artifact_prefix=$(CF_FUZZ_DIR)/ $(CF_FUZZ_DIR)/corpus
