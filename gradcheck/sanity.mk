@@ -23,3 +23,10 @@ sanitycheck-models: $(SC_MODELS)
 TESTS += sanity
 SHELL_TESTS += tests/sanitycheck.sh
 MANPAGES += gradcheck/sanitycheck.1
+
+# make bench: the model checks against a PyTorch peer doing the same steps.
+BENCHES += sanitycheck-bench
+BENCH_PKGS += python3-torch python3-h5py
+.PHONY: sanitycheck-bench
+sanitycheck-bench: $(BUILD)/bin/sanitycheck $(SC_MODELS)
+	@/usr/bin/python3 gradcheck/bench_sanity.py $(BUILD)/bin/sanitycheck $(SC_MODEL_DIR)

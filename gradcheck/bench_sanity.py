@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""bench_sanity.py SANITYCHECK MODEL_DIR — sanitycheck's model checks against
+a PyTorch peer doing the same training work, in one run (`make bench`).
+
+The work: the overfit sweep of `sanitycheck model` on the sample MLP whose
+backward ignores the label (mlp_nolearn.so: no configuration succeeds, so
+all 9 optimizer/step-size runs go to the 300-step budget, plus the zeroed-
+input control = 3000 full-batch steps on 20 examples of samples/data/tiny.h5)
+plus the chance, regularization and batch-mean forwards. The peer: the same
+8-16-3 ReLU MLP in torch (float64, one thread), 3000 steps of forward,
+backward and an optimizer step on the same 20 examples. Best of 5 wall-clock
+runs each (sanitycheck's time includes its process start, the HDF5 read and
+the fork of the isolated child)."""
+import subprocess
+import sys
+import time
+
+import h5py
+import torch
+
+sc, mdir = sys.argv[1], sys.argv[2]
+torch.set_num_threads(1)
+
+
+def best(f, n=5):
+    t = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        t.append(time.perf_counter() - t0)
+    return min(t)
+
+
+def ours():
+    r = subprocess.run([sc, "model", f"{mdir}/mlp_nolearn.so", "--data", "samples/data/tiny.h5"],
+                       stdout=subprocess.DEVNULL)
+    assert r.returncode == 1, "mlp_nolearn must fail its overfit check"
+
+
+with h5py.File("samples/data/tiny.h5", "r") as f:
+    x = torch.tensor(f["x"][:20], dtype=torch.float64)
+    y = torch.tensor(f["y"][:20], dtype=torch.long)
+
+
+def peer():
+    for cfg in range(10):
+        torch.manual_seed(cfg)
+        m = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)).double()
+        opt = torch.optim.Adam(m.parameters(), lr=1e-2) if cfg < 3 else torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(300):
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(m(x), y)
+            loss.backward()
+            opt.step()
+
+
+t_ours, t_peer = best(ours), best(peer)
+print("== sanitycheck model: overfit sweep (3000 steps on 20 examples) + the other checks")
+print(f"{'sanitycheck_s':>14} {'torch_s':>10} {'torch/ours':>11}")
+print(f"{t_ours:14.4f} {t_peer:10.4f} {t_peer / t_ours:10.1f}x")
+print("wall clock, best of 5; torch: same MLP, float64, 1 thread, 3000 steps of forward/backward/step")
