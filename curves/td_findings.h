@@ -9,9 +9,10 @@
  *
  * Decisions come from statistics of the run itself, never from fixed
  * patience counts:
- *   noise  σ  = td_mad of the residuals around a running median of the
- *               neighbours
- *               (robust: a few spikes do not inflate it);
+ *   noise  σ  = td_mad of each point's distance from the median of its
+ *               neighbours on both sides (robust: spikes do not inflate it,
+ *               a linear trend cancels); the late step-to-step noise is
+ *               the same residuals' standard deviation, spikes left out;
  *   trend     = Theil–Sen slope (median of pairwise slopes) and the
  *               Mann–Kendall test (S statistic, normal approximation);
  *   a change is real when it exceeds z·σ AND its trend is significant.
