@@ -103,13 +103,13 @@ static void grid_cover(td_hist *h, double lo, double hi)
     }
 }
 
-/* Exponential sub-bucket within an octave from the top 8 mantissa bits m:
+/* Exponential sub-bucket within an octave from the top 7 mantissa bits m:
  * the number of edges 2^(1/4), 2^(2/4), 2^(3/4) at or below the cell's
- * centre 1 + (m + 0.5)/256 (TD_HIST_EXP_PER_OCT is 4; edges are exact to
- * 1/256 of an octave). */
+ * centre 1 + (m + 0.5)/128 (TD_HIST_EXP_PER_OCT is 4; edges are exact to
+ * 1/128 of an octave). */
 static inline int sub_bucket(unsigned m)
 {
-    return (m >= 48) + (m >= 106) + (m >= 175);
+    return (m >= 24) + (m >= 53) + (m >= 87);
 }
 
 void td_hist_init(td_hist *h)
@@ -124,7 +124,7 @@ double td_hist_exp_edge(int j)
 }
 
 /* Add count values of sign neg, unbiased exponent e (e < -1000: zero or
- * subnormal) and top mantissa byte m to the exponential buckets. */
+ * subnormal) and top 7 mantissa bits m to the exponential buckets. */
 static void exp_add(td_hist *h, int neg, int e, unsigned m, uint64_t count)
 {
     if (e < TD_HIST_EXP_MINE) { h->exp_zero += count; return; }
@@ -141,14 +141,17 @@ static inline void fine_add(td_hist *h, double v, double inv, double off, uint64
     h->fine[(int)b] += count;
 }
 
-/* float32 fast path: count the top 17 bits of each value (sign, exponent,
- * 8 mantissa bits: cells 1/256 of an octave wide), then place each cell
- * whole: in the linear bin holding its centre, in its exponential bucket.
- * Used when a cell at the largest |x| is at most half a linear bin, so a
- * value can only move to a neighbour bin when it lies within half a cell
- * of an edge; otherwise every value is placed exactly. */
-#define KEY_SHIFT 15
-#define NKEYS (1u << 17)
+/* float32 fast path: count each value's cell, a 1/128 of an octave (sign,
+ * exponent from 2^MINE to 2^MAXE, 7 mantissa bits; smaller |x| share one
+ * zero cell) in a table small enough for the cache, then place each cell
+ * whole: in the linear bin holding its centre and in its exponential
+ * bucket. Used when a cell at the largest |x| (below 2^MAXE) is at most
+ * half a linear bin, so a value can only move to a neighbour bin when it
+ * lies within half a cell of an edge; otherwise every value is placed
+ * exactly. */
+#define EOFF (127 + TD_HIST_EXP_MINE - 1)                 /* biased exponent of cell row 0 */
+#define EROWS (TD_HIST_EXP_MAXE - TD_HIST_EXP_MINE + 1)   /* row 0: |x| < 2^MINE */
+#define NKEYS (2 * EROWS * 128)
 #define MAX_CALL ((size_t)1 << 31) /* uint32 cells never overflow */
 
 void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi)
@@ -162,30 +165,33 @@ void td_hist_add_f32(td_hist *h, const float *x, size_t n, double lo, double hi)
     grid_cover(h, lo, hi);
     const double inv = ldexp(1.0, -h->k), off = (double)h->start;
     int em;
-    frexp(fmax(fabs(lo), fabs(hi)), &em); /* |x| < 2^em: cells there are 2^(em-9) wide */
-    uint32_t *key = em <= h->k + 8 && n >= 4096 ? calloc(NKEYS, sizeof *key) : NULL;
+    frexp(fmax(fabs(lo), fabs(hi)), &em); /* |x| < 2^em: cells there are 2^(em-8) wide */
+    uint32_t *key = em <= h->k + 7 && em <= TD_HIST_EXP_MAXE && n >= 4096 ? calloc(NKEYS, sizeof *key) : NULL;
     if (!key) { /* exact, value by value */
         for (size_t i = 0; i < n; i++) {
             fine_add(h, (double)x[i], inv, off, 1);
             uint32_t u;
             memcpy(&u, &x[i], 4);
             int e = (int)((u >> 23) & 0xff);
-            exp_add(h, (int)(u >> 31), e ? e - 127 : -10000, (u >> 15) & 0xff, 1);
+            exp_add(h, (int)(u >> 31), e ? e - 127 : -10000, (u >> 16) & 0x7f, 1);
         }
         return;
     }
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &x[i], 4);
-        key[u >> KEY_SHIFT]++;
+        int row = (int)((u >> 23) & 0xff) - EOFF;
+        row = row < 0 ? 0 : row;
+        key[((u >> 31) * EROWS + (uint32_t)row) * 128 + ((u >> 16) & 0x7f)]++;
     }
     for (uint32_t k = 0; k < NKEYS; k++) {
         if (!key[k]) continue;
-        int neg = (int)(k >> 16), e = (int)((k >> 8) & 0xff);
-        unsigned m = k & 0xff;
-        double c = e ? ldexp(1.0 + (m + 0.5) / 256.0, e - 127) : 0.0; /* the cell's centre */
+        int neg = (int)(k / (EROWS * 128)), row = (int)(k / 128 % EROWS);
+        unsigned m = k & 0x7f;
+        int e = row + EOFF - 127; /* unbiased exponent of the row */
+        double c = row ? ldexp(1.0 + (m + 0.5) / 128.0, e) : 0.0; /* the cell's centre */
         fine_add(h, neg ? -c : c, inv, off, key[k]);
-        exp_add(h, neg, e ? e - 127 : -10000, m, key[k]);
+        exp_add(h, neg, row ? e : -10000, m, key[k]);
     }
     free(key);
 }
@@ -201,7 +207,7 @@ void td_hist_add_f64(td_hist *h, const double *x, size_t n, double lo, double hi
         uint64_t u;
         memcpy(&u, &x[i], 8);
         int e = (int)((u >> 52) & 0x7ff);
-        exp_add(h, (int)(u >> 63), e ? e - 1023 : -10000, (unsigned)((u >> 44) & 0xff), 1);
+        exp_add(h, (int)(u >> 63), e ? e - 1023 : -10000, (unsigned)((u >> 45) & 0x7f), 1);
     }
 }
 

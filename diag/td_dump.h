@@ -39,10 +39,10 @@
  * and two histograms merge exactly (both brought to the coarser grid).
  * The used bins always cover [min, max] with at least TD_HIST_FINE/4 bins.
  * Exponential part (TensorBoard-style): per sign, buckets with edges
- * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT) (placed from the top 8
- * mantissa bits: edges exact to 1/256 of an octave); |x| < 2^TD_HIST_EXP_MINE
+ * 2^(TD_HIST_EXP_MINE + j/TD_HIST_EXP_PER_OCT) (placed from the top 7
+ * mantissa bits: edges exact to 1/128 of an octave); |x| < 2^TD_HIST_EXP_MINE
  * (and 0) go to exp_zero, |x| ≥ 2^TD_HIST_EXP_MAXE to the last bucket.
- * float32 runs of 4096+ values centred enough (a 1/256-octave cell at the
+ * float32 runs of 4096+ values centred enough (a 1/128-octave cell at the
  * largest |x| is at most half a linear bin) are counted by those cells and
  * each cell placed whole: a value within half a cell of a linear bin edge
  * may land in the neighbour bin; totals are always exact.
