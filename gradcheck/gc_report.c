@@ -68,7 +68,8 @@ static void verdict_text(char *dst, size_t cap, const td_gc_row *r)
                      v, f, f, f);
         else snprintf(dst, cap, "%s: constant factor %.6g (analytic = %.6g x numerical)", v, f, f);
     } else if (r->bug == TD_GC_BUG_UNWRITTEN)
-        snprintf(dst, cap, "%s: %zu entries never written (analytic exactly 0)", v, r->bug_count);
+        snprintf(dst, cap, "%s: %zu %s never written (analytic exactly 0)", v, r->bug_count,
+                 r->bug_count == 1 ? "entry" : "entries");
     else snprintf(dst, cap, "%s: %s", v, td_gc_bug_name(r->bug));
 }
 

@@ -12,6 +12,9 @@ expect_exit 0 "--list" "$G" --list
 expect_out "^conv2d " "--list shows conv2d"
 [ "$(wc -l <"$TMP/out")" -eq 17 ] && ok "--list has 17 layers" || not_ok "--list has $(wc -l <"$TMP/out") layers"
 
+expect_exit 0 "--samples 5" "$G" --samples 5 dense
+expect_out "^W +param +4x3 +5 " "--samples: 5 of W's 12 elements"
+expect_out "^b +param +3 +3 " "--samples: a smaller tensor is checked whole"
 expect_exit 0 "dense:in=64,out=32,batch=8 is correct" "$G" dense:in=64,out=32,batch=8
 expect_out "^W +param +64x32 +2048 " "W row: shape and every element checked"
 expect_out "^b +param +32 " "the bias is checked"
@@ -40,6 +43,7 @@ bug_relu_output x
 bug_dropout_mask x
 bug_bias_axis b
 bug_softmax_ce_label x
+bug_unwritten_db b 1 entry never written
 CASES
 expect_exit 1 "nondeterministic plugin" "$G" "$P/bad_nondeterministic.so"
 expect_out "not deterministic" "nondeterminism is named"

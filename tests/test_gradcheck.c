@@ -117,6 +117,7 @@ static const struct {
     { "bug_dropout_mask", "x", TD_GC_BUG_NONE, 0 },
     { "bug_bias_axis", "b", TD_GC_BUG_NONE, 0 },
     { "bug_softmax_ce_label", "x", TD_GC_BUG_NONE, 0 },
+    { "bug_unwritten_db", "b", TD_GC_BUG_UNWRITTEN, 0 },
 };
 
 static const td_layer_api *open_sample(const char *name, void **h)
