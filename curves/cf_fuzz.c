@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (td_findings_detect(&run, &o, &j.findings, &e) == TD_OK) {
             for (size_t i = 0; i < j.findings.n; i++)
                 if (!(j.findings.f[i].x_from <= j.findings.f[i].x_to)) abort();
-            td_report_opts ro = {TD_SEV_WARNING, o.classes, pass};
+            td_report_opts ro = {TD_SEV_WARNING, o.classes, pass, 0};
             td_buf b = {0};
             td_out out = td_out_buf(&b);
             td_findings_write_text(&out, &j, 1, &ro, &e);

@@ -67,6 +67,27 @@ static const char *kind_word(td_metric_kind k)
     return (unsigned)k <= TD_METRIC_OTHER ? W[k] : "other";
 }
 
+/* 1 when the run has a training or validation objective with at least
+ * minp finite points (else nothing could be judged: not "healthy"). */
+static int judgeable(const td_run *r, const td_report_opts *ro)
+{
+    size_t minp = ro->min_points ? ro->min_points : 4;
+    for (int val = 0; val < 2; val++) {
+        const td_series *s = td_findings_objective(r, val);
+        if (s && summarize(s).finite >= minp) return 1;
+    }
+    return 0;
+}
+
+/* The verdict as the report prints it. */
+static void run_verdict(const td_judged *j, const td_report_opts *ro, char *buf, size_t cap)
+{
+    if (j->findings.n == 0 && !judgeable(j->run, ro))
+        snprintf(buf, cap, "too short to judge");
+    else
+        td_findings_verdict(&j->findings, buf, cap);
+}
+
 static size_t run_points(const td_run *r)
 {
     size_t n = 0;
@@ -171,7 +192,7 @@ static int fails(const td_judged *runs, size_t n, const td_report_opts *ro)
 }
 
 /* ---- text ------------------------------------------------------------------ */
-static void text_run(td_out *o, const td_judged *j)
+static void text_run(td_out *o, const td_judged *j, const td_report_opts *ro)
 {
     char a[NAME_CAP], b[NAME_CAP], verdict[256];
     const td_run *r = j->run;
@@ -199,7 +220,7 @@ static void text_run(td_out *o, const td_judged *j)
         if (f->line) td_out_printf(o, " (line %zu)", f->line);
         td_out_printf(o, "\n           %s\n           advice: %s\n", safe(a, f->evidence), f->advice);
     }
-    td_findings_verdict(&j->findings, verdict, sizeof verdict);
+    run_verdict(j, ro, verdict, sizeof verdict);
     td_out_printf(o, "   verdict: %s\n\n", verdict);
 }
 
@@ -207,7 +228,7 @@ td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
                                const td_report_opts *ro, td_err *e)
 {
     char a[NAME_CAP], verdict[256];
-    for (size_t i = 0; i < n; i++) text_run(o, &runs[i]);
+    for (size_t i = 0; i < n; i++) text_run(o, &runs[i], ro);
     if (n > 1) {
         td_out_printf(o, "summary: %zu runs\n   %-44s %7s %5s %5s %5s  %s\n", n, "run", "points",
                       "error", "warn", "info", "verdict");
@@ -219,7 +240,7 @@ td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
                 nw += f->f[k].severity == TD_SEV_WARNING;
                 ni += f->f[k].severity == TD_SEV_INFO;
             }
-            td_findings_verdict(f, verdict, sizeof verdict);
+            run_verdict(&runs[i], ro, verdict, sizeof verdict);
             td_out_printf(o, "   %-44s %7zu %5zu %5zu %5zu  %s\n", safe(a, runs[i].run->name),
                           run_points(runs[i].run), ne, nw, ni, verdict);
         }
@@ -279,7 +300,7 @@ void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, i
                   td_finding_kind_name(f->kind), safe(b, f->metric), x_name ? x_name : "step",
                   f->x_from, f->x_to, safe(c, f->evidence));
 }
-static void json_run(td_json *j, const td_judged *jr)
+static void json_run(td_json *j, const td_judged *jr, const td_report_opts *ro)
 {
     const td_run *r = jr->run;
     char verdict[256];
@@ -311,7 +332,7 @@ static void json_run(td_json *j, const td_judged *jr)
     td_json_arr(j);
     for (size_t i = 0; i < r->nbad; i++) td_json_int(j, (long long)r->bad_lines[i]);
     td_json_end_arr(j);
-    td_findings_verdict(&jr->findings, verdict, sizeof verdict);
+    run_verdict(jr, ro, verdict, sizeof verdict);
     td_json_kstr(j, "verdict", verdict);
     td_json_key(j, "findings");
     td_json_arr(j);
@@ -337,7 +358,7 @@ td_code td_findings_write_json(td_out *o, const td_judged *runs, size_t n,
     td_json_kint(&j, "classes", ro->classes);
     td_json_key(&j, "runs");
     td_json_arr(&j);
-    for (size_t i = 0; i < n; i++) json_run(&j, &runs[i]);
+    for (size_t i = 0; i < n; i++) json_run(&j, &runs[i], ro);
     td_json_end_arr(&j);
     td_json_key(&j, "groups");
     td_json_arr(&j);

@@ -253,6 +253,7 @@ int main(int argc, char **argv)
     c.fmt = TD_FMT_AUTO;
     td_detect_opts_default(&c.dopts);
     c.ropts.fail_on = TD_SEV_WARNING;
+    c.ropts.min_points = c.dopts.min_points;
     enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION };
     static const struct option longopts[] = {
         {"format", required_argument, 0, O_FORMAT},   {"follow", no_argument, 0, O_FOLLOW},
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
             free(kv);
             if (rc) return fail(&e);
             c.ropts.classes = c.dopts.classes;
+            c.ropts.min_points = c.dopts.min_points;
             break;
         }
         case O_JSON: c.json = 1; break;

@@ -292,6 +292,8 @@ typedef struct {
     td_severity fail_on;   /* exit 1 when a finding >= this (warning) */
     int classes;           /* echoed in the JSON */
     int compact;           /* JSON on one line (for --follow's JSON lines) */
+    size_t min_points;     /* a run whose objectives all have fewer finite points
+                              is "too short to judge" (0: 4, the detectors' default) */
 } td_report_opts;
 
 /* One finding as one line (the --follow form): "<run>: <severity> <kind>
@@ -305,7 +307,9 @@ void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, i
 const td_series *td_findings_objective(const td_run *run, int val);
 
 /* The one-line verdict of a run: "healthy", "healthy (still improving)",
- * or the worst findings' kinds, e.g. "overfitting, noise". */
+ * or the worst findings' kinds, e.g. "overfitting, noise". (The report
+ * says "too short to judge" instead of "healthy" for a run whose training
+ * and validation objectives have fewer than min_points finite points.) */
 void td_findings_verdict(const td_findings *fs, char *buf, size_t cap);
 
 /* Human report: per run the metrics found, malformed lines, the findings

@@ -82,6 +82,9 @@ expect_exit 0 "--set noise_cv=5 clears the noise sample" "$CC" --set noise_cv=5 
 expect_exit 1 "--classes 10 flags the initial loss" "$CC" --classes 10 $S/initial_loss.keras.csv
 expect_out "first loss 6\.[0-9]+, chance ln\(10\) = 2\.303" "initial loss against ln 10"
 expect_exit 0 "without --classes the initial loss is not judged" "$CC" --set noise_cv=5 $S/initial_loss.keras.csv
+printf 'epoch,loss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n' >"$TMP/short.csv"
+expect_exit 0 "a two-epoch run" "$CC" "$TMP/short.csv"
+expect_out "verdict: too short to judge" "a two-epoch run is too short to judge, not healthy"
 expect_exit 0 "malformed rows are read around" "$CC" $S/malformed_rows.keras.csv
 expect_out "malformed lines: 2 \(5, 9\)" "malformed rows reported with their lines"
 

@@ -550,7 +550,7 @@ static void test_report_text_and_json(void **state)
     judged(&j[3], &m[3], &SCEN[0], "other.csv");
     free(m[3].s[0].name);
     m[3].s[0].name = strdup("lo\033[2Jss");   /* a hostile name */
-    td_report_opts ro = {TD_SEV_WARNING, 0, 0};
+    td_report_opts ro = {TD_SEV_WARNING, 0, 0, 0};
     td_buf b = {0};
     td_out o = td_out_buf(&b);
     td_err e;
