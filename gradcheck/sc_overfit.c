@@ -83,15 +83,30 @@ td_code td_sc_overfit(td_sc_model *m, const td_sc_data *data, double chance,
     double *state = malloc(2 * m->nparam * sizeof *state);
     double *scores = malloc(s * K * sizeof *scores);
     double *zero = calloc(s * data->d, sizeof *zero);
-    if (!state || !scores || !zero) {
-        free(state); free(scores); free(zero);
+    double *xs = malloc(s * data->d * sizeof *xs), *ys = malloc(s * sizeof *ys);
+    size_t *pick = malloc(data->n * sizeof *pick);
+    if (!state || !scores || !zero || !xs || !ys || !pick) {
+        free(state); free(scores); free(zero); free(xs); free(ys); free(pick);
         return td_fail(e, TD_ENOMEM, "out of memory for the overfit run");
     }
+    /* the subset: s examples drawn without replacement with the seed (a
+     * data set sorted by class would otherwise give one class) */
+    td_rng g;
+    td_rng_seed(&g, o->seed);
+    for (size_t i = 0; i < data->n; i++) pick[i] = i;
+    for (size_t i = 0; i < s; i++) {
+        size_t j = i + (size_t)td_rng_below(&g, data->n - i), t = pick[i];
+        pick[i] = pick[j];
+        pick[j] = t;
+        memcpy(xs + i * data->d, data->x + pick[i] * data->d, data->d * sizeof *xs);
+        ys[i] = data->y[pick[i]];
+    }
+    free(pick);
     td_code rc = TD_OK;
     run_result best = { .reached = -1, .best = INFINITY }, r;
     size_t bi = 0, tried = 0;
     for (size_t i = 0; rc == TD_OK && i < N_SWEEP; i++) {
-        rc = train(m, data->x, data->y, s, sweep[i].kind, sweep[i].lr, goal, need_acc, o, state, scores, &r, e);
+        rc = train(m, xs, ys, s, sweep[i].kind, sweep[i].lr, goal, need_acc, o, state, scores, &r, e);
         tried++;
         if (rc == TD_OK && (r.reached >= 0 || r.best < best.best)) { best = r; bi = i; }
         if (r.reached >= 0) break;
@@ -99,10 +114,10 @@ td_code td_sc_overfit(td_sc_model *m, const td_sc_data *data, double chance,
     /* the control: the chosen configuration on zeroed inputs */
     run_result ctl = { .reached = -1, .best = NAN };
     if (rc == TD_OK)
-        rc = train(m, zero, data->y, s, sweep[bi].kind, sweep[bi].lr, goal, need_acc, o, state, scores, &ctl, e);
+        rc = train(m, zero, ys, s, sweep[bi].kind, sweep[bi].lr, goal, need_acc, o, state, scores, &ctl, e);
     int one_class = 1;
-    for (size_t i = 1; i < s; i++) one_class &= data->y[i] == data->y[0];
-    free(state); free(scores); free(zero);
+    for (size_t i = 1; i < s; i++) one_class &= ys[i] == ys[0];
+    free(state); free(scores); free(zero); free(xs); free(ys);
     if (rc != TD_OK) return rc;
 
     td_sc_num(c, "examples", (double)s);

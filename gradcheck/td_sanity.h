@@ -197,7 +197,7 @@ td_code td_sc_init(td_sc_model *m, double scale, uint64_t seed, td_err *e);
 /* Share of examples whose argmax score (or sign for K = 1) is the label. */
 double td_sc_accuracy(const td_sc_model *m, const double *scores, const double *y, size_t b);
 
-/* Overfit row: train on the first subset examples with λ = 0 by SGD,
+/* Overfit row: train on subset examples drawn with o->seed, with λ = 0 by SGD,
  * momentum 0.9 and Adam over a small step-size sweep until L_data <=
  * target·chance and accuracy 100%, then a control run of the best
  * configuration on zeroed inputs that must not get as far. */

@@ -450,6 +450,43 @@ static void test_models_many_seeds(void **state)
     td_sc_data_free(&d);
 }
 
+/* A data set sorted by class still gives a mixed subset to overfit. */
+static void test_overfit_sorted_data(void **state)
+{
+    (void)state;
+    td_sc_data d;
+    td_err e;
+    load_tiny(&d);
+    /* stable counting sort of the rows by label */
+    double *x = malloc(d.n * d.d * sizeof *x), *y = malloc(d.n * sizeof *y);
+    size_t k = 0;
+    for (int c = 0; c < 3; c++)
+        for (size_t i = 0; i < d.n; i++)
+            if (d.y[i] == c) {
+                memcpy(x + k * d.d, d.x + i * d.d, d.d * sizeof *x);
+                y[k++] = c;
+            }
+    assert_int_equal(k, d.n);
+    memcpy(d.x, x, d.n * d.d * sizeof *x);
+    memcpy(d.y, y, d.n * sizeof *y);
+    free(x);
+    free(y);
+    char path[512];
+    void *h;
+    const td_model_api *api;
+    assert_int_equal(td_sc_model_open(model_path("mlp", path, sizeof path), &h, &api, &e), TD_OK);
+    td_sc_model_opts o;
+    td_sc_model_opts_default(&o);
+    static td_sc_report r;
+    td_sc_report_init(&r, "model", "sorted");
+    assert_int_equal(td_sc_model_check(api, 0, NULL, NULL, &d, &o, NULL, &r, &e), TD_OK);
+    const td_sc_check *c = row(&r, "overfit");
+    assert_int_equal(c->status, TD_SC_PASS);
+    assert_null(strstr(c->cause, "one class"));
+    td_sc_model_close(h);
+    td_sc_data_free(&d);
+}
+
 static void test_plugin_errors(void **state)
 {
     (void)state;
@@ -568,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_models_isolated),
         cmocka_unit_test(test_models_many_seeds),
         cmocka_unit_test(test_model_verdicts_fake),
+        cmocka_unit_test(test_overfit_sorted_data),
         cmocka_unit_test(test_plugin_errors),
         cmocka_unit_test(test_log_overfit),
         cmocka_unit_test(test_json_report),
