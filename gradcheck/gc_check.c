@@ -71,6 +71,12 @@ static td_code validate_desc(td_gc_ctx *c, td_err *e)
         }
     }
     if (!differentiable) return td_fail(e, TD_EPLUGIN, "layer has no differentiable input");
+    size_t total = 0; /* all tensors together: the check keeps a few copies of each */
+    for (int t = 0; t < d->n_in; t++) total += c->nin[t];
+    for (int k = 0; k < d->n_out; k++) total += c->nout[k];
+    if (total > TD_GC_MAX_ELEMS)
+        return td_fail(e, TD_EPLUGIN, "layer's tensors hold %zu elements together (at most %u)", total,
+                       TD_GC_MAX_ELEMS);
     if (d->has_reg && (!c->api->reg_loss || !c->api->reg_backward))
         return td_fail(e, TD_EPLUGIN, "layer says it has a regularization term but gives no reg_loss/reg_backward");
     return TD_OK;

@@ -32,7 +32,7 @@
 /* ---- options ---------------------------------------------------------- */
 #define TD_GC_AUTO_ALL 4096      /* auto sampling: all elements up to this */
 #define TD_GC_AUTO_SAMPLE 1024   /* ... else this many random ones */
-#define TD_GC_MAX_ELEMS (1u << 26) /* per tensor: larger shapes are refused */
+#define TD_GC_MAX_ELEMS (1u << 26) /* per tensor and all together: larger are refused */
 
 typedef struct {
     double h;             /* step (default 1e-5) */

@@ -70,6 +70,9 @@ expect_exit 3 "missing plugin" "$G" "$TMP/missing.so"
 expect_exit 3 "--at a missing file" "$G" --at "$TMP/none.h5" dense
 expect_err_line "none.h5: cannot open as HDF5" "--at error names the file"
 
+expect_exit 3 "a shape too large to check" "$G" dense in=100000 out=1000
+expect_err_line "tensor W has 100000000 elements" "the oversized tensor is named"
+
 # usage errors: exit 2, one line
 expect_exit 2 "unknown layer" "$G" densee
 expect_err_line "unknown layer" "unknown layer named"
