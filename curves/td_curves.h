@@ -67,7 +67,9 @@ typedef struct {
  *            spaces); "" and "NA" are missing values; nan/inf are kept.
  *            Lightning's sparse rows are merged on x (see "rows" below).
  *   HF       Hugging Face trainer_state.json: log_history entries, x=step;
- *            the final summary entry (the one with train_runtime) is skipped.
+ *            the final summary entry (the one with train_runtime) is skipped;
+ *            read at the end of input (one document); td_series.line holds
+ *            the 1-based entry number in log_history.
  *   JSONL    one JSON object per line (detectron2 metrics.json, DeiT
  *            log.txt); numeric members are metrics; bare NaN / Infinity /
  *            -Infinity accepted; non-object lines are malformed rows.
@@ -84,7 +86,9 @@ typedef struct {
  *   TFEVENTS TensorBoard event files: TFRecord framing with both masked
  *            CRC-32C checked; scalars from Summary.Value.simple_value and
  *            rank-0 float/double/int tensors; tags starting "_hparams_"
- *            skipped; each series sorted by step.
+ *            skipped; each series sorted by step when the input ends (while
+ *            streaming, points are in file order); td_series.line holds the
+ *            1-based record number.
  *
  * Rows and runs (every format but TFEVENTS goes through td_log_builder):
  *   x is the step / global_step / iteration / iter column or key when there
