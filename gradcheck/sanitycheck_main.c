@@ -194,7 +194,9 @@ static int mode_init(const cli *c)
         td_stats_init(&s);
         td_stats_add_array(&s, vals, nv);
         value = s.n == nv ? s.mean : INFINITY;
-        if (nv >= 2 && B < (long long)nv) B = (long long)nv; /* per-example losses: the batch is them */
+        if (nv >= 2 && c->batch)
+            return fail_usage("--batch: several values are per-example losses, their count is the batch");
+        if (nv >= 2) B = (long long)nv; /* per-example losses: the batch is them */
         snprintf(source, sizeof source, "%s loss, %s", td_sc_loss_name(l.kind),
                  nv >= 2 ? "mean of the given per-example losses" : "given value");
     } else {

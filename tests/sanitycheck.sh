@@ -34,6 +34,8 @@ expect_err_line "^sanitycheck: --classes: 1 classes" "one line naming C"
 expect_exit 2 "value not a number" "$S" init --loss softmax --classes 10 --value 2.3x
 expect_err_line "^sanitycheck: --value: '2.3x' is not a number" "one line naming the value"
 expect_exit 2 "nan is not a value" "$S" init --loss softmax --classes 10 --value nan
+expect_exit 2 "--batch with per-example values" "$S" init --loss softmax --classes 3 --value 1.1,1.0 --batch 64
+expect_err_line "^sanitycheck: --batch: several values are per-example losses" "one line: the count is the batch"
 expect_exit 2 "--classes missing" "$S" init --loss svm --value 9
 expect_exit 2 "mse without --mean-y2" "$S" init --loss mse --value 1
 expect_exit 2 "unknown option" "$S" init --loss bce --value 0.7 --frobnicate 1
