@@ -248,13 +248,25 @@ void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *count
 {
     for (int i = 0; i < nb; i++) counts[i] = 0;
     if (nb <= 0 || !h->used) return;
-    double w = hi > lo ? (hi - lo) / nb : 0;
+    double W = hi > lo ? (hi - lo) / nb : 0;
     for (int b = 0; b < TD_HIST_FINE; b++) {
         if (!h->fine[b]) continue;
-        double c = ldexp((double)(h->start + b) + 0.5, h->k);
-        int o = w > 0 ? (int)floor((c - lo) / w) : 0;
-        if (o < 0) o = 0;
-        if (o >= nb) o = nb - 1;
-        counts[o] += (double)h->fine[b];
+        double c = (double)h->fine[b];
+        /* the bin's interval, clipped to [lo, hi] where its values lie */
+        double a0 = fmax(ldexp((double)(h->start + b), h->k), lo);
+        double a1 = fmin(ldexp((double)(h->start + b + 1), h->k), hi);
+        if (!(W > 0) || !(a1 > a0)) { /* one point: the output bin holding it */
+            int o = W > 0 ? (int)floor((a0 - lo) / W) : 0;
+            counts[o < 0 ? 0 : o >= nb ? nb - 1 : o] += c;
+            continue;
+        }
+        /* spread uniformly over the output bins it overlaps */
+        int o0 = (int)floor((a0 - lo) / W), o1 = (int)floor((a1 - lo) / W);
+        if (o0 < 0) o0 = 0;
+        if (o1 >= nb) o1 = nb - 1;
+        for (int o = o0; o <= o1; o++) {
+            double e0 = fmax(a0, lo + o * W), e1 = fmin(a1, lo + (o + 1) * W);
+            if (e1 > e0) counts[o] += c * (e1 - e0) / (a1 - a0);
+        }
     }
 }

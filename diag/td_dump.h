@@ -71,9 +71,10 @@ void td_hist_merge(td_hist *into, const td_hist *other);
 /* Left edge of positive exponential bucket j: 2^(MINE + j/PER_OCT). */
 double td_hist_exp_edge(int j);
 /* Rebin the linear part into nb equal bins over [lo, hi] (usually the
- * tensor's min and max): each fine bin goes whole to the output bin holding
- * its centre (so counts are exact, edges are blurred by at most one fine
- * bin). counts has nb entries. */
+ * tensor's min and max): each fine bin, clipped to [lo, hi], is spread over
+ * the output bins it overlaps in proportion to the overlap (values taken as
+ * uniform inside a fine bin). The counts sum to the total exactly (up to
+ * rounding); counts has nb entries. */
 void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *counts);
 
 /* ---- streaming reads -------------------------------------------------------- */
