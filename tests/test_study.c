@@ -192,6 +192,8 @@ static const struct { const char *text; const char *objective; int maximize; siz
     {"lr,seed,epoch,val_loss\n0.1,1,5,0.3\n", "val_loss", 0, 1, "seed"},
     {"config.lr,config.seed,summary.score,State\n0.1,3,0.7,finished\n", "summary.score", 1, 1, "config.seed"},
     {"a,b,objective\n1,x,0.2\n", "objective", 0, 2, NULL},
+    /* Ray Tune ResultGrid.get_dataframe(): config/ prefixes */
+    {"loss,trial_id,training_iteration,config/lr,config/seed,done\n0.4,a1,10,0.01,3,True\n", "loss", 0, 1, "config/seed"},
     /* pandas df.to_csv() of an Optuna dataframe: the unnamed index column */
     {",number,value,params_x,state\n0,0,0.5,1.5,COMPLETE\n", "value", 0, 1, NULL},
 };
