@@ -161,8 +161,10 @@ fuzz: deps
 # diagreport from all of it. Findings are expected (exit 1), so the demo
 # only fails on exit 2/3.
 DEMO := $(BUILD)/demo
+.PHONY: demo-build
+demo-build: all $(TEST_DEPS)
 demo: deps
-	@$(MAKE) --no-print-directory all $(TEST_DEPS)
+	@$(MAKE) --no-print-directory demo-build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	@set -u; ok() { rc=$$?; [ $$rc -le 1 ] || { echo "demo: step failed (exit $$rc)" >&2; exit 1; }; }; \
 	echo '$$ gradcheck dense:in=16,out=8,batch=4'; \
