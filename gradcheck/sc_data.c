@@ -91,6 +91,7 @@ td_code td_sc_data_read(const char *file, const char *xname, const char *yname,
     td_safe_text(safe, sizeof safe, file);
     snprintf(data->xname, sizeof data->xname, "%s", xname ? xname : "");
     snprintf(data->yname, sizeof data->yname, "%s", yname ? yname : "");
+    snprintf(data->file, sizeof data->file, "%s", safe);
     td_code rc = find_pair(file, safe, data->xname, data->yname, sizeof data->xname, e);
     if (rc != TD_OK) return rc;
     size_t nx = 0, ny = 0;

@@ -133,7 +133,9 @@ td_code td_sc_model_check_isolated(const char *path, int n, const char *const *k
     if (a.code != TD_OK) {
         a.msg[TD_ERR_MSG - 1] = '\0';
         size_t ls = strlen(safe);
-        if (!strncmp(a.msg, safe, ls) && a.msg[ls] == ':') return td_fail(e, (td_code)a.code, "%s", a.msg);
+        /* a data error names the data file already; a plugin error gets the plugin's name */
+        if ((!strncmp(a.msg, safe, ls) && a.msg[ls] == ':') || a.code == TD_EINPUT)
+            return td_fail(e, (td_code)a.code, "%s", a.msg);
         return td_fail(e, (td_code)a.code, "%s: %s", safe, a.msg);
     }
     *r = a.report;

@@ -292,16 +292,18 @@ static td_code validate(const td_sc_model *m, const td_sc_data *d, td_err *e)
     if (md->loss < TD_LOSS_SOFTMAX || md->loss > TD_LOSS_MSE)
         return td_fail(e, TD_EPLUGIN, "the model names an unknown loss kind %d", md->loss);
     if (md->in_dim != d->d)
-        return td_fail(e, TD_EINPUT, "the model takes %zu inputs per example, %s has %zu", md->in_dim, d->xname, d->d);
+        return td_fail(e, TD_EINPUT, "%s: %s: %zu inputs per example, the model takes %zu", d->file, d->xname,
+                       d->d, md->in_dim);
     if (md->loss == TD_LOSS_MSE) return TD_OK;
     td_err le;
-    if (td_sc_labels_int(d->y, d->n, &le) != TD_OK) return td_fail(e, TD_EINPUT, "%s: %s", d->yname, le.msg);
+    if (td_sc_labels_int(d->y, d->n, &le) != TD_OK)
+        return td_fail(e, TD_EINPUT, "%s: %s: %s", d->file, d->yname, le.msg);
     long C = md->loss == TD_LOSS_BCE ? 2 : md->classes;
     if (C < 2) return td_fail(e, TD_EPLUGIN, "the model names %ld classes", md->classes);
     for (size_t i = 0; i < d->n; i++)
         if (d->y[i] < 0 || d->y[i] >= (double)C)
-            return td_fail(e, TD_EINPUT, "%s: label %g at index %zu is outside the model's [0, %ld)", d->yname,
-                           d->y[i], i, C);
+            return td_fail(e, TD_EINPUT, "%s: %s: label %g at index %zu is outside the model's [0, %ld)",
+                           d->file, d->yname, d->y[i], i, C);
     return TD_OK;
 }
 

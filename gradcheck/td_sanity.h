@@ -104,6 +104,7 @@ typedef struct {
     double *y;       /* (n) labels or targets */
     long onehot;     /* > 0: y came from a one-hot (n, onehot) dataset */
     char xname[128], yname[128]; /* dataset names, safe to print (td_safe_text) */
+    char file[256];              /* the file read (safe text), "" when built in memory */
 } td_sc_data;
 
 /* Read inputs and labels from an HDF5 file. xname/yname may be NULL: then
@@ -164,7 +165,8 @@ void td_sc_model_close(void *handle); /* NULL is fine */
  * the data are added unless given). stage (may be NULL) is updated
  * before each call into the plugin. TD_EPLUGIN when the plugin fails a
  * call or returns NaN descriptions; TD_EINPUT when data and model
- * disagree (in_dim, labels outside the model's classes). */
+ * disagree (in_dim, labels outside the model's classes), naming the data
+ * file and dataset. */
 td_code td_sc_model_check(const td_model_api *api, int n, const char *const *keys,
                           const char *const *vals, const td_sc_data *data,
                           const td_sc_model_opts *o, volatile int *stage,

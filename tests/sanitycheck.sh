@@ -98,6 +98,9 @@ expect_exit 2 "a bad model key" "$S" model $M/mlp.so --data $D/tiny.h5 hidden=lo
 expect_err_line "hidden" "one line naming the key"
 expect_exit 2 "model without --data" "$S" model $M/mlp.so
 expect_exit 3 "labels not integers for a model" "$S" model $M/mlp.so --data $D/nonint.h5
+expect_err_line "^sanitycheck: samples/data/nonint.h5: y: label 0.5 at index 3 is not an integer" "one line naming the data file"
+expect_exit 3 "a label outside the model's classes" "$S" model $M/mlp.so --data $D/messy.h5
+expect_err_line "^sanitycheck: samples/data/messy.h5: y: label -1 at index 7 is outside the model's \[0, 3\)" "one line naming file, dataset, index"
 expect_exit 2 "bad --steps" "$S" model $M/mlp.so --data $D/tiny.h5 --steps 0
 
 # mode 3: tiny-subset logs (real torch runs)
