@@ -158,6 +158,12 @@ void td_study_print(const td_study *s, const td_study_report *r, td_out *o)
     }
     if (!isnan(r->trial_sd))
         td_out_printf(o, "trial noise: sd %.4g from %zu repeated configurations\n", r->trial_sd, r->groups_repeated);
+    for (size_t k = 0; k < r->ntop; k++) {
+        td_out_printf(o, "  config #%zu (%s %zu): %s mean %.6g", k + 1, s->row_word, s->row[r->top[k].trial], obj,
+                      r->top[k].mean);
+        if (isnan(r->top[k].sd)) td_out_puts(o, ", 1 run\n");
+        else td_out_printf(o, " sd %.3g over %zu runs\n", r->top[k].sd, r->top[k].n);
+    }
     size_t nf = td_study_nfindings(r);
     for (int pass = 1; pass >= 0; pass--) /* findings first, then notes */
         for (size_t i = 0; i < r->nf; i++)
@@ -250,6 +256,17 @@ void td_study_json(const td_study *s, const td_study_report *r, td_json *j)
     }
     td_json_knum(j, "trial_sd", r->trial_sd);
     td_json_kint(j, "repeated_configs", (long long)r->groups_repeated);
+    td_json_key(j, "top_configs");
+    td_json_arr(j);
+    for (size_t k = 0; k < r->ntop; k++) {
+        td_json_obj(j);
+        td_json_kint(j, s->row_word, (long long)s->row[r->top[k].trial]);
+        td_json_kint(j, "runs", (long long)r->top[k].n);
+        td_json_knum(j, "mean", r->top[k].mean);
+        td_json_knum(j, "sd", r->top[k].sd);
+        td_json_end_obj(j);
+    }
+    td_json_end_arr(j);
     td_json_key(j, "findings");
     td_json_arr(j);
     for (size_t i = 0; i < r->nf; i++) {

@@ -88,7 +88,27 @@ td_code td_study_check_variance(const td_study *s, const td_study_cfg *c, td_stu
             rc = td_study_add(r, TD_SF_NO_REPEATS, 0, -1, 0, NAN, NAN,
                               "no configuration was run twice: the trial (seed) variance is unknown, so a small "
                               "gap between the best trials may be noise; rerun the top configurations with 3+ seeds");
-    } else if (ng >= 2) {
+    } else {
+        /* the three best configurations by mean, for the report */
+        size_t best[3], nb = 0;
+        for (size_t g = 0; g < ng; g++) {
+            size_t p = nb < 3 ? nb++ : 3;
+            while (p > 0 && td_study_better(s, mean[g], mean[best[p - 1]])) {
+                if (p < 3) best[p] = best[p - 1];
+                p--;
+            }
+            if (p < 3) best[p] = g;
+        }
+        for (size_t k = 0; k < nb; k++) {
+            size_t g = best[k];
+            r->top[k].trial = first[g];
+            r->top[k].n = cnt[g];
+            r->top[k].mean = mean[g];
+            r->top[k].sd = cnt[g] >= 2 ? sqrt(m2[g] / (double)(cnt[g] - 1)) : NAN;
+        }
+        r->ntop = nb;
+    }
+    if (rep > 0 && ng >= 2) {
         size_t g1 = (size_t)-1, g2 = (size_t)-1;
         for (size_t g = 0; g < ng; g++) {
             if (g1 == (size_t)-1 || td_study_better(s, mean[g], mean[g1])) { g2 = g1; g1 = g; }

@@ -258,6 +258,12 @@ typedef struct {
     size_t good;              /* trials in the good region */
     size_t groups_repeated;   /* configs run with >= 2 seeds */
     double trial_sd;          /* pooled within-config std, NaN when unknown */
+    struct {                  /* the best configurations by mean objective */
+        size_t trial;         /* their first trial */
+        size_t n;             /* completed runs (seeds) */
+        double mean, sd;      /* sd: sample std of its runs, NaN for one run */
+    } top[3];
+    size_t ntop;              /* filled when some configuration was repeated */
     long scientific;          /* cfg.scientific, for the isolation table (-1 none) */
     size_t buckets;           /* cfg.buckets */
     td_study_finding *f;

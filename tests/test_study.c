@@ -707,6 +707,11 @@ static void test_check_variance(void **state)
     assert_non_null(f);
     assert_true(fabs(f->value - 0.005) < 1e-9);
     assert_true(fabs(f->ref - 0.01 * sqrt(2.0 / 3)) < 1e-9);
+    /* the best configurations by mean, with their own spread */
+    assert_int_equal(r.ntop, 3);
+    assert_true(fabs(r.top[0].mean - 0.30) < 1e-9 && fabs(r.top[1].mean - 0.305) < 1e-9);
+    assert_true(fabs(r.top[0].sd - 0.01) < 1e-9 && r.top[0].n == 3);
+    assert_int_equal(s->row[r.top[1].trial], 5); /* lr 0.02 starts on line 5 */
     td_study_report_free(&r);
     td_study_free(s);
     free(t);
