@@ -77,7 +77,7 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
                            v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
-                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation only by %.4g",
+                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation stalls (gain %+.4g)",
                            xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain);
 }
 

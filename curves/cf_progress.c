@@ -9,6 +9,8 @@
  *                   trends down: Mann–Kendall tau < 0 and p < alpha, or, for
  *                   a tail too short to test, its best raw value is one of
  *                   its last two points.
+ * The still_improving evidence adds when the learning rate is still rising
+ * at the end (the run stopped inside its warm-up).
  * saturation is raised when the training and the validation objectives
  * (each that exists) are both saturated; still_improving is judged on the
  * validation objective, else the training one. */
@@ -67,6 +69,25 @@ int cf_still_improving(const td_detect_ctx *c)
     return improving(j, &g, c->o);
 }
 
+/* " ; learning rate still warming up (a -> b)" when the run's learning
+ * rate rose over its last half and ends at its maximum: the run stopped
+ * inside its warm-up (far too short); "" otherwise. */
+static void warmup_note(const td_run *r, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < r->nseries; k++) {
+        const td_series *s = &r->series[k];
+        if (s->kind != TD_METRIC_LR || s->n < 4) continue;
+        size_t h = s->n / 2, i;
+        double mx = -INFINITY;
+        for (i = 0; i < s->n; i++) if (isfinite(s->y[i]) && s->y[i] > mx) mx = s->y[i];
+        double a = s->y[h], b = s->y[s->n - 1];
+        if (isfinite(a) && isfinite(b) && b > a && b >= mx)
+            snprintf(buf, cap, "; learning rate still warming up (%.3g -> %.3g)", a, b);
+        return;
+    }
+}
+
 td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
 {
     const td_detect_opts *o = c->o;
@@ -89,10 +110,12 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
     const td_curve *j = have_v ? v : t;
     const progress *gj = have_v ? &gv : &gt;
     if (!(have_v || have_t) || !improving(j, gj, o)) return TD_OK;
+    char warm[96];
+    warmup_note(c->run, warm, sizeof warm);
     return td_findings_add(out, TD_FIND_STILL_IMPROVING, c->run, j->s, NULL, j->x[gj->t],
                            j->x[j->n - 1], j->line[gj->t], gj->gain, o->sat_gain * gj->drop,
                            j->sigma, gj->p, e,
-                           "still improving at the end: %.4g -> %.4g over the last %zu points (%.0f%% of the total gain; Mann-Kendall tau %.2f, p %.2g)",
+                           "still improving at the end: %.4g -> %.4g over the last %zu points (%.0f%% of the total gain; Mann-Kendall tau %.2f, p %.2g)%s",
                            td_curve_value(j, j->sm[gj->t]), td_curve_value(j, j->sm[j->n - 1]),
-                           j->n - gj->t, 100 * gj->gain / gj->drop, gj->tau, gj->p);
+                           j->n - gj->t, 100 * gj->gain / gj->drop, gj->tau, gj->p, warm);
 }

@@ -218,7 +218,9 @@ static void text_run(td_out *o, const td_judged *j, const td_report_opts *ro)
                       f->other ? " vs " : "", f->other ? safe(b, f->other) : "", xn, f->x_from,
                       f->x_to);
         if (f->line) td_out_printf(o, " (line %zu)", f->line);
-        td_out_printf(o, "\n           %s\n           advice: %s\n", safe(a, f->evidence), f->advice);
+        char ev[TD_FINDING_TEXT];
+        td_out_printf(o, "\n           %s\n           advice: %s\n",
+                      td_safe_text(ev, sizeof ev, f->evidence), f->advice);
     }
     run_verdict(j, ro, verdict, sizeof verdict);
     td_out_printf(o, "   verdict: %s\n\n", verdict);
@@ -295,10 +297,10 @@ void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, i
         td_out_puts(o, "\n");
         return;
     }
-    char a[NAME_CAP], b[NAME_CAP], c[NAME_CAP];
+    char a[NAME_CAP], b[NAME_CAP], c[TD_FINDING_TEXT];
     td_out_printf(o, "%s: %s %s %s %s %g..%g: %s\n", safe(a, f->run), td_severity_name(f->severity),
                   td_finding_kind_name(f->kind), safe(b, f->metric), x_name ? x_name : "step",
-                  f->x_from, f->x_to, safe(c, f->evidence));
+                  f->x_from, f->x_to, td_safe_text(c, sizeof c, f->evidence));
 }
 static void json_run(td_json *j, const td_judged *jr, const td_report_opts *ro)
 {

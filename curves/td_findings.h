@@ -70,7 +70,7 @@ const char *td_finding_kind_name(td_finding_kind k);
 /* The seeds' advice for a kind (static text). */
 const char *td_finding_advice(td_finding_kind k);
 
-#define TD_FINDING_TEXT 256
+#define TD_FINDING_TEXT 512
 typedef struct {
     td_finding_kind kind;
     td_severity severity;

@@ -391,6 +391,36 @@ static void test_spikes_vs_trend(void **state)
     mrun_free(&m);
 }
 
+/* A run still improving while its learning rate still warms up says so
+ * (detectron2's "far too short"); a constant learning rate does not. */
+static void test_warmup_note(void **state)
+{
+    (void)state;
+    for (int warm = 0; warm < 2; warm++) {
+        mrun m;
+        build(&m, &SCEN[3], 1); /* still_improving */
+        td_series *lr = add_series(&m, "lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 200);
+        for (size_t i = 0; i < 200; i++) {
+            lr->x[i] = 10 + 10.0 * (double)i;
+            lr->y[i] = warm ? 1e-5 * (double)(i + 1) : 1e-3;
+        }
+        td_findings fs;
+        td_err e;
+        td_findings_init(&fs);
+        assert_int_equal(td_findings_detect(&m.run, NULL, &fs, &e), TD_OK);
+        int seen = 0, noted = 0;
+        for (size_t i = 0; i < fs.n; i++)
+            if (fs.f[i].kind == TD_FIND_STILL_IMPROVING) {
+                seen = 1;
+                noted = strstr(fs.f[i].evidence, "warming up") != NULL;
+            }
+        assert_true(seen);
+        assert_int_equal(noted, warm);
+        td_findings_free(&fs);
+        mrun_free(&m);
+    }
+}
+
 /* The --follow line: one line, names through td_safe_text; JSON form parses. */
 static void test_finding_line(void **state)
 {
@@ -599,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_median_by_selection),
         cmocka_unit_test(test_spikes_vs_trend),
         cmocka_unit_test(test_finding_line),
+        cmocka_unit_test(test_warmup_note),
         cmocka_unit_test(test_opts),
         cmocka_unit_test(test_each_finding_raised),
         cmocka_unit_test(test_healthy_quiet),
