@@ -71,21 +71,28 @@ static td_code add_series(td_plot_fig *f, td_plot_panel *p, const td_series *s, 
     return TD_OK;
 }
 
-/* Value of s at x by linear interpolation between its finite points
- * (NaN outside its range). */
-static double interp(const td_series *s, double x)
+/* Value of s at x by linear interpolation between its finite points (NaN
+ * outside its range). *at is a cursor into s kept between calls, so that
+ * visiting ascending x costs O(n) over all calls, not O(n) each. */
+static double interp(const td_series *s, double x, size_t *at)
 {
+    size_t i = *at;
+    if (i >= s->n || (i > 0 && s->x[i - 1] > x)) i = 0; /* x went back: restart */
     double px = NAN, py = NAN;
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t k = i; k-- > 0;) /* the finite point before the cursor */
+        if (isfinite(s->y[k])) { px = s->x[k]; py = s->y[k]; break; }
+    for (; i < s->n; i++) {
         if (!isfinite(s->y[i])) continue;
-        if (s->x[i] == x) return s->y[i];
+        if (s->x[i] == x) { *at = i; return s->y[i]; }
         if (s->x[i] > x) {
+            *at = i;
             if (isnan(px)) return NAN;
             return py + (s->y[i] - py) * (x - px) / (s->x[i] - px);
         }
         px = s->x[i];
         py = s->y[i];
     }
+    *at = s->n;
     return NAN;
 }
 
@@ -225,7 +232,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         snprintf(title, sizeof title, "%s: loss", short_name(run->name));
         snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
                  "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
-                 "steps; yellow spans are plateaus; a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
+                 "steps; yellow spans are stretches named in the legend (plateau, metric disagreement); a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
                  "Log y when the loss spans two decades.", xn);
         td_plot_fig *f = td_report_fig(r, title, cap);
         if (!f || !(plos = td_plot_fig_panel(f, NULL, xn, "loss")))
@@ -251,9 +258,9 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         if (has_finite(ta) && has_finite(va) && ta->percent == va->percent) {
             double *gx = malloc(va->n * sizeof *gx), *gy = malloc(va->n * sizeof *gy);
             if (!gx || !gy) { free(gx); free(gy); return td_fail(e, TD_ENOMEM, "out of memory"); }
-            size_t k = 0;
+            size_t k = 0, at = 0;
             for (size_t i = 0; i < va->n; i++) {
-                double t = interp(ta, va->x[i]);
+                double t = interp(ta, va->x[i], &at);
                 if (isfinite(t) && isfinite(va->y[i])) { gx[k] = va->x[i]; gy[k++] = t - va->y[i]; }
             }
             td_plot_panel *pg = k ? td_plot_fig_panel(f, "gap: training - validation", xn, "gap") : NULL;
