@@ -32,8 +32,16 @@ static void *dense_create(int n, const char *const *k, const char *const *v,
     return s;
 }
 
+/* x86-64 with GCC/Clang: also compile the hot loops for Haswell-class
+ * CPUs (AVX2 + FMA), picked at load time; elsewhere the plain build. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TD_HOT
+#endif
+
 // x (B,C), W (C,O), b (O) -> y (B,O); the inner loop runs over o, contiguous
-static int dense_forward(void *self, double *const *out, const double *const *in)
+TD_HOT static int dense_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];

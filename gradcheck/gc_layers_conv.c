@@ -57,11 +57,18 @@ static void valid_range(size_t n, size_t out, size_t S, size_t P, size_t p, size
     if (*lo > *hi) *lo = *hi;
 }
 
+/* x86-64 with GCC/Clang: also compiled for AVX2 + FMA, picked at load time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TD_HOT
+#endif
+
 /* One pass over every (output, weight, input) triple, kernel tap by kernel
  * tap with the valid output range precomputed (no bounds test inside):
  * forward when dy is NULL (y += w·x), backward otherwise (dx += w·dy,
  * dw += x·dy). */
-static void conv_pass(const td_gc_inst *s, double *y, const double *x, const double *w,
+TD_HOT static void conv_pass(const td_gc_inst *s, double *y, const double *x, const double *w,
                       const double *dy, double *dx, double *dw)
 {
     size_t B = (size_t)s->v[C_B], C = (size_t)s->v[C_C], H = (size_t)s->v[C_H],
@@ -81,7 +88,11 @@ static void conv_pass(const td_gc_inst *s, double *y, const double *x, const dou
                         double wv = w[wi], gw = 0;
                         for (size_t i = i0; i < i1; i++) {
                             size_t yrow = ((b * O + o) * OH + i) * OW, xrow = (i * S + p - P) * W + q - P;
-                            if (!dy) {
+                            if (!dy && S == 1) { /* contiguous: vectorizes */
+                                double *restrict yr = y + yrow;
+                                const double *restrict xr = xp + xrow;
+                                for (size_t j = j0; j < j1; j++) yr[j] += wv * xr[j];
+                            } else if (!dy) {
                                 for (size_t j = j0; j < j1; j++) y[yrow + j] += wv * xp[xrow + j * S];
                             } else {
                                 for (size_t j = j0; j < j1; j++) {

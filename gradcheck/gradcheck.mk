@@ -36,3 +36,7 @@ $(BUILD)/bench/bench_gc: $(BUILD)/obj/gradcheck/bench_gc.o $(BUILD)/lib/libtdiag
 gradcheck-bench: $(BUILD)/bench/bench_gc
 	@echo "== gradcheck: time against torch.autograd.gradcheck and against the floor"
 	@bash gradcheck/bench_gradcheck.sh $(BUILD)
+
+# The reference layers' hot loops: full vectorizer (with the AVX2 clones
+# their sources declare on x86-64); the checker's speed is their speed.
+$(BUILD)/obj/gradcheck/gc_layers_basic.o $(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
