@@ -103,6 +103,16 @@ expect_out "overfitting" "stdin judged"
 run "$CC" --format csv - <$S/noise.keras.csv
 [ "$RC" -eq 1 ] && grep -q "noise" "$TMP/out" && ok "'-' with --format csv" || not_ok "'-' with --format csv: exit $RC"
 
+# every format through a pipe: the healthy and the overfitting samples
+for f in $S/healthy.* $S/overfitting.*; do
+    case "$f" in *.py|*.json.tmp) continue ;; esac
+    want=0; word=healthy
+    case "$f" in */overfitting.*) want=1; word=overfitting ;; esac
+    run "$CC" <"$f"
+    if [ "$RC" -eq "$want" ] && grep -q "verdict: $word" "$TMP/out"; then ok "pipe: $(basename "$f"): $word (exit $RC)"
+    else not_ok "pipe: $(basename "$f"): exit $RC, want $want and '$word': $(grep verdict "$TMP/out" | head -2)"; fi
+done
+
 # ---- --json ----
 expect_exit 1 "--json on the overfitting sample" "$CC" --json $S/overfitting.keras.csv
 expect_json "--json is valid JSON"
