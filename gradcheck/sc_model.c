@@ -166,14 +166,16 @@ static td_code check_chance(td_sc_model *m, const td_sc_data *d, const td_sc_mod
         td_sc_num(c, "init_scale", o->init_scale);
     }
     free(ex);
-    /* Off, and not a summed loss: tell the init from the labels/loss by
-     * trying an init 100x smaller, whose scores are ~0 whatever went wrong
-     * with the scale. */
-    if (rc == TD_OK && c->status == TD_SC_FAIL && !strstr(c->cause, "summed") && o->init_scale > 0) {
-        double small[2], chance = 0;
+    /* Above chance, and not a summed loss: tell the init from the labels or
+     * the loss by trying an init 100x smaller, whose scores are ~0 whatever
+     * went wrong with the scale. */
+    double chance = 0;
+    td_sc_chance(&l, &chance, NULL, NULL);
+    if (rc == TD_OK && c->status == TD_SC_FAIL && !(loss[0] <= chance) && !strstr(c->cause, "summed") &&
+        o->init_scale > 0) {
+        double small[2];
         rc = td_sc_init(m, 0.01 * o->init_scale, o->seed, e);
         if (rc == TD_OK) rc = td_sc_forward(m, small, NULL, d->x, d->y, b, e);
-        td_sc_chance(&l, &chance, NULL, NULL);
         if (rc == TD_OK) {
             double tol = o->tol > 0 ? o->tol : td_sc_tolerance(chance, -1, (double)b);
             td_sc_num(c, "loss_at_0.01_scale", small[0]);

@@ -102,6 +102,11 @@ td_code td_sc_overfit(td_sc_model *m, const td_sc_data *data, double chance,
         ys[i] = data->y[pick[i]];
     }
     free(pick);
+    if (m->d.loss == TD_LOSS_MSE) { /* chance of mse is the subset's own mean(y²) */
+        chance = 0;
+        for (size_t i = 0; i < s; i++) chance += ys[i] * ys[i] / (double)s;
+        goal = o->target * chance;
+    }
     td_code rc = TD_OK;
     run_result best = { .reached = -1, .best = INFINITY }, r;
     size_t bi = 0, tried = 0;

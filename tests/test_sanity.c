@@ -322,7 +322,7 @@ static void test_models_isolated(void **state)
 /* An in-test model (no plugin): one parameter vector θ (4), a data loss
  * that ignores it (base, or base + λ when the penalty leaks into it) and a
  * penalty sign·λ·Σθ² (flat: none). It cannot learn, so overfit fails. */
-typedef struct { double base; int leak, flat; double lambda; } fake;
+typedef struct { double base; int leak, flat; double lambda; int loss; } fake;
 static fake fake_cfg;
 static void *fake_create(int n, const char *const *k, const char *const *v, td_model_desc *d, char *err, size_t cap)
 {
@@ -330,7 +330,7 @@ static void *fake_create(int n, const char *const *k, const char *const *v, td_m
     memset(d, 0, sizeof *d);
     d->in_dim = 8;
     d->classes = 3;
-    d->loss = TD_LOSS_SOFTMAX;
+    d->loss = fake_cfg.loss;
     d->margin = 1;
     d->n_params = 1;
     snprintf(d->params[0].name, sizeof d->params[0].name, "theta");
@@ -358,7 +358,8 @@ static int fake_forward(void *self, double loss[2], double *scores, const double
     for (int i = 0; i < 4; i++) r += p[0][i] * p[0][i];
     loss[0] = f->base + (f->leak ? f->lambda : 0);
     loss[1] = f->flat ? 0 : f->lambda * r;
-    if (scores) memset(scores, 0, b * 3 * sizeof *scores);
+    size_t K = f->loss == TD_LOSS_SOFTMAX || f->loss == TD_LOSS_SVM ? 3 : 1; /* scores (B,K) */
+    if (scores) memset(scores, 0, b * K * sizeof *scores);
     return 0;
 }
 static int fake_backward(void *self, double *const *dp, const double *const *p, const double *x,
@@ -383,25 +384,42 @@ static void test_model_verdicts_fake(void **state)
         const char *row, *cause;
         td_sc_status want;
     } cases[] = {
-        { { 5.0, 0, 0, 0 }, "chance", "not the init scale", TD_SC_FAIL },  /* off at any init: labels/loss */
-        { { 1.0986, 0, 0, 0 }, "chance", NULL, TD_SC_PASS },
-        { { 1.0986, 0, 0, 0 }, "regularization", NULL, TD_SC_PASS },
-        { { 1.0986, 1, 0, 0 }, "regularization", "leaks into the data loss", TD_SC_FAIL },
-        { { 1.0986, 0, 1, 0 }, "regularization", "not wired", TD_SC_FAIL },
-        { { 1.0986, 0, 0, 0 }, "overfit", "gradients are broken", TD_SC_FAIL },
-        { { 1.0986, 0, 0, 0 }, "batch-mean", NULL, TD_SC_PASS },
+        { { 5.0, 0, 0, 0, TD_LOSS_SOFTMAX }, "chance", "not the init scale", TD_SC_FAIL },  /* off at any init: labels/loss */
+        { { 1.0986, 0, 0, 0, TD_LOSS_SOFTMAX }, "chance", NULL, TD_SC_PASS },
+        { { 1.0986, 0, 0, 0, TD_LOSS_SOFTMAX }, "regularization", NULL, TD_SC_PASS },
+        { { 1.0986, 1, 0, 0, TD_LOSS_SOFTMAX }, "regularization", "leaks into the data loss", TD_SC_FAIL },
+        { { 1.0986, 0, 1, 0, TD_LOSS_SOFTMAX }, "regularization", "not wired", TD_SC_FAIL },
+        { { 1.0986, 0, 0, 0, TD_LOSS_SOFTMAX }, "overfit", "gradients are broken", TD_SC_FAIL },
+        { { 1.0986, 0, 0, 0, TD_LOSS_SOFTMAX }, "batch-mean", NULL, TD_SC_PASS },
+        /* other loss kinds: chance ln 2, (C-1)·margin = 2, mean(y²) of the batch */
+        { { 0.6931, 0, 0, 0, TD_LOSS_BCE }, "chance", NULL, TD_SC_PASS },
+        { { 1.0986, 0, 0, 0, TD_LOSS_BCE }, "chance", "init", TD_SC_FAIL },
+        { { 2.0, 0, 0, 0, TD_LOSS_SVM }, "chance", NULL, TD_SC_PASS },
+        { { 1.0, 0, 0, 0, TD_LOSS_SVM }, "chance", "below chance", TD_SC_FAIL },
+        { { -1, 0, 0, 0, TD_LOSS_MSE }, "chance", NULL, TD_SC_PASS },
+        { { -1, 0, 0, 0, TD_LOSS_MSE }, "overfit", "gradients are broken", TD_SC_FAIL },
     };
     td_sc_data d;
     load_tiny(&d);
+    double y2 = 0; /* mean(y²) over the 64 examples of the chance batch */
+    for (size_t i = 0; i < 64; i++) y2 += d.y[i] * d.y[i] / 64;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fake_cfg = cases[i].cfg;
+        if (fake_cfg.base < 0) fake_cfg.base = y2;
         td_sc_model_opts o;
         td_sc_model_opts_default(&o);
         o.steps = 20;
         static td_sc_report r;
         td_sc_report_init(&r, "model", "fake");
         td_err e;
-        assert_int_equal(td_sc_model_check(&fake_api, 0, NULL, NULL, &d, &o, NULL, &r, &e), TD_OK);
+        /* bce wants labels in {0, 1}: class 0 against the rest */
+        double *y = d.y, *yb = malloc(d.n * sizeof *yb);
+        for (size_t k = 0; k < d.n; k++) yb[k] = d.y[k] > 0;
+        if (fake_cfg.loss == TD_LOSS_BCE) d.y = yb;
+        td_code rc = td_sc_model_check(&fake_api, 0, NULL, NULL, &d, &o, NULL, &r, &e);
+        d.y = y;
+        free(yb);
+        if (rc != TD_OK) fail_msg("case %zu: %s", i, e.msg);
         const td_sc_check *c = row(&r, cases[i].row);
         assert_non_null(c);
         if (c->status != cases[i].want) fail_msg("case %zu: %s %s: %s", i, c->name, td_sc_status_name(c->status), c->what);
