@@ -1,7 +1,8 @@
 /* cv_read_csv.c — CSV/TSV logs with a header: Keras CSVLogger (epoch
  * first, NA for missing, ',' or ';'), Lightning metrics.csv (sparse rows,
  * merged on step by the builder), YOLO results.csv (space-padded fields),
- * files without an epoch or step column (x = data row number, from 0).
+ * files without an epoch or step column (x = data row number, from 0),
+ * pandas' to_csv (an unnamed first column, its index, is skipped).
  *
  * A column is numeric once a value in it parses as a number ("45.2%" is a
  * number given in percent); a column whose first present value does not
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { CV_UNKNOWN = 0, CV_NUMERIC = 1, CV_TEXT = 2, CV_X = 3 };
+enum { CV_UNKNOWN = 0, CV_NUMERIC = 1, CV_TEXT = 2, CV_X = 3, CV_SKIP = 4 };
 
 typedef struct {
     td_log_builder *b;
@@ -115,6 +116,11 @@ static td_code cv_header(cv_csv *c, const char *s, size_t n, size_t lineno, td_e
     size_t best = sizeof cv_x_cols / sizeof *cv_x_cols;
     for (size_t i = 0; i < c->ncols; i++) {
         size_t len = c->fb[i] - c->fa[i];
+        if (len == 0 && i == 0) { /* pandas' unnamed index (0, 1, ...): the row number already */
+            c->state[0] = CV_SKIP;
+            c->col[0] = -1;
+            continue;
+        }
         if (len == 0) return td_fail(e, TD_EINPUT, "%s:%zu: column %zu of the header has no name", src, lineno, i + 1);
         for (size_t j = 0; j < best; j++)
             if (strlen(cv_x_cols[j].name) == len && strncasecmp(s + c->fa[i], cv_x_cols[j].name, len) == 0) {
@@ -158,6 +164,15 @@ static int cv_fast_row(cv_csv *c, const char *s, size_t n, double *x)
         }
         if (c->state[i] == CV_TEXT) return 0;
         c->has[i] = 0;
+        if (c->state[i] == CV_SKIP) {
+            while (p < end && *p != sep) p++;
+            if (p == end) {
+                if (i + 1 != c->ncols) return 0;
+                break;
+            }
+            p++;
+            continue;
+        }
         if (p < end && *p != sep) {
             const char *q = td_log_scan_number(p, end, &c->vals[i]);
             if (!q) return 0;
@@ -223,7 +238,7 @@ static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_
     /* parse the whole row first: a malformed row contributes nothing */
     for (size_t i = 0; i < c->ncols; i++) {
         c->has[i] = 0;
-        if (c->state[i] == CV_X || c->state[i] == CV_TEXT) continue;
+        if (c->state[i] == CV_X || c->state[i] == CV_TEXT || c->state[i] == CV_SKIP) continue;
         size_t fa = c->fa[i], fb = c->fb[i];
         if (fa == fb) continue;
         double v;

@@ -11,7 +11,7 @@
  *  4. a CSV header: ',', ';' or tab in the line (the most frequent one is
  *     the separator), and every field name-like: not empty (a trailing
  *     empty field is allowed), at most one inner blank, no ": ", '=', '{',
- *     '[' or '(';
+ *     '[' or '(' (an empty first name is pandas' unnamed index);
  *  5. anything else is plain text (key: value lines).
  * The first line must be complete (ended by '\n') to decide 3-5. */
 #include "td_curves.h"
@@ -84,7 +84,7 @@ td_log_format td_log_sniff(const char *data, size_t len, int *binary)
         size_t f = a;
         for (size_t k = a; k <= b && ok; k++) {
             if (k == b || data[k] == sep) {
-                ok = cv_name_like(data, f, k, k == b);
+                ok = cv_name_like(data, f, k, k == b || f == a); /* pandas' index: an empty first name */
                 f = k + 1;
             }
         }

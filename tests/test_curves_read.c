@@ -172,6 +172,8 @@ static void test_metric_names(void **state)
 static const struct { const char *data; td_log_format fmt; int binary; } sniff_cases[] = {
     {"epoch,loss,val_loss\n0,1,2\n", TD_FMT_CSV, 0},
     {"epoch;loss\n", TD_FMT_CSV, 0},
+    {",loss,val_loss\n", TD_FMT_CSV, 0},
+    {"loss,,val_loss\n", TD_FMT_TEXT, 0},
     {"epoch\tloss\n", TD_FMT_CSV, 0},
     {"  epoch,   train/box_loss,  metrics/mAP_0.5:0.95\n", TD_FMT_CSV, 0},
     {"\xEF\xBB\xBF" "epoch,loss\n", TD_FMT_CSV, 0},
@@ -280,6 +282,12 @@ static void test_csv_quirks(void **state)
     assert_string_equal(r->x_name, "row");
     assert_null(td_run_find_name(r, "time"));
     assert_true(series(r, "acc")->percent && series(r, "acc")->y[1] == 50 && series(r, "loss")->x[1] == 1);
+    td_log_free(log);
+    /* pandas' to_csv: the unnamed index column is skipped */
+    log = read_ok("pd.csv", ",loss,val_loss\n0,2.0,2.1\n1,1.5,\n2,1.0,1.9\n", TD_FMT_AUTO);
+    r = &log->runs[0];
+    assert_int_equal(r->nseries, 2);
+    assert_true(series(r, "loss")->n == 3 && series(r, "loss")->x[2] == 2 && series(r, "val_loss")->n == 2);
     td_log_free(log);
     /* a repeated header (files concatenated) is not a malformed row */
     log = read_ok("h.csv", "epoch,loss\n0,1\n1,0.5\nepoch,loss\n0,2\n", TD_FMT_AUTO);
