@@ -711,6 +711,43 @@ static void test_conv_reference(void **state)
     }
 }
 
+/* sampling: distinct, sorted, in range, every index when the tensor is small */
+static void test_select(void **state)
+{
+    (void)state;
+    static const struct { size_t numel; long samples; size_t want; } cases[] = {
+        { 10000, 0, TD_GC_AUTO_SAMPLE }, { 4096, 0, 4096 }, { 50, 7, 7 }, { 5, 7, 5 }, { 100000, 3000, 3000 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        td_gc_ctx c;
+        memset(&c, 0, sizeof c);
+        c.nin[0] = cases[i].numel;
+        td_rng_seed(&c.rng, i + 1);
+        size_t m = 0, *idx = td_gc_select(&c, 0, cases[i].samples, &m);
+        assert_non_null(idx);
+        assert_int_equal(m, cases[i].want);
+        for (size_t q = 0; q < m; q++) {
+            assert_true(idx[q] < cases[i].numel);
+            if (q) assert_true(idx[q] > idx[q - 1]);
+        }
+        free(idx);
+    }
+}
+
+/* a loss of ~1e-14: the check says it is in the noise and how to fix it */
+static void test_tiny_loss(void **state)
+{
+    (void)state;
+    td_gc_opts o;
+    td_gc_opts_default(&o);
+    td_err e;
+    assert_int_equal(run(td_gc_builtin("l2"), "lambda=1e-14", &o, &e), TD_OK);
+    assert_true(has_note("below 1e-10"));
+    assert_true(has_note("scale"));
+    assert_int_equal(run(td_gc_builtin("l2"), "lambda=1", &o, &e), TD_OK);
+    assert_false(has_note("below 1e-10"));
+}
+
 static void test_split_spec(void **state)
 {
     (void)state;
@@ -738,7 +775,8 @@ int main(void)
         cmocka_unit_test(test_contract),         cmocka_unit_test(test_reg_split),
         cmocka_unit_test(test_fast),             cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_at_h5),            cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_isolated),         cmocka_unit_test(test_threads),         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_isolated),         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_select),           cmocka_unit_test(test_tiny_loss),         cmocka_unit_test(test_output),
         cmocka_unit_test(test_split_spec),       cmocka_unit_test(test_conv_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
