@@ -34,3 +34,4 @@ bench-plots: $(BUILD)/bin/diagreport
 	  printf "  diagreport (read, judge, reduce, %d SVG figures): %6.2f s, report %.2f MB on disk\n", n, b-a, rs/1e6; \
 	  printf "  gnuplot alone, 6 unreduced series, 1 SVG:          %6.2f s, SVG %.2f MB\n", c-b, gs/1e6; \
 	  printf "  ratio gnuplot/diagreport: time %.1fx, size %.0fx\n", (c-b)/(b-a), gs/rs }'
+MANPAGES += plots/diagreport.1
