@@ -219,10 +219,12 @@ td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size
     return TD_OK;
 }
 
-/* Full mode: every differentiable tensor, data objective then reg term. */
-static td_code check_full(td_gc_ctx *c, const td_gc_opts *o, td_gc_result *res, td_err *e)
+/* Full mode: every differentiable tensor for objectives [lo, hi): the data
+ * objective (0) and the reg term (1). */
+static td_code check_full(td_gc_ctx *c, const td_gc_opts *o, td_gc_result *res, int lo, int hi,
+                          td_err *e)
 {
-    for (int obj = 0; obj < (c->d.has_reg ? 2 : 1); obj++)
+    for (int obj = lo; obj < hi; obj++)
         for (int t = 0; t < c->d.n_in; t++) {
             if (c->d.in[t].flags & TD_T_INDEX) continue;
             size_t m;
@@ -368,8 +370,10 @@ td_code td_gc_check(const td_layer_api *api, int n, const char *const *keys,
         c.h = best;
     }
     if (o->fast) rc = td_gc_fast(&c, o->fast, res, e);
-    else if (o->jacobian) rc = td_gc_jacobian(&c, res, e);
-    else rc = check_full(&c, o, res, e);
+    else if (o->jacobian) {
+        rc = td_gc_jacobian(&c, res, e); /* the data term pair by pair, the reg term by elements */
+        if (rc == TD_OK && c.d.has_reg) rc = check_full(&c, o, res, 1, 2, e);
+    } else rc = check_full(&c, o, res, 0, c.d.has_reg ? 2 : 1, e);
     if (rc == TD_OK) {
         /* a broken contract makes the tensor wrong even where values agree */
         for (int i = 0; i < res->nrows; i++)

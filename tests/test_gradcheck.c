@@ -429,6 +429,10 @@ static void test_jacobian(void **state)
     assert_int_equal(row_named("W")->verdict, TD_GC_WRONG);
     assert_int_equal(row_named("x")->verdict, TD_GC_CORRECT);
     td_gc_plugin_close(h);
+    /* the reg term is still checked apart */
+    assert_int_equal(run(&scale_api, NULL, &o, &e), TD_OK);
+    assert_int_equal(row_named("w")->verdict, TD_GC_CORRECT);
+    assert_int_equal(row_named("w (reg)")->bug, TD_GC_BUG_FACTOR);
 }
 
 /* ---- --at FILE.h5 ------------------------------------------------------------------- */
