@@ -31,7 +31,7 @@ static void slab_plan(slab_it *it, const td_dump_shape *sh, const hsize_t *chunk
     if (cap < 1) cap = 1;
     int s = sh->rank - 1;
     size_t inner = 1;
-    for (int i = sh->rank - 1; i >= 0; i--) { /* find the first axis whose inner part fits */
+    for (int i = 0; i < sh->rank; i++) { /* the first axis whose inner part fits */
         size_t in = 1;
         for (int j = i + 1; j < sh->rank; j++) in *= (size_t)sh->dims[j];
         if (in <= cap) { s = i; inner = in; break; }
