@@ -8,7 +8,9 @@
  * iteration, step, global_step, iter, epoch present in the first object
  * that has one; an object without it gets the previous row's x (it merges
  * into that point). A JSON line that does not parse, or is not an object,
- * is a malformed row. */
+ * is a malformed row. Keras' History dumped as JSON ({"loss": [...],
+ * "val_loss": [...]}, on one line or indented) is read as columns over
+ * epochs 0, 1, ... */
 #include "td_curves.h"
 
 #include <json-c/json.h>
@@ -58,10 +60,48 @@ static int cv_json_number(json_object *v, double *out)
     return 0;
 }
 
+/* Keras' History saved as JSON ({"loss": [..], "val_loss": [..]}): an
+ * object whose members include arrays of numbers and no plain number.
+ * Each array is a series over epochs 0, 1, ... (null: missing). Returns 1
+ * when obj is one and was read, 0 when it is not one, -1 on ENOMEM. */
+static int cv_json_columns(cv_json *j, json_object *obj, size_t lineno)
+{
+    size_t longest = 0;
+    json_object_object_foreach(obj, k0, v0) {
+        (void)k0;
+        double y;
+        if (cv_json_number(v0, &y)) return 0;
+        if (json_object_is_type(v0, json_type_array) && json_object_array_length(v0) > longest &&
+            cv_json_number(json_object_array_get_idx(v0, 0), &y))
+            longest = json_object_array_length(v0);
+    }
+    if (longest == 0) return 0;
+    if (td_log_builder_x_name(j->b, "epoch") != TD_OK) return -1;
+    for (size_t i = 0; i < longest; i++) {
+        td_log_builder_begin(j->b, (double)i, lineno);
+        json_object_object_foreach(obj, key, val) {
+            double y;
+            if (!json_object_is_type(val, json_type_array) || i >= json_object_array_length(val) ||
+                !cv_json_number(json_object_array_get_idx(val, i), &y))
+                continue;
+            long col = td_log_builder_column(j->b, key, strlen(key), 0);
+            if (col < 0 || td_log_builder_add(j->b, col, y) != TD_OK) return -1;
+        }
+        if (td_log_builder_end(j->b) != TD_OK) return -1;
+        j->rows++;
+    }
+    return 1;
+}
+
 /* One object -> one row at its x (see the file comment). */
 static td_code cv_json_row(cv_json *j, json_object *obj, size_t lineno, td_err *e)
 {
     const char *src = td_log_builder_source(j->b);
+    if (j->rows == 0) { /* the first object may be a whole History */
+        int c = cv_json_columns(j, obj, lineno);
+        if (c < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+        if (c > 0) return TD_OK;
+    }
     double x = j->rows ? j->last_x : 0;
     if (j->xkey < 0) {
         for (int k = 0; k < CV_NX && j->xkey < 0; k++) {
@@ -153,8 +193,12 @@ static td_code cv_hf_bytes(void *st, const char *data, size_t len, int final, si
     json_object *hist;
     if (!json_object_is_type(root, json_type_object) || !json_object_object_get_ex(root, "log_history", &hist) ||
         !json_object_is_type(hist, json_type_array)) {
+        int c = json_object_is_type(root, json_type_object) ? cv_json_columns(j, root, 1) : 0;
         json_object_put(root);
-        return td_fail(e, TD_EINPUT, "%s:1: JSON document without a log_history array (not a trainer_state.json)", src);
+        td_buf_free(&j->doc);
+        if (c < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+        if (c > 0) return TD_OK; /* Keras History written with indent */
+        return td_fail(e, TD_EINPUT, "%s:1: JSON document with neither a log_history array (trainer_state.json) nor arrays of numbers (Keras History)", src);
     }
     j->xkey = 1; /* step */
     td_code rc = td_log_builder_x_name(j->b, "step");

@@ -69,7 +69,10 @@ typedef struct {
  *   HF       Hugging Face trainer_state.json: log_history entries, x=step;
  *            the final summary entry (the one with train_runtime) is skipped;
  *            read at the end of input (one document); td_series.line holds
- *            the 1-based entry number in log_history.
+ *            the 1-based entry number in log_history. A JSON document (or
+ *            a single JSON line) holding arrays of numbers instead — Keras'
+ *            History saved with json.dump — is read as columns over epochs
+ *            0, 1, ... (null: missing).
  *   JSONL    one JSON object per line (detectron2 metrics.json, DeiT
  *            log.txt); numeric members are metrics; bare NaN / Infinity /
  *            -Infinity accepted; non-object lines are malformed rows.

@@ -377,8 +377,23 @@ static void test_hf_state(void **state)
     assert_int_equal(series(r, "eval_loss")->split, TD_SPLIT_VAL);
     assert_null(td_run_find_name(r, "train_loss")); /* the summary entry is skipped */
     td_log_free(log);
+    /* Keras' History as JSON, on one line and indented */
+    static const char *hist[] = {
+        "{\"loss\": [2.0, 1.5, 1.0], \"val_loss\": [2.1, 1.8, null], \"lr\": [0.01, 0.01, 0.001]}\n",
+        "{\n  \"loss\": [2.0, 1.5, 1.0],\n  \"val_loss\": [2.1, 1.8, null],\n  \"lr\": [0.01, 0.01, 0.001]\n}\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        log = read_ok("history.json", hist[k], TD_FMT_AUTO);
+        r = &log->runs[0];
+        assert_int_equal(log->nruns, 1);
+        assert_string_equal(r->x_name, "epoch");
+        assert_true(series(r, "loss")->n == 3 && series(r, "loss")->x[2] == 2 && series(r, "loss")->y[2] == 1.0);
+        assert_int_equal(series(r, "val_loss")->n, 2);
+        assert_int_equal(series(r, "lr")->kind, TD_METRIC_LR);
+        td_log_free(log);
+    }
     const char *no_hist = "{\n \"a\": 1\n}\n", *broken = "{\n \"log_history\": [\n {\"loss\": 1,\n";
-    read_bad("x.json", no_hist, strlen(no_hist), "log_history");
+    read_bad("x.json", no_hist, strlen(no_hist), "x.json:1: JSON document with neither a log_history");
     read_bad("y.json", broken, strlen(broken), "y.json:4: malformed JSON");
 }
 
