@@ -30,3 +30,22 @@ BENCH_PKGS += python3-torch python3-h5py
 .PHONY: sanitycheck-bench
 sanitycheck-bench: $(BUILD)/bin/sanitycheck $(SC_MODELS)
 	@/usr/bin/python3 gradcheck/bench_sanity.py $(BUILD)/bin/sanitycheck $(SC_MODEL_DIR)
+
+# make fuzz: libFuzzer over the data checks, the chance judge and the report (~30 s).
+FUZZERS += fuzz-sanitycheck
+FUZZ_PKGS += clang
+SC_FUZZ_DIR := $(BUILD)/fuzz/sanity
+SC_FUZZ_SECONDS ?= 30
+SC_FUZZ_SRCS := gradcheck/sc_fuzz.c gradcheck/sc_data.c gradcheck/sc_chance.c gradcheck/sc_report.c \
+                diag/td_err.c diag/td_out.c diag/td_json.c diag/td_parse.c diag/td_text.c diag/td_stats.c \
+                diag/td_h5.c diag/td_rng.c
+$(SC_FUZZ_DIR)/fuzz_sanity: $(SC_FUZZ_SRCS) $(wildcard gradcheck/*.h diag/*.h)
+	@mkdir -p $(dir $@)
+	$(call ensure_pkgs,$(FUZZ_PKGS))
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag -Igradcheck $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(SC_FUZZ_SRCS) $(DEP_LIBS) -lm
+.PHONY: fuzz-sanitycheck
+fuzz-sanitycheck: $(SC_FUZZ_DIR)/fuzz_sanity
+	@mkdir -p $(SC_FUZZ_DIR)/corpus
+	$(SC_FUZZ_DIR)/fuzz_sanity -max_total_time=$(SC_FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	  -artifact_prefix=$(SC_FUZZ_DIR)/ $(SC_FUZZ_DIR)/corpus
