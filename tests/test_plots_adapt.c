@@ -1,11 +1,13 @@
 /* test_plots_adapt.c — the adapters from the tools' results to figures:
- * gradcheck --json documents (json-c). */
+ * gradcheck --json documents (json-c), training runs with their findings,
+ * HDF5 dumps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,11 +87,143 @@ static void test_gradcheck_bad(void **state)
     }
 }
 
+/* A run built from CSV text: loss falls, val_loss turns up after epoch 5,
+ * accuracies, a learning-rate step at epoch 6 and a grad_norm column. */
+static const char run_csv[] =
+    "epoch,loss,val_loss,accuracy,val_accuracy,lr,grad_norm\n"
+    "0,2.0,2.1,0.30,0.28,0.01,1.0\n"
+    "1,1.5,1.6,0.45,0.42,0.01,1.1\n"
+    "2,1.1,1.25,0.60,0.55,0.01,0.9\n"
+    "3,0.8,1.0,0.70,0.64,0.01,1.2\n"
+    "4,0.6,0.9,0.78,0.70,0.01,1.0\n"
+    "5,0.45,0.88,0.84,0.72,0.01,5.0\n"
+    "6,0.35,0.95,0.88,0.72,0.001,1.0\n"
+    "7,0.28,1.05,0.91,0.71,0.001,1.1\n"
+    "8,0.22,1.2,0.94,0.70,0.001,0.9\n";
+
+static void test_run_figures(void **state)
+{
+    (void)state;
+    td_log *log = NULL;
+    td_err e;
+    assert_int_equal(td_log_read_mem("logs/run.csv", run_csv, strlen(run_csv), TD_FMT_AUTO,
+                                     &log, &e), TD_OK);
+    const td_run *run = &log->runs[0];
+    const td_series *vl = td_run_find_name(run, "val_loss"), *tl = td_run_find_name(run, "loss");
+    const td_series *gn = td_run_find_name(run, "grad_norm");
+    assert_non_null(vl);
+    assert_non_null(gn);
+    /* findings as curvecheck would give them: what the adapter draws is
+       decided by their kind, x range and metric */
+    td_findings fs;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_add(&fs, TD_FIND_OVERFITTING, run, vl, tl, 5, 8, 7, 0.3, 0.1,
+                                     0.02, 0.01, &e, "val rises"), TD_OK);
+    assert_int_equal(td_findings_add(&fs, TD_FIND_SATURATION, run, tl, NULL, 6, 8, 8, NAN, NAN,
+                                     NAN, NAN, &e, "flat"), TD_OK);
+    assert_int_equal(td_findings_add(&fs, TD_FIND_NOISE, run, vl, NULL, 4, 8, 6, 0.2, 0.15,
+                                     0.05, NAN, &e, "noisy"), TD_OK);
+    assert_int_equal(td_findings_add(&fs, TD_FIND_SPIKES, run, gn, NULL, 5, 5, 7, 5, NAN, 0.1,
+                                     NAN, &e, "grad spike"), TD_OK);
+    td_report *r = td_report_new("t");
+    assert_int_equal(td_plot_add_run(r, run, &fs, &e), TD_OK);
+    /* loss, accuracy (+ gap), other metrics */
+    assert_int_equal(r->nfigs, 3);
+    assert_string_equal(r->figs[0]->title, "run.csv: loss");
+    const td_plot_panel *lp = r->figs[0]->panels[0];
+    assert_int_equal(lp->nseries, 2);
+    assert_int_equal(lp->series[1].dashed, 1);
+    /* marks: the learning-rate step at 6, the overfitting point at 5 */
+    assert_int_equal(lp->nmarks, 2);
+    assert_true(lp->marks[0].x == 6);
+    assert_non_null(strstr(lp->marks[0].label, "0.01 -> 0.001"));
+    assert_true(lp->marks[1].x == 5);
+    assert_non_null(strstr(lp->marks[1].label, "overfitting"));
+    /* the plateau span, and the noise band: median of val_loss over 4..8
+       (0.95) +- 2 sigma (0.05), over x 4..8 only */
+    assert_int_equal(lp->nspans, 1);
+    assert_true(lp->spans[0].x0 == 6 && lp->spans[0].x1 == 8);
+    assert_int_equal(lp->nbands, 1);
+    assert_true(fabs(lp->bands[0].lo - 0.85) < 1e-12 && fabs(lp->bands[0].hi - 1.05) < 1e-12);
+    assert_true(lp->bands[0].x0 == 4 && lp->bands[0].x1 == 8);
+    /* the gap panel: train - val accuracy at the validation epochs */
+    assert_int_equal(r->figs[1]->npanels, 2);
+    const td_plot_series *gap = &r->figs[1]->panels[1]->series[0];
+    assert_int_equal(gap->n, 9);
+    assert_true(fabs(gap->y[8] - 0.24) < 1e-12);
+    /* findings link to the figure drawing their metric: grad_norm's spike
+       to the other-metrics figure, the rest to the loss figure */
+    assert_int_equal(r->nfindings, 4);
+    assert_int_equal(r->findings[0].fig, 0);
+    assert_int_equal(r->findings[0].level, TD_PLOT_WARN);
+    assert_int_equal(r->findings[3].fig, 2);
+    assert_int_equal(r->findings[3].level, TD_PLOT_INFO);
+    assert_non_null(strstr(r->findings[3].text, "spikes: grad spike"));
+    /* several runs: an overlay only from two on */
+    const td_run *runs[2] = {run, run};
+    assert_int_equal(td_plot_add_runs_overlay(r, runs, 1, &e), TD_OK);
+    assert_int_equal(r->nfigs, 3);
+    assert_int_equal(td_plot_add_runs_overlay(r, runs, 2, &e), TD_OK);
+    assert_int_equal(r->nfigs, 4);
+    assert_int_equal(r->figs[3]->panels[0]->nseries, 2);
+    td_report_free(r);
+    td_findings_free(&fs);
+    td_log_free(log);
+}
+
+/* The project's own dump sample (made by samples/dump_torch.py): a CNN
+ * whose second layer is dead. Read from the source tree when present. */
+static void test_dump_figures(void **state)
+{
+    (void)state;
+    const char *file = "samples/dumps/cnn_dead.h5";
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        print_message("%s not found (run from the source tree): dump figures not checked\n", file);
+        skip();
+    }
+    fclose(f);
+    td_dump_opts o;
+    td_dump_opts_default(&o);
+    td_dump *d = NULL;
+    td_err e;
+    assert_int_equal(td_dump_open(&d, &file, 1, &o, &e), TD_OK);
+    td_report *r = td_report_new("t");
+    assert_int_equal(td_plot_add_dump(r, d, &o, "cnn_dead.h5", &e), TD_OK);
+    int ratio = -1, act = -1, image = -1;
+    for (size_t i = 0; i < r->nfigs; i++) {
+        if (strstr(r->figs[i]->title, "update/weight")) ratio = (int)i;
+        if (strstr(r->figs[i]->title, "activation histograms")) act = (int)i;
+        if (strstr(r->figs[i]->title, "first-layer")) image = (int)i;
+    }
+    assert_true(ratio >= 0 && act >= 0 && image >= 0);
+    /* ratios: log y with the 1e-3 band around 1e-3 */
+    const td_plot_panel *rp = r->figs[ratio]->panels[0];
+    assert_int_equal(rp->logy, 1);
+    assert_true(rp->nbands == 1 && rp->bands[0].lo < 1e-3 && rp->bands[0].hi > 1e-3);
+    /* one histogram panel per layer with activations; the dead one says so */
+    int dead = 0;
+    for (size_t i = 0; i < r->figs[act]->npanels; i++)
+        dead += strstr(r->figs[act]->panels[i]->title, "dead 100%") != NULL;
+    assert_int_equal(dead, 1);
+    assert_int_equal(r->figs[image]->panels[0]->series[0].style, TD_PLOT_IMAGE);
+    /* every dumpcheck finding is listed, the dead layer's on the histograms */
+    assert_int_equal(r->nfindings, d->nfindings);
+    int linked = 0;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (strstr(r->findings[i].text, "all zero")) linked = r->findings[i].fig == act;
+    assert_true(linked);
+    td_report_free(r);
+    td_dump_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck_json),
         cmocka_unit_test(test_gradcheck_bad),
+        cmocka_unit_test(test_run_figures),
+        cmocka_unit_test(test_dump_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
