@@ -98,8 +98,11 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
     if ((have_t || have_v) && (!have_t || gt.saturated) && (!have_v || gv.saturated)) {
         const td_curve *a = have_v ? v : t, *b = have_v && have_t ? t : NULL;
         const progress *ga = have_v ? &gv : &gt;
+        /* from where both are at their final level to the later end */
         double x0 = a->x[ga->r], x1 = a->x[a->n - 1];
         if (b && b->x[gt.r] > x0) x0 = b->x[gt.r];
+        if (b && b->x[b->n - 1] > x1) x1 = b->x[b->n - 1];
+        if (x0 > x1) x0 = x1;
         return td_findings_add(out, TD_FIND_SATURATION, c->run, a->s, b ? b->s : NULL, x0, x1,
                                a->line[ga->r], ga->rest / ga->level, o->sat_level, a->sigma, NAN, e,
                                "near its final level %.4g from %s %g%s; from %s %g on it gained only %.3g (%.1f%% of the level, limit %.1f%%)",
