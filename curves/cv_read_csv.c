@@ -2,7 +2,9 @@
  * first, NA for missing, ',' or ';'), Lightning metrics.csv (sparse rows,
  * merged on step by the builder), YOLO results.csv (space-padded fields),
  * files without an epoch or step column (x = data row number, from 0),
- * pandas' to_csv (an unnamed first column, its index, is skipped).
+ * pandas' to_csv (an unnamed first column, its index, is skipped),
+ * TensorBoard's CSV download (Wall time,Step,Value: Value is named after
+ * the tag in the file name, "...-tag-train_loss.csv" -> train_loss).
  *
  * A column is numeric once a value in it parses as a number ("45.2%" is a
  * number given in percent); a column whose first present value does not
@@ -99,6 +101,25 @@ static long cv_split(cv_csv *c, const char *s, size_t n)
     return (long)k;
 }
 
+/* TensorBoard's "download CSV" has the columns Wall time,Step,Value and
+ * the tag only in the file name ("run-version_0-tag-train_loss.csv"): the
+ * Value column is named after the tag (or the file's base name). Returns 1
+ * when column i is that Value column (its id set), else 0. */
+static int cv_tb_value(cv_csv *c, const char *s, size_t len, size_t i, long *col)
+{
+    if (c->ncols != 3 || len != 5 || strncasecmp(s + c->fa[i], "value", 5) != 0 ||
+        c->fb[0] - c->fa[0] != 9 || strncasecmp(s + c->fa[0], "wall time", 9) != 0)
+        return 0;
+    const char *src = td_log_builder_source(c->b), *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    const char *tag = strstr(base, "tag-");
+    if (tag) base = tag + 4;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+    *col = n ? td_log_builder_column(c->b, base, n, 0) : td_log_builder_column(c->b, "Value", 5, 0);
+    return 1;
+}
+
 static td_code cv_header(cv_csv *c, const char *s, size_t n, size_t lineno, td_err *e)
 {
     const char *src = td_log_builder_source(c->b);
@@ -127,7 +148,7 @@ static td_code cv_header(cv_csv *c, const char *s, size_t n, size_t lineno, td_e
                 best = j;
                 c->xcol = (long)i;
             }
-        c->col[i] = td_log_builder_column(c->b, s + c->fa[i], len, 0);
+        if (!cv_tb_value(c, s, len, i, &c->col[i])) c->col[i] = td_log_builder_column(c->b, s + c->fa[i], len, 0);
         if (c->col[i] < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
     }
     if (c->xcol >= 0) {

@@ -289,6 +289,14 @@ static void test_csv_quirks(void **state)
     assert_int_equal(r->nseries, 2);
     assert_true(series(r, "loss")->n == 3 && series(r, "loss")->x[2] == 2 && series(r, "val_loss")->n == 2);
     td_log_free(log);
+    /* TensorBoard's CSV download: the tag comes from the file name */
+    log = read_ok("dl/run-version_0-tag-val_loss.csv", "Wall time,Step,Value\n1.7e9,100,0.9\n1.7e9,200,0.7\n",
+                  TD_FMT_AUTO);
+    r = &log->runs[0];
+    assert_string_equal(r->x_name, "step");
+    assert_true(series(r, "val_loss")->n == 2 && series(r, "val_loss")->split == TD_SPLIT_VAL);
+    assert_int_equal(series(r, "Wall time")->kind, TD_METRIC_OTHER);
+    td_log_free(log);
     /* a repeated header (files concatenated) is not a malformed row */
     log = read_ok("h.csv", "epoch,loss\n0,1\n1,0.5\nepoch,loss\n0,2\n", TD_FMT_AUTO);
     assert_int_equal(log->nruns, 2);
