@@ -90,6 +90,66 @@ static int block_##T(td_stats *st, const T *x, size_t n, double *lo, double *hi)
 BLOCK(float)
 BLOCK(double)
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* block_float with SSE2 (every x86-64): the same sums, two doubles per
+ * operation, 8 values per iteration in 4 independent accumulators. */
+static int block_float_sse2(td_stats *st, const float *x, size_t n, double *lo, double *hi)
+{
+    if (n < 8) return block_float(st, x, n, lo, hi);
+    const double K = isfinite(x[0]) ? (double)x[0] : 0;
+    const __m128d k2 = _mm_set1_pd(K);
+    __m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+    __m128 mn = _mm_set1_ps(x[0]), mx = mn, zero = _mm_setzero_ps();
+    __m128i z = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128 a = _mm_loadu_ps(x + i), b = _mm_loadu_ps(x + i + 4);
+        mn = _mm_min_ps(mn, _mm_min_ps(a, b));
+        mx = _mm_max_ps(mx, _mm_max_ps(a, b));
+        z = _mm_sub_epi32(z, _mm_castps_si128(_mm_cmpeq_ps(a, zero))); /* -1 per zero */
+        z = _mm_sub_epi32(z, _mm_castps_si128(_mm_cmpeq_ps(b, zero)));
+        __m128d a0 = _mm_sub_pd(_mm_cvtps_pd(a), k2), a1 = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(a, a)), k2);
+        __m128d b0 = _mm_sub_pd(_mm_cvtps_pd(b), k2), b1 = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(b, b)), k2);
+        s0 = _mm_add_pd(s0, a0); s1 = _mm_add_pd(s1, a1); s2 = _mm_add_pd(s2, b0); s3 = _mm_add_pd(s3, b1);
+        q0 = _mm_add_pd(q0, _mm_mul_pd(a0, a0)); q1 = _mm_add_pd(q1, _mm_mul_pd(a1, a1));
+        q2 = _mm_add_pd(q2, _mm_mul_pd(b0, b0)); q3 = _mm_add_pd(q3, _mm_mul_pd(b1, b1));
+    }
+    double sv[2], qv[2];
+    float mnv[4], mxv[4];
+    int32_t zv[4];
+    _mm_storeu_pd(sv, _mm_add_pd(_mm_add_pd(s0, s1), _mm_add_pd(s2, s3)));
+    _mm_storeu_pd(qv, _mm_add_pd(_mm_add_pd(q0, q1), _mm_add_pd(q2, q3)));
+    _mm_storeu_ps(mnv, mn);
+    _mm_storeu_ps(mxv, mx);
+    _mm_storeu_si128((__m128i *)zv, z);
+    double S = sv[0] + sv[1], Q = qv[0] + qv[1], bmin = mnv[0], bmax = mxv[0];
+    uint64_t zeros = (uint64_t)zv[0] + (uint64_t)zv[1] + (uint64_t)zv[2] + (uint64_t)zv[3];
+    for (int j = 1; j < 4; j++) { if (mnv[j] < bmin) bmin = mnv[j]; if (mxv[j] > bmax) bmax = mxv[j]; }
+    for (; i < n; i++) {
+        double v = (double)x[i], d = v - K;
+        S += d; Q += d * d; zeros += (v == 0);
+        if (v < bmin) bmin = v;
+        if (v > bmax) bmax = v;
+    }
+    if (!isfinite(S) || !isfinite(Q)) return -1; /* NaN/Inf (or overflow): value by value */
+    td_stats b;
+    td_stats_init(&b);
+    double dn = (double)n;
+    b.n = n;
+    b.mean = K + S / dn;
+    b.m2 = Q - S * S / dn;
+    if (b.m2 < 0) b.m2 = 0;
+    b.sumsq = Q + 2 * K * S + dn * K * K;
+    b.min = bmin; b.max = bmax; b.zeros = zeros;
+    td_stats_merge(st, &b);
+    if (bmin < *lo) *lo = bmin;
+    if (bmax > *hi) *hi = bmax;
+    return 0;
+}
+#define block_float block_float_sse2
+#endif
+
 /* Values of a block holding NaN/Inf: element by element; the finite ones
  * are compacted to the front of fin (n entries) for the histogram. */
 #define SLOW(T)                                                                      \

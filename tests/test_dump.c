@@ -273,6 +273,17 @@ static void test_acc_nonfinite(void **state)
     td_dump_acc_add_f64(&acc, x, N, 0);
     expect_stats(&acc.st, x, N);
     assert_int_equal(hist_total(&h), N - 3);
+    /* the same through the float32 path (SIMD blocks, histogram cells) */
+    float *xf = malloc(N * sizeof *xf);
+    for (int i = 0; i < N; i++) { xf[i] = (float)x[i]; x[i] = (double)xf[i]; }
+    td_dump_acc_init(&acc);
+    td_hist_init(&h);
+    acc.hist = &h;
+    td_dump_acc_add_f32(&acc, xf, N, 0);
+    expect_stats(&acc.st, x, N);
+    assert_int_equal(hist_total(&h), N - 3);
+    assert_int_equal(exp_total(&h), N - 3);
+    free(xf);
     free(x);
 }
 
