@@ -65,7 +65,10 @@ typedef struct {
  *   CSV/TSV  a header line, then rows; separator ',', ';' or tab (the most
  *            frequent in the header); fields trimmed (YOLO pads with
  *            spaces); "" and "NA" are missing values; nan/inf are kept.
- *            Lightning's sparse rows are merged on x (see "rows" below).
+ *            Lightning's sparse rows are merged on x (see "rows" below);
+ *            pandas' unnamed index column is skipped; TensorBoard's CSV
+ *            download (Wall time,Step,Value) names Value after the file's
+ *            "tag-<name>".
  *   HF       Hugging Face trainer_state.json: log_history entries, x=step;
  *            the final summary entry (the one with train_runtime) is skipped;
  *            read at the end of input (one document); td_series.line holds
@@ -93,7 +96,7 @@ typedef struct {
  *            streaming, points are in file order); td_series.line holds the
  *            1-based record number.
  *
- * Rows and runs (every format but TFEVENTS goes through td_log_builder):
+ * Rows and runs (td_log_builder; event files are one run, never split):
  *   x is the step / global_step / iteration / iter column or key when there
  *   is one, else epoch, else the row number (td_run.x_name says which).
  *   A row whose x is lower than the previous row's starts a new run
