@@ -184,10 +184,10 @@ double td_gc_kink_hint(const td_gc_ctx *c, int t, size_t i)
 td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
                            td_gc_row *row, td_err *e)
 {
-    double *buf = malloc(4 * (m ? m : 1) * sizeof(double));
+    double *buf = malloc(5 * (m ? m : 1) * sizeof(double));
     if (!buf) return td_fail(e, TD_ENOMEM, "out of memory");
-    double *n = buf, *dm = buf + m, *dp = buf + 2 * m, *a = buf + 3 * m;
-    td_code rc = td_gc_numeric(c, obj, t, idx, m, c->h, n, dm, dp, e);
+    double *n = buf, *dm = buf + m, *dp = buf + 2 * m, *a = buf + 3 * m, *moved = buf + 4 * m;
+    td_code rc = td_gc_numeric(c, obj, t, idx, m, c->h, n, dm, dp, moved, e);
     if (rc != TD_OK) { free(buf); return rc; }
     double floor = td_gc_floor(c, obj, c->h), noise = td_gc_noise(c, obj, c->h);
     row->checked = m;
@@ -196,7 +196,7 @@ td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size
     int have_worst = 0;
     for (size_t q = 0; q < m; q++) {
         a[q] = c->g[obj][t][idx[q]];
-        double err = td_rel_error(a[q], n[q], floor);
+        double err = td_rel_error(a[q], n[q], td_gc_floor_moved(floor, moved[q], c->h));
         int kink;
         td_gc_verdict v = td_gc_classify(a[q], n[q], dm[q], dp[q], err, noise,
                                          td_gc_kink_hint(c, t, idx[q]), c->h, &kink);

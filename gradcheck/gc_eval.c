@@ -131,23 +131,29 @@ typedef struct {
     int obj, t;
     const size_t *idx;
     size_t lo, hi;
-    double h, *n, *dm, *dp;
+    double h, *n, *dm, *dp, *moved;
     td_code rc;
 } diff_job;
 
-/* Σ_k r_k (yp_k − y0_k) and Σ_k r_k (y0_k − ym_k) in one pass. */
-static void rdiff2(const td_gc_ctx *c, double *const *yp, double *const *ym, double *up, double *um)
+/* Σ_k r_k (yp_k − y0_k) and Σ_k r_k (y0_k − ym_k) in one pass, and the
+ * size √Σ (r_k y0_k)² of the terms the step moved (their rounding is the
+ * noise of this element's difference). */
+static void rdiff2(const td_gc_ctx *c, double *const *yp, double *const *ym, double *up, double *um,
+                   double *moved)
 {
-    double a = 0, b = 0;
+    double a = 0, b = 0, sq = 0;
     for (int k = 0; k < c->d.n_out; k++) {
         const double *r = c->r[k], *y0 = c->y[k], *p = yp[k], *m = ym[k];
         for (size_t i = 0; i < c->nout[k]; i++) {
-            a += r[i] * (p[i] - y0[i]);
-            b += r[i] * (y0[i] - m[i]);
+            double dp = p[i] - y0[i], dm = y0[i] - m[i];
+            a += r[i] * dp;
+            b += r[i] * dm;
+            if (dp != 0 || dm != 0) sq += (r[i] * y0[i]) * (r[i] * y0[i]);
         }
     }
     *up = a;
     *um = b;
+    *moved = sqrt(sq);
 }
 
 /* The hot loop: two evaluations per element. For the data objective the
@@ -177,7 +183,7 @@ static void *diff_run(void *arg)
         x[i] = orig;
         if (j->rc != TD_OK) break;
         if (j->obj == 0) { /* Σ r Δy: untouched outputs contribute exact zeros */
-            rdiff2(c, j->w.yp, j->w.y, &up, &um);
+            rdiff2(c, j->w.yp, j->w.y, &up, &um, &j->moved[q]);
             if (!isfinite(up + um)) {
                 j->rc = check_finite(c, j->w.yp, &j->w.err);
                 if (j->rc == TD_OK) j->rc = check_finite(c, j->w.y, &j->w.err);
@@ -187,6 +193,7 @@ static void *diff_run(void *arg)
         } else {
             up = fp - f0;
             um = f0 - fm;
+            j->moved[q] = fabs(f0);
         }
         j->n[q] = (up + um) / (hp + hm);
         j->dp[q] = up / hp;
@@ -196,7 +203,7 @@ static void *diff_run(void *arg)
 }
 
 td_code td_gc_numeric(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
-                      double h, double *n, double *dm, double *dp, td_err *e)
+                      double h, double *n, double *dm, double *dp, double *moved, td_err *e)
 {
     int nw = c->workers > 1 && m >= 64 ? c->workers : 1;
     if (nw > 4) nw = 4;
@@ -206,7 +213,7 @@ td_code td_gc_numeric(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
     td_code rc = TD_OK;
     for (int k = 0; k < nw; k++) {
         jobs[k] = (diff_job){ .c = c, .obj = obj, .t = t, .idx = idx, .lo = m * (size_t)k / (size_t)nw,
-                              .hi = m * (size_t)(k + 1) / (size_t)nw, .h = h, .n = n, .dm = dm, .dp = dp };
+                              .hi = m * (size_t)(k + 1) / (size_t)nw, .h = h, .n = n, .dm = dm, .dp = dp, .moved = moved };
         if ((rc = td_gc_work_init(c, &jobs[k].w, e)) != TD_OK) { nw = k; break; }
     }
     if (rc == TD_OK) {
@@ -284,4 +291,9 @@ double td_gc_noise(const td_gc_ctx *c, int obj, double h)
 double td_gc_floor(const td_gc_ctx *c, int obj, double h)
 {
     return fmax(1e-10, 1e7 * DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / fmax(h, 1e-5));
+}
+
+double td_gc_floor_moved(double floor, double moved, double h)
+{
+    return fmax(floor, 1e8 * DBL_EPSILON * moved / fmax(h, 1e-5));
 }

@@ -7,7 +7,8 @@
  *   analytic    a_i  = (∂L/∂x_i) from backward(dout = r)
  *   numerical   n_i  = (L(x + h e_i) − L(x − h e_i)) / 2h     (double)
  *   rel. error  e_i  = |a_i − n_i| / max(|a_i|, |n_i|, floor)
- *               floor = max(1e-10, 1e7 · ε · max_k |r_k y_k| / max(h, 1e-5)):
+ *               floor = max(1e-10, 1e7 · ε · max_k |r_k y_k| / max(h, 1e-5),
+ *               1e8 · ε · √Σ_{k moved by the step} (r_k y_k)² / max(h, 1e-5))
  *               gradients far below the rounding noise of the outputs are
  *               compared in absolute terms (n_i is formed as Σ r_k Δy_k,
  *               so outputs the step does not touch add no noise)
@@ -254,15 +255,20 @@ td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *cons
  * zero for outputs that did not move. */
 double td_gc_rdiff(const td_gc_ctx *c, double *const *ya, double *const *yb);
 /* Centered and one-sided differences of objective obj for elements idx[m]
- * of tensor t, on c->workers threads: n = centered, dm/dp = left/right. */
+ * of tensor t, on c->workers threads: n = centered, dm/dp = left/right,
+ * moved = √Σ (r_k y_k)² over the outputs the step changed (|R| for obj 1). */
 td_code td_gc_numeric(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
-                      double h, double *n, double *dm, double *dp, td_err *e);
+                      double h, double *n, double *dm, double *dp, double *moved, td_err *e);
 /* Elements of tensor t to check: all, or a sorted random sample of
  * `samples` (0 = auto). Returns malloc'd indices (count in *m) or NULL. */
 size_t *td_gc_select(td_gc_ctx *c, int t, long samples, size_t *m);
 /* Relative-error floor for objective obj at step h (see the header top). */
 double td_gc_floor(const td_gc_ctx *c, int obj, double h);
 double td_gc_noise(const td_gc_ctx *c, int obj, double h);
+/* An element's floor: at least `floor`, and 1e8 · ε · moved / max(h, 1e-5)
+ * so that the rounding of every output its step moved (and of the sums
+ * inside the layer that made them: a 10x margin) stays below 1e-7. */
+double td_gc_floor_moved(double floor, double moved, double h);
 /* Add a note to res (finding: counts for the verdict). */
 void td_gc_note(td_gc_result *res, int finding, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

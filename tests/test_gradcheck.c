@@ -89,16 +89,21 @@ static void test_builtin_large(void **state)
         { "dense", "in=64,out=32,batch=8", 3 },
         { "conv2d", "batch=2,c=3,h=8,w=8,oc=4,k=3,stride=2,pad=1", 3 },
         { "layernorm", "batch=8,c=64", 3 },
+        { "layernorm", "batch=4,c=256", 3 },  /* every step moves 256 outputs */
+        { "softmax", "batch=4,classes=100", 1 },
         { "embedding", "batch=16,vocab=100,dim=50", 1 }, /* table 5000 > 4096: sampled */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        td_gc_opts o;
-        td_gc_opts_default(&o);
-        td_err e;
-        assert_int_equal(run(td_gc_builtin(cases[i].layer), cases[i].kv, &o, &e), TD_OK);
-        assert_int_equal(res.nrows, cases[i].rows);
-        assert_int_equal(td_gc_exit_code(&res), 0);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (uint64_t seed = 1; seed <= 10; seed++) {
+            td_gc_opts o;
+            td_gc_opts_default(&o);
+            o.seed = seed;
+            td_err e;
+            assert_int_equal(run(td_gc_builtin(cases[i].layer), cases[i].kv, &o, &e), TD_OK);
+            assert_int_equal(res.nrows, cases[i].rows);
+            if (td_gc_exit_code(&res) != 0)
+                fail_msg("%s:%s seed %llu not correct", cases[i].layer, cases[i].kv, (unsigned long long)seed);
+        }
     assert_int_equal(res.rows[0].checked, TD_GC_AUTO_SAMPLE);
     assert_int_equal(res.rows[0].numel, 5000);
 }
