@@ -53,12 +53,15 @@ static const td_series *find2(const td_run *run, td_split split, td_metric_kind 
     return s ? s : td_run_find(run, split, k2);
 }
 
-static int has_finite(const td_series *s)
+/* 1 when s has at least k points with finite x and y. */
+static int has_points(const td_series *s, int k)
 {
-    for (size_t i = 0; s && i < s->n; i++)
-        if (isfinite(s->y[i])) return 1;
-    return 0;
+    int got = 0;
+    for (size_t i = 0; s && i < s->n && got < k; i++)
+        if (isfinite(s->y[i]) && isfinite(s->x[i])) got++;
+    return got >= k;
 }
+static int has_finite(const td_series *s) { return has_points(s, 1); }
 
 static td_code add_series(td_plot_fig *f, td_plot_panel *p, const td_series *s, int dashed,
                           td_err *e)
@@ -206,6 +209,7 @@ static td_code other_metrics(td_report *r, const td_run *run, const td_series *c
         if (!p) return td_fail(e, TD_ENOMEM, "out of memory");
         td_code c = add_series(f, p, s, 0, e);
         if (c) return c;
+        if (p->nseries) p->series[0].name[0] = '\0'; /* the panel title names it: no key */
         om->s[om->n] = s;
         om->p[om->n++] = p;
         om->fig = td_report_fig_index(r, f);
@@ -228,7 +232,11 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     int ilos = -1, iacc = -1;
     td_plot_panel *plos = NULL, *pacc = NULL;
 
-    if (has_finite(tl) || has_finite(vl)) {
+    /* a run of one logged step (the head of an aborted run) gets no figure,
+       only its findings */
+    int drawable = 0;
+    for (size_t i = 0; i < run->nseries; i++) drawable |= has_points(&run->series[i], 2);
+    if (drawable && (has_finite(tl) || has_finite(vl))) {
         snprintf(title, sizeof title, "%s: loss", short_name(run->name));
         snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
                  "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
@@ -242,7 +250,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
             return c;
         ilos = td_report_fig_index(r, f);
     }
-    if (has_finite(ta) || has_finite(va)) {
+    if (drawable && (has_finite(ta) || has_finite(va))) {
         const char *what = (ta ? ta : va)->kind == TD_METRIC_ERROR ? "error" : "accuracy";
         snprintf(title, sizeof title, "%s: %s", short_name(run->name), what);
         snprintf(cap, sizeof cap, "Training %s (solid) and validation %s (dashed) by %s; below, "
@@ -277,7 +285,9 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     }
     const td_series *main[5] = {tl, vl, ta, va, NULL};
     other_map om;
-    if ((c = other_metrics(r, run, main, 4, &om, e))) return c;
+    om.fig = -1;
+    om.n = 0;
+    if (drawable && (c = other_metrics(r, run, main, 4, &om, e))) return c;
 
     for (size_t i = 0; fs && i < fs->n; i++) {
         const td_finding *f = &fs->f[i];
