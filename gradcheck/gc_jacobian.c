@@ -50,7 +50,7 @@ td_code td_gc_jacobian(td_gc_ctx *c, td_gc_result *res, td_err *e)
     for (int k = 0; k < c->d.n_out; k++)
         for (size_t o = 0; o < c->nout[k]; o++) ymax = fmax(ymax, fabs(c->y[k][o]));
     double noise = DBL_EPSILON * fmax(ymax, 1e-300) / c->h;
-    double floor = fmax(1e-10, 1e6 * DBL_EPSILON * ymax / fmax(c->h, 1e-5));
+    double floor = td_gc_floor_moved(1e-10, ymax, c->h); /* the rounding of one output */
     size_t col = 0;
     for (int t = 0; t < c->d.n_in && rc == TD_OK; t++) {
         if (!din[t]) continue;

@@ -426,8 +426,14 @@ static void test_jacobian(void **state)
     td_gc_opts_default(&o);
     o.jacobian = 1;
     td_err e;
-    assert_int_equal(run(td_gc_builtin("softmax"), NULL, &o, &e), TD_OK);
-    assert_int_equal(td_gc_exit_code(&res), 0);
+    static const char *layers[] = { "softmax", "layernorm", "dense", "conv2d", "batchnorm", "svm" };
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        for (o.seed = 1; o.seed <= 10; o.seed++) {
+            assert_int_equal(run(td_gc_builtin(layers[i]), NULL, &o, &e), TD_OK);
+            if (td_gc_exit_code(&res) != 0)
+                fail_msg("--jacobian %s seed %llu not correct", layers[i], (unsigned long long)o.seed);
+        }
+    o.seed = 1;
     void *h;
     const td_layer_api *api = open_sample("bug_transposed_dw", &h);
     assert_int_equal(run(api, NULL, &o, &e), TD_OK);
