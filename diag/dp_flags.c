@@ -189,7 +189,11 @@ static td_code never_moved(td_dump *d, td_err *e)
         char ln[128], pn[128];
         td_safe_text(ln, sizeof ln, d->layers[r->layer].name);
         td_safe_text(pn, sizeof pn, r->param);
-        if (all_zero)
+        if (all_zero && npairs == 1)
+            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+                         "%s/%s: identical at steps %lld and %lld: never moved (frozen, or no gradient reaches it)",
+                         ln, pn, zero_from, last_to);
+        else if (all_zero)
             rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
                          "%s/%s: identical across all %zu step pairs (steps %lld..%lld): never moved (frozen, or no gradient reaches it)",
                          ln, pn, npairs, zero_from, last_to);
