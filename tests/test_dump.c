@@ -652,6 +652,64 @@ static void test_layout_generic_and_ranks(void **state)
     td_dump_free(d);
 }
 
+/* Keras 2 save_weights (layer groups at the root) with a Bidirectional
+ * wrapper: its two inner kernels stay apart. */
+static void test_layout_keras2_wrappers(void **state)
+{
+    (void)state;
+    hid_t f = create("k2w.h5");
+    static const char *const layers[] = { "bidirectional" };
+    static const char *const wn[] = { "bidirectional/forward_lstm/lstm_cell/kernel:0",
+                                      "bidirectional/backward_lstm/lstm_cell/kernel:0" };
+    double k[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    attr_strs(f, "/", "layer_names", layers, 1);
+    mkgroup(f, "/bidirectional");
+    attr_strs(f, "/bidirectional", "weight_names", wn, 2);
+    put2(f, "/bidirectional/bidirectional/forward_lstm/lstm_cell/kernel:0", 2, 4, k);
+    put2(f, "/bidirectional/bidirectional/backward_lstm/lstm_cell/kernel:0", 2, 4, k);
+    H5Fclose(f);
+    td_dump *d = open1("k2w.h5", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_KERAS2);
+    assert_int_equal(d->nlayers, 1);
+    assert_true(td_dump_find(d, 0, TD_DK_PARAM, "forward_lstm/lstm_cell/kernel", -1) >= 0);
+    assert_true(td_dump_find(d, 0, TD_DK_PARAM, "backward_lstm/lstm_cell/kernel", -1) >= 0);
+    td_dump_free(d);
+    /* a weight_names entry without its dataset is an input error naming it */
+    f = create("k2missing.h5");
+    attr_strs(f, "/", "layer_names", layers, 1);
+    mkgroup(f, "/bidirectional");
+    attr_strs(f, "/bidirectional", "weight_names", wn, 1);
+    H5Fclose(f);
+    open1("k2missing.h5", TD_EINPUT, "forward_lstm/lstm_cell/kernel:0: no such dataset");
+}
+
+typedef struct { int calls; uint64_t done, total; } progress_seen;
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_seen *p = ctx;
+    assert_true(done >= p->done && done <= total);
+    p->calls++; p->done = done; p->total = total;
+}
+
+/* The progress callback sees every byte, in order, up to the total. */
+static void test_progress(void **state)
+{
+    (void)state;
+    write_tdiag("prog.h5", F_NONE);
+    const char *files[1] = { tpath("prog.h5") };
+    td_dump_opts o;
+    td_dump_opts_default(&o);
+    progress_seen p = { 0, 0, 0 };
+    o.progress = on_progress;
+    o.progress_ctx = &p;
+    td_dump *d = NULL;
+    td_err e;
+    assert_int_equal(td_dump_open(&d, files, 1, &o, &e), TD_OK);
+    assert_int_equal(p.calls, (int)d->ntensors); /* one slab each: small tensors */
+    assert_true(p.done == p.total && p.total == d->bytes && p.total > 0);
+    td_dump_free(d);
+}
+
 /* ---- bad files: exit 3 with the dataset named, no crash, no huge allocation ------- */
 static void bad_truncated(void)
 {
@@ -854,7 +912,9 @@ int main(void)
         cmocka_unit_test(test_pair_diff_and_adam),
         cmocka_unit_test(test_flags_each),
         cmocka_unit_test(test_layout_keras2),
+        cmocka_unit_test(test_layout_keras2_wrappers),
         cmocka_unit_test(test_layout_keras3),
+        cmocka_unit_test(test_progress),
         cmocka_unit_test(test_layout_generic_and_ranks),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_first_layer_image),
