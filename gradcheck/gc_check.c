@@ -181,6 +181,21 @@ double td_gc_kink_hint(const td_gc_ctx *c, int t, size_t i)
     return isnan(d) ? -1 : d;
 }
 
+/* Re-check element i with a step h2 that does not reach the kink: the
+ * verdict of a smooth element (TD_GC_CORRECT becomes TD_GC_KINK). */
+static td_code recheck_inside(td_gc_ctx *c, int obj, int t, size_t i, double a, double h2,
+                              double floor, td_gc_verdict *v, td_err *e)
+{
+    double n, dm, dp, moved;
+    td_code rc = td_gc_numeric(c, obj, t, &i, 1, h2, &n, &dm, &dp, &moved, e);
+    if (rc != TD_OK) return rc;
+    double err = td_rel_error(a, n, td_gc_floor_moved(floor, moved, h2));
+    int kink;
+    *v = td_gc_classify(a, n, dm, dp, err, td_gc_noise(c, obj, h2), INFINITY, h2, &kink);
+    if (*v == TD_GC_CORRECT) *v = TD_GC_KINK;
+    return TD_OK;
+}
+
 td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
                            td_gc_row *row, td_err *e)
 {
@@ -198,8 +213,14 @@ td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size
         a[q] = c->g[obj][t][idx[q]];
         double err = td_rel_error(a[q], n[q], td_gc_floor_moved(floor, moved[q], c->h));
         int kink;
-        td_gc_verdict v = td_gc_classify(a[q], n[q], dm[q], dp[q], err, noise,
-                                         td_gc_kink_hint(c, t, idx[q]), c->h, &kink);
+        double hint = td_gc_kink_hint(c, t, idx[q]);
+        td_gc_verdict v = td_gc_classify(a[q], n[q], dm[q], dp[q], err, noise, hint, c->h, &kink);
+        if (kink && hint > 1e-8 && hint <= 2 * c->h) {
+            /* the layer says where the kink is: a step of half that distance
+             * stays on x's side, where the analytic value must be exact */
+            rc = recheck_inside(c, obj, t, idx[q], a[q], hint / 2, floor, &v, e);
+            if (rc != TD_OK) { free(buf); return rc; }
+        }
         if (kink) row->kinks++;
         /* the worst element: a wrong one first, else the largest non-kink error */
         int worse = !have_worst || (v == TD_GC_WRONG && row->verdict != TD_GC_WRONG)

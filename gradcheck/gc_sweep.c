@@ -1,7 +1,8 @@
 /* gc_sweep.c — --h-sweep: the largest relative error over a few elements
  * of every tensor for h = 1e-1 … 1e-10. Too large an h makes truncation
  * error (O(h²)), too small an h rounding error (O(ε/h)): the curve is a U
- * and its bottom is the step to use. Kink elements are left out. */
+ * and its bottom is the step to use (the largest h within 10x of it).
+ * Kink elements are left out. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -37,7 +38,12 @@ td_code td_gc_sweep(td_gc_ctx *c, td_gc_result *res, double *best_h, td_err *e)
         res->sweep_h[s] = h;
         res->sweep_err[s] = worst;
         res->nsweep = s + 1;
-        if (worst < best) { best = worst; *best_h = h; }
+        best = fmin(best, fmax(worst, 1e-12));
     }
+    /* the largest h within 10x of the smallest error: the errors come from a
+     * sample, and past the bottom of the U rounding only grows (an exact,
+     * piecewise-linear layer has errors ~0 at every h: keep a large one) */
+    for (int s = 0; s < res->nsweep; s++)
+        if (fmax(res->sweep_err[s], 1e-12) <= 10 * best) { *best_h = res->sweep_h[s]; break; }
     return rc;
 }

@@ -20,7 +20,9 @@
  *               one-sided slopes d± = ±(L(x ± h e_i) − L(x)) / h jump and
  *               a_i sits at one end of [d−, d+]; such an element is "kink"
  *               when a_i lies between d− and d+ (a subgradient), else
- *               "wrong" (see gc_kink.c).
+ *               "wrong" (see gc_kink.c). With a hint d ≤ 2h the element
+ *               is re-checked with a step d/2 that stays on its side, and
+ *               judged by the bands there (several kinks in one step).
  * Every input and parameter tensor is checked (biases included); with
  * opts.samples > 0 at most that many random elements per tensor.
  */

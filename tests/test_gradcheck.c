@@ -243,8 +243,9 @@ static void test_kinks(void **state)
     static const struct { const char *layer, *kv; double h; } cases[] = {
         { "relu", "batch=4,n=16", 0.3 }, { "leaky_relu", "batch=4,n=16,alpha=0.2", 0.3 },
         { "maxpool2d", "batch=2,c=2,h=6,w=6", 0.3 }, { "svm", "batch=8,classes=6", 0.3 },
-        /* overlapping windows: one step must not cross several ties at once */
-        { "maxpool2d", "batch=2,c=2,h=6,w=6,k=3,stride=1", 0.02 },
+        /* overlapping windows: one step crosses several ties; the hinted
+         * kink distance lets a shorter step check the element on its side */
+        { "maxpool2d", "batch=2,c=2,h=6,w=6,k=3,stride=1", 0.2 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t kinks = 0;
@@ -263,6 +264,15 @@ static void test_kinks(void **state)
         }
         if (kinks == 0) fail_msg("%s: no kink seen with h=%g", cases[i].layer, cases[i].h);
     }
+    /* an exact, piecewise-linear layer: the sweep keeps a large h, not 1e-10 */
+    td_gc_opts so;
+    td_gc_opts_default(&so);
+    so.sweep = 1;
+    so.seed = 79;
+    td_err se;
+    assert_int_equal(run(td_gc_builtin("svm"), NULL, &so, &se), TD_OK);
+    assert_true(res.h >= 1e-5);
+    assert_int_equal(td_gc_exit_code(&res), 0);
     /* the buggy ReLU stays wrong even with a kink-sized step */
     void *h;
     const td_layer_api *api = open_sample("bug_relu_output", &h);
@@ -285,10 +295,13 @@ static void test_sweep(void **state)
     td_err e;
     assert_int_equal(run(td_gc_builtin("gelu"), NULL, &o, &e), TD_OK);
     assert_int_equal(res.nsweep, TD_GC_SWEEP_N);
-    int best = 0;
+    int best = 0, used = -1;
     for (int s = 1; s < res.nsweep; s++)
         if (res.sweep_err[s] < res.sweep_err[best]) best = s;
-    assert_true(res.h == res.sweep_h[best]);
+    for (int s = 0; s < res.nsweep; s++)
+        if (res.sweep_h[s] == res.h) used = s;
+    assert_true(used >= 0 && used <= best);                           /* the larger h ... */
+    assert_true(res.sweep_err[used] <= 10 * fmax(res.sweep_err[best], 1e-12)); /* ... near the bottom */
     assert_true(res.h <= 1e-3 && res.h >= 1e-8);
     assert_true(res.sweep_err[0] > 100 * res.sweep_err[best]);          /* truncation */
     assert_true(res.sweep_err[res.nsweep - 1] > 100 * res.sweep_err[best]); /* rounding */
