@@ -177,6 +177,8 @@ demo: deps
 	$(BUILD)/bin/curvecheck samples/curves/real_overfit.keras.csv; ok; \
 	echo; echo '$$ dumpcheck samples/dumps/cnn_dead.h5'; \
 	$(BUILD)/bin/dumpcheck samples/dumps/cnn_dead.h5; ok; \
+	echo; echo '$$ sanitycheck model samples/models/mlp_nolearn.so --data samples/data/tiny.h5   (a bug that blocks learning)'; \
+	$(BUILD)/bin/sanitycheck model $(BUILD)/samples/models/mlp_nolearn.so --data samples/data/tiny.h5; ok; \
 	echo; echo '$$ studycheck --space samples/studies/real_sweep_space.json samples/studies/real_sweep.csv'; \
 	$(BUILD)/bin/studycheck --space samples/studies/real_sweep_space.json samples/studies/real_sweep.csv; ok; \
 	echo; echo '$$ diagreport --out $(DEMO)/report ...'; \
