@@ -25,6 +25,8 @@ static void usage(FILE *f)
         "  HDF5 dumps or Keras .h5 files (all of them as one set) -> dumpcheck's\n"
         "  ratio, gradient, histogram and first-layer figures\n"
         "  gradcheck --json output -> error per tensor, h sweep\n"
+        "  --study TRIALS (a trials table, CSV or JSON lines, as studycheck reads)\n"
+        "  -> hyperparameter-axis plots and, with --scientific, the isolation plot\n"
         "Options:\n"
         "  --out DIR       the report folder (required); an existing one is replaced\n"
         "                  only if it is a previous report, and only once the new\n"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
         "                  column's first, min, max and last point (default 1000;\n"
         "                  0 keeps every point)\n"
         "  --title TEXT    the page title (default: \"tdiag report\")\n"
+        "  --study FILE    a hyperparameter study's trials table (repeatable)\n"
+        "  --scientific NAME  the study's scientific hyperparameter (isolation plot)\n"
         "  --json          print a JSON summary instead of text\n"
         "  --help, --version\n"
         "Exit: 0 report written, no finding; 1 written, with a warning or error\n"
@@ -155,6 +159,37 @@ static td_code add_gradcheck(td_report *r, const char *path, td_err *e)
     return c;
 }
 
+/* A trials table judged by studycheck's checks (sci: the scientific
+ * hyperparameter's column, or NULL). */
+static td_code add_study(td_report *r, const char *path, const char *sci, td_err *e)
+{
+    td_study_opts so;
+    memset(&so, 0, sizeof so);
+    td_study *s = NULL;
+    td_study_report rep;
+    memset(&rep, 0, sizeof rep);
+    td_code c = td_study_read(path, &so, &s, e);
+    if (c) return c;
+    td_study_cfg cfg;
+    td_study_cfg_default(&cfg);
+    if (sci && (cfg.scientific = td_study_find_hp(s, sci)) < 0) {
+        char safe[96];
+        c = td_fail(e, TD_EUSAGE, "--scientific: %s is not a hyperparameter column of %s",
+                    td_safe_text(safe, sizeof safe, sci), path);
+    }
+    char dir[4096]; /* curve paths in the table are relative to its folder */
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    cfg.curve_dir = slash ? (dir[0] ? dir : "/") : ".";
+    if (!c) c = td_study_check(s, &cfg, &rep, e);
+    const char *base = strrchr(path, '/');
+    if (!c) c = td_plot_add_study(r, s, &rep, base && base[1] ? base + 1 : path, e);
+    td_study_report_free(&rep);
+    td_study_free(s);
+    return c;
+}
+
 static const char *const level_word[] = {"info", "warning", "error"};
 
 static void print_summary(const td_report *r, const char *out, const td_plot_result *res,
@@ -212,13 +247,20 @@ int main(int argc, char **argv)
     td_err e;
     td_err_clear(&e);
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int nin = 0;
-    if (!inputs) { fprintf(stderr, PROG ": out of memory\n"); return TD_EXIT_INPUT; }
+    const char **studies = calloc((size_t)argc + 1, sizeof *studies);
+    const char *sci = NULL;
+    int nin = 0, nstudy = 0;
+    if (!inputs || !studies) {
+        free(inputs);
+        free(studies);
+        fprintf(stderr, PROG ": out of memory\n");
+        return TD_EXIT_INPUT;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        if (!strcmp(a, "--help")) { usage(stdout); free(inputs); return TD_EXIT_OK; }
-        if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); free(inputs); return TD_EXIT_OK; }
+        if (!strcmp(a, "--help")) { usage(stdout); free(inputs); free(studies); return TD_EXIT_OK; }
+        if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); free(inputs); free(studies); return TD_EXIT_OK; }
         if (!strcmp(a, "--png")) po.png = 1;
         else if (!strcmp(a, "--pdf")) po.pdf = 1;
         else if (!strcmp(a, "--no-render")) po.render = 0;
@@ -226,23 +268,25 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--out") && has_val) out = argv[++i];
         else if (!strcmp(a, "--gnuplot") && has_val) po.gnuplot = argv[++i];
         else if (!strcmp(a, "--title") && has_val) title = argv[++i];
+        else if (!strcmp(a, "--study") && has_val) studies[nstudy++] = argv[++i];
+        else if (!strcmp(a, "--scientific") && has_val) sci = argv[++i];
         else if (!strcmp(a, "--columns") && has_val) {
             if (td_parse_long("--columns", argv[++i], 0, 1000000, &columns, &e)) {
                 fprintf(stderr, PROG ": %s\n", e.msg);
-                free(inputs);
+                free(inputs); free(studies);
                 return TD_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--")) {
             while (++i < argc) inputs[nin++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, PROG ": %s: unknown option or missing value (see --help)\n", a);
-            free(inputs);
+            free(inputs); free(studies);
             return TD_EXIT_USAGE;
         } else inputs[nin++] = a;
     }
-    if (!out || !nin) {
+    if (!out || !(nin + nstudy)) {
         fprintf(stderr, PROG ": %s (see --help)\n", !out ? "--out DIR is required" : "no input");
-        free(inputs);
+        free(inputs); free(studies);
         return TD_EXIT_USAGE;
     }
     td_h5_quiet();
@@ -260,6 +304,7 @@ int main(int argc, char **argv)
         else c = add_log(r, inputs[i], &e);
     }
     if (!c && nh5) c = add_dumps(r, h5, nh5, &e);
+    for (int i = 0; !c && i < nstudy; i++) c = add_study(r, studies[i], sci, &e);
     td_plot_result res;
     memset(&res, 0, sizeof res);
     if (!c) c = td_report_write_dir(r, out, &po, &res, &e);
@@ -284,6 +329,6 @@ int main(int argc, char **argv)
     }
     td_report_free(r);
     free(h5);
-    free(inputs);
+    free(inputs); free(studies);
     return rc;
 }

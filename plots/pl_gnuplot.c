@@ -21,6 +21,7 @@ static const char *const pl_with[] = {
     [TD_PLOT_LINES] = "lines lw 1.5",
     [TD_PLOT_POINTS] = "points pt 7 ps 1.2",
     [TD_PLOT_LINESPOINTS] = "linespoints lw 1.5 pt 7 ps 0.6",
+    [TD_PLOT_CROSSES] = "points pt 2 ps 1.5 lw 2",
     [TD_PLOT_BOXES] = "boxes fs solid 0.6 noborder",
     [TD_PLOT_IMAGE] = "image",
     [TD_PLOT_RGB] = "rgbimage",
@@ -189,7 +190,7 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     td_out_puts(o, "\nset ylabel ");
     td_plot_gp_string(o, p->ylabel);
     td_out_puts(o, "\n");
-    if (p->logx) td_out_puts(o, "set logscale x\n");
+    if (p->logx) td_out_puts(o, "set logscale x\nset format x \"%g\"\n");
     if (p->nxtics) {
         td_out_puts(o, "set xtics rotate by 30 right (");
         for (size_t i = 0; i < p->nxtics; i++) {
@@ -268,7 +269,7 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         else {
             td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\"%s title ",
                           sep, f->id, (*block)++, pl_with[s->style],
-                          pl_colors[i % PL_NCOLORS], s->dashed ? " dt 2" : "");
+                          s->color ? s->color : pl_colors[i % PL_NCOLORS], s->dashed ? " dt 2" : "");
             td_plot_gp_string(o, s->name);
         }
         sep = ", \\\n     ";

@@ -56,6 +56,7 @@ size_t td_plot_reduce(const double *x, const double *y, size_t n, size_t columns
 /* ---- figure model ---------------------------------------------------------- */
 typedef enum {
     TD_PLOT_LINES = 0, TD_PLOT_POINTS, TD_PLOT_LINESPOINTS,
+    TD_PLOT_CROSSES,   /* x marks (e.g. infeasible trials) */
     TD_PLOT_BOXES,     /* histogram bars: x = bin centre, y = count or share */
     TD_PLOT_IMAGE,     /* matrix z (rows, cols), drawn as an image; NaN = gap */
     TD_PLOT_RGB        /* z (rows, cols, 3) in [0, 1], drawn as a colour image */
@@ -70,6 +71,7 @@ typedef struct {
     size_t rows, cols;     /* TD_PLOT_IMAGE / TD_PLOT_RGB only */
     double *z;             /* (rows, cols) or (rows, cols, 3) row-major */
     int dashed;            /* draw dashed (e.g. validation) */
+    const char *color;     /* "#rrggbb" (a library constant, never a name), NULL: palette */
 } td_plot_series;
 
 typedef struct {             /* lo <= y <= hi shaded, over x0..x1 (NaN: all x) */
@@ -225,6 +227,7 @@ td_code td_plot_run(const char *prog, const char *const *args, const char *dir,
 #include "td_curves.h"
 #include "td_findings.h"
 #include "td_dump.h"
+#include "td_study.h"
 
 /* The figures of one training run, with fs's findings drawn on them and
  * added to the report's list (fs may be NULL):
@@ -265,5 +268,16 @@ td_code td_plot_add_dump(td_report *r, const td_dump *d, const td_dump_opts *o,
  * "source: what is wrong". */
 td_code td_plot_add_gradcheck_json(td_report *r, const char *source, const char *text,
                                    size_t len, td_err *e);
+
+/* A hyperparameter study (studycheck's td_study and its report rep, which
+ * may be NULL) as figures: the objective against every tuned
+ * hyperparameter as small multiples (log x for log-scale ones, category
+ * names for categorical ones), infeasible trials as red crosses on the
+ * worst edge of the y range and the best trial circled; with
+ * rep->scientific >= 0 the isolation plot (best objective per value or
+ * bucket of the scientific hyperparameter). rep's findings and notes go to
+ * the list, linked to those figures. */
+td_code td_plot_add_study(td_report *r, const td_study *s, const td_study_report *rep,
+                          const char *label, td_err *e);
 
 #endif

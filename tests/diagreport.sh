@@ -131,6 +131,16 @@ if [ -f samples/dumps/cnn_dead.h5 ]; then
   grep -q 'dead 100%' "$TMP"/d/fig*.gp && ok "the dead share is in a histogram title" || not_ok "no 'dead 100%' title"
 fi
 
+# ---- a hyperparameter study --------------------------------------------------
+if [ -f samples/studies/isolation.csv ]; then
+  expect_exit 1 "--study with --scientific" "$DR" --out "$TMP/s" --study samples/studies/isolation.csv --scientific optimizer
+  expect_out "^warning: isolation.csv: scientific optimizer = sgd .*\(fig02\)" "isolation finding linked to the isolation plot"
+  grep -q 'sgd (3 of 3 ok)' "$TMP/s/fig02.gp" && ok "isolation plot labels each optimizer with its trials" \
+    || not_ok "no trial counts in the isolation plot"
+  expect_exit 2 "--scientific naming no column" "$DR" --out "$TMP/s" --study samples/studies/isolation.csv --scientific nope
+  expect_err_line "^diagreport: --scientific: nope is not a hyperparameter column" "bad --scientific: one line"
+fi
+
 # ---- real logs by other people (only when present) -----------------------------
 RD=../shared/realdata
 if [ -d "$RD/logs" ]; then

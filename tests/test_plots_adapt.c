@@ -217,6 +217,74 @@ static void test_dump_figures(void **state)
     td_dump_free(d);
 }
 
+/* A study: lr (log scale), optimizer (categorical with a hostile level),
+ * two infeasible trials. */
+static const char study_csv[] =
+    "lr,optimizer,val_loss,status\n"
+    "0.001,adam,0.50,ok\n"
+    "0.003,adam,0.40,ok\n"
+    "0.01,`id`<b>,0.30,ok\n"
+    "0.03,adam,0.25,ok\n"
+    "0.1,`id`<b>,0.20,ok\n"
+    "0.3,adam,nan,diverged\n"
+    "1.0,`id`<b>,nan,diverged\n"
+    "0.02,`id`<b>,0.28,ok\n";
+
+static void test_study_figures(void **state)
+{
+    (void)state;
+    td_study_opts so;
+    memset(&so, 0, sizeof so);
+    td_study *s = NULL;
+    td_err e;
+    assert_int_equal(td_study_read_mem("trials.csv", study_csv, strlen(study_csv), &so, &s, &e), TD_OK);
+    td_study_cfg cfg;
+    td_study_cfg_default(&cfg);
+    cfg.scientific = td_study_find_hp(s, "optimizer");
+    cfg.curves = 0;
+    assert_true(cfg.scientific >= 0);
+    td_study_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(td_study_check(s, &cfg, &rep, &e), TD_OK);
+    td_report *r = td_report_new("t");
+    assert_int_equal(td_plot_add_study(r, s, &rep, "trials.csv", &e), TD_OK);
+    assert_int_equal(r->nfigs, 2);
+    /* axis plots: one panel per hyperparameter */
+    const td_plot_fig *ax = r->figs[0];
+    assert_int_equal(ax->npanels, 2);
+    long lr = td_study_find_hp(s, "lr");
+    const td_plot_panel *p = ax->panels[lr];
+    assert_int_equal(p->logx, 1);
+    /* trials, infeasible, best: the infeasible two sit above every trial
+       (minimizing: the worst edge is the top), the best is 0.20 */
+    assert_int_equal(p->nseries, 3);
+    assert_int_equal(p->series[0].n, 6);
+    assert_int_equal(p->series[1].style, TD_PLOT_CROSSES);
+    assert_int_equal(p->series[1].n, 2);
+    assert_true(p->series[1].y[0] > 0.5 && p->series[1].y[1] > 0.5);
+    assert_int_equal(p->series[2].n, 1);
+    assert_true(p->series[2].y[0] == 0.20 && p->series[2].x[0] == 0.1);
+    /* the categorical axis names its levels (escaped on output) */
+    const td_plot_panel *q = ax->panels[cfg.scientific];
+    assert_int_equal(q->nxtics, 2);
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    assert_int_equal(td_plot_write_gp(ax, &o), TD_OK);
+    assert_null(strchr(b.data, '`'));
+    td_buf_free(&b);
+    /* isolation: best per optimizer, with trial counts in the labels */
+    const td_plot_panel *iso = r->figs[1]->panels[0];
+    assert_int_equal(iso->series[0].n, 2);
+    int found = 0;
+    for (size_t i = 0; i < iso->nxtics; i++)
+        found += !strcmp(iso->xtics[i], "adam (3 of 4 ok)") + !strcmp(iso->xtics[i], "`id`<b> (3 of 4 ok)");
+    assert_int_equal(found, 2);
+    assert_int_equal(r->nfindings, rep.nf);
+    td_report_free(r);
+    td_study_report_free(&rep);
+    td_study_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_bad),
         cmocka_unit_test(test_run_figures),
         cmocka_unit_test(test_dump_figures),
+        cmocka_unit_test(test_study_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
