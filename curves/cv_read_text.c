@@ -6,13 +6,15 @@
  * A line: only its last '\r' segment counts (progress bars). An epoch
  * marker — the word "epoch" followed by blanks, '[', ':', '=' or quotes and
  * a number (`Epoch 3/50`, `Epoch [3/50]`, `epoch: 3`, `Epoch 00018:`) —
- * sets the epoch; a zero-padded number is a Keras callback message
- * ("Epoch 00018: early stopping", 0-based) and not a marker. A pair is a key of one to three words (the first starting
+ * sets the epoch; a zero-padded number before ':' is a Keras callback
+ * message ("Epoch 00018: early stopping", 0-based) and not a marker. A pair is a key of one to three words (the first starting
  * with a letter; letters, digits, _ . / and inner -) right before ':' or
  * '=', then a number (optional tensor( ), then optional '%') ended by
  * the end, ',', ';', '|', ')', ']', '}', a quote, or blanks followed by the
  * end, a non-letter or the next key ("loss: 0.4 acc: 0.9"; not prose as
- * in "Training: 30 train / 300 val points"). Lines without a pair are
+ * in "Training: 30 train / 300 val points"). fairseq-style lines, with two
+ * or more '|', also give pairs from segments "key number" ("| loss 9.88 |"),
+ * and a segment that is a lone split word ("| valid |") is a section. Lines without a pair are
  * ignored: they are not rows.
  * x: a step / global_step / iteration / iter / it key makes each line its
  * own row at that step; else the current epoch, the pairs of all lines of
@@ -35,7 +37,7 @@ typedef struct {
     const char *x_name; /* x axis of the last row (a static string) */
 } cv_text;
 
-static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps"};
+static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps", "num_updates"};
 
 static void *cv_text_new(td_log_builder *b)
 {
@@ -125,7 +127,8 @@ static int cv_epoch_marker(const char *s, size_t n, double *ep)
             j++;
         size_t a = j;
         while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.')) j++;
-        if (j - a > 1 && s[a] == '0' && s[a + 1] != '.') continue; /* "Epoch 00018: early stopping" */
+        if (j - a > 1 && s[a] == '0' && s[a + 1] != '.' && j < n && s[j] == ':')
+            continue; /* "Epoch 00018: early stopping" (but fairseq's "epoch 001 |" is one) */
         if (j > a && td_log_parse_number(s + a, j - a, ep) == 0) return 1;
     }
     return 0;
@@ -139,6 +142,10 @@ static int cv_names_split(const char *s, size_t n)
     memcpy(name, s, n);
     name[n] = '\0';
     td_metric_info mi;
+    td_metric_parse_name(name, &mi, base, sizeof base);
+    if (mi.split_named) return 1;
+    if (n + 2 >= sizeof name) return 0;
+    memcpy(name + n, " x", 3); /* a lone split word ("valid") names one too */
     td_metric_parse_name(name, &mi, base, sizeof base);
     return mi.split_named;
 }
@@ -171,6 +178,32 @@ static td_code cv_set_x(cv_text *t, const char *name, td_err *e)
 }
 
 #define CV_MAX_PAIRS 64
+/* The pairs found on one line. */
+typedef struct {
+    size_t ka[CV_MAX_PAIRS], kb[CV_MAX_PAIRS]; /* key bounds in the line */
+    double val[CV_MAX_PAIRS];
+    int pct[CV_MAX_PAIRS];
+    size_t np;
+    int has_step;      /* a step key was on the line */
+    double step;
+    size_t sa, sb;     /* a section naming a split ("Test set", "valid"), sb 0: none */
+} cv_pairs;
+
+/* Keep the key s[a, b) with the value in P->val[P->np]: "epoch" keys are
+ * markers (read by cv_epoch_marker), step keys give x, the rest metrics. */
+static void cv_pair(cv_pairs *P, const char *s, size_t a, size_t b)
+{
+    if (b - a >= 5 && strncasecmp(s + b - 5, "epoch", 5) == 0 && (b - a == 5 || s[b - 6] == ' '))
+        return; /* "Epoch: 3", "Train Epoch: 3": the marker */
+    if (cv_is_step_key(s, a, b) && P->val[P->np] == P->val[P->np]) {
+        P->has_step = 1;
+        P->step = P->val[P->np];
+    } else if (P->np < CV_MAX_PAIRS) {
+        P->ka[P->np] = a;
+        P->kb[P->np] = b;
+        P->np++;
+    }
+}
 
 static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
 {
@@ -191,43 +224,64 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
         t->epoch = ep;
     }
     /* collect pairs */
-    size_t ka[CV_MAX_PAIRS], kb[CV_MAX_PAIRS];
-    double val[CV_MAX_PAIRS];
-    int pct[CV_MAX_PAIRS];
-    size_t np = 0;
-    int has_step = 0;
-    double step = 0;
-    size_t sa = 0, sb = 0; /* a section header naming a split: "Test set:" */
-    for (size_t i = 0; i < n && np < CV_MAX_PAIRS; i++) {
+    cv_pairs P;
+    P.np = 0;
+    P.has_step = 0;
+    P.step = 0;
+    P.sa = P.sb = 0;
+    for (size_t i = 0; i < n && P.np < CV_MAX_PAIRS; i++) {
         if (s[i] != ':' && s[i] != '=') continue;
         size_t a, b, end;
         if (!cv_key(s, i, &a, &b)) continue;
-        if ((end = cv_value(s, i + 1, n, &val[np], &pct[np])) == 0) {
+        if ((end = cv_value(s, i + 1, n, &P.val[P.np], &P.pct[P.np])) == 0) {
             size_t j = i + 1;
             while (j < n && s[j] == ' ') j++;
             if (s[i] == ':' && j < n && isalpha((unsigned char)s[j]) && cv_names_split(s + a, b - a)) {
-                sa = a;
-                sb = b;
+                P.sa = a;
+                P.sb = b;
             }
             continue;
         }
-        if (b - a >= 5 && strncasecmp(s + b - 5, "epoch", 5) == 0 && (b - a == 5 || s[b - 6] == ' '))
-            { i = end - 1; continue; } /* "Epoch: 3", "Train Epoch: 3": the marker */
-        if (cv_is_step_key(s, a, b) && val[np] == val[np]) {
-            has_step = 1;
-            step = val[np];
-        } else {
-            ka[np] = a;
-            kb[np] = b;
-            np++;
-        }
+        cv_pair(&P, s, a, b);
         i = end - 1;
     }
-    if (np == 0) return TD_OK;
+    /* fairseq-style "| epoch 001 | loss 9.88 | ppl 954 | num_updates 100": a
+     * segment between '|' that is a key, blanks and a number; a segment
+     * that is a lone split word ("valid") is a section */
+    size_t bars = 0;
+    for (size_t i = 0; i < n; i++) bars += s[i] == '|';
+    for (size_t i = 0; bars >= 2 && i < n && P.np < CV_MAX_PAIRS;) {
+        size_t a = i, b;
+        while (a < n && s[a] == '|') a++;
+        b = a;
+        while (b < n && s[b] != '|') b++;
+        i = b;
+        while (a < b && (s[a] == ' ' || s[a] == '\t')) a++;
+        size_t e2 = b;
+        while (e2 > a && (s[e2 - 1] == ' ' || s[e2 - 1] == '\t')) e2--;
+        if (a == e2 || memchr(s + a, ':', e2 - a) || memchr(s + a, '=', e2 - a) || !isalpha((unsigned char)s[a]))
+            continue;
+        size_t k = a;
+        while (k < e2 && cv_keyc(s, k, e2)) k++;
+        if (k == e2) {
+            if (cv_names_split(s + a, e2 - a)) { P.sa = a; P.sb = e2; }
+            continue;
+        }
+        size_t v = k;
+        while (v < e2 && (s[v] == ' ' || s[v] == '\t')) v++;
+        if (v == k || v == e2) continue;
+        int pc = 0;
+        size_t ve = e2;
+        if (s[ve - 1] == '%') { pc = 1; ve--; }
+        if (td_log_parse_number(s + v, ve - v, &P.val[P.np]) != 0) continue;
+        P.pct[P.np] = pc;
+        cv_pair(&P, s, a, k);
+    }
+    if (P.np == 0) return TD_OK;
     double x;
-    if (has_step) {
+    if (P.has_step) {
         if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
-        x = step;
+        x = P.step;
         td_log_builder_begin(t->b, x, lineno);
     } else if (t->have_epoch) {
         if ((rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
@@ -242,17 +296,17 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
         x = (double)t->rows;
         td_log_builder_begin(t->b, x, lineno);
     }
-    for (size_t k = 0; k < np; k++) {
-        size_t a = ka[k], b = kb[k];
+    for (size_t k = 0; k < P.np; k++) {
+        size_t a = P.ka[k], b = P.kb[k];
         long col;
-        if (sb && a > sb && !cv_names_split(s + a, b - a)) { /* "Test set: Average loss" */
+        if (P.sb && a > P.sb && !cv_names_split(s + a, b - a)) { /* "Test set: Average loss" */
             char name[256];
-            int m = snprintf(name, sizeof name, "%.*s %.*s", (int)(sb - sa), s + sa, (int)(b - a), s + a);
-            col = td_log_builder_column(t->b, name, m < (int)sizeof name ? (size_t)m : sizeof name - 1, pct[k]);
+            int m = snprintf(name, sizeof name, "%.*s %.*s", (int)(P.sb - P.sa), s + P.sa, (int)(b - a), s + a);
+            col = td_log_builder_column(t->b, name, m < (int)sizeof name ? (size_t)m : sizeof name - 1, P.pct[k]);
         } else {
-            col = td_log_builder_column(t->b, s + a, b - a, pct[k]);
+            col = td_log_builder_column(t->b, s + a, b - a, P.pct[k]);
         }
-        if (col < 0 || td_log_builder_add(t->b, col, val[k]) != TD_OK) return cv_oom(t, e);
+        if (col < 0 || td_log_builder_add(t->b, col, P.val[k]) != TD_OK) return cv_oom(t, e);
     }
     t->rows++;
     if (!t->open) return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);

@@ -87,6 +87,7 @@ typedef struct {
  *            epoch starts or at the end: a live log lags one epoch);
  *            a section header naming a split ("Test set: Average loss:
  *            0.05") gives it to the keys after it that name none;
+ *            fairseq's "| loss 9.88 | ppl 954 |" segments are pairs too;
  *            '\r' progress-bar updates: only the last segment counts; lines
  *            without a pair are ignored.
  *   TFEVENTS TensorBoard event files: TFRecord framing with both masked

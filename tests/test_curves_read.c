@@ -483,6 +483,21 @@ static void test_text(void **state)
     assert_int_equal(series(r, "Test set Average loss")->split, TD_SPLIT_TEST);
     td_log_free(log);
 
+    /* fairseq: "| key value |" segments, a lone split word as section, num_updates as step */
+    log = read_ok("fairseq.log",
+                  "2020-01-01 10:00:00 | INFO | fairseq_cli.train | begin training epoch 1\n"
+                  "2020-01-01 10:02:00 | INFO | valid | epoch 001 | valid on 'valid' subset | loss 8.5 | ppl 280 | num_updates 200\n"
+                  "2020-01-01 10:02:00 | INFO | train | epoch 001 | loss 9.1 | ppl 450 | lr 0.0005 | num_updates 200\n"
+                  "2020-01-01 10:04:00 | INFO | valid | epoch 002 | valid on 'valid' subset | loss 7.5 | ppl 140 | num_updates 400\n",
+                  TD_FMT_AUTO);
+    r = &log->runs[0];
+    assert_string_equal(r->x_name, "step");
+    l = td_run_find_heldout(r, TD_METRIC_LOSS);
+    assert_non_null(l);
+    assert_true(l->n == 2 && l->x[1] == 400 && l->y[1] == 7.5);
+    assert_true(td_run_find(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS)->y[0] == 9.1);
+    td_log_free(log);
+
     /* no x at all: row numbers */
     log = read_ok("r.log", "loss: 3\nhello\nloss: 2\n", TD_FMT_AUTO);
     l = series(&log->runs[0], "loss");
