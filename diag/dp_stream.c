@@ -165,6 +165,38 @@ static hid_t open_dataset(hid_t f, const char *file, const char *path, td_err *e
     return d;
 }
 
+/* When the chunks a slab touches do not fit HDF5's default 1 MiB chunk
+ * cache (chunks longer than the slab along its axis, e.g. column chunks),
+ * each slab would decompress them again: reopen d with a cache that holds
+ * them, if that is at most 32 MiB (memory stays bounded; beyond, slower). */
+#define CACHE_MAX (32u << 20)
+static hid_t cache_for_slabs(hid_t d, hid_t f, const char *path, const slab_it *it,
+                             const hsize_t *chunk, size_t elsize)
+{
+    if (it->rank == 0 || chunk[0] == 0) return d;
+    double nchunks = 1, cbytes = (double)elsize;
+    for (int i = 0; i < it->rank; i++) {
+        cbytes *= (double)chunk[i];
+        if (i == it->s) /* slabs start at multiples of run */
+            nchunks *= it->run % chunk[i] == 0 ? (double)(it->run / chunk[i])
+                     : chunk[i] % it->run == 0 ? 1 : ceil((double)it->run / (double)chunk[i]) + 1;
+        else if (i > it->s) nchunks *= ceil((double)it->dims[i] / (double)chunk[i]);
+    }
+    double need = nchunks * cbytes;
+    if (need <= (1u << 20) || need > CACHE_MAX) return d;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (dapl < 0) return d;
+    hid_t nd = H5I_INVALID_HID;
+    if (H5Pset_chunk_cache(dapl, 100003, (size_t)need + cbytes, 1.0) >= 0) {
+        H5Dclose(d); /* an open dataset is shared: its cache would stay */
+        nd = H5Dopen2(f, path, dapl);
+        if (nd < 0) nd = H5Dopen2(f, path, H5P_DEFAULT);
+    }
+    else nd = d;
+    H5Pclose(dapl);
+    return nd; /* invalid only when the dataset cannot be reopened */
+}
+
 td_code td_dump_check_dataset(int64_t fid, const char *file, const char *path,
                               uint64_t max_elems, td_dump_shape *shape, td_err *e)
 {
@@ -194,7 +226,7 @@ static void chunk_dims(hid_t d, int rank, hsize_t *chunk)
  * thread when i % 3 == 0 and by one worker otherwise (the main thread also
  * reads): a fixed assignment, so both partial summaries, merged in a fixed
  * order, are the same on every run. */
-#define RING 3
+#define RING 2
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -248,6 +280,8 @@ td_code td_dump_stream(int64_t fid, const char *file, const char *path,
     slab_it it;
     slab_plan(&it, &sh, chunk, es, chunk_bytes ? chunk_bytes : (4u << 20));
     size_t cap = sh.rank ? it.run * it.inner : 1;
+    d = cache_for_slabs(d, (hid_t)fid, path, &it, chunk, (size_t)sh.bits / 8);
+    if (d < 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: cannot reopen the dataset", file, path); goto done; }
     buf = malloc(cap * es);
     if (!buf) { rc = td_fail(e, TD_ENOMEM, "%s: %s: out of memory for a %zu-byte slab", file, path, cap * es); goto done; }
     if (acc->unit_nonzero && sh.rank >= 2) {
@@ -323,7 +357,7 @@ done:
         free(p);
     }
     free(buf);
-    H5Dclose(d);
+    if (d >= 0) H5Dclose(d);
     return rc;
 }
 

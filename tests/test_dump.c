@@ -296,6 +296,7 @@ static const stream_case stream_cases[] = {
     { "int16", 1, { 777 }, { 100 }, 1, 2, 512 },
     { "f64 rank 4, rows over budget", 4, { 3, 5, 7, 40 }, { 1, 5, 7, 40 }, 1, 3, 200 },
     { "scalar", 0, { 0 }, { 0 }, 0, 3, 64 },
+    { "f32 column chunks, gzip (chunk cache enlarged)", 2, { 2048, 256 }, { 2048, 8 }, 1, 0, 65536 },
 };
 
 static void test_stream_types(void **state)
