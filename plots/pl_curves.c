@@ -14,7 +14,7 @@
 /* How a finding is drawn (a table, not a switch). */
 typedef enum { DRAW_NONE, DRAW_MARK, DRAW_SPAN, DRAW_BAND } draw_how;
 static const struct { draw_how how; const char *label; } draw_kind[TD_FIND_NKINDS] = {
-    [TD_FIND_NONFINITE] = {DRAW_MARK, "NaN/Inf"},
+    [TD_FIND_NONFINITE] = {DRAW_SPAN, "NaN/Inf"},
     [TD_FIND_NEGATIVE_LOSS] = {DRAW_MARK, "negative loss"},
     [TD_FIND_EXPLOSION] = {DRAW_MARK, "divergence"},
     [TD_FIND_SPIKE_UNRECOVERED] = {DRAW_MARK, "unrecovered spike"},
@@ -145,14 +145,29 @@ static td_code draw_finding(td_plot_panel *p, const td_run *run, const td_findin
     char lab[160];
     td_code c = TD_OK;
     switch (draw_kind[f->kind].how) { /* three shapes; the table chose which */
-    case DRAW_MARK:
+    case DRAW_MARK: {
         snprintf(lab, sizeof lab, "%s (%s %g)", label, xname, f->x_from);
-        c = td_plot_add_mark(p, f->x_from, lab);
+        int seen = 0; /* train and val often raise the same mark: draw it once */
+        for (size_t i = 0; i < p->nmarks; i++)
+            seen |= p->marks[i].x == f->x_from && !strcmp(p->marks[i].label, lab);
+        if (!seen) c = td_plot_add_mark(p, f->x_from, lab);
         break;
-    case DRAW_SPAN:
-        snprintf(lab, sizeof lab, "%s %s %g-%g", label, xname, f->x_from, f->x_to);
-        c = td_plot_add_span(p, f->x_from, f->x_to, lab);
+    }
+    case DRAW_SPAN: {
+        double x1 = f->x_to;
+        if (f->kind == TD_FIND_NONFINITE) { /* from the first NaN/Inf to the metric's end */
+            const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
+            for (size_t i = 0; s && i < s->n; i++)
+                if (isfinite(s->x[i]) && !(x1 >= s->x[i])) x1 = s->x[i];
+            if (!(x1 >= f->x_from)) x1 = f->x_from;
+        }
+        snprintf(lab, sizeof lab, "%s %s %g-%g", label, xname, f->x_from, x1);
+        int seen = 0;
+        for (size_t i = 0; i < p->nspans; i++)
+            seen |= p->spans[i].x0 == f->x_from && p->spans[i].x1 == x1 && !strcmp(p->spans[i].label, lab);
+        if (!seen) c = td_plot_add_span(p, f->x_from, x1, lab);
         break;
+    }
     case DRAW_BAND: {
         const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
         double m = s ? median_in(s, f->x_from, f->x_to) : NAN;
@@ -240,7 +255,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         snprintf(title, sizeof title, "%s: loss", short_name(run->name));
         snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
                  "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
-                 "steps; yellow spans are stretches named in the legend (plateau, metric disagreement); a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
+                 "steps; shaded spans are stretches named in the legend (plateau, NaN/Inf, metric disagreement); a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
                  "Log y when the loss spans two decades.", xn);
         td_plot_fig *f = td_report_fig(r, title, cap);
         if (!f || !(plos = td_plot_fig_panel(f, NULL, xn, "loss")))

@@ -13,7 +13,7 @@ static const char *const pl_colors[] = {
 };
 #define PL_NCOLORS (sizeof pl_colors / sizeof pl_colors[0])
 static const char *const pl_band_fill[] = {"#cfe3ff", "#ffe0e0", "#dff5df", "#eeeeee"};
-static const char *const pl_span_fill = "#fff0b3";
+static const char *const pl_span_fill[] = {"#fff0b3", "#f0d9ff", "#ffd6b0", "#e4e4e4"};
 static const char *const pl_mark_color = "#b00020";
 
 /* gnuplot's `with` clause per style */
@@ -127,6 +127,33 @@ static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
     return 1;
 }
 
+/* x range covering data, marks and spans when a mark or span lies outside
+ * the data (gnuplot's autoscale sees only the data). Returns 0 when
+ * autoscale already covers everything. */
+static int x_cover(const td_plot_panel *p, double *lo, double *hi)
+{
+    double dlo = INFINITY, dhi = -INFINITY;
+    for (size_t i = 0; i < p->nseries; i++)
+        for (size_t k = 0; k < p->series[i].n; k++) {
+            dlo = fmin(dlo, p->series[i].x[k]);
+            dhi = fmax(dhi, p->series[i].x[k]);
+        }
+    if (!(dlo <= dhi)) return 0;
+    *lo = dlo; *hi = dhi;
+    for (size_t i = 0; i < p->nmarks; i++)
+        if (isfinite(p->marks[i].x)) { *lo = fmin(*lo, p->marks[i].x); *hi = fmax(*hi, p->marks[i].x); }
+    for (size_t i = 0; i < p->nspans; i++)
+        if (isfinite(p->spans[i].x0) && isfinite(p->spans[i].x1)) {
+            *lo = fmin(*lo, p->spans[i].x0);
+            *hi = fmax(*hi, p->spans[i].x1);
+        }
+    if (*lo == dlo && *hi == dhi) return 0;
+    double pad = (*hi - *lo) * 0.02;
+    *lo -= *lo < dlo ? pad : 0;
+    *hi += *hi > dhi ? pad : 0;
+    return *hi > *lo;
+}
+
 /* Image panels: grey from min to max for values >= 0, else a diverging
  * palette centred on 0; square pixels, row 0 at the top. */
 static void write_image_setup(const td_plot_panel *p, td_out *o)
@@ -213,6 +240,8 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
             break;
         }
     double lo, hi;
+    if (!image && !p->logx && !p->nxtics && x_cover(p, &lo, &hi))
+        td_out_printf(o, "set xrange [%.9g:%.9g]\n", lo, hi);
     if (!image && p->nbands && y_cover(p, logy, &lo, &hi))
         td_out_printf(o, "set yrange [%.9g:%.9g]\n", lo, hi);
     int obj = 0;
@@ -234,7 +263,7 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         if (!isfinite(s->x0) || !isfinite(s->x1)) continue;
         td_out_printf(o, "set object %d rect from first %.9g, graph 0 to first %.9g, graph 1 "
                          "behind fc rgb \"%s\" fs solid 0.7 noborder\n",
-                      ++obj, s->x0, s->x1, pl_span_fill);
+                      ++obj, s->x0, s->x1, pl_span_fill[i % 4]);
     }
     int lab = 0;
     for (size_t i = 0; i < p->nmarks; i++) {
@@ -283,10 +312,11 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         td_plot_gp_string(o, p->bands[i].label);
         sep = ", \\\n     ";
     }
-    if (p->nspans && p->spans[0].label && p->spans[0].label[0]) {
+    for (size_t i = 0; i < p->nspans; i++) {
+        if (!p->spans[i].label || !p->spans[i].label[0]) continue;
         td_out_printf(o, "%skeyentry with boxes fs solid 0.7 fc rgb \"%s\" title ", sep,
-                      pl_span_fill);
-        td_plot_gp_string(o, p->spans[0].label);
+                      pl_span_fill[i % 4]);
+        td_plot_gp_string(o, p->spans[i].label);
         sep = ", \\\n     ";
     }
     td_out_puts(o, "\n");

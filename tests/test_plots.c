@@ -202,6 +202,7 @@ static void test_gp_script(void **state)
     assert_non_null(strstr(s, "set output \"fig01.svg\""));
     assert_non_null(strstr(s, "set output \"fig01.png\""));
     assert_non_null(strstr(s, "noenhanced"));
+    assert_null(strstr(s, "set xrange")); /* marks and spans inside the data: autoscale */
     td_buf_free(&b);
 
     o = td_out_buf(&b);
@@ -214,6 +215,13 @@ static void test_gp_script(void **state)
     assert_non_null(strstr(b.data, "\nNaN 0.5 2\n"));
     assert_non_null(strstr(b.data, "series 1 \"train\\077\\140id\\140\""));
     assert_null(strchr(b.data, '`'));
+    td_buf_free(&b);
+
+    /* a mark past the data widens the x range to show it */
+    o = td_out_buf(&b);
+    assert_int_equal(td_plot_add_mark(r->figs[0]->panels[0], 10, "late"), TD_OK);
+    assert_int_equal(td_plot_write_gp(r->figs[0], &o), TD_OK);
+    assert_non_null(strstr(b.data, "set xrange [0:10.2]"));
     td_buf_free(&b);
 
     o = td_out_buf(&b);
