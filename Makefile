@@ -12,7 +12,7 @@
 #   BENCHES        phony targets that `make bench` runs
 #   FUZZERS        targets that `make fuzz` builds and runs
 #   MANPAGES       man pages (section 1) to install
-#   TEST_PKGS / BENCH_PKGS  extra Debian packages those targets need
+#   TEST_PKGS / BENCH_PKGS / FUZZ_PKGS  extra Debian packages those targets need
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
@@ -25,6 +25,7 @@ CXX     ?= c++
 PKGS_BUILD := build-essential pkg-config libhdf5-dev libjson-c-dev libcmocka-dev gnuplot-nox
 TEST_PKGS  :=
 BENCH_PKGS :=
+FUZZ_PKGS  :=
 
 DEP_CFLAGS := $(shell pkg-config --cflags hdf5 json-c cmocka 2>/dev/null)
 DEP_LIBS   := $(shell pkg-config --libs hdf5 json-c 2>/dev/null)
@@ -153,6 +154,7 @@ bench: bench-deps all
 	@$(MAKE) --no-print-directory $(BENCHES)
 
 fuzz: deps
+	$(call ensure_pkgs,$(FUZZ_PKGS))
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
 # ---- demo: the main job on the bundled samples ------------------------------
