@@ -11,7 +11,6 @@
 
 #define PROG "diagreport"
 #define MAX_RUN_FIGS 8          /* runs of one log drawn one by one */
-#define MAX_JSON_BYTES (64u << 20)
 
 static void usage(FILE *f)
 {
@@ -48,33 +47,6 @@ static void usage(FILE *f)
 }
 
 typedef enum { IN_LOG, IN_H5, IN_GRADCHECK } in_kind;
-
-/* Read a whole file (at most cap bytes) into a NUL-terminated buffer. */
-static td_code slurp(const char *path, size_t cap, char **out, size_t *len, td_err *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t n = 0, sz = 4096;
-    char *b = malloc(sz + 1);
-    for (size_t got; b && (got = fread(b + n, 1, sz - n, f)) > 0;) {
-        n += got;
-        if (n == sz) {
-            if (sz >= cap) { free(b); fclose(f); return td_fail(e, TD_EINPUT, "%s: larger than %zu bytes", path, cap); }
-            char *nb = realloc(b, sz * 2 + 1);
-            if (!nb) { free(b); b = NULL; break; }
-            b = nb;
-            sz *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!b) return td_fail(e, TD_ENOMEM, "%s: out of memory", path);
-    if (bad) { free(b); return td_fail(e, TD_EIO, "%s: read error", path); }
-    b[n] = '\0';
-    *out = b;
-    *len = n;
-    return TD_OK;
-}
 
 /* What an input is, by its first bytes: HDF5 signature, a JSON object
  * naming "tool": "gradcheck", else a log (the readers sniff the format). */
@@ -152,7 +124,7 @@ static td_code add_gradcheck(td_report *r, const char *path, td_err *e)
 {
     char *text = NULL;
     size_t len = 0;
-    td_code c = slurp(path, MAX_JSON_BYTES, &text, &len, e);
+    td_code c = td_st_slurp(path, &text, &len, e); /* studycheck's whole-file reader */
     if (c) return c;
     c = td_plot_add_gradcheck_json(r, path, text, len, e);
     free(text);
