@@ -38,6 +38,23 @@ static int is_weight(const char *param)
                      !strcmp(param, "W") || !strcmp(param, "0"));
 }
 
+/* Name the depth axis 0..nlayers-1 with the layers' names (when the
+ * depths are exactly those, as dumpcheck numbers them). */
+static td_code depth_tics(td_plot_panel *p, const td_dump *d)
+{
+    const char **names = calloc(d->nlayers ? d->nlayers : 1, sizeof *names);
+    if (!names) return TD_ENOMEM;
+    int ok = d->nlayers > 0;
+    for (size_t i = 0; ok && i < d->nlayers; i++) {
+        int dep = d->layers[i].depth;
+        if (dep < 0 || (size_t)dep >= d->nlayers || names[dep]) ok = 0;
+        else names[dep] = d->layers[i].name;
+    }
+    td_code c = ok ? td_plot_set_xtics(p, names, d->nlayers) : TD_OK;
+    free(names);
+    return c;
+}
+
 /* Update/weight ratios: one series per (layer, param) over steps, or one
  * series over layer depth when every ratio has the same step. */
 static int fig_ratio(td_report *r, const td_dump *d, const char *label, td_err *e)
@@ -49,7 +66,7 @@ static int fig_ratio(td_report *r, const td_dump *d, const char *label, td_err *
     snprintf(t, sizeof t, "%s: update/weight ratio", label);
     td_plot_fig *f = td_report_fig(r, t, one_step
         ? "Update/weight ratio |dW|/|W| of each layer's parameters against layer depth "
-          "(0 = input side), log y. The blue band is the 1e-3 rule of thumb (x3 either "
+          "(0 = input side, named on the axis), log y. The blue band is the 1e-3 rule of thumb (x3 either "
           "side): far above, the learning rate is too high; far below, too low."
         : "Update/weight ratio |dW|/|W| per step of each layer's parameters, log y. The "
           "blue band is the 1e-3 rule of thumb (x3 either side): far above, the learning "
@@ -97,6 +114,7 @@ static int fig_ratio(td_report *r, const td_dump *d, const char *label, td_err *
         if (n && td_plot_add_series(f, p, name, TD_PLOT_LINESPOINTS, x, y, n)) rc = -2;
     }
     free(done); free(x); free(y);
+    if (!rc && one_step && depth_tics(p, d)) rc = -2;
     if (rc) { NOMEM(e); return -2; }
     return td_report_fig_index(r, f);
 }
@@ -117,10 +135,12 @@ static int fig_grad(td_report *r, const td_dump *d, const char *label, td_err *e
         char t[512];
         snprintf(t, sizeof t, "%s: gradient RMS against depth", label);
         td_plot_fig *f = td_report_fig(r, t, "RMS of each layer's weight gradient at the last "
-            "step against layer depth (0 = input side), log y. A fall of decades toward the "
+            "step against layer depth (0 = input side, named on the axis), log y. A fall of decades toward the "
             "input is vanishing gradients; a rise, exploding gradients.");
         td_plot_panel *p = f ? td_plot_fig_panel(f, NULL, "layer depth", "gradient RMS") : NULL;
         if (!p || td_plot_add_series(f, p, "gradient RMS", TD_PLOT_LINESPOINTS, x, y, n))
+            idx = -2;
+        else if (depth_tics(p, d))
             idx = -2;
         else {
             p->logy = 1;
@@ -169,7 +189,7 @@ static int fig_hist(td_report *r, const td_dump *d, const td_dump_opts *o, td_du
         int n = snprintf(pt, sizeof pt, "%s", ly->name);
         if (ly->act[0] && n >= 0 && (size_t)n < sizeof pt)
             n += snprintf(pt + n, sizeof pt - n, " (%s)", ly->act);
-        if (k == TD_DK_ACT && t->units && n >= 0 && (size_t)n < sizeof pt)
+        if (k == TD_DK_ACT && t->units && strstr(ly->act, "relu") && n >= 0 && (size_t)n < sizeof pt)
             n += snprintf(pt + n, sizeof pt - n, " dead %.0f%%", 100.0 * t->dead_units / t->units);
         if (k == TD_DK_ACT && n >= 0 && (size_t)n < sizeof pt &&
             (!strcmp(ly->act, "tanh") || !strcmp(ly->act, "sigmoid")))

@@ -244,6 +244,17 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         td_out_printf(o, "set xrange [%.9g:%.9g]\n", lo, hi);
     if (!image && p->nbands && y_cover(p, logy, &lo, &hi))
         td_out_printf(o, "set yrange [%.9g:%.9g]\n", lo, hi);
+    if (logy && !image && y_cover(p, logy, &lo, &hi) && lo > 0 && hi / lo < 400) {
+        /* under about two decades gnuplot labels one tic or none: 1-2-5 tics */
+        td_out_puts(o, "set ytics (");
+        int k = 0;
+        for (double dec = pow(10, floor(log10(lo))); dec <= hi; dec *= 10)
+            for (int m = 0; m < 3; m++) {
+                double v = dec * (m == 0 ? 1 : m == 1 ? 2 : 5);
+                if (v >= lo && v <= hi) td_out_printf(o, "%s%.3g", k++ ? ", " : "", v);
+            }
+        td_out_puts(o, ")\n");
+    }
     int obj = 0;
     for (size_t i = 0; i < p->nbands; i++) {
         const td_plot_band *b = &p->bands[i];
