@@ -1,5 +1,5 @@
 /* gc_plugin.c — layers from shared objects: dlopen, the ABI check, and the
- * check run in a forked child (gc_isolate.c) so that a plugin that crashes
+ * check run in a forked child (td_isolate.c) so that a plugin that crashes
  * or hangs is reported as such (which call, which signal) instead of
  * taking gradcheck down. The output is printed only when the child
  * finished. */
@@ -115,7 +115,7 @@ td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
     check_args ca = { path, n, keys, vals, opts, json };
     td_buf raw = { 0 };
     int status = 0;
-    td_code rc = td_gc_isolate(safe, child_run, &ca, timeout_s, td_gc_stage_name, &raw, &status, e);
+    td_code rc = td_isolate(safe, child_run, &ca, timeout_s, td_gc_stage_name, &raw, &status, e);
     if (rc != TD_OK) return rc;
     char *nl1 = raw.data ? strchr(raw.data, '\n') : NULL, *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
     int code = 0, ex = 0;

@@ -30,6 +30,7 @@
 #define TD_GRADCHECK_H
 
 #include "td.h"
+#include "td_isolate.h"
 #include "td_layer.h"
 
 /* ---- options ---------------------------------------------------------- */
@@ -154,17 +155,7 @@ td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
                              const char *const *vals, const td_gc_opts *opts, int json,
                              double timeout_s, td_buf *out, int *exit_code, td_err *e);
 
-/* Run fn(arg, fd, stage) in a forked child (gc_isolate.c): fn writes its
- * answer to fd and may record the call in progress in *stage (shared
- * memory); it may _exit itself. The parent collects the answer into
- * *answer until EOF or timeout_s. Returns TD_OK (answer, exit status in
- * *status_out) when the child exited, TD_EPLUGIN "<what>: crashed with
- * SIGSEGV (...) in <stage_name(stage)>" or "<what>: hung in <...>: no
- * answer after N s (killed)" otherwise, TD_EIO when it could not start.
- * The child's stdout goes to stderr; its fault handlers are reset. */
-typedef void (*td_gc_child_fn)(void *arg, int fd, volatile int *stage);
-td_code td_gc_isolate(const char *what, td_gc_child_fn fn, void *arg, double timeout_s,
-                      const char *(*stage_name)(int), td_buf *answer, int *status_out, td_err *e);
+/* Running untrusted code in a forked child: td_isolate (diag/td_isolate.h). */
 
 /* ---- built-in reference layers --------------------------------------------- */
 /* All built-in layers (n receives the count), and one by name (NULL if none). */

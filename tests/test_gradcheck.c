@@ -584,7 +584,7 @@ static void test_errors(void **state)
     assert_non_null(strstr(e.msg, "not a loadable plugin"));
 }
 
-/* ---- td_gc_isolate on its own ------------------------------------------------------------ */
+/* ---- td_isolate on its own ------------------------------------------------------------ */
 static void child_hello(void *arg, int fd, volatile int *stage)
 {
     (void)arg;
@@ -612,7 +612,7 @@ static void child_exit5(void *arg, int fd, volatile int *stage)
 static void test_isolate(void **state)
 {
     (void)state;
-    static const struct { td_gc_child_fn fn; td_code want; const char *msg; const char *answer; int status; } cases[] = {
+    static const struct { td_isolate_fn fn; td_code want; const char *msg; const char *answer; int status; } cases[] = {
         { child_hello, TD_OK, NULL, "hello", 0 },
         { child_abort, TD_EPLUGIN, "thing: crashed with SIGABRT (Aborted) in backward", NULL, 0 },
         { child_sleep, TD_EPLUGIN, "thing: hung in init: no answer after 0.2 s (killed)", NULL, 0 },
@@ -623,7 +623,7 @@ static void test_isolate(void **state)
         td_err e;
         td_err_clear(&e);
         int status = -1;
-        td_code rc = td_gc_isolate("thing", cases[i].fn, NULL, 0.2, td_gc_stage_name, &ans, &status, &e);
+        td_code rc = td_isolate("thing", cases[i].fn, NULL, 0.2, td_gc_stage_name, &ans, &status, &e);
         assert_int_equal(rc, cases[i].want);
         if (cases[i].msg) assert_string_equal(e.msg, cases[i].msg);
         else assert_int_equal(status, cases[i].status);

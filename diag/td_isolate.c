@@ -1,4 +1,4 @@
-/* gc_isolate.c — run a piece of work in a forked child so that a crash or
+/* td_isolate.c — run a piece of work in a forked child so that a crash or
  * a hang in untrusted code (a plugin) is reported, not suffered: the child
  * writes its answer into a pipe and records the call in progress in shared
  * memory; the parent reads the answer with a deadline, kills the child when
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "td_gradcheck.h"
+#include "td_isolate.h"
 
 static double now_s(void)
 {
@@ -43,7 +43,7 @@ static int read_answer(int fd, double timeout_s, td_buf *answer)
     }
 }
 
-td_code td_gc_isolate(const char *what, td_gc_child_fn fn, void *arg, double timeout_s,
+td_code td_isolate(const char *what, td_isolate_fn fn, void *arg, double timeout_s,
                       const char *(*stage_name)(int), td_buf *answer, int *status_out, td_err *e)
 {
     volatile int *stage = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
