@@ -82,7 +82,7 @@ static td_code fill(const td_report *r, const char *tmp, const td_plot_opts *opt
     }
     if (opts->render && opts->pdf && !res->gnuplot_missing)
         res->pdf = render(prog, tmp, log, "report.gp", NULL) > 0 && nonempty(tmp, "report.pdf");
-    if (!nonempty(tmp, "gnuplot.log")) unlink(log);
+    if (!res->failed && !nonempty(tmp, "gnuplot.log")) unlink(log); /* kept when it explains a failure */
     html_job h = {r, rendered};
     return td_plot_write_file(tmp, "index.html", w_html, &h, e);
 }

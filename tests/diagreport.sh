@@ -104,6 +104,13 @@ if [ -s "$TMP/nogp/fig01.gp" ] && [ -s "$TMP/nogp/fig01.dat" ] && [ ! -e "$TMP/n
    grep -q 'gnuplot fig01.gp' "$TMP/nogp/index.html"; then ok "without gnuplot: data, scripts and a page that says how to draw"
 else not_ok "without gnuplot: report incomplete"; fi
 
+# a gnuplot that fails: one line, the page says the figures are not drawn
+expect_exit 1 "gnuplot failing" "$DR" --gnuplot false --out "$TMP/gpfail" "$TMP/overfit.csv"
+expect_err_line "^diagreport: gnuplot failed on 3 figure\(s\): see .*gpfail/gnuplot.log" "gnuplot failing: one line"
+grep -q 'Not drawn here' "$TMP/gpfail/index.html" && [ -e "$TMP/gpfail/gnuplot.log" ] \
+  && ok "page says which figures are not drawn; the log named is there" \
+  || not_ok "page does not say the figures are missing"
+
 # ---- hostile names ----------------------------------------------------------
 expect_exit 1 "hostile names + gradcheck JSON" "$DR" --pdf --png --out "$TMP/h" "$TMP/hostile.jsonl" "$TMP/gc.json"
 pwned=$(ls "$TMP" | grep -c pwned)
