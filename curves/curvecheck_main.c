@@ -72,10 +72,7 @@ static int fail(const td_err *e)
 /* Write the buffered report to stdout at once: never a partial report. */
 static int emit(td_buf *b)
 {
-    int bad = b->len && fwrite(b->data, 1, b->len, stdout) != b->len;
-    bad |= fflush(stdout) != 0;
-    td_buf_free(b);
-    if (bad) {
+    if (td_buf_emit(b, stdout) != 0) {
         fprintf(stderr, "curvecheck: <stdout>: write error\n");
         return TD_EXIT_INPUT;
     }

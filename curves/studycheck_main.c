@@ -70,10 +70,7 @@ static int usage_error(const char *msg)
 /* Write the buffered report to stdout at once: no partial output. */
 static int emit(td_buf *b)
 {
-    int bad = b->len && fwrite(b->data, 1, b->len, stdout) != b->len;
-    bad |= fflush(stdout) != 0;
-    td_buf_free(b);
-    if (bad) {
+    if (td_buf_emit(b, stdout) != 0) {
         fprintf(stderr, "studycheck: <stdout>: write error\n");
         return TD_EXIT_INPUT;
     }

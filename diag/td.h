@@ -81,6 +81,9 @@ typedef struct {
 td_out td_out_buf(td_buf *b);
 int td_buf_append(td_buf *b, const char *data, size_t len); /* 0 or -1 */
 void td_buf_free(td_buf *b); /* frees data, resets to empty; b may be NULL */
+/* Write all of b to f at once and flush (a tool's report leaves in one
+ * piece or not at all), then free b. Returns 0, or -1 on a write error. */
+int td_buf_emit(td_buf *b, FILE *f);
 
 /* ---- JSON writer ------------------------------------------------------- */
 /* Streaming writer with correct string escaping; non-finite numbers are

@@ -42,6 +42,14 @@ void td_buf_free(td_buf *b)
     b->len = b->cap = 0;
 }
 
+int td_buf_emit(td_buf *b, FILE *f)
+{
+    int bad = b->len && fwrite(b->data, 1, b->len, f) != b->len;
+    bad |= fflush(f) != 0;
+    td_buf_free(b);
+    return bad ? -1 : 0;
+}
+
 static int write_buf(void *ctx, const char *data, size_t len)
 {
     return td_buf_append((td_buf *)ctx, data, len);

@@ -180,7 +180,10 @@ int main(int argc, char **argv)
     /* plugin messages name the file already */
     if (rc != TD_OK && is_plugin_path(layer)) fprintf(stderr, "gradcheck: %s\n", e.msg);
     else if (rc != TD_OK) fprintf(stderr, "gradcheck: %s: %s\n", safe, e.msg);
-    else if (out.data && fwrite(out.data, 1, out.len, stdout) != out.len) rc_exit = TD_EXIT_INPUT;
+    else if (td_buf_emit(&out, stdout) != 0) {
+        fprintf(stderr, "gradcheck: <stdout>: write error\n");
+        rc_exit = TD_EXIT_INPUT;
+    }
     td_buf_free(&out);
     free(res);
     for (int i = 0; i < nkv; i++) free(kvbuf[i]);

@@ -141,8 +141,8 @@ static int emit(const td_sc_report *r, int json)
     td_out o = td_out_buf(&b);
     if (json) td_sc_write_json(&o, r);
     else td_sc_write_text(&o, r);
-    int ok = !o.failed && b.data && fwrite(b.data, 1, b.len, stdout) == b.len && fflush(stdout) == 0;
-    td_buf_free(&b);
+    int ok = !o.failed && b.data;
+    if (td_buf_emit(&b, stdout) != 0) ok = 0;
     if (!ok) { fprintf(stderr, "sanitycheck: cannot write the report to stdout\n"); return TD_EXIT_INPUT; }
     return td_sc_exit_code(r);
 }

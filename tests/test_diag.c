@@ -252,6 +252,32 @@ static void test_h5_read(void **state)
     unlink(path);
 }
 
+static void test_buf_emit(void **state)
+{
+    (void)state;
+    static const struct { const char *path; const char *text; int want; } cases[] = {
+        { NULL, "report\n", 0 },          /* a temporary file */
+        { NULL, "", 0 },                   /* nothing to write is fine */
+        { "/dev/full", "report\n", -1 },  /* a full disk is an error */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *f = cases[i].path ? fopen(cases[i].path, "w") : tmpfile();
+        assert_non_null(f);
+        td_buf b = { 0 };
+        assert_int_equal(td_buf_append(&b, cases[i].text, strlen(cases[i].text)), 0);
+        assert_int_equal(td_buf_emit(&b, f), cases[i].want);
+        assert_null(b.data); /* freed either way */
+        if (!cases[i].path) {
+            char back[64] = { 0 };
+            rewind(f);
+            size_t n = fread(back, 1, sizeof back - 1, f);
+            assert_int_equal(n, strlen(cases[i].text));
+            assert_string_equal(back, cases[i].text);
+        }
+        fclose(f);
+    }
+}
+
 static void test_safe_text(void **state)
 {
     (void)state;
@@ -273,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_rel_error),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_h5_read),
+        cmocka_unit_test(test_buf_emit),
         cmocka_unit_test(test_safe_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
