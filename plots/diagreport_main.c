@@ -209,63 +209,78 @@ static void print_summary(const td_report *r, const char *out, const td_plot_res
                   td_safe_text(a, sizeof a, out), r->nfigs, res->rendered, r->nfindings);
 }
 
-int main(int argc, char **argv)
-{
+/* The command line, parsed. */
+typedef struct {
     td_plot_opts po;
-    td_plot_opts_init(&po);
-    const char *out = NULL, *title = "tdiag report";
-    long long columns = 1000;
-    int json = 0;
-    td_err e;
-    td_err_clear(&e);
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    const char **studies = calloc((size_t)argc + 1, sizeof *studies);
-    const char *sci = NULL;
-    int nin = 0, nstudy = 0;
-    if (!inputs || !studies) {
-        free(inputs);
-        free(studies);
-        fprintf(stderr, PROG ": out of memory\n");
-        return TD_EXIT_INPUT;
-    }
+    const char *out, *title, *sci;
+    long long columns;
+    int json;
+    const char **inputs, **studies; /* (argc) each */
+    int nin, nstudy;
+} cli;
+
+/* Parse argv into c. Returns 0 to go on, 1 when --help/--version was
+ * printed, 2 on a usage error (message in e). */
+static int parse_args(int argc, char **argv, cli *c, td_err *e)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        if (!strcmp(a, "--help")) { usage(stdout); free(inputs); free(studies); return TD_EXIT_OK; }
-        if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); free(inputs); free(studies); return TD_EXIT_OK; }
-        if (!strcmp(a, "--png")) po.png = 1;
-        else if (!strcmp(a, "--pdf")) po.pdf = 1;
-        else if (!strcmp(a, "--no-render")) po.render = 0;
-        else if (!strcmp(a, "--json")) json = 1;
-        else if (!strcmp(a, "--out") && has_val) out = argv[++i];
-        else if (!strcmp(a, "--gnuplot") && has_val) po.gnuplot = argv[++i];
-        else if (!strcmp(a, "--title") && has_val) title = argv[++i];
-        else if (!strcmp(a, "--study") && has_val) studies[nstudy++] = argv[++i];
-        else if (!strcmp(a, "--scientific") && has_val) sci = argv[++i];
+        if (!strcmp(a, "--help")) { usage(stdout); return 1; }
+        if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); return 1; }
+        if (!strcmp(a, "--png")) c->po.png = 1;
+        else if (!strcmp(a, "--pdf")) c->po.pdf = 1;
+        else if (!strcmp(a, "--no-render")) c->po.render = 0;
+        else if (!strcmp(a, "--json")) c->json = 1;
+        else if (!strcmp(a, "--out") && has_val) c->out = argv[++i];
+        else if (!strcmp(a, "--gnuplot") && has_val) c->po.gnuplot = argv[++i];
+        else if (!strcmp(a, "--title") && has_val) c->title = argv[++i];
+        else if (!strcmp(a, "--study") && has_val) c->studies[c->nstudy++] = argv[++i];
+        else if (!strcmp(a, "--scientific") && has_val) c->sci = argv[++i];
         else if (!strcmp(a, "--columns") && has_val) {
-            if (td_parse_long("--columns", argv[++i], 0, 1000000, &columns, &e)) {
-                fprintf(stderr, PROG ": %s\n", e.msg);
-                free(inputs); free(studies);
-                return TD_EXIT_USAGE;
-            }
+            if (td_parse_long("--columns", argv[++i], 0, 1000000, &c->columns, e)) return 2;
         } else if (!strcmp(a, "--")) {
-            while (++i < argc) inputs[nin++] = argv[i];
+            while (++i < argc) c->inputs[c->nin++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, PROG ": %s: unknown option or missing value (see --help)\n", a);
-            free(inputs); free(studies);
-            return TD_EXIT_USAGE;
-        } else inputs[nin++] = a;
+            char safe[128];
+            td_fail(e, TD_EUSAGE, "%s: unknown option or missing value (see --help)",
+                    td_safe_text(safe, sizeof safe, a));
+            return 2;
+        } else c->inputs[c->nin++] = a;
     }
-    if (!out || !(nin + nstudy)) {
-        fprintf(stderr, PROG ": %s (see --help)\n", !out ? "--out DIR is required" : "no input");
-        free(inputs); free(studies);
-        return TD_EXIT_USAGE;
+    if (!c->out) { td_fail(e, TD_EUSAGE, "--out DIR is required (see --help)"); return 2; }
+    if (!c->nin && !c->nstudy) { td_fail(e, TD_EUSAGE, "no input (see --help)"); return 2; }
+    if (c->sci && !c->nstudy) { td_fail(e, TD_EUSAGE, "--scientific goes with --study (see --help)"); return 2; }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli a;
+    memset(&a, 0, sizeof a);
+    td_plot_opts_init(&a.po);
+    a.title = "tdiag report";
+    a.columns = 1000;
+    td_err e;
+    td_err_clear(&e);
+    a.inputs = calloc((size_t)argc + 1, sizeof *a.inputs);
+    a.studies = calloc((size_t)argc + 1, sizeof *a.studies);
+    int how = a.inputs && a.studies ? parse_args(argc, argv, &a, &e) : 3;
+    if (how) {
+        if (how == 2) fprintf(stderr, PROG ": %s\n", e.msg);
+        if (how == 3) fprintf(stderr, PROG ": out of memory\n");
+        free(a.inputs);
+        free(a.studies);
+        return how == 1 ? TD_EXIT_OK : how == 2 ? TD_EXIT_USAGE : TD_EXIT_INPUT;
     }
+    const char *out = a.out, **inputs = a.inputs, **studies = a.studies, *sci = a.sci;
+    int nin = a.nin, nstudy = a.nstudy, json = a.json;
+    td_plot_opts po = a.po;
     td_h5_quiet();
-    td_report *r = td_report_new(title);
+    td_report *r = td_report_new(a.title);
     const char **h5 = calloc((size_t)nin + 1, sizeof *h5);
     td_code c = r && h5 ? TD_OK : td_fail(&e, TD_ENOMEM, "out of memory");
-    if (r) r->columns = (size_t)columns;
+    if (r) r->columns = (size_t)a.columns;
     int nh5 = 0;
     for (int i = 0; !c && i < nin; i++) {
         in_kind k = IN_LOG;
@@ -286,11 +301,12 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, e.msg));
         rc = td_exit_code(c);
     } else {
-        char safe[600];
+        char safe[600], gp[300];
         td_safe_text(safe, sizeof safe, out);
         if (res.gnuplot_missing)
             fprintf(stderr, PROG ": gnuplot not found (%s): data and scripts written; draw the "
-                    "figures with 'gnuplot figNN.gp' in %s\n", po.gnuplot ? po.gnuplot : "gnuplot", safe);
+                    "figures with 'gnuplot figNN.gp' in %s\n",
+                    td_safe_text(gp, sizeof gp, po.gnuplot ? po.gnuplot : "gnuplot"), safe);
         else if (res.failed)
             fprintf(stderr, PROG ": gnuplot failed on %zu figure(s): see %s/gnuplot.log\n",
                     res.failed, safe);
@@ -301,6 +317,7 @@ int main(int argc, char **argv)
     }
     td_report_free(r);
     free(h5);
-    free(inputs); free(studies);
+    free(inputs);
+    free(studies);
     return rc;
 }

@@ -41,6 +41,8 @@ expect_exit 2 "no input" "$DR" --out "$TMP/r"
 expect_err_line "^diagreport: no input" "no input: one line"
 expect_exit 2 "bad --columns" "$DR" --out "$TMP/r" --columns 12x "$TMP/overfit.csv"
 expect_err_line "^diagreport: .*--columns.*12x" "bad --columns names the option and the text"
+expect_exit 2 "--scientific without --study" "$DR" --out "$TMP/r" --scientific lr "$TMP/overfit.csv"
+expect_err_line "^diagreport: --scientific goes with --study" "--scientific alone: one line"
 expect_exit 2 "unknown option" "$DR" --out "$TMP/r" --frobnicate "$TMP/overfit.csv"
 expect_err_line "^diagreport: --frobnicate: unknown option" "unknown option: one line"
 
