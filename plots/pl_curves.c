@@ -253,10 +253,10 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     for (size_t i = 0; i < run->nseries; i++) drawable |= has_points(&run->series[i], 2);
     if (drawable && (has_finite(tl) || has_finite(vl))) {
         snprintf(title, sizeof title, "%s: loss", short_name(run->name));
-        snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s. "
-                 "Red dashed lines mark findings (overfitting, divergence) and learning-rate "
-                 "steps; shaded spans are stretches named in the legend (plateau, NaN/Inf, metric disagreement); a shaded band is a metric's late noise (median +- 2 sigma over the noisy stretch). "
-                 "Log y when the loss spans two decades.", xn);
+        snprintf(cap, sizeof cap, "Training loss (solid) and validation loss (dashed) by %s; "
+                 "log y when the loss spans two decades. Findings and learning-rate steps are "
+                 "drawn as dashed red lines, stretches as shaded spans, a late noise band as "
+                 "median +- 2 sigma over the noisy stretch.", xn);
         td_plot_fig *f = td_report_fig(r, title, cap);
         if (!f || !(plos = td_plot_fig_panel(f, NULL, xn, "loss")))
             return td_fail(e, TD_ENOMEM, "out of memory");
@@ -325,6 +325,10 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
         if (td_report_add_finding(r, lv, src, text, fig))
             return td_fail(e, TD_ENOMEM, "out of memory");
     }
+    /* the captions say what ended up drawn */
+    if ((ilos >= 0 && td_plot_fig_caption_drawn(r->figs[ilos])) ||
+        (iacc >= 0 && td_plot_fig_caption_drawn(r->figs[iacc])))
+        return td_fail(e, TD_ENOMEM, "out of memory");
     return TD_OK;
 }
 

@@ -249,6 +249,36 @@ td_code td_plot_set_xtics(td_plot_panel *p, const char *const *labels, size_t n)
     return TD_OK;
 }
 
+td_code td_plot_fig_caption_drawn(td_plot_fig *f)
+{
+    td_buf b = {0};
+    td_out o = td_out_buf(&b);
+    td_out_puts(&o, f->caption ? f->caption : "");
+    static const char *const what[] = {"Dashed red lines: ", "Shaded spans: ", "Shaded bands: "};
+    int any = 0;
+    for (int kind = 0; kind < 3; kind++) {
+        int n = 0;
+        for (size_t i = 0; i < f->npanels; i++) {
+            const td_plot_panel *p = f->panels[i];
+            size_t cnt = kind == 0 ? p->nmarks : kind == 1 ? p->nspans : p->nbands;
+            for (size_t k = 0; k < cnt; k++) {
+                const char *l = kind == 0 ? p->marks[k].label : kind == 1 ? p->spans[k].label
+                                                                          : p->bands[k].label;
+                if (n == 0) td_out_printf(&o, "%s%s", any ? ". " : " ", what[kind]);
+                else td_out_puts(&o, "; ");
+                td_out_puts(&o, l && l[0] ? l : "(unnamed)");
+                n++;
+            }
+        }
+        any |= n > 0;
+    }
+    td_out_puts(&o, any ? "." : " No finding is drawn on it.");
+    if (o.failed) { td_buf_free(&b); return TD_ENOMEM; }
+    free(f->caption);
+    f->caption = b.data;
+    return TD_OK;
+}
+
 td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig)
 {

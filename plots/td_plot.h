@@ -146,6 +146,10 @@ td_code td_plot_add_mark(td_plot_panel *p, double x, const char *label);
 td_code td_plot_add_span(td_plot_panel *p, double x0, double x1, const char *label);
 /* Label x = 0..n-1 with names (copied; escaped on output). */
 td_code td_plot_set_xtics(td_plot_panel *p, const char *const *labels, size_t n);
+/* Append to f's caption one sentence naming what is drawn on it: the
+ * dashed red lines (marks), shaded spans and bands by their labels, or
+ * that nothing is (so a caption never promises a mark that is not there). */
+td_code td_plot_fig_caption_drawn(td_plot_fig *f);
 /* Append a finding; fig is the index of the figure showing it, or -1. */
 td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig);

@@ -146,6 +146,10 @@ static void test_run_figures(void **state)
     assert_int_equal(lp->nbands, 1);
     assert_true(fabs(lp->bands[0].lo - 0.85) < 1e-12 && fabs(lp->bands[0].hi - 1.05) < 1e-12);
     assert_true(lp->bands[0].x0 == 4 && lp->bands[0].x1 == 8);
+    /* the caption names what is drawn, and only that */
+    assert_non_null(strstr(r->figs[0]->caption, "Dashed red lines: lr 0.01 -> 0.001; overfitting (epoch 5). "
+                                                "Shaded spans: plateau epoch 6-8. Shaded bands: val_loss noise"));
+    assert_non_null(strstr(r->figs[1]->caption, "No finding is drawn on it."));
     /* the gap panel: train - val accuracy at the validation epochs */
     assert_int_equal(r->figs[1]->npanels, 2);
     const td_plot_series *gap = &r->figs[1]->panels[1]->series[0];
