@@ -74,17 +74,15 @@ static td_code add_log(td_report *r, const char *path, td_err *e)
     if (c) return c;
     td_detect_opts dopts;
     td_detect_opts_default(&dopts);
-    const td_run **runs = calloc(log->nruns ? log->nruns : 1, sizeof *runs);
+    td_judged *runs = calloc(log->nruns ? log->nruns : 1, sizeof *runs);
     if (!runs) c = td_fail(e, TD_ENOMEM, "out of memory");
     for (size_t i = 0; !c && i < log->nruns; i++) {
-        runs[i] = &log->runs[i];
-        td_findings fs;
-        td_findings_init(&fs);
-        c = td_findings_detect(&log->runs[i], &dopts, &fs, e);
-        if (!c && i < MAX_RUN_FIGS) c = td_plot_add_run(r, &log->runs[i], &fs, e);
-        td_findings_free(&fs);
+        runs[i].run = &log->runs[i];
+        runs[i].source = log->source;
+        td_findings_init(&runs[i].findings);
+        c = td_findings_detect(&log->runs[i], &dopts, &runs[i].findings, e);
     }
-    if (!c) c = td_plot_add_runs_overlay(r, runs, log->nruns, e);
+    if (!c) c = td_plot_add_judged(r, runs, log->nruns, MAX_RUN_FIGS, e);
     if (!c && log->nruns > MAX_RUN_FIGS) {
         char note[600], safe[400];
         snprintf(note, sizeof note, "%s: %zu runs; figures for the first %d (all in the overlay)",
@@ -99,6 +97,7 @@ static td_code add_log(td_report *r, const char *path, td_err *e)
                      log->runs[i].bad_lines[0]);
             if (td_report_add_note(r, note)) c = td_fail(e, TD_ENOMEM, "out of memory");
         }
+    for (size_t i = 0; runs && i < log->nruns; i++) td_findings_free(&runs[i].findings);
     free(runs);
     td_log_free(log);
     return c;

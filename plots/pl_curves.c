@@ -353,3 +353,19 @@ td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t
     }
     return TD_OK;
 }
+
+td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t max_runs,
+                           td_err *e)
+{
+    if (!max_runs) max_runs = 8;
+    const td_run **all = calloc(n ? n : 1, sizeof *all);
+    if (!all) return td_fail(e, TD_ENOMEM, "out of memory");
+    td_code c = TD_OK;
+    for (size_t i = 0; !c && i < n; i++) {
+        all[i] = runs[i].run;
+        if (i < max_runs) c = td_plot_add_run(r, runs[i].run, &runs[i].findings, e);
+    }
+    if (!c) c = td_plot_add_runs_overlay(r, all, n, e);
+    free(all);
+    return c;
+}

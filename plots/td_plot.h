@@ -245,6 +245,11 @@ td_code td_plot_run(const char *prog, const char *const *args, const char *dir,
  *    small multiples (at most 12).
  * A finding links to the figure of its metric. */
 td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, td_err *e);
+/* curvecheck's judged runs (td_judged: run + findings) in one call: each
+ * run's figures (the first max_runs; 0 = 8) and, with several, the overlay.
+ * What curvecheck --report DIR needs before td_report_write_dir. */
+td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t max_runs,
+                           td_err *e);
 /* Several runs overlaid: each run's primary validation loss (else train
  * loss, else first series) on one figure. Nothing when n < 2. */
 td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t n,

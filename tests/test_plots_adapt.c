@@ -171,6 +171,15 @@ static void test_run_figures(void **state)
     assert_int_equal(r->nfigs, 4);
     assert_int_equal(r->figs[3]->panels[0]->nseries, 2);
     td_report_free(r);
+    /* curvecheck's judged runs in one call: figures for the first max_runs,
+       then the overlay of all */
+    td_judged j[3] = {{run, "a", fs}, {run, "a", fs}, {run, "a", fs}};
+    r = td_report_new("t");
+    assert_int_equal(td_plot_add_judged(r, j, 3, 1, &e), TD_OK);
+    assert_int_equal(r->nfigs, 4);
+    assert_int_equal(r->figs[3]->panels[0]->nseries, 3);
+    assert_int_equal(r->nfindings, fs.n);
+    td_report_free(r);
     td_findings_free(&fs);
     td_log_free(log);
 }
