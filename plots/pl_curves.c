@@ -184,6 +184,20 @@ static td_code draw_finding(td_plot_panel *p, const td_run *run, const td_findin
     return c ? td_fail(e, TD_ENOMEM, "out of memory") : TD_OK;
 }
 
+/* Add finding f of run to the report's list, linked to figure fig (-1: none). */
+static td_code list_finding(td_report *r, const td_run *run, const td_finding *f, int fig,
+                            td_err *e)
+{
+    char text[TD_FINDING_TEXT + 128], src[512];
+    snprintf(text, sizeof text, "%s: %s", td_finding_kind_name(f->kind), f->evidence);
+    snprintf(src, sizeof src, "%s%s%s", run->name, f->metric ? " " : "",
+             f->metric ? f->metric : "");
+    td_plot_level lv = (unsigned)f->severity <= TD_SEV_NEVER ? sev_level[f->severity]
+                                                             : TD_PLOT_INFO;
+    return td_report_add_finding(r, lv, src, text, fig) ? td_fail(e, TD_ENOMEM, "out of memory")
+                                                        : TD_OK;
+}
+
 /* Is series s one of the main figures' (so not an "other" metric)? */
 static int is_main(const td_series *s, const td_series *const *main, size_t n)
 {
@@ -316,14 +330,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
             if (om.s[k] == s) { fig = om.fig; p = om.p[k]; }
         if (p && (unsigned)f->kind < TD_FIND_NKINDS && (c = draw_finding(p, run, f, xn, e)))
             return c;
-        char text[TD_FINDING_TEXT + 128], src[512];
-        snprintf(text, sizeof text, "%s: %s", td_finding_kind_name(f->kind), f->evidence);
-        snprintf(src, sizeof src, "%s%s%s", run->name, f->metric ? " " : "",
-                 f->metric ? f->metric : "");
-        td_plot_level lv = (unsigned)f->severity <= TD_SEV_NEVER ? sev_level[f->severity]
-                                                                 : TD_PLOT_INFO;
-        if (td_report_add_finding(r, lv, src, text, fig))
-            return td_fail(e, TD_ENOMEM, "out of memory");
+        if ((c = list_finding(r, run, f, fig, e))) return c;
     }
     /* the captions say what ended up drawn */
     if ((ilos >= 0 && td_plot_fig_caption_drawn(r->figs[ilos])) ||
@@ -365,7 +372,13 @@ td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t
         all[i] = runs[i].run;
         if (i < max_runs) c = td_plot_add_run(r, runs[i].run, &runs[i].findings, e);
     }
+    size_t before = r->nfigs;
     if (!c) c = td_plot_add_runs_overlay(r, all, n, e);
+    /* runs past max_runs: their findings still listed, linked to the overlay */
+    int overlay = r->nfigs > before ? (int)before : -1;
+    for (size_t i = max_runs; !c && i < n; i++)
+        for (size_t k = 0; !c && k < runs[i].findings.n; k++)
+            c = list_finding(r, runs[i].run, &runs[i].findings.f[k], overlay, e);
     free(all);
     return c;
 }

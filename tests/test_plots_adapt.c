@@ -178,7 +178,8 @@ static void test_run_figures(void **state)
     assert_int_equal(td_plot_add_judged(r, j, 3, 1, &e), TD_OK);
     assert_int_equal(r->nfigs, 4);
     assert_int_equal(r->figs[3]->panels[0]->nseries, 3);
-    assert_int_equal(r->nfindings, fs.n);
+    assert_int_equal(r->nfindings, 3 * fs.n); /* every run's findings listed */
+    assert_int_equal(r->findings[fs.n].fig, 3);  /* past max_runs: linked to the overlay */
     td_report_free(r);
     td_findings_free(&fs);
     td_log_free(log);
