@@ -291,8 +291,8 @@ int main(int argc, char **argv)
     }
     if (!c && nh5) c = add_dumps(r, h5, nh5, &e);
     for (int i = 0; !c && i < nstudy; i++) c = add_study(r, studies[i], sci, &e);
-    if (!c && !r->nfigs && td_report_add_note(r, "Nothing to draw: the inputs hold no series of "
-                                              "two points or more, no tensor and no study."))
+    if (!c && !r->nfigs && td_report_add_note(r, "Nothing to draw: the inputs hold no series of two "
+                                              "points or more, no weight, gradient or activation tensor, no gradcheck tensor and no study."))
         c = td_fail(&e, TD_ENOMEM, "out of memory");
     td_plot_result res;
     memset(&res, 0, sizeof res);
