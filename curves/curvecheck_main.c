@@ -3,6 +3,7 @@
  * td_findings_detect judges each run, td_findings_write_text/json report. */
 #include "td_curves.h"
 #include "td_findings.h"
+#include "td_plot.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +40,9 @@ static void usage(FILE *f)
         "  --fail-on S       exit 1 when a finding at or above S: info|warning|error|never\n"
         "                    (default warning)\n"
         "  --set NAME=VALUE  set a threshold (repeatable); NAME as below\n"
+        "  --report DIR      also write a diagreport folder (figures with the findings\n"
+        "                    drawn on them; open DIR/index.html); an existing DIR is\n"
+        "                    replaced only if it holds a previous report (default: none)\n"
         "  --json            JSON report (schema in curvecheck(1)); with --follow, one\n"
         "                    JSON object per line per finding, then the report on one line\n"
         "  --help, --version\n"
@@ -82,6 +86,7 @@ static int emit(td_buf *b)
 typedef struct {
     td_log_format fmt;
     int follow, json;
+    const char *report_dir; /* --report DIR, or NULL */
     td_detect_opts dopts;
     td_report_opts ropts;
 } cli;
@@ -104,6 +109,15 @@ static int report(td_log **logs, size_t nlogs, const cli *c, td_buf *out)
             td_findings_init(&j[k].findings);
             rc = td_findings_detect(j[k].run, &c->dopts, &j[k].findings, &e);
         }
+    char warn[1024] = "";
+    if (!rc && c->report_dir) { /* before stdout: a failed report leaves no output */
+        td_report *rep = td_report_new("curvecheck report");
+        if (!rep) rc = td_fail(&e, TD_ENOMEM, "out of memory");
+        if (!rc) rc = td_plot_add_judged(rep, j, n, 8, &e);
+        if (!rc) rc = td_plot_report_to_dir(rep, c->report_dir, warn, sizeof warn, &e);
+        td_report_free(rep);
+    }
+    if (warn[0]) fprintf(stderr, "curvecheck: %s\n", warn);
     td_out o = td_out_buf(out);
     if (!rc)
         rc = c->json ? td_findings_write_json(&o, j, n, &c->ropts, &e)
@@ -251,12 +265,13 @@ int main(int argc, char **argv)
     td_detect_opts_default(&c.dopts);
     c.ropts.fail_on = TD_SEV_WARNING;
     c.ropts.min_points = c.dopts.min_points;
-    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION };
+    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION, O_REPORT };
     static const struct option longopts[] = {
         {"format", required_argument, 0, O_FORMAT},   {"follow", no_argument, 0, O_FOLLOW},
         {"classes", required_argument, 0, O_CLASSES}, {"fail-on", required_argument, 0, O_FAIL_ON},
         {"set", required_argument, 0, O_SET},         {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {"version", no_argument, 0, O_VERSION},
+        {"report", required_argument, 0, O_REPORT},
         {0, 0, 0, 0}};
     td_err e;
     td_err_clear(&e);
@@ -301,6 +316,7 @@ int main(int argc, char **argv)
             break;
         }
         case O_JSON: c.json = 1; break;
+        case O_REPORT: c.report_dir = optarg; break;
         case 'h':
         case O_HELP: usage(stdout); return TD_EXIT_OK;
         case O_VERSION: printf("curvecheck %s\n", TD_VERSION); return TD_EXIT_OK;

@@ -8,6 +8,7 @@
 
 #include "td.h"
 #include "td_dump.h"
+#include "td_plot.h"
 
 static void usage(FILE *f, const td_dump_opts *o)
 {
@@ -18,6 +19,8 @@ static void usage(FILE *f, const td_dump_opts *o)
         "or one per rank (same tensors are merged).\n"
         "  --json              machine-readable output (schema in dumpcheck(1))\n"
         "  --tensors           also list every tensor's statistics\n"
+        "  --report DIR        also write a diagreport folder (ratios with the 1e-3 band,\n"
+        "                      gradient RMS by depth, histograms, first-layer weights)\n"
         "  --bins N            histogram bins over [min,max] in --json (default %d)\n"
         "  --ratio-lo X        update/weight ratio below X: learning rate too low (default %g)\n"
         "  --ratio-hi X        update/weight ratio above X: learning rate too high (default %g)\n"
@@ -70,6 +73,7 @@ int main(int argc, char **argv)
     td_dump_opts o;
     td_dump_opts_default(&o);
     int json = 0, tensors = 0;
+    const char *report_dir = NULL;
     const char **files = calloc((size_t)argc, sizeof *files);
     int nfiles = 0;
     td_err e;
@@ -89,6 +93,11 @@ int main(int argc, char **argv)
         if (strcmp(a, "--version") == 0) { printf("dumpcheck %s\n", TD_VERSION); free(files); return TD_EXIT_OK; }
         if (strcmp(a, "--json") == 0) { json = 1; continue; }
         if (strcmp(a, "--tensors") == 0) { tensors = 1; continue; }
+        if (strcmp(a, "--report") == 0) {
+            if (i + 1 >= argc) { free(files); return fail_usage("--report needs a directory (see --help)"); }
+            report_dir = argv[++i];
+            continue;
+        }
         int done = 0;
         for (size_t k = 0; k < sizeof dopts / sizeof dopts[0] && !done; k++) {
             if (strcmp(a, dopts[k].name) != 0) continue;
@@ -121,10 +130,22 @@ int main(int argc, char **argv)
     td_dump *d = NULL;
     td_code rc = td_dump_open(&d, files, nfiles, &o, &e);
     if (b.shown) fprintf(stderr, "\r%60s\r", "");
+    const char *label = files[0]; /* points into argv */
     free(files);
+    if (rc == TD_OK && report_dir) { /* before stdout: a failed report leaves no output */
+        char warn[1024] = "", base[256];
+        const char *slash = strrchr(label, '/');
+        td_safe_text(base, sizeof base, slash ? slash + 1 : label);
+        td_report *rep = td_report_new("dumpcheck report");
+        rc = rep ? td_plot_add_dump(rep, d, &o, base, &e) : td_fail(&e, TD_ENOMEM, "out of memory");
+        if (!rc) rc = td_plot_report_to_dir(rep, report_dir, warn, sizeof warn, &e);
+        td_report_free(rep);
+        if (warn[0]) fprintf(stderr, "dumpcheck: %s\n", warn);
+    }
     if (rc != TD_OK) {
         char safe[TD_ERR_MSG];
         fprintf(stderr, "dumpcheck: %s\n", td_safe_text(safe, sizeof safe, e.msg));
+        td_dump_free(d);
         return td_exit_code(rc);
     }
     /* the whole report is built in memory, then written at once */

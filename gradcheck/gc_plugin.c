@@ -58,9 +58,11 @@ typedef struct {
     const char *const *keys, *const *vals;
     const td_gc_opts *opts;
     int json;
+    int want_json; /* also the JSON after the output */
 } check_args;
 
-/* Child: load, check, write "<code> <exit>\n<message>\n<output>" to fd. */
+/* Child: load, check, write "<code> <exit> <output length>\n<message>\n<output>[<json>]"
+ * to fd. */
 static void child_run(void *arg, int fd, volatile int *stage)
 {
     const check_args *ca = arg;
@@ -75,6 +77,7 @@ static void child_run(void *arg, int fd, volatile int *stage)
     void *h = NULL;
     const td_layer_api *api = NULL;
     int exit_code = 0;
+    size_t out_len = 0;
     *stage = TD_GC_ST_LOAD;
     td_code rc = td_gc_plugin_open(path, &h, &api, &e);
     *stage = TD_GC_ST_IDLE;
@@ -91,11 +94,15 @@ static void child_run(void *arg, int fd, volatile int *stage)
             exit_code = td_gc_exit_code(&res);
             if (json) td_gc_write_json(&o, &res);
             else td_gc_write_table(&o, &res);
+            size_t main_len = out.len;
+            if (ca->want_json) td_gc_write_json(&o, &res);
+            out_len = main_len;
         }
     }
     /* no dlclose: a plugin's destructors are not our business in a child about to exit */
     char head[TD_ERR_MSG + 32];
-    int len = snprintf(head, sizeof head, "%d %d\n%s\n", (int)rc, exit_code, rc == TD_OK ? "" : e.msg);
+    int len = snprintf(head, sizeof head, "%d %d %zu\n%s\n", (int)rc, exit_code, out_len,
+                       rc == TD_OK ? "" : e.msg);
     int ok = write(fd, head, (size_t)len) == len;
     for (size_t off = 0; ok && out.data && off < out.len;) {
         ssize_t w = write(fd, out.data + off, out.len - off);
@@ -108,28 +115,34 @@ static void child_run(void *arg, int fd, volatile int *stage)
 
 td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
                              const char *const *vals, const td_gc_opts *opts, int json,
-                             double timeout_s, td_buf *out, int *exit_code, td_err *e)
+                             double timeout_s, td_buf *out, td_buf *json_out,
+                             int *exit_code, td_err *e)
 {
     char safe[256];
     td_safe_text(safe, sizeof safe, path);
-    check_args ca = { path, n, keys, vals, opts, json };
+    check_args ca = { path, n, keys, vals, opts, json, json_out != NULL };
     td_buf raw = { 0 };
     int status = 0;
     td_code rc = td_isolate(safe, child_run, &ca, timeout_s, td_gc_stage_name, &raw, &status, e);
     if (rc != TD_OK) return rc;
     char *nl1 = raw.data ? strchr(raw.data, '\n') : NULL, *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
     int code = 0, ex = 0;
+    size_t main_len = 0;
     if (!nl2) {
         rc = td_fail(e, TD_EPLUGIN, "%s: the checking process exited (status %d) without a result",
                      safe, status);
-    } else if (sscanf(raw.data, "%d %d", &code, &ex) != 2) {
+    } else if (sscanf(raw.data, "%d %d %zu", &code, &ex, &main_len) != 3 ||
+               main_len > raw.len - (size_t)(nl2 + 1 - raw.data)) {
         rc = td_fail(e, TD_EINTERNAL, "%s: garbled answer from the checking process", safe);
     } else if (code != TD_OK) {
         *nl2 = '\0';
         rc = td_fail(e, (td_code)code, "%s", nl1 + 1);
     } else {
         *exit_code = ex;
-        if (td_buf_append(out, nl2 + 1, raw.len - (size_t)(nl2 + 1 - raw.data)) != 0)
+        const char *body = nl2 + 1;
+        size_t body_len = raw.len - (size_t)(body - raw.data);
+        if (td_buf_append(out, body, main_len) != 0 ||
+            (json_out && td_buf_append(json_out, body + main_len, body_len - main_len) != 0))
             rc = td_fail(e, TD_ENOMEM, "out of memory");
     }
     td_buf_free(&raw);

@@ -9,6 +9,7 @@
 
 #include "td_gradcheck.h"
 #include "td_h5.h"
+#include "td_plot.h"
 
 #define MAX_KV 64
 
@@ -35,6 +36,8 @@ static void usage(FILE *f)
         "  --timeout S    seconds before a plugin counts as hung (default 60)\n"
         "  --no-contract  skip the overwrite/determinism/read-only checks\n"
         "  --json         machine-readable output\n"
+        "  --report DIR   also write a diagreport folder (error per tensor against the\n"
+        "                 verdict bands, the h sweep); open DIR/index.html (default: none)\n"
         "  --list         list the built-in layers and their keys\n"
         "  --help, --version\n"
         "exit: 0 correct, 1 a wrong or suspicious tensor, 2 usage, 3 plugin or input error\n",
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
     td_gc_opts o;
     td_gc_opts_default(&o);
     int json = 0, list = 0, nkv = 0;
+    const char *report_dir = NULL;
     double timeout = 60;
     const char *layer = NULL, *keys[MAX_KV], *vals[MAX_KV];
     char *kvbuf[MAX_KV];
@@ -123,6 +127,7 @@ int main(int argc, char **argv)
             if (td_parse_double("--timeout", next, 0.01, 86400, &timeout, &e) != TD_OK) return usage_error(e.msg);
         } else if (strcmp(a, "--at") == 0) { NEED_ARG(); o.at_file = next; }
         else if (strcmp(a, "--at-map") == 0) { NEED_ARG(); o.at_map = next; }
+        else if (strcmp(a, "--report") == 0) { NEED_ARG(); report_dir = next; }
         else if (a[0] == '-' && a[1] == '-') {
             char safe[64], msg[128];
             snprintf(msg, sizeof msg, "unknown option '%s'", td_safe_text(safe, sizeof safe, a));
@@ -147,7 +152,7 @@ int main(int argc, char **argv)
     td_h5_quiet();
 
     td_gc_result *res = calloc(1, sizeof *res);
-    td_buf out = { 0 };
+    td_buf out = { 0 }, jout = { 0 }; /* the output; the JSON for --report */
     int rc_exit;
     char safe[256];
     td_safe_text(safe, sizeof safe, layer);
@@ -155,7 +160,8 @@ int main(int argc, char **argv)
     td_code rc;
     if (is_plugin_path(layer)) {
         int ex = 0;
-        rc = td_gc_check_isolated(layer, nkv, keys, vals, &o, json, timeout, &out, &ex, &e);
+        rc = td_gc_check_isolated(layer, nkv, keys, vals, &o, json, timeout, &out,
+                                  report_dir ? &jout : NULL, &ex, &e);
         rc_exit = rc == TD_OK ? ex : td_exit_code(rc);
     } else {
         /* "name:k=v,k=v" specs add their pairs before the free-standing ones */
@@ -172,13 +178,38 @@ int main(int argc, char **argv)
                 td_out bo = td_out_buf(&out);
                 if (json) td_gc_write_json(&bo, res);
                 else td_gc_write_table(&bo, res);
+                if (report_dir) {
+                    td_out jo = td_out_buf(&jout);
+                    td_gc_write_json(&jo, res);
+                }
             }
         }
         free(spec);
         rc_exit = rc == TD_OK ? td_gc_exit_code(res) : td_exit_code(rc);
     }
+    int said = 0; /* the error line was printed already */
+    if (rc == TD_OK && report_dir) { /* before stdout: a failed report leaves no output */
+        char warn[1024] = "";
+        td_report *rep = td_report_new("gradcheck report");
+        td_err re;
+        td_code c = rep ? td_plot_add_gradcheck_json(rep, safe, jout.data ? jout.data : "", jout.len, &re)
+                        : td_fail(&re, TD_ENOMEM, "out of memory");
+        if (!c) c = td_plot_report_to_dir(rep, report_dir, warn, sizeof warn, &re);
+        td_report_free(rep);
+        if (warn[0]) fprintf(stderr, "gradcheck: %s\n", warn);
+        if (c) {
+            char m[TD_ERR_MSG];
+            fprintf(stderr, "gradcheck: %s\n", td_safe_text(m, sizeof m, re.msg));
+            td_buf_free(&out);
+            rc_exit = td_exit_code(c);
+            rc = c;
+            said = 1;
+        }
+    }
+    td_buf_free(&jout);
     /* plugin messages name the file already */
-    if (rc != TD_OK && is_plugin_path(layer)) fprintf(stderr, "gradcheck: %s\n", e.msg);
+    if (said) {}
+    else if (rc != TD_OK && is_plugin_path(layer)) fprintf(stderr, "gradcheck: %s\n", e.msg);
     else if (rc != TD_OK) fprintf(stderr, "gradcheck: %s: %s\n", safe, e.msg);
     else if (td_buf_emit(&out, stdout) != 0) {
         fprintf(stderr, "gradcheck: <stdout>: write error\n");

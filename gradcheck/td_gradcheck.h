@@ -147,13 +147,15 @@ void td_gc_plugin_close(void *handle); /* NULL is fine */
 
 /* Check a plugin in a forked child so that a crash or a hang cannot take
  * the caller down: the child loads it, runs td_gc_check and writes the
- * table (or JSON) into *out. Returns the child's td_code (with its
+ * table (or JSON) into *out, and the JSON also into *json_out when that
+ * is not NULL (for a --report). Returns the child's td_code (with its
  * message), or TD_EPLUGIN "crashed with SIGSEGV in backward" / "hung in
  * forward: no answer after 60 s" naming the call in progress.
  * *exit_code receives td_gc_exit_code of the result when TD_OK. */
 td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
                              const char *const *vals, const td_gc_opts *opts, int json,
-                             double timeout_s, td_buf *out, int *exit_code, td_err *e);
+                             double timeout_s, td_buf *out, td_buf *json_out,
+                             int *exit_code, td_err *e);
 
 /* Running untrusted code in a forked child: td_isolate (diag/td_isolate.h). */
 

@@ -303,15 +303,9 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, e.msg));
         rc = td_exit_code(c);
     } else {
-        char safe[600], gp[300];
-        td_safe_text(safe, sizeof safe, out);
-        if (res.gnuplot_missing)
-            fprintf(stderr, PROG ": gnuplot not found (%s): data and scripts written; draw the "
-                    "figures with 'gnuplot figNN.gp' in %s\n",
-                    td_safe_text(gp, sizeof gp, po.gnuplot ? po.gnuplot : "gnuplot"), safe);
-        else if (res.failed)
-            fprintf(stderr, PROG ": gnuplot failed on %zu figure(s): see %s/gnuplot.log\n",
-                    res.failed, safe);
+        char warn[1024];
+        td_plot_result_warning(&res, out, po.gnuplot, warn, sizeof warn);
+        if (warn[0]) fprintf(stderr, PROG ": %s\n", warn);
         print_summary(r, out, &res, json);
         rc = TD_EXIT_OK;
         for (size_t i = 0; i < r->nfindings; i++)

@@ -2,7 +2,8 @@
 # and the diagreport tool.
 LIB_SRCS += plots/pl_escape.c plots/pl_reduce.c plots/pl_model.c plots/pl_gnuplot.c \
             plots/pl_html.c plots/pl_dir.c plots/pl_run.c plots/pl_report.c \
-            plots/pl_gradcheck.c plots/pl_curves.c plots/pl_dump.c plots/pl_study.c
+            plots/pl_gradcheck.c plots/pl_curves.c plots/pl_dump.c plots/pl_study.c \
+            plots/pl_cli.c
 PUBLIC_HEADERS += plots/td_plot.h
 TOOLS += diagreport
 diagreport_MAIN := plots/diagreport_main.c

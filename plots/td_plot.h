@@ -205,6 +205,15 @@ td_code td_report_write_dir(const td_report *r, const char *dir,
                             const td_plot_opts *opts, td_plot_result *res,
                             td_err *e);
 
+/* The one line to print on stderr about gnuplot after a write (empty when
+ * all figures were drawn): missing (scripts written) or failed (see
+ * gnuplot.log). gnuplot is the program asked for (NULL: "gnuplot"). */
+void td_plot_result_warning(const td_plot_result *res, const char *dir, const char *gnuplot,
+                            char *buf, size_t cap);
+/* A tool's --report DIR: td_report_write_dir with the default options, and
+ * the warning above in warn (empty when none). */
+td_code td_plot_report_to_dir(const td_report *r, const char *dir, char *warn, size_t cap, td_err *e);
+
 /* ---- pieces of td_report_write_dir, exposed for tests ------------------- */
 /* Create the temporary sibling of target; path receives it (cap bytes). */
 td_code td_plot_tmpdir(const char *target, char *path, size_t cap, td_err *e);

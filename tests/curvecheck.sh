@@ -169,4 +169,7 @@ printf 'epoch,lo\033[2Jss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n2,1.7,1.8\n3,1.6,1.7\n
 run "$CC" "$TMP/esc.csv"
 grep -q $'\033' "$TMP/out" && not_ok "escape character printed" || ok "control characters in names are neutralised"
 
+# ---- --report DIR: a diagreport folder next to the usual output ----
+expect_report "curvecheck overfitting" 1 "$CC" "$S/overfitting.keras.csv"
+expect_report "curvecheck healthy" 0 "$CC" "$S/healthy.keras.csv"
 finish

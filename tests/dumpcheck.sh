@@ -115,4 +115,7 @@ if [ -d "$R" ]; then
 else
     echo "# skipped: ../shared/realdata is absent"
 fi
+# ---- --report DIR: a diagreport folder next to the usual output ----
+expect_report "dumpcheck dead layer" 1 "$DC" "$S/cnn_dead.h5"
+expect_report "dumpcheck healthy" 0 "$DC" "$S/mlp_healthy.h5"
 finish

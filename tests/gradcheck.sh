@@ -106,4 +106,8 @@ if [ -f "$R" ]; then
 else
     echo "# ../shared/realdata absent: --at on real Keras files not run"
 fi
+# ---- --report DIR: a diagreport folder next to the usual output ----
+expect_report "gradcheck built-in" 0 "$G" dense:in=6,out=4,batch=2
+expect_report "gradcheck plugin with a bug" 1 "$G" "$P/bug_sign_dw.so"
+expect_report "gradcheck --json plugin" 1 "$G" --json "$P/bug_sign_dw.so"
 finish

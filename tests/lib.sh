@@ -46,4 +46,23 @@ expect_json() {
     else not_ok "$1: stdout is not valid JSON: $(head -c 200 "$TMP/out")"; fi
 }
 
+# expect_report DESC WANT CMD...: CMD --report DIR exits WANT, writes DIR/index.html
+# and figures, prints the same stdout as CMD alone; a DIR that is not a
+# report is refused (exit 3, one line, nothing printed, the folder untouched).
+expect_report() {
+    local desc=$1 want=$2; shift 2
+    local dir="$TMP/report.$RANDOM"
+    run "$@"; cp "$TMP/out" "$TMP/out.plain"
+    run "$@" --report "$dir"
+    if [ "$RC" -ne "$want" ]; then not_ok "$desc --report: exit $RC, want $want: $(head -c 300 "$TMP/err")"
+    elif [ ! -s "$dir/index.html" ] || ! ls "$dir"/fig*.svg >/dev/null 2>&1; then not_ok "$desc --report: no index.html or figure in $dir"
+    elif ! cmp -s "$TMP/out" "$TMP/out.plain"; then not_ok "$desc --report: stdout differs from the run without it"
+    else ok "$desc --report: exit $RC, index.html and $(ls "$dir"/fig*.svg | wc -l) figures, same stdout"; fi
+    mkdir -p "$TMP/notreport"; echo keep >"$TMP/notreport/mine"
+    run "$@" --report "$TMP/notreport"
+    if [ "$RC" -eq 3 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q 'not a tdiag report' "$TMP/err" \
+       && [ ! -s "$TMP/out" ] && [ "$(ls -A "$TMP/notreport")" = mine ]; then ok "$desc --report into a foreign folder: exit 3, one line, untouched"
+    else not_ok "$desc --report into a foreign folder: exit $RC, stderr $(head -c 200 "$TMP/err"), contents $(ls -A "$TMP/notreport" | tr '\n' ' ')"; fi
+}
+
 finish() { exit $(( _fails > 0 )); }

@@ -677,7 +677,7 @@ static void test_isolated(void **state)
         td_err e;
         td_err_clear(&e);
         int ex = -1;
-        td_code rc = td_gc_check_isolated(path, 0, NULL, NULL, &o, 1, 1.0, &out, &ex, &e);
+        td_code rc = td_gc_check_isolated(path, 0, NULL, NULL, &o, 1, 1.0, &out, NULL, &ex, &e);
         assert_int_equal(rc, cases[i].want);
         if (cases[i].msg) {
             assert_non_null(strstr(e.msg, cases[i].msg));
