@@ -14,6 +14,9 @@
 
 #include "td.h"
 #include "td_h5.h"
+#include "td_isolate.h"
+
+#include <signal.h>
 
 static const struct { const char *s; double lo, hi; td_code want; double v; } dbl_cases[] = {
     { "1e-5", 0, 1, TD_OK, 1e-5 },
@@ -278,6 +281,61 @@ static void test_buf_emit(void **state)
     }
 }
 
+/* ---- td_isolate on its own ------------------------------------------------------------ */
+static void child_hello(void *arg, int fd, volatile int *stage)
+{
+    (void)arg;
+    *stage = 1;
+    if (write(fd, "hello", 5) != 5) _exit(1);
+}
+static void child_abort(void *arg, int fd, volatile int *stage)
+{
+    (void)arg; (void)fd;
+    *stage = 2;
+    abort();
+}
+static void child_sleep(void *arg, int fd, volatile int *stage)
+{
+    (void)arg; (void)fd;
+    *stage = 3;
+    for (;;) pause();
+}
+static void child_exit5(void *arg, int fd, volatile int *stage)
+{
+    (void)arg; (void)fd; (void)stage;
+    _exit(5);
+}
+
+static const char *stage_name(int s)
+{
+    static const char *const names[] = { "idle", "forward", "backward", "init" };
+    return s >= 0 && s < 4 ? names[s] : "?";
+}
+
+static void test_isolate(void **state)
+{
+    (void)state;
+    static const struct { td_isolate_fn fn; td_code want; const char *msg; const char *answer; int status; } cases[] = {
+        { child_hello, TD_OK, NULL, "hello", 0 },
+        { child_abort, TD_EPLUGIN, "thing: crashed with SIGABRT (Aborted) in backward", NULL, 0 },
+        { child_sleep, TD_EPLUGIN, "thing: hung in init: no answer after 0.2 s (killed)", NULL, 0 },
+        { child_exit5, TD_OK, NULL, NULL, 5 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        td_buf ans = { 0 };
+        td_err e;
+        td_err_clear(&e);
+        int status = -1;
+        td_code rc = td_isolate("thing", cases[i].fn, NULL, 0.2, stage_name, &ans, &status, &e);
+        assert_int_equal(rc, cases[i].want);
+        if (cases[i].msg) assert_string_equal(e.msg, cases[i].msg);
+        else assert_int_equal(status, cases[i].status);
+        if (cases[i].answer) assert_string_equal(ans.data, cases[i].answer);
+        else assert_null(ans.data);
+        td_buf_free(&ans);
+    }
+}
+
 static void test_safe_text(void **state)
 {
     (void)state;
@@ -300,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_h5_read),
         cmocka_unit_test(test_buf_emit),
+        cmocka_unit_test(test_isolate),
         cmocka_unit_test(test_safe_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -584,55 +584,6 @@ static void test_errors(void **state)
     assert_non_null(strstr(e.msg, "not a loadable plugin"));
 }
 
-/* ---- td_isolate on its own ------------------------------------------------------------ */
-static void child_hello(void *arg, int fd, volatile int *stage)
-{
-    (void)arg;
-    *stage = TD_GC_ST_FORWARD;
-    if (write(fd, "hello", 5) != 5) _exit(1);
-}
-static void child_abort(void *arg, int fd, volatile int *stage)
-{
-    (void)arg; (void)fd;
-    *stage = TD_GC_ST_BACKWARD;
-    abort();
-}
-static void child_sleep(void *arg, int fd, volatile int *stage)
-{
-    (void)arg; (void)fd;
-    *stage = TD_GC_ST_INIT;
-    for (;;) pause();
-}
-static void child_exit5(void *arg, int fd, volatile int *stage)
-{
-    (void)arg; (void)fd; (void)stage;
-    _exit(5);
-}
-
-static void test_isolate(void **state)
-{
-    (void)state;
-    static const struct { td_isolate_fn fn; td_code want; const char *msg; const char *answer; int status; } cases[] = {
-        { child_hello, TD_OK, NULL, "hello", 0 },
-        { child_abort, TD_EPLUGIN, "thing: crashed with SIGABRT (Aborted) in backward", NULL, 0 },
-        { child_sleep, TD_EPLUGIN, "thing: hung in init: no answer after 0.2 s (killed)", NULL, 0 },
-        { child_exit5, TD_OK, NULL, NULL, 5 },
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        td_buf ans = { 0 };
-        td_err e;
-        td_err_clear(&e);
-        int status = -1;
-        td_code rc = td_isolate("thing", cases[i].fn, NULL, 0.2, td_gc_stage_name, &ans, &status, &e);
-        assert_int_equal(rc, cases[i].want);
-        if (cases[i].msg) assert_string_equal(e.msg, cases[i].msg);
-        else assert_int_equal(status, cases[i].status);
-        if (cases[i].answer) assert_string_equal(ans.data, cases[i].answer);
-        else assert_null(ans.data);
-        td_buf_free(&ans);
-    }
-}
-
 /* ---- two workers give the same numbers as one ------------------------------------------ */
 static void test_threads(void **state)
 {
@@ -854,7 +805,7 @@ int main(void)
         cmocka_unit_test(test_at_h5),            cmocka_unit_test(test_errors),
         cmocka_unit_test(test_isolated),         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_select),           cmocka_unit_test(test_tiny_loss),
-        cmocka_unit_test(test_isolate),         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_output),
         cmocka_unit_test(test_split_spec),       cmocka_unit_test(test_conv_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
