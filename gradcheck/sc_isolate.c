@@ -71,21 +71,22 @@ td_code td_sc_model_check_isolated(const char *path, int n, const char *const *k
     int status = -1;
     td_code rc = td_isolate(safe, child_run, &ca, timeout_s, td_sc_stage_name, &ans, &status, e);
     if (rc != TD_OK) return rc;
-    static child_answer a;
-    if (ans.len != sizeof a) {
+    if (ans.len != sizeof(child_answer)) {
         td_buf_free(&ans);
         return td_fail(e, TD_EPLUGIN, "%s: the checking process exited (status %d) without a result", safe, status);
     }
-    memcpy(&a, ans.data, sizeof a);
-    td_buf_free(&ans);
-    if (a.code != TD_OK) {
-        a.msg[TD_ERR_MSG - 1] = '\0';
+    const child_answer *a = (const child_answer *)(void *)ans.data; /* malloc'd: aligned */
+    td_code code = (td_code)a->code;
+    if (code != TD_OK) {
+        char msg[TD_ERR_MSG];
+        snprintf(msg, sizeof msg, "%.*s", TD_ERR_MSG - 1, a->msg);
         size_t ls = strlen(safe);
         /* a data error names the data file already; a plugin error gets the plugin's name */
-        if ((!strncmp(a.msg, safe, ls) && a.msg[ls] == ':') || a.code == TD_EINPUT)
-            return td_fail(e, (td_code)a.code, "%s", a.msg);
-        return td_fail(e, (td_code)a.code, "%s: %s", safe, a.msg);
+        if ((!strncmp(msg, safe, ls) && msg[ls] == ':') || code == TD_EINPUT) td_fail(e, code, "%s", msg);
+        else td_fail(e, code, "%s: %s", safe, msg);
+    } else {
+        *r = a->report;
     }
-    *r = a.report;
-    return TD_OK;
+    td_buf_free(&ans);
+    return code;
 }
