@@ -77,6 +77,7 @@ struct td_log_builder {
     /* the row being built */
     double row_x;
     size_t row_line, row_serial;
+    int row_attached;        /* td_log_builder_attach: never starts a run */
     long *row_col;
     double *row_y;
     size_t row_n, row_cap;
@@ -203,6 +204,15 @@ void td_log_builder_begin(td_log_builder *b, double x, size_t line)
     b->row_line = line;
     b->row_n = 0;
     b->row_serial++;
+    b->row_attached = 0;
+}
+
+int td_log_builder_attach(td_log_builder *b, size_t line)
+{
+    if (!b->have_run) return 0;
+    td_log_builder_begin(b, b->last_x, line);
+    b->row_attached = 1;
+    return 1;
 }
 
 td_code td_log_builder_add(td_log_builder *b, long col, double y)
@@ -230,18 +240,25 @@ td_code td_log_builder_add(td_log_builder *b, long col, double y)
     return TD_OK;
 }
 
-/* Name runs "<source>" when there is one, "<source>#k" when there are more. */
-static td_code cv_name_runs(td_log *log)
+/* Name run i "<source>" when it is the only one (one = 1), else
+ * "<source>#<i+1>". */
+static td_code cv_name_run(td_log *log, size_t i, int one)
 {
     size_t sl = strlen(log->source);
-    for (size_t i = 0; i < log->nruns; i++) {
-        char *n = malloc(sl + 24);
-        if (!n) return TD_ENOMEM;
-        if (log->nruns == 1) memcpy(n, log->source, sl + 1);
-        else snprintf(n, sl + 24, "%s#%zu", log->source, i + 1);
-        free(log->runs[i].name);
-        log->runs[i].name = n;
-    }
+    char *n = malloc(sl + 24);
+    if (!n) return TD_ENOMEM;
+    if (one) memcpy(n, log->source, sl + 1);
+    else snprintf(n, sl + 24, "%s#%zu", log->source, i + 1);
+    free(log->runs[i].name);
+    log->runs[i].name = n;
+    return TD_OK;
+}
+
+/* Name every run (once, when the log is complete). */
+static td_code cv_name_runs(td_log *log)
+{
+    for (size_t i = 0; i < log->nruns; i++)
+        if (cv_name_run(log, i, log->nruns == 1) != TD_OK) return TD_ENOMEM;
     return TD_OK;
 }
 
@@ -262,7 +279,10 @@ static td_code cv_new_run(td_log_builder *b)
     log->nruns++;
     for (size_t c = 0; c < b->ncols; c++) b->col2s[c] = -1;
     b->have_run = 1;
-    return cv_name_runs(log);
+    /* a new run names itself and, when it is the second, renames the
+     * first: O(1) a run, however often the counter restarts */
+    if (log->nruns == 2 && cv_name_run(log, 0, 0) != TD_OK) return TD_ENOMEM;
+    return cv_name_run(log, log->nruns - 1, log->nruns == 1);
 }
 
 static td_code cv_series_for(td_log_builder *b, td_run *r, long col, td_series **out)
@@ -324,7 +344,7 @@ td_code td_log_builder_end(td_log_builder *b)
     if (b->row_n == 0) return TD_OK;
     td_code rc;
     int fresh = !b->have_run;
-    if (!fresh && b->split_runs) {
+    if (!fresh && b->split_runs && !b->row_attached) {
         if (b->row_x < b->last_x) fresh = 1;
         else if (b->row_x == b->last_x) {
             td_run *r = &b->log->runs[b->log->nruns - 1];
@@ -343,6 +363,11 @@ td_code td_log_builder_end(td_log_builder *b)
         if ((rc = cv_series_for(b, r, b->row_col[i], &s)) != TD_OK) return rc;
         s->percent |= b->cols[b->row_col[i]].percent;
         if (cv_last_is(s, b->row_x) && cv_same(s->y[s->n - 1], b->row_y[i])) continue; /* repeated */
+        if (b->row_attached && cv_last_is(s, b->row_x)) { /* attached: the last value wins */
+            s->y[s->n - 1] = b->row_y[i];
+            s->line[s->n - 1] = b->row_line;
+            continue;
+        }
         if ((rc = cv_push(s, b->row_x, b->row_y[i], b->row_line)) != TD_OK) return rc;
     }
     if (fresh || b->row_x > b->last_x || !b->split_runs) b->last_x = b->row_x;

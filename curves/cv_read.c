@@ -202,10 +202,10 @@ static td_code cv_feed(td_log_reader *r, const char *data, size_t len, int final
             int binary = 0;
             if (final && r->plen && r->pend[r->plen - 1] != '\n') { /* sniff a last unterminated line */
                 if (cv_append(r, "\n", 1)) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
-                fmt = td_log_sniff(r->pend, r->plen, &binary);
+                fmt = td_log_sniff(r->pend, r->plen, final, &binary);
                 r->pend[--r->plen] = '\0';
             } else {
-                fmt = td_log_sniff(r->pend, r->plen, &binary);
+                fmt = td_log_sniff(r->pend, r->plen, final, &binary);
             }
             if (binary)
                 return td_fail(e, TD_EINPUT, "%s:1: binary data, not a training log in a known format",

@@ -1,43 +1,87 @@
-/* cv_read_text.c — plain-text training logs: `key: number` / `key=number`
- * pairs on a line (Keras console "Epoch 3/50" + "loss: 0.41 - val_loss:
- * 0.52", Python logging "Epoch [1/50], Train Loss: 1.94, Val Acc: 17.37%",
- * printed dicts "{'loss': 2.3, 'epoch': 0.5}", "loss: tensor(2.30)").
+/* cv_read_text.c — plain-text training logs: the console output of any
+ * framework (Keras "Epoch 3/50" + "loss: 0.41 - val_loss: 0.52", Python
+ * logging "Epoch [1/50], Train Loss: 1.94, Val Acc: 17.37%", printed dicts
+ * "{'loss': 2.3, 'epoch': 0.5}", detectron2 "iter: 19  total_loss: 0.41",
+ * nanoGPT "iter 100: loss 4.23", "123/10105 in 0 epoch ... Loss is 1.48",
+ * fairseq "| loss 9.88 |", tqdm bars). What one line says is read by
+ * cv_text_scan (cv_text.h); this file turns lines into rows and runs.
  *
- * A line: only its last '\r' segment counts (progress bars). An epoch
- * marker — the word "epoch" followed by blanks, '[', ':', '=' or quotes and
- * a number (`Epoch 3/50`, `Epoch [3/50]`, `epoch: 3`, `Epoch 00018:`) —
- * sets the epoch; a zero-padded number before ':' is a Keras callback
- * message ("Epoch 00018: early stopping", 0-based) and not a marker. A pair is a key of one to three words (the first starting
- * with a letter; letters, digits, _ . / and inner -) right before ':' or
- * '=', then a number (optional tensor( ), then optional '%') ended by
- * the end, ',', ';', '|', ')', ']', '}', a quote, or blanks followed by the
- * end, a non-letter or the next key ("loss: 0.4 acc: 0.9"; not prose as
- * in "Training: 30 train / 300 val points"). fairseq-style lines, with two
- * or more '|', also give pairs from segments "key number" ("| loss 9.88 |"),
- * and a segment that is a lone split word ("| valid |") is a section. Lines without a pair are
- * ignored: they are not rows.
- * x: a step / global_step / iteration / iter / it key makes each line its
- * own row at that step; else the current epoch, the pairs of all lines of
- * one epoch forming one row (the last value of a key wins); else the
- * number of the line among those with pairs (from 0). */
-#include "td_curves.h"
+ * Before a line is read: only its last non-blank '\r' segment counts
+ * (progress bars) and ANSI colour sequences (ESC [ ... letter) are removed.
+ * Configuration dumps give nothing.
+ *
+ * x of a line, the first that applies:
+ *  1. a step key: x = the step. When the step goes back while the epoch
+ *     marker went up, the counter is per epoch and x continues from the
+ *     last step (one run, not one per epoch);
+ *  2. once the log has steps (1 or 4), a line without one belongs to the
+ *     step before it (td_log_builder_attach: evaluation results, epoch
+ *     summaries, timing lines never start a run);
+ *  3. progress i/N with a known epoch E: x = E - b + i/N in epochs, b = 1
+ *     when the log's first epoch is 1 or more ("Epoch 1/10" counts from 1),
+ *     else 0; a later line of that epoch without progress is at its end,
+ *     E - b + 1;
+ *  4. progress i/N without an epoch: x = i (a step);
+ *  5. a known epoch: x = E, the pairs of all lines of one epoch forming one
+ *     row (the last value of a key wins; committed when the next epoch
+ *     starts or at the end: a live log lags one epoch);
+ *  6. none of these: the number of the line among such lines (x = row).
+ *     Such lines are held back while no line shape (the names of its pairs
+ *     in order) has come three times: a preamble (settings printed as
+ *     "lr: 0.1", an environment table, a model summary) is dropped when a
+ *     line with a step or an epoch arrives, and at the end only lines whose
+ *     shape came at least twice are kept. */
+#include "cv_text.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+/* A line held back (rule 6). */
+typedef struct {
+    size_t lineno;
+    size_t first, np;     /* its pairs in cv_text.pairs */
+    uint64_t shape;
+} cv_held_line;
+
+typedef struct {
+    size_t name_off, name_len;
+    double v;
+    int pct;
+} cv_held_pair;
 
 typedef struct {
     td_log_builder *b;
     int have_epoch;
     double epoch;
-    int open;          /* a row at the current epoch is being filled */
+    double epoch_base;     /* b of rule 3 */
+    int frac_seen;         /* a line of this log had progress and an epoch */
+    int open;              /* a row at the current epoch is being filled */
     double open_x;
-    size_t rows;       /* lines with pairs */
-    const char *x_name; /* x axis of the last row (a static string) */
+    int stepped;           /* rule 2 applies */
+    double step_raw, step_gap, step_offset, step_epoch;
+    int have_step_raw;
+    size_t rows;           /* rows at x = row committed */
+    int row_mode;          /* rule 6: a shape repeated, row lines go straight in */
+    size_t lines_with_pairs;
+    const char *x_name;    /* x axis of the last row (a static string) */
+    /* rule 6's held lines */
+    cv_held_line *held;
+    size_t nheld, held_cap;
+    cv_held_pair *pairs;
+    size_t npairs, pairs_cap;
+    char *names;
+    size_t names_len, names_cap;
+    cv_table table;        /* the console table whose rows follow, n 0: none */
+    /* shapes of the lines that gave x (a step, progress, an epoch or a row
+     * number), for telling a log from a document with numbers in it */
+    uint64_t xshape[64];
+    size_t xcount[64], nxshape, xlines;
+    /* the line without colour codes */
+    char *clean;
+    size_t clean_cap;
 } cv_text;
 
-static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps", "num_updates"};
+enum { CV_HOLD_MAX = 100000 }; /* held lines past this are committed (no preamble is that long) */
 
 static void *cv_text_new(td_log_builder *b)
 {
@@ -46,115 +90,12 @@ static void *cv_text_new(td_log_builder *b)
     return t;
 }
 
-static void cv_text_free(void *st) { free(st); }
-
-static int cv_wordc(char c) { return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '/'; }
-static int cv_quote(char c) { return c == '\'' || c == '"'; }
-
-/* A number at s[i..n): optional tensor( ... ), then optional '%', ended by
- * an allowed follower. Sets *v, *pct and returns the end index, or 0. */
-static size_t cv_value(const char *s, size_t i, size_t n, double *v, int *pct)
+static void cv_text_free(void *st)
 {
-    while (i < n && (s[i] == ' ' || cv_quote(s[i]))) i++;
-    int tensor = 0;
-    if (n - i > 7 && memcmp(s + i, "tensor(", 7) == 0) { tensor = 1; i += 7; }
-    size_t a = i;
-    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '-' || s[i] == '+')) i++;
-    size_t b = i;
-    if (a == b || td_log_parse_number(s + a, b - a, v) != 0) return 0;
-    *pct = 0;
-    if (i < n && s[i] == '%') { *pct = 1; i++; }
-    if (tensor) {
-        if (i < n && (s[i] == ')' || s[i] == ',')) return i; /* tensor(2.3, grad_fn=...) */
-        return 0;
-    }
-    if (i == n) return i;
-    char c = s[i];
-    if (c == ',' || c == ';' || c == '|' || c == ')' || c == ']' || c == '}' || cv_quote(c)) return i;
-    if (c != ' ' && c != '\t') return 0;
-    /* after blanks: the end, a separator, or the next key (words, then ':' or '=') */
-    size_t j = i;
-    while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
-    if (j == n || !isalpha((unsigned char)s[j])) return i;
-    for (int words = 0; words < 3 && j < n && isalpha((unsigned char)s[j]); words++) {
-        while (j < n && cv_wordc(s[j])) j++;
-        while (j < n && s[j] == ' ') j++;
-        if (j < n && (s[j] == ':' || s[j] == '=' || cv_quote(s[j]))) return i;
-    }
-    return 0; /* "30 train / 300 val points": a number inside prose */
-}
-
-/* s[i] may be part of a key word: letters, digits, _ . / and a '-' between
- * two letters or digits (a blank-dash-blank separates pairs instead). */
-static int cv_keyc(const char *s, size_t i, size_t end)
-{
-    if (cv_wordc(s[i])) return 1;
-    return s[i] == '-' && i > 0 && isalnum((unsigned char)s[i - 1]) && i + 1 < end &&
-           isalnum((unsigned char)s[i + 1]);
-}
-
-/* The key ending right before position p (the ':' or '='): up to three
- * words, each starting with a letter, one blank apart. */
-static int cv_key(const char *s, size_t p, size_t *ka, size_t *kb)
-{
-    size_t b = p;
-    while (b > 0 && s[b - 1] == ' ') b--;
-    if (b > 0 && cv_quote(s[b - 1])) b--;
-    size_t a = b, cand = b;
-    for (int words = 0; words < 3; words++) {
-        size_t w = cand;
-        while (w > 0 && cv_keyc(s, w - 1, b)) w--;
-        if (w == cand || !isalpha((unsigned char)s[w])) break;
-        a = w;
-        if (w < 2 || s[w - 1] != ' ') break;
-        cand = w - 1;
-    }
-    if (a == b) return 0;
-    *ka = a;
-    *kb = b;
-    return 1;
-}
-
-/* Epoch marker in s[0..n): see the file comment. */
-static int cv_epoch_marker(const char *s, size_t n, double *ep)
-{
-    for (size_t i = 0; i + 5 <= n; i++) {
-        if (strncasecmp(s + i, "epoch", 5) != 0) continue;
-        if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) continue;
-        size_t j = i + 5;
-        if (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_')) continue;
-        while (j < n && (s[j] == ' ' || s[j] == '[' || s[j] == ':' || s[j] == '=' || s[j] == '#' || cv_quote(s[j])))
-            j++;
-        size_t a = j;
-        while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.')) j++;
-        if (j - a > 1 && s[a] == '0' && s[a + 1] != '.' && j < n && s[j] == ':')
-            continue; /* "Epoch 00018: early stopping" (but fairseq's "epoch 001 |" is one) */
-        if (j > a && td_log_parse_number(s + a, j - a, ep) == 0) return 1;
-    }
-    return 0;
-}
-
-/* The key s[0..n) names a split (train/val/test words). */
-static int cv_names_split(const char *s, size_t n)
-{
-    char name[128], base[8];
-    if (n >= sizeof name) n = sizeof name - 1;
-    memcpy(name, s, n);
-    name[n] = '\0';
-    td_metric_info mi;
-    td_metric_parse_name(name, &mi, base, sizeof base);
-    if (mi.split_named) return 1;
-    if (n + 2 >= sizeof name) return 0;
-    memcpy(name + n, " x", 3); /* a lone split word ("valid") names one too */
-    td_metric_parse_name(name, &mi, base, sizeof base);
-    return mi.split_named;
-}
-
-static int cv_is_step_key(const char *s, size_t a, size_t b)
-{
-    for (size_t i = 0; i < sizeof cv_step_keys / sizeof *cv_step_keys; i++)
-        if (strlen(cv_step_keys[i]) == b - a && strncasecmp(s + a, cv_step_keys[i], b - a) == 0) return 1;
-    return 0;
+    cv_text *t = st;
+    if (!t) return;
+    free(t->held); free(t->pairs); free(t->names); free(t->clean);
+    free(t);
 }
 
 static td_code cv_oom(cv_text *t, td_err *e)
@@ -177,31 +118,142 @@ static td_code cv_set_x(cv_text *t, const char *name, td_err *e)
     return td_log_builder_x_name(t->b, name) == TD_OK ? TD_OK : cv_oom(t, e);
 }
 
-#define CV_MAX_PAIRS 64
-/* The pairs found on one line. */
-typedef struct {
-    size_t ka[CV_MAX_PAIRS], kb[CV_MAX_PAIRS]; /* key bounds in the line */
-    double val[CV_MAX_PAIRS];
-    int pct[CV_MAX_PAIRS];
-    size_t np;
-    int has_step;      /* a step key was on the line */
-    double step;
-    size_t sa, sb;     /* a section naming a split ("Test set", "valid"), sb 0: none */
-} cv_pairs;
-
-/* Keep the key s[a, b) with the value in P->val[P->np]: "epoch" keys are
- * markers (read by cv_epoch_marker), step keys give x, the rest metrics. */
-static void cv_pair(cv_pairs *P, const char *s, size_t a, size_t b)
+/* Add the pairs of L to the row being built. */
+static td_code cv_add_pairs(cv_text *t, const cv_line_info *L, td_err *e)
 {
-    if (b - a >= 5 && strncasecmp(s + b - 5, "epoch", 5) == 0 && (b - a == 5 || s[b - 6] == ' '))
-        return; /* "Epoch: 3", "Train Epoch: 3": the marker */
-    if (cv_is_step_key(s, a, b) && P->val[P->np] == P->val[P->np]) {
-        P->has_step = 1;
-        P->step = P->val[P->np];
-    } else if (P->np < CV_MAX_PAIRS) {
-        P->ka[P->np] = a;
-        P->kb[P->np] = b;
-        P->np++;
+    for (size_t k = 0; k < L->np; k++) {
+        long col = td_log_builder_column(t->b, L->names + L->noff[k], L->nlen[k], L->pct[k]);
+        if (col < 0 || td_log_builder_add(t->b, col, L->val[k]) != TD_OK) return cv_oom(t, e);
+    }
+    return TD_OK;
+}
+
+/* A whole row at x from L. */
+static td_code cv_row(cv_text *t, double x, size_t lineno, const cv_line_info *L, td_err *e)
+{
+    td_code rc;
+    td_log_builder_begin(t->b, x, lineno);
+    if ((rc = cv_add_pairs(t, L, e)) != TD_OK) return rc;
+    return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+}
+
+/* ---- rule 6: held lines ------------------------------------------------- */
+
+static int cv_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c += c / 2 + 1;
+    void *q = realloc(*p, c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static td_code cv_hold(cv_text *t, const cv_line_info *L, size_t lineno, td_err *e)
+{
+    if (cv_grow((void **)&t->held, &t->held_cap, t->nheld + 1, sizeof *t->held) ||
+        cv_grow((void **)&t->pairs, &t->pairs_cap, t->npairs + L->np, sizeof *t->pairs) ||
+        cv_grow((void **)&t->names, &t->names_cap, t->names_len + L->names_used, 1))
+        return cv_oom(t, e);
+    cv_held_line *h = &t->held[t->nheld++];
+    h->lineno = lineno;
+    h->first = t->npairs;
+    h->np = L->np;
+    h->shape = L->shape;
+    for (size_t k = 0; k < L->np; k++) {
+        cv_held_pair *p = &t->pairs[t->npairs++];
+        p->name_off = t->names_len + L->noff[k];
+        p->name_len = L->nlen[k];
+        p->v = L->val[k];
+        p->pct = L->pct[k];
+    }
+    memcpy(t->names + t->names_len, L->names, L->names_used);
+    t->names_len += L->names_used;
+    return TD_OK;
+}
+
+/* Commit held line i as the next x = row row. */
+static td_code cv_commit_held(cv_text *t, size_t i, td_err *e)
+{
+    const cv_held_line *h = &t->held[i];
+    td_log_builder_begin(t->b, (double)t->rows++, h->lineno);
+    for (size_t k = h->first; k < h->first + h->np; k++) {
+        const cv_held_pair *p = &t->pairs[k];
+        long col = td_log_builder_column(t->b, t->names + p->name_off, p->name_len, p->pct);
+        if (col < 0 || td_log_builder_add(t->b, col, p->v) != TD_OK) return cv_oom(t, e);
+    }
+    return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+}
+
+static void cv_drop_held(cv_text *t) { t->nheld = t->npairs = t->names_len = 0; }
+
+/* How many held lines have shape. */
+static size_t cv_shape_count(const cv_text *t, uint64_t shape)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < t->nheld; i++) c += t->held[i].shape == shape;
+    return c;
+}
+
+/* Commit the held lines whose shape came at least min times (min 0: all),
+ * then forget them all. */
+static td_code cv_flush_held(cv_text *t, size_t min, td_err *e)
+{
+    td_code rc = TD_OK;
+    if (t->nheld && (rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
+    for (size_t i = 0; i < t->nheld && rc == TD_OK; i++)
+        if (min == 0 || cv_shape_count(t, t->held[i].shape) >= min) rc = cv_commit_held(t, i, e);
+    cv_drop_held(t);
+    return rc;
+}
+
+/* ---- a line ----------------------------------------------------------- */
+
+/* s without ANSI escape sequences, in t->clean; NULL on ENOMEM. */
+static const char *cv_strip_ansi(cv_text *t, const char *s, size_t *n)
+{
+    if (!memchr(s, 27, *n)) return s;
+    if (cv_grow((void **)&t->clean, &t->clean_cap, *n + 1, 1)) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (s[i] == 27 && i + 1 < *n && s[i + 1] == '[') {
+            i += 2;
+            while (i < *n && !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) i++;
+            continue;
+        }
+        if (s[i] != 27) t->clean[k++] = s[i];
+    }
+    *n = k;
+    return t->clean;
+}
+
+/* x for a line with a step key (rule 1). */
+static double cv_step_x(cv_text *t, const cv_line_info *L)
+{
+    double raw = L->step;
+    if (t->have_step_raw && raw < t->step_raw && t->have_epoch && t->epoch > t->step_epoch) {
+        double gap = t->step_gap > 0 ? t->step_gap : 1;
+        t->step_offset += t->step_raw - raw + gap; /* a per-epoch counter: continue */
+    } else if (t->have_step_raw && raw > t->step_raw) {
+        t->step_gap = raw - t->step_raw;
+    }
+    t->step_raw = raw;
+    t->have_step_raw = 1;
+    t->step_epoch = t->have_epoch ? t->epoch : 0;
+    return raw + t->step_offset;
+}
+
+/* Count the shape of a line that gave x (the first 64 shapes). */
+static void cv_count_xshape(cv_text *t, uint64_t shape)
+{
+    t->xlines++;
+    for (size_t i = 0; i < t->nxshape; i++)
+        if (t->xshape[i] == shape) { t->xcount[i]++; return; }
+    if (t->nxshape < sizeof t->xshape / sizeof *t->xshape) {
+        t->xshape[t->nxshape] = shape;
+        t->xcount[t->nxshape++] = 1;
     }
 }
 
@@ -217,100 +269,77 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
         if (k < n) { s += i; n -= i; break; }
         n = i - 1;
     }
-    double ep;
-    if (cv_epoch_marker(s, n, &ep)) {
-        if (t->open && ep != t->open_x && (rc = cv_close(t, e)) != TD_OK) return rc;
+    if (!(s = cv_strip_ansi(t, s, &n))) return cv_oom(t, e);
+    cv_line_info L;
+    size_t lead = 0;
+    while (lead < n && (s[lead] == ' ' || s[lead] == '\t')) lead++;
+    if (lead == n) return TD_OK;
+    if (!cv_table_row(&t->table, s, n, &L)) {
+        cv_text_scan(s, n, &L);
+        if (!cv_table_header(s, n, &t->table)) t->table.n = 0;
+        else if (L.np) t->table.n = 0; /* pairs: not a header */
+    }
+    if (L.config) return TD_OK;
+    if (L.has_epoch) {
+        if (t->open && L.epoch != t->open_x && (rc = cv_close(t, e)) != TD_OK) return rc;
+        if (!t->have_epoch) t->epoch_base = L.epoch >= 1 ? 1 : 0;
         t->have_epoch = 1;
-        t->epoch = ep;
+        t->epoch = L.epoch;
     }
-    /* collect pairs */
-    cv_pairs P;
-    P.np = 0;
-    P.has_step = 0;
-    P.step = 0;
-    P.sa = P.sb = 0;
-    for (size_t i = 0; i < n && P.np < CV_MAX_PAIRS; i++) {
-        if (s[i] != ':' && s[i] != '=') continue;
-        size_t a, b, end;
-        if (!cv_key(s, i, &a, &b)) continue;
-        if ((end = cv_value(s, i + 1, n, &P.val[P.np], &P.pct[P.np])) == 0) {
-            size_t j = i + 1;
-            while (j < n && s[j] == ' ') j++;
-            if (s[i] == ':' && j < n && isalpha((unsigned char)s[j]) && cv_names_split(s + a, b - a)) {
-                P.sa = a;
-                P.sb = b;
-            }
-            continue;
-        }
-        cv_pair(&P, s, a, b);
-        i = end - 1;
-    }
-    /* fairseq-style "| epoch 001 | loss 9.88 | ppl 954 | num_updates 100": a
-     * segment between '|' that is a key, blanks and a number; a segment
-     * that is a lone split word ("valid") is a section */
-    size_t bars = 0;
-    for (size_t i = 0; i < n; i++) bars += s[i] == '|';
-    for (size_t i = 0; bars >= 2 && i < n && P.np < CV_MAX_PAIRS;) {
-        size_t a = i, b;
-        while (a < n && s[a] == '|') a++;
-        b = a;
-        while (b < n && s[b] != '|') b++;
-        i = b;
-        while (a < b && (s[a] == ' ' || s[a] == '\t')) a++;
-        size_t e2 = b;
-        while (e2 > a && (s[e2 - 1] == ' ' || s[e2 - 1] == '\t')) e2--;
-        if (a == e2 || memchr(s + a, ':', e2 - a) || memchr(s + a, '=', e2 - a) || !isalpha((unsigned char)s[a]))
-            continue;
-        size_t k = a;
-        while (k < e2 && cv_keyc(s, k, e2)) k++;
-        if (k == e2) {
-            if (cv_names_split(s + a, e2 - a)) { P.sa = a; P.sb = e2; }
-            continue;
-        }
-        size_t v = k;
-        while (v < e2 && (s[v] == ' ' || s[v] == '\t')) v++;
-        if (v == k || v == e2) continue;
-        int pc = 0;
-        size_t ve = e2;
-        if (s[ve - 1] == '%') { pc = 1; ve--; }
-        if (td_log_parse_number(s + v, ve - v, &P.val[P.np]) != 0) continue;
-        P.pct[P.np] = pc;
-        cv_pair(&P, s, a, k);
-    }
-    if (P.np == 0) return TD_OK;
-    double x;
-    if (P.has_step) {
+    if (L.np == 0) return TD_OK;
+    t->lines_with_pairs++;
+    if (L.has_step || L.has_frac || (!t->stepped && (L.has_epoch || !t->have_epoch)))
+        cv_count_xshape(t, L.shape);
+    if (L.has_step) {
         if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
-        x = P.step;
-        td_log_builder_begin(t->b, x, lineno);
-    } else if (t->have_epoch) {
+        if (!t->stepped) cv_drop_held(t);
+        t->stepped = 1;
+        return cv_row(t, cv_step_x(t, &L), lineno, &L, e);
+    }
+    if (t->stepped && !(t->have_epoch && L.has_frac)) {
+        /* a step row came before, so there is a run to attach to */
+        if ((rc = cv_close(t, e)) != TD_OK) return rc;
+        if (td_log_builder_attach(t->b, lineno)) {
+            if ((rc = cv_add_pairs(t, &L, e)) != TD_OK) return rc;
+            return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+        }
+    }
+    if (t->have_epoch && L.has_frac) {
+        cv_drop_held(t);
+        if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
+        t->frac_seen = 1;
+        return cv_row(t, t->epoch - t->epoch_base + L.frac_i / L.frac_n, lineno, &L, e);
+    }
+    if (L.has_frac) {
+        cv_drop_held(t);
+        if ((rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
+        t->stepped = 1;
+        return cv_row(t, L.frac_i, lineno, &L, e);
+    }
+    if (t->have_epoch) {
+        cv_drop_held(t);
         if ((rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
-        x = t->epoch;
-        if (!t->open) {
+        double x = t->frac_seen ? t->epoch - t->epoch_base + 1 : t->epoch;
+        if (!t->open || x != t->open_x) {
+            if ((rc = cv_close(t, e)) != TD_OK) return rc;
             td_log_builder_begin(t->b, x, lineno);
             t->open = 1;
             t->open_x = x;
         }
-    } else {
-        if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
-        x = (double)t->rows;
-        td_log_builder_begin(t->b, x, lineno);
+        return cv_add_pairs(t, &L, e);
     }
-    for (size_t k = 0; k < P.np; k++) {
-        size_t a = P.ka[k], b = P.kb[k];
-        long col;
-        if (P.sb && a > P.sb && !cv_names_split(s + a, b - a)) { /* "Test set: Average loss" */
-            char name[256];
-            int m = snprintf(name, sizeof name, "%.*s %.*s", (int)(P.sb - P.sa), s + P.sa, (int)(b - a), s + a);
-            col = td_log_builder_column(t->b, name, m < (int)sizeof name ? (size_t)m : sizeof name - 1, P.pct[k]);
-        } else {
-            col = td_log_builder_column(t->b, s + a, b - a, P.pct[k]);
-        }
-        if (col < 0 || td_log_builder_add(t->b, col, P.val[k]) != TD_OK) return cv_oom(t, e);
+    if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
+    if (t->row_mode) return cv_row(t, (double)t->rows++, lineno, &L, e);
+    if ((rc = cv_hold(t, &L, lineno, e)) != TD_OK) return rc;
+    if (cv_shape_count(t, L.shape) >= 3 || t->nheld >= CV_HOLD_MAX) {
+        /* the log's own line shape: keep from its first line on */
+        size_t first = 0;
+        while (first < t->nheld && t->held[first].shape != L.shape && t->nheld < CV_HOLD_MAX) first++;
+        for (size_t i = first; i < t->nheld && rc == TD_OK; i++) rc = cv_commit_held(t, i, e);
+        cv_drop_held(t);
+        t->row_mode = 1;
     }
-    t->rows++;
-    if (!t->open) return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
-    return TD_OK;
+    return rc;
 }
 
 static td_code cv_text_finish(void *st, td_err *e)
@@ -318,7 +347,29 @@ static td_code cv_text_finish(void *st, td_err *e)
     cv_text *t = st;
     td_code rc = cv_close(t, e);
     if (rc != TD_OK) return rc;
-    if (t->rows == 0)
+    if (t->nheld) {
+        int other_rows = t->rows > 0 || t->stepped || t->have_epoch;
+        size_t held = t->nheld;
+        if ((rc = cv_flush_held(t, 2, e)) != TD_OK) return rc;
+        if (!other_rows && t->rows == 0)
+            return td_fail(e, TD_EINPUT, "%s:1: not a training log: none of its %zu lines with `key: number` "
+                           "pairs repeats another's keys (a log prints the same keys every step or epoch)",
+                           td_log_builder_source(t->b), held);
+    }
+    /* a log prints the same keys every step or epoch: its four commonest
+     * shapes are at least half of its lines */
+    size_t top[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < t->nxshape; i++) {
+        size_t c = t->xcount[i];
+        for (int k = 0; k < 4; k++)
+            if (c > top[k]) { size_t tmp = top[k]; top[k] = c; c = tmp; }
+    }
+    if (t->xlines > 1 && (top[0] < 2 || 2 * (top[0] + top[1] + top[2] + top[3]) < t->xlines))
+        return td_fail(e, TD_EINPUT, "%s:1: not a training log: its %zu lines with `key: number` pairs name "
+                       "%s (a log prints the same keys every step or epoch)",
+                       td_log_builder_source(t->b), t->xlines,
+                       top[0] < 2 ? "no set of keys twice" : "mostly sets of keys that do not come again");
+    if (t->lines_with_pairs == 0)
         return td_fail(e, TD_EINPUT, "%s:1: not a training log in a known format (no `key: number` pair found)",
                        td_log_builder_source(t->b));
     return TD_OK;

@@ -9,11 +9,17 @@
  *     when that line also ends with '}', else a whole JSON document
  *     (trainer_state.json);
  *  4. a CSV header: ',', ';' or tab in the line (the most frequent one is
- *     the separator), and every field name-like: not empty (a trailing
- *     empty field is allowed), at most one inner blank, no ": ", '=', '{',
- *     '[' or '(' (an empty first name is pandas' unnamed index);
+ *     the separator) giving two or more fields, none of them a number,
+ *     none empty but the first (pandas' unnamed index) or the last, none a
+ *     key: value pair (": ", '=' or '{') or a sentence (three blanks), and
+ *     at most half starting with a digit (a time stamp); brackets, quotes
+ *     and parentheses in a name do not matter ("out_tensor([0.])",
+ *     "time(s)", "acc(top1)"). Then the next non-blank line decides: CSV
+ *     when it has as many fields (double quotes may hold the separator),
+ *     else text; when the input ends after the header, CSV;
  *  5. anything else is plain text (key: value lines).
- * The first line must be complete (ended by '\n') to decide 3-5. */
+ * The first line must be complete (ended by '\n') to decide 3-5, and for
+ * a CSV header the second line too, unless the input has ended. */
 #include "td_curves.h"
 
 #include <string.h>
@@ -31,23 +37,65 @@ int td_log_csv_separator(const char *s, size_t n)
     return sep;
 }
 
-/* A header field [a, b) looks like a column name. */
-static int cv_name_like(const char *s, size_t a, size_t b, int last)
+/* What the fields of one line (quote-aware, trimmed of blanks and
+ * quotes) look like. */
+typedef struct {
+    size_t nfields, empty_inner, pure_numbers;
+    size_t prose;      /* fields with three or more blanks: a sentence */
+    size_t digit_lead; /* fields starting with a digit */
+    int pairs; /* a field holds ": ", '=' or '{' */
+    int first_empty, last_empty;
+} cv_fields;
+
+static void cv_scan_fields(const char *s, size_t n, int sep, cv_fields *f)
 {
-    while (a < b && (s[a] == ' ' || s[a] == '"')) a++;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '"')) b--;
-    if (a == b) return last;
-    int blanks = 0;
-    for (size_t i = a; i < b; i++) {
-        char c = s[i];
-        if (c == ' ') blanks++;
-        if (c == '=' || c == '{' || c == '[' || c == '(' || (c == ':' && i + 1 < b && s[i + 1] == ' '))
-            return 0;
+    memset(f, 0, sizeof *f);
+    size_t a = 0;
+    int q = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] == '"') q = !q;
+        if (i < n && (q || s[i] != sep)) continue;
+        size_t x = a, y = i;
+        while (x < y && (s[x] == ' ' || s[x] == '"' || s[x] == '\t')) x++;
+        while (y > x && (s[y - 1] == ' ' || s[y - 1] == '"' || s[y - 1] == '\t')) y--;
+        if (x == y) {
+            if (f->nfields == 0) f->first_empty = 1;
+            else if (i == n) f->last_empty = 1;
+            else f->empty_inner++;
+        }
+        double v;
+        size_t blanks = 0;
+        for (size_t k = x; k < y; k++) blanks += s[k] == ' ';
+        f->prose += blanks >= 3;
+        f->digit_lead += x < y && s[x] >= '0' && s[x] <= '9';
+        if (x < y && td_log_parse_number(s + x, y - x, &v) == 0) f->pure_numbers++;
+        for (size_t k = x; k < y; k++)
+            if (s[k] == '=' || s[k] == '{' || (s[k] == ':' && k + 1 < y && s[k + 1] == ' ')) f->pairs = 1;
+        f->nfields++;
+        a = i + 1;
     }
-    return blanks <= 1;
 }
 
-td_log_format td_log_sniff(const char *data, size_t len, int *binary)
+/* Bounds of the first non-blank line at or after i: [*a, *b) without the
+ * line end; 0 when no complete line is there. */
+static int cv_next_line(const char *data, size_t len, size_t i, size_t *a, size_t *b, size_t *next)
+{
+    for (;;) {
+        while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r')) i++;
+        if (i < len && data[i] == '\n') { i++; continue; }
+        break;
+    }
+    if (i >= len) return 0;
+    const char *nl = memchr(data + i, '\n', len - i);
+    if (!nl) return 0;
+    *a = i;
+    *b = (size_t)(nl - data);
+    while (*b > *a && (data[*b - 1] == '\r' || data[*b - 1] == ' ' || data[*b - 1] == '\t')) (*b)--;
+    *next = (size_t)(nl - data) + 1;
+    return 1;
+}
+
+td_log_format td_log_sniff(const char *data, size_t len, int final, int *binary)
 {
     *binary = 0;
     const unsigned char *u = (const unsigned char *)data;
@@ -67,28 +115,19 @@ td_log_format td_log_sniff(const char *data, size_t len, int *binary)
     }
     size_t i = 0;
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) i = 3; /* UTF-8 BOM */
-    for (;;) { /* first non-blank line */
-        while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r')) i++;
-        if (i < len && data[i] == '\n') { i++; continue; }
-        break;
-    }
-    if (i >= len) return TD_FMT_AUTO;
-    const char *nl = memchr(data + i, '\n', len - i);
-    if (!nl) return TD_FMT_AUTO;
-    size_t a = i, b = (size_t)(nl - data);
-    while (b > a && (data[b - 1] == '\r' || data[b - 1] == ' ' || data[b - 1] == '\t')) b--;
+    size_t a, b, next;
+    if (!cv_next_line(data, len, i, &a, &b, &next)) return TD_FMT_AUTO;
     if (data[a] == '{') return data[b - 1] == '}' && b - a > 1 ? TD_FMT_JSONL : TD_FMT_HF_STATE;
     int sep = td_log_csv_separator(data + a, b - a);
-    if (sep) {
-        int ok = 1;
-        size_t f = a;
-        for (size_t k = a; k <= b && ok; k++) {
-            if (k == b || data[k] == sep) {
-                ok = cv_name_like(data, f, k, k == b || f == a); /* pandas' index: an empty first name */
-                f = k + 1;
-            }
-        }
-        if (ok) return TD_FMT_CSV;
-    }
-    return TD_FMT_TEXT;
+    if (!sep) return TD_FMT_TEXT;
+    cv_fields h;
+    cv_scan_fields(data + a, b - a, sep, &h);
+    if (h.nfields < 2 || h.pure_numbers || h.empty_inner || h.pairs || h.prose || 2 * h.digit_lead > h.nfields)
+        return TD_FMT_TEXT;
+    size_t a2, b2, next2;
+    if (!cv_next_line(data, len, next, &a2, &b2, &next2))
+        return final ? TD_FMT_CSV : TD_FMT_AUTO; /* the data line decides: wait for it */
+    cv_fields d;
+    cv_scan_fields(data + a2, b2 - a2, sep, &d);
+    return d.nfields == h.nfields ? TD_FMT_CSV : TD_FMT_TEXT;
 }

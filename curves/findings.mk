@@ -67,10 +67,16 @@ sys.exit(1 if bad else 0)
 endef
 export CURVECHECK_REALDATA_PY
 
+# Then every row of labels.tsv is scored (tests/realdata_labels.py): the
+# last line says "N/M expert findings recovered, K false alarms, R refusals".
 .PHONY: check-realdata
 check-realdata: $(BUILD)/bin/curvecheck
 	@if [ -d "$(REALDATA)/logs" ]; then \
-	  python3 -c "$$CURVECHECK_REALDATA_PY" $(BUILD)/bin/curvecheck "$(REALDATA)/logs"; \
+	  st=0; python3 -c "$$CURVECHECK_REALDATA_PY" $(BUILD)/bin/curvecheck "$(REALDATA)/logs" || st=1; \
+	  if [ -f "$(REALDATA)/labels.tsv" ]; then \
+	    python3 tests/realdata_labels.py $(BUILD)/bin/curvecheck "$(REALDATA)" || st=1; \
+	  else echo "check-realdata: $(REALDATA)/labels.tsv not found, labels not scored"; fi; \
+	  exit $$st; \
 	else echo "check-realdata: $(REALDATA)/logs not found, skipped"; fi
 MANPAGES += curves/curvecheck.1
 

@@ -155,10 +155,12 @@ td_log *td_log_reader_take(td_log_reader *r);
 void td_log_reader_free(td_log_reader *r); /* accepts NULL */
 
 /* Guess the format from the first bytes of a file (at least the first
- * line, or 12 bytes for an event file). TD_FMT_AUTO when the bytes are not
- * enough to say; TD_FMT_TEXT is the fallback for printable text. Sets
+ * line, or 12 bytes for an event file; for a CSV header the data line
+ * after it too). TD_FMT_AUTO when the bytes are not enough to say and more
+ * may come (final = 0); final = 1 says the input has ended, so what is
+ * there decides. TD_FMT_TEXT is the fallback for printable text. Sets
  * *binary when the bytes are not text (and not an event file). */
-td_log_format td_log_sniff(const char *data, size_t len, int *binary);
+td_log_format td_log_sniff(const char *data, size_t len, int final, int *binary);
 /* "csv", "hf", "jsonl", "text", "tfevents", "auto". */
 const char *td_log_format_name(td_log_format fmt);
 /* Parse a name as above (also "tsv", "json", "tensorboard"); -1 if unknown. */
@@ -235,6 +237,12 @@ td_code td_log_builder_x_name(td_log_builder *b, const char *x_name);
 void td_log_builder_begin(td_log_builder *b, double x, size_t line);
 td_code td_log_builder_add(td_log_builder *b, long col, double y);
 td_code td_log_builder_end(td_log_builder *b);
+/* Begin a row at the x of the last committed row that never starts a new
+ * run: a value for a column already holding a point at that x replaces it
+ * (a console line without the log's step counter — an evaluation result,
+ * an epoch summary between "iter: N" lines — belongs to the step before
+ * it). Returns 0 (and begins nothing) when there is no run yet. */
+int td_log_builder_attach(td_log_builder *b, size_t line);
 /* Record a malformed row (line) in the current run. */
 td_code td_log_builder_bad(td_log_builder *b, size_t line);
 /* Finish: sort series by x when runs are not split, drop empty runs,

@@ -171,12 +171,23 @@ static void test_metric_names(void **state)
 
 static const struct { const char *data; td_log_format fmt; int binary; } sniff_cases[] = {
     {"epoch,loss,val_loss\n0,1,2\n", TD_FMT_CSV, 0},
-    {"epoch;loss\n", TD_FMT_CSV, 0},
-    {",loss,val_loss\n", TD_FMT_CSV, 0},
-    {"loss,,val_loss\n", TD_FMT_TEXT, 0},
-    {"epoch\tloss\n", TD_FMT_CSV, 0},
-    {"  epoch,   train/box_loss,  metrics/mAP_0.5:0.95\n", TD_FMT_CSV, 0},
-    {"\xEF\xBB\xBF" "epoch,loss\n", TD_FMT_CSV, 0},
+    {"epoch;loss\n", TD_FMT_AUTO, 0}, /* the data line decides: not there yet */
+    {"epoch;loss\n1;0.5\n", TD_FMT_CSV, 0},
+    {",loss,val_loss\n0,1,2\n", TD_FMT_CSV, 0},
+    {"loss,,val_loss\n1,2,3\n", TD_FMT_TEXT, 0},
+    {"epoch\tloss\n0\t1\n", TD_FMT_CSV, 0},
+    {"  epoch,   train/box_loss,  metrics/mAP_0.5:0.95\n      0,  0.1,  0.2\n", TD_FMT_CSV, 0},
+    {"\xEF\xBB\xBF" "epoch,loss\n0,1\n", TD_FMT_CSV, 0},
+    /* what a column name holds does not matter */
+    {"train_loss,out_tensor([0.]),out_tensor([1.]),epoch,step\n0.6,0.2,0.2,24,49\n", TD_FMT_CSV, 0},
+    {"time(s),acc(top1),\"lr \"\"pg0\"\"\"\n1.5,0.3,0.01\n", TD_FMT_CSV, 0},
+    {"epoch,\"a,b\"\n1,NA\n", TD_FMT_CSV, 0},
+    /* commas in console lines: the second line has no number field */
+    {"Epoch [1/5], Step [100/600], Loss: 0.31\nEpoch [1/5], Step [200/600], Loss: 0.22\n", TD_FMT_TEXT, 0},
+    {"2025-04-24 21:16:20,207 - INFO - weights: [1.02, 9.4]\n2025-04-24 21:16:20,207 - INFO - w: [1, 2]\n",
+     TD_FMT_TEXT, 0},
+    {"time,loss\nfive rows, of, text\n", TD_FMT_TEXT, 0}, /* field counts differ */
+    {"1,2,3\n4,5,6\n", TD_FMT_TEXT, 0}, /* no header */
     {"{\"loss\": 1, \"iteration\": 3}\n", TD_FMT_JSONL, 0},
     {"{\n  \"log_history\": []\n}\n", TD_FMT_HF_STATE, 0},
     {"Epoch 1/50\n", TD_FMT_TEXT, 0},
@@ -192,9 +203,21 @@ static void test_sniff(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof sniff_cases / sizeof *sniff_cases; i++) {
         int bin = -1;
-        td_log_format f = td_log_sniff(sniff_cases[i].data, strlen(sniff_cases[i].data), &bin);
+        td_log_format f = td_log_sniff(sniff_cases[i].data, strlen(sniff_cases[i].data), 0, &bin);
         if (f != sniff_cases[i].fmt || bin != sniff_cases[i].binary)
             fail_msg("case %zu: %s binary %d", i, td_log_format_name(f), bin);
+    }
+    /* at the end of input a lone header decides by itself */
+    static const struct { const char *data; td_log_format fmt; } at_end[] = {
+        {"epoch;loss\n", TD_FMT_CSV},
+        {"epoch,acc(top1)\n", TD_FMT_CSV},
+        {"Epoch 1, loss: 0.3, acc: 0.5\n", TD_FMT_TEXT},
+        {"step=1, loss=0.3\n", TD_FMT_TEXT},
+    };
+    for (size_t i = 0; i < sizeof at_end / sizeof *at_end; i++) {
+        int bin = -1;
+        td_log_format f = td_log_sniff(at_end[i].data, strlen(at_end[i].data), 1, &bin);
+        if (f != at_end[i].fmt) fail_msg("at end, case %zu: %s", i, td_log_format_name(f));
     }
     assert_int_equal(td_log_format_parse("tsv"), TD_FMT_CSV);
     assert_int_equal(td_log_format_parse("tensorboard"), TD_FMT_TFEVENTS);
@@ -407,6 +430,109 @@ static void test_hf_state(void **state)
 
 /* ---- text ---------------------------------------------------------------------------------------- */
 
+/* ---- console logs of many frameworks: what is read, where a run ends ---------------------- */
+
+static const struct {
+    const char *what, *text;
+    size_t runs;          /* runs expected */
+    const char *x_name;   /* of run 1 */
+    const char *name;     /* a series of the last run ... */
+    size_t n;             /* ... its points */
+    double last_x, last_y;
+    const char *absent;   /* a name that must not be a series (NULL: none) */
+} console_cases[] = {
+    {"key is value, i/N in E epoch, an argument dump first",
+     "Namespace(batch_size=2, ckpt='weights/', flip=False, learning_rate=0.0001, num_epoch=2, optimizer='Adam')\n"
+     "No. 4 of batches for each epoch\n"
+     "0/4 in 0 epoch finished at time 0:00:23 from start, Loss is 1.5 Acc is 0.4\n"
+     "2/4 in 0 epoch finished at time 0:00:25 from start, Loss is 1.2 Acc is 0.5\n"
+     "0/4 in 1 epoch finished at time 0:00:27 from start, Loss is 1.0 Acc is 0.6\n"
+     "2/4 in 1 epoch finished at time 0:00:29 from start, Loss is 0.9 Acc is 0.7\n",
+     1, "epoch", "Loss", 4, 1.5, 0.9, "learning_rate"},
+    {"detectron2: evaluation lines and tables between iter lines stay in the run",
+     "[12/04 10:00:00 d2.engine.train_loop]: Starting training from iteration 0\n"
+     "[12/04 10:00:05 d2.utils.events]:  eta: 0:10:11  iter: 19  total_loss: 2.1  loss_cls: 1.0  lr: 0.0002  max_mem: 2345M\n"
+     "[12/04 10:00:09 d2.utils.events]:  eta: 0:10:01  iter: 39  total_loss: 1.9  loss_cls: 0.9  lr: 0.0004  max_mem: 2345M\n"
+     "[12/04 10:00:10 d2.evaluation.evaluator]: Inference done 11/50. Dataloading: 0.0012 s/iter. Total: 0.05 s/iter.\n"
+     "[12/04 10:00:11 d2.evaluation.evaluator]: Inference done 21/50. Dataloading: 0.0013 s/iter. Total: 0.06 s/iter.\n"
+     "|   AP   |  AP50  |\n|:------:|:------:|\n| 34.2   | 55.1   |\n"
+     "[12/04 10:00:15 d2.utils.events]:  eta: 0:09:51  iter: 59  total_loss: 1.7  loss_cls: 0.8  lr: 0.0006  max_mem: 2345M\n",
+     1, "step", "total_loss", 3, 59, 1.7, NULL},
+    {"nanoGPT: 'iter N: loss v, time 12ms' and 'step N: train loss v, val loss v'",
+     "step 0: train loss 10.9, val loss 10.95\n"
+     "iter 0: loss 10.9, time 3000.00ms, mfu -100.00%\n"
+     "iter 10: loss 9.1, time 120.50ms, mfu 30.10%\n"
+     "iter 20: loss 8.2, time 120.40ms, mfu 30.20%\n"
+     "step 20: train loss 8.0, val loss 8.3\n",
+     1, "step", "loss", 3, 20, 8.2, "time"},
+    {"a YAML preamble of settings, then Keras epochs",
+     "lr: 0.001\nbatch_size: 32\nepochs: 3\nmodel: resnet\n"
+     "Epoch 1/3\n469/469 [==============================] - 5s 10ms/step - loss: 0.50 - val_loss: 0.45\n"
+     "Epoch 2/3\n469/469 [==============================] - 5s 10ms/step - loss: 0.40 - val_loss: 0.41\n"
+     "Epoch 3/3\n469/469 [==============================] - 5s 10ms/step - loss: 0.30 - val_loss: 0.39\n",
+     1, "epoch", "val_loss", 3, 3, 0.39, "batch_size"},
+    {"ANSI colours and logging prefixes",
+     "\x1b[32m2024-01-01 10:00:00 INFO\x1b[0m Epoch 1: \x1b[1mloss=0.9\x1b[0m acc=0.5\n"
+     "\x1b[32m2024-01-01 10:01:00 INFO\x1b[0m Epoch 2: \x1b[1mloss=0.7\x1b[0m acc=0.6\n",
+     1, "epoch", "loss", 2, 2, 0.7, NULL},
+    {"ultralytics: a console table per epoch, tqdm updates, then the validation table",
+     "      Epoch    GPU_mem   box_loss   cls_loss  Instances       Size\n"
+     "\r  0%|          | 0/204 [00:00<?, ?it/s]\r        1/3        15G      4.467       5.29        812        640:"
+     " 100%|##########| 204/204 [03:00<00:00,  1.1it/s]\n"
+     "                 Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100%| 26/26\n"
+     "                   all        306      10187     0.0263     0.0852     0.0131    0.00416\n\n"
+     "      Epoch    GPU_mem   box_loss   cls_loss  Instances       Size\n"
+     "        2/3        15G      3.100       4.00        812        640: 100%|##########| 204/204 [03:00<00:00]\n"
+     "                 Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100%| 26/26\n"
+     "                   all        306      10187      0.392       0.44       0.36      0.117\n",
+     1, "epoch", "mAP50", 2, 2, 0.36, "Class"},
+    {"a per-epoch step counter is one run, not one per epoch",
+     "epoch 1 step 100 loss 2.0\nepoch 1 step 200 loss 1.8\nepoch 2 step 100 loss 1.6\nepoch 2 step 200 loss 1.5\n",
+     1, "step", "loss", 4, 400, 1.5, NULL},
+    {"a restarted script is a new run",
+     "iter 10: loss 3.0\niter 20: loss 2.5\niter 10: loss 3.1\niter 20: loss 2.6\n",
+     2, "step", "loss", 2, 20, 2.6, NULL},
+    {"prose with numbers is not a pair",
+     "Found 5000 images belonging to 10 classes.\nUsing 4 GPUs\nEpoch 1/2\nloss: 0.5\nEpoch 2/2\nloss: 0.4\n",
+     1, "epoch", "loss", 2, 2, 0.4, "Found"},
+};
+
+static void test_console_logs(void **state)
+{
+    (void)state;
+    /* a document with numbers in it is not a log: its lines name other keys every time */
+    static const char doc[] =
+        "# tool\nRun it with batch=8 and h=1e-5.\nThe floor: 0.03 of the scale, at step 3.\n"
+        "| layer | full1_s: 0.013 |\nloss: 1.1 at the start\nEpoch 3: the ratio=64 is large\n"
+        "a seed=7 gives value: 147.4\nclasses=10 and chance=2.303\nlr: 0.01 is the default\n";
+    read_bad("doc.md", doc, strlen(doc), "doc.md:1: not a training log: its");
+    static const char one_key_each[] = "lr: 0.1\nbatch_size: 32\nepochs: 3\n";
+    read_bad("cfg.yaml", one_key_each, strlen(one_key_each), "cfg.yaml:1: not a training log: none of its 3 lines");
+    for (size_t i = 0; i < sizeof console_cases / sizeof *console_cases; i++) {
+        td_log *log = NULL;
+        td_err e;
+        td_err_clear(&e);
+        if (td_log_read_mem("c.log", console_cases[i].text, strlen(console_cases[i].text), TD_FMT_AUTO, &log, &e) !=
+            TD_OK)
+            fail_msg("%s: %s", console_cases[i].what, e.msg);
+        if (log->format != TD_FMT_TEXT || log->nruns != console_cases[i].runs)
+            fail_msg("%s: %s, %zu runs", console_cases[i].what, td_log_format_name(log->format), log->nruns);
+        if (strcmp(log->runs[0].x_name, console_cases[i].x_name) != 0)
+            fail_msg("%s: x is %s", console_cases[i].what, log->runs[0].x_name);
+        const td_run *r = &log->runs[log->nruns - 1];
+        const td_series *l = td_run_find_name(r, console_cases[i].name);
+        if (!l || l->n != console_cases[i].n || l->x[l->n - 1] != console_cases[i].last_x ||
+            l->y[l->n - 1] != console_cases[i].last_y)
+            fail_msg("%s: %s n=%zu last (%g, %g)", console_cases[i].what, console_cases[i].name, l ? l->n : 0,
+                     l ? l->x[l->n - 1] : 0, l ? l->y[l->n - 1] : 0);
+        if (console_cases[i].absent)
+            for (size_t k = 0; k < log->nruns; k++)
+                if (td_run_find_name(&log->runs[k], console_cases[i].absent))
+                    fail_msg("%s: %s read as a series", console_cases[i].what, console_cases[i].absent);
+        td_log_free(log);
+    }
+}
+
 static void test_text(void **state)
 {
     (void)state;
@@ -477,8 +603,10 @@ static void test_text(void **state)
                   TD_FMT_AUTO);
     r = &log->runs[0];
     assert_int_equal(r->nseries, 2);
-    l = series(r, "Loss");
-    assert_true(l->n == 2 && l->y[0] == 1.359872 && l->x[1] == 2); /* the last value of an epoch */
+    l = series(r, "Loss"); /* "[640/60000" is progress: x in epochs, E - 1 + i/N */
+    assert_true(l->n == 3 && l->x[0] == 0 && l->y[1] == 1.359872 && fabs(l->x[1] - 640.0 / 60000) < 1e-15 &&
+                l->x[2] == 1);
+    assert_true(series(r, "Test set Average loss")->x[0] == 1 && series(r, "Test set Average loss")->x[1] == 2);
     assert_ptr_equal(td_run_find_heldout(r, TD_METRIC_LOSS), series(r, "Test set Average loss"));
     assert_int_equal(series(r, "Test set Average loss")->split, TD_SPLIT_TEST);
     td_log_free(log);
@@ -880,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_hf_state),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_console_logs),
         cmocka_unit_test(test_tfevents),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_streaming),
