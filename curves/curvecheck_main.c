@@ -43,6 +43,9 @@ static void usage(FILE *f)
         "  --report DIR      also write a diagreport folder (figures with the findings\n"
         "                    drawn on them; open DIR/index.html); an existing DIR is\n"
         "                    replaced only if it holds a previous report (default: none)\n"
+        "  --series          print what was read instead of judging it: every run, its\n"
+        "                    x axis, each series with split, kind, points, first/last\n"
+        "                    x and y (a reader problem or a detector problem?)\n"
         "  --json            JSON report (schema in curvecheck(1)); with --follow, one\n"
         "                    JSON object per line per finding, then the report on one line\n"
         "  --help, --version\n"
@@ -85,7 +88,7 @@ static int emit(td_buf *b)
 
 typedef struct {
     td_log_format fmt;
-    int follow, json;
+    int follow, json, series;
     const char *report_dir; /* --report DIR, or NULL */
     td_detect_opts dopts;
     td_report_opts ropts;
@@ -265,13 +268,13 @@ int main(int argc, char **argv)
     td_detect_opts_default(&c.dopts);
     c.ropts.fail_on = TD_SEV_WARNING;
     c.ropts.min_points = c.dopts.min_points;
-    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION, O_REPORT };
+    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION, O_REPORT, O_SERIES };
     static const struct option longopts[] = {
         {"format", required_argument, 0, O_FORMAT},   {"follow", no_argument, 0, O_FOLLOW},
         {"classes", required_argument, 0, O_CLASSES}, {"fail-on", required_argument, 0, O_FAIL_ON},
         {"set", required_argument, 0, O_SET},         {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {"version", no_argument, 0, O_VERSION},
-        {"report", required_argument, 0, O_REPORT},
+        {"report", required_argument, 0, O_REPORT},   {"series", no_argument, 0, O_SERIES},
         {0, 0, 0, 0}};
     td_err e;
     td_err_clear(&e);
@@ -317,6 +320,7 @@ int main(int argc, char **argv)
         }
         case O_JSON: c.json = 1; break;
         case O_REPORT: c.report_dir = optarg; break;
+        case O_SERIES: c.series = 1; break;
         case 'h':
         case O_HELP: usage(stdout); return TD_EXIT_OK;
         case O_VERSION: printf("curvecheck %s\n", TD_VERSION); return TD_EXIT_OK;
@@ -335,6 +339,7 @@ int main(int argc, char **argv)
     if (!nfiles) nfiles = 1;
     if (c.follow) {
         if (nfiles != 1) return usage_error("--follow reads one input");
+        if (c.series) return usage_error("--series reads whole inputs, not with --follow");
         return follow(files[0], &c);
     }
     int nstdin = 0;
@@ -351,7 +356,16 @@ int main(int argc, char **argv)
             break;
         }
     }
-    if (code == TD_EXIT_OK) {
+    if (code == TD_EXIT_OK && c.series) {
+        td_buf b = {0};
+        td_out o = td_out_buf(&b);
+        if (td_log_write_series(&o, (const td_log *const *)logs, (size_t)nfiles, c.json, &e)) {
+            td_buf_free(&b);
+            code = fail(&e);
+        } else {
+            code = emit(&b);
+        }
+    } else if (code == TD_EXIT_OK) {
         td_buf b = {0};
         code = report(logs, (size_t)nfiles, &c, &b);
         if (code == TD_EXIT_OK || code == TD_EXIT_FINDING) {

@@ -210,6 +210,16 @@ const td_series *td_run_find_name(const td_run *run, const char *name);
 /* Total number of points over all series of all runs. */
 size_t td_log_points(const td_log *log);
 
+/* What was read (curvecheck --series): per log its format and runs, per
+ * run its x axis and malformed lines, per series its split, kind, points
+ * (and non-finite ones), first/last x, first/last finite y and source
+ * lines; a table, or JSON ({"tool", "version", "logs": [{"source",
+ * "format", "runs": [{"run", "x", "bad_lines", "series": [{"name",
+ * "split", "kind", "points", "nonfinite", "x_first", "x_last", "y_first",
+ * "y_last", "line_first", "line_last"}]}]}]}). Names go through
+ * td_safe_text in the table and are escaped in JSON. TD_EIO when o fails. */
+td_code td_log_write_series(td_out *o, const td_log *const *logs, size_t nlogs, int json, td_err *e);
+
 /* ======================================================================
  * Reader building blocks (what the readers share; usable to build a log
  * in memory, e.g. in tests).

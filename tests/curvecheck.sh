@@ -169,6 +169,19 @@ printf 'epoch,lo\033[2Jss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n2,1.7,1.8\n3,1.6,1.7\n
 run "$CC" "$TMP/esc.csv"
 grep -q $'\033' "$TMP/out" && not_ok "escape character printed" || ok "control characters in names are neutralised"
 
+# ---- --series: what was read, per run and series ----
+printf 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n0,2.0,2.1\n1,1.5,1.6\n' >"$TMP/two.csv"
+expect_exit 0 "--series on two appended runs" "$CC" --series "$TMP/two.csv"
+expect_out "two.csv: csv, 2 runs" "--series names the format and the run count"
+expect_out "^    val_loss +val +loss +3 +0 +2 +1.1 +0.8 " "--series gives points, first/last x and y of run 1"
+expect_exit 0 "--series --json" "$CC" --series --json "$TMP/two.csv"
+expect_json "--series --json is valid JSON"
+n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(s["points"] for r in d["logs"][0]["runs"] for s in r["series"]))' "$TMP/out")
+[ "$n" = 10 ] && ok "--series --json counts every point" || not_ok "--series --json counted $n points, want 10"
+expect_exit 3 "--series on a non-log" "$CC" --series README.md
+expect_err_line "^curvecheck: README.md:1: not a training log" "a document is refused in one line"
+expect_exit 2 "--series with --follow" "$CC" --series --follow "$TMP/two.csv"
+
 # ---- --report DIR: a diagreport folder next to the usual output ----
 expect_report "curvecheck overfitting" 1 "$CC" "$S/overfitting.keras.csv"
 expect_report "curvecheck healthy" 0 "$CC" "$S/healthy.keras.csv"
