@@ -117,3 +117,17 @@ double td_curve_level(const td_curve *c, double y)
     if (c->sign < 0) v = (c->s && c->s->percent ? 100.0 : 1.0) - v;
     return fabs(v);
 }
+
+double td_curve_at(const td_curve *c, double x)
+{
+    size_t n = c->n;
+    if (x <= c->x[0]) return c->sm[0];
+    if (x >= c->x[n - 1]) return c->sm[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->x[mid] <= x) lo = mid; else hi = mid;
+    }
+    double f = c->x[hi] > c->x[lo] ? (x - c->x[lo]) / (c->x[hi] - c->x[lo]) : 0;
+    return c->sm[lo] + f * (c->sm[hi] - c->sm[lo]);
+}

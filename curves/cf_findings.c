@@ -47,6 +47,8 @@ static const struct {
         "stopped improving long before the end: fewer steps would do (not compute-bound), or decay the learning rate earlier (seed 000)"},
     [TD_FIND_STILL_IMPROVING] = {"still_improving", TD_SEV_INFO,
         "still improving at the end: compute-bound; more steps or a schedule change would likely help (seed 000)"},
+    [TD_FIND_GAP_WIDENING] = {"gap_widening", TD_SEV_INFO,
+        "validation stalls while training improves: more steps only fit the training set; keep the checkpoint at the validation best, regularize if the gap keeps growing (seed 000)"},
 };
 
 const char *td_finding_kind_name(td_finding_kind k)
@@ -189,8 +191,11 @@ static const struct {
     D(sat_gain, 0, 1, 0.1, "still improving: the tail gained at least this share of the total improvement"),
     D(sat_level, 0, 1, 0.02, "saturation: the rest of the run moved less than this x the final level"),
     D(sat_before, 0.05, 1, 0.5, "saturation: the rest of the run starts at this fraction of it"),
+    D(plateau_frac, 0.05, 0.95, 0.3, "plateau: the judged objective's last fraction of the run gained < sat_gain"),
+    D(plateau_rel, 0, 1, 0.1, "plateau: a trendless late stretch may gain up to this x the level"),
     D(gap_rel, 0, 10, 0.05, "overfitting by gap: widening above this x the validation level"),
     D(stall_ratio, 0, 1, 0.25, "overfitting by gap: validation gains less than this x training's gain"),
+    D(worse_rel, 0, 10, 0.1, "overfitting by gap: validation also worsens by more than this x its level"),
     {{"noise_points", "noise: fewest late points to estimate it"}, offsetof(td_detect_opts, noise_points), OPT_SIZE, 3, 1e6, 10},
     D(explode_factor, 1, 1e12, 10, "explosion: smoothed loss above factor x its minimum and above its start"),
     D(far_factor, 1, 1e12, 2, "a loss rising from the start: lr far too high above this x its start"),

@@ -1,14 +1,18 @@
 /* cf_overfit.c — generalization (seeds 000, 004):
- *   overfitting  (a) the validation objective passes its smoothed minimum
+ *   overfitting  the validation objective passes its smoothed minimum
  *                and ends more than z·σ_val above it with an upward trend
  *                after it (Kendall tau > 0; p < alpha when the stretch has
- *                min_points or more), or (b) over the tail the gap
- *                val - train widens significantly (Mann–Kendall p < alpha)
- *                by more than gap_rel × the validation level while training
- *                still improves (its own significant downward trend over
- *                that range) and validation stalls (over the tail it gains,
- *                by its Theil–Sen slope, less than stall_ratio × what
- *                training gains);
+ *                min_points or more): validation worsens;
+ *   gap_widening (info) else, over the tail the gap val - train widens
+ *                significantly (Mann–Kendall p < alpha) by more than
+ *                gap_rel × the validation level while training still
+ *                improves (its own significant downward trend over that
+ *                range) and validation stalls (over the tail it gains, by
+ *                its Theil–Sen slope, less than stall_ratio × what training
+ *                gains): overfitting beginning, not yet a worse model (the
+ *                stalled validation itself is cf_progress.c's plateau) —
+ *                overfitting when validation also worsens over the tail by
+ *                more than worse_rel × its level;
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
@@ -18,21 +22,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-
-/* Smoothed training value at x (linear interpolation, clamped). */
-static double train_at(const td_curve *t, double x)
-{
-    size_t n = t->n;
-    if (x <= t->x[0]) return t->sm[0];
-    if (x >= t->x[n - 1]) return t->sm[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->x[mid] <= x) lo = mid; else hi = mid;
-    }
-    double f = t->x[hi] > t->x[lo] ? (x - t->x[lo]) / (t->x[hi] - t->x[lo]) : 0;
-    return t->sm[lo] + f * (t->sm[hi] - t->sm[lo]);
-}
 
 /* (a): validation rises after its minimum. Fills *m, *rise, *p. */
 static int val_rises(const td_detect_ctx *c, size_t *m, double *rise, double *p, double *tau)
@@ -55,12 +44,12 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     if (n - ts < 3) return TD_OK;
     double *gap = malloc((n - ts) * sizeof *gap);
     if (!gap) return td_fail(e, TD_ENOMEM, "out of memory judging overfitting");
-    for (size_t i = ts; i < n; i++) gap[i - ts] = v->y[i] - train_at(t, v->x[i]);
+    for (size_t i = ts; i < n; i++) gap[i - ts] = v->y[i] - td_curve_at(t, v->x[i]);
     double p, tau = td_trend_mann_kendall(gap, n - ts, &p);
     double slope = td_trend_theil_sen(v->x + ts, gap, n - ts);
     free(gap);
     double widen = slope * (v->x[n - 1] - v->x[ts]);
-    double tgain = train_at(t, v->x[ts]) - train_at(t, v->x[n - 1]);
+    double tgain = td_curve_at(t, v->x[ts]) - td_curve_at(t, v->x[n - 1]);
     /* validation stalls: over the tail it gains (Theil–Sen) less than
      * stall_ratio × what training gains */
     double vslope = td_trend_theil_sen(v->x + ts, v->y + ts, n - ts);
@@ -75,7 +64,9 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
           pt < o->alpha && tgain > 0 && vgain < o->stall_ratio * tgain))
         return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
-    return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
+    /* the validation objective also got clearly worse: overfitting proper */
+    td_finding_kind k = vgain < -o->worse_rel * level ? TD_FIND_OVERFITTING : TD_FIND_GAP_WIDENING;
+    return td_findings_add(out, k, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
                            v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
                            "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation stalls (gain %+.4g)",
                            xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain);

@@ -11,9 +11,20 @@
  *                   its last two points.
  * The still_improving evidence adds when the learning rate is still rising
  * at the end (the run stopped inside its warm-up).
- * saturation is raised when the training and the validation objectives
- * (each that exists) are both saturated; still_improving is judged on the
- * validation objective, else the training one. */
+ * saturation (the playbook's question: would more steps help the objective
+ * one cares about?) is raised when
+ *   (a) the training and the validation objectives (each that exists) are
+ *       both saturated: wasted compute;
+ *   (b) else the validation objective (loss, else its task metric) stalls
+ *       over the last plateau_frac of the run (late_stretch below; and did
+ *       not worsen significantly: that is overfitting), while training
+ *       still improves over the same stretch (a significant downward trend
+ *       and more than sat_level × its level): more steps fit the training
+ *       set only;
+ *   (c) else, with no validation, the training objective stalls there with
+ *       no significant downward trend: converged;
+ * still_improving is judged on the validation objective, else the training
+ * one. */
 #include "td_findings.h"
 
 #include <math.h>
@@ -88,6 +99,82 @@ static void warmup_note(const td_run *r, char *buf, size_t cap)
     }
 }
 
+/* The last plateau_frac of v: its start index, its gain (oriented: > 0
+ * improved, by the Theil–Sen slope over the stretch) and that stretch's
+ * Mann-Kendall trend. 1 when it stalls: gained less than sat_gain·D and
+ * less than plateau_rel × the final level L (a drop from 0.44 to 0.34
+ * after a fall from 2.2 is no plateau), and either less than sat_level·L
+ * or without a significant downward trend (a noisy stretch); 0 too when v
+ * did not learn or the stretch is shorter than min_points. */
+typedef struct {
+    size_t p0, r;   /* stretch start; first point within sat_gain·D of the best */
+    double gain, drop, level, p, tau;
+} stretch;
+
+static int late_stretch(const td_curve *v, const td_detect_opts *o, stretch *st)
+{
+    if (!td_curve_ok(v, o)) return 0;
+    size_t n = v->n, m = td_curve_argmin(v, 0, n);
+    st->drop = v->sm[0] - v->sm[m];
+    if (!(st->drop > o->z * (v->sigma > 0 ? v->sigma : 0)) || !(st->drop > 0)) return 0;
+    st->p0 = 0;
+    while (st->p0 < n - 1 && td_curve_xfrac(v, st->p0) < 1 - o->plateau_frac) st->p0++;
+    if (n - st->p0 < o->min_points) return 0;
+    /* the stretch's gain by its Theil–Sen slope: noise-proof, unlike two smoothed ends */
+    st->gain = -td_trend_theil_sen(v->x + st->p0, v->y + st->p0, n - st->p0) * (v->x[n - 1] - v->x[st->p0]);
+    st->tau = td_trend_mann_kendall(v->y + st->p0, n - st->p0, &st->p);
+    st->r = 0;
+    while (st->r < n - 1 && v->sm[st->r] - v->sm[m] > o->sat_gain * st->drop) st->r++;
+    if (st->r > st->p0) st->r = st->p0;
+    st->level = td_curve_level(v, v->sm[n - 1]);
+    int trendless = !(st->tau < 0 && st->p < o->alpha);
+    return st->gain < o->sat_gain * st->drop && st->gain < o->plateau_rel * st->level &&
+           (st->gain < o->sat_level * st->level || trendless);
+}
+
+/* (b): the held-out objective v stalls over its late stretch while the
+ * training objective t still improves there. */
+static td_code val_plateau(const td_detect_ctx *c, const td_curve *v, const td_curve *t,
+                           td_findings *out, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    stretch st;
+    if (!late_stretch(v, o, &st) || !td_curve_ok(t, o)) return TD_OK;
+    if (td_findings_has(out, TD_FIND_OVERFITTING, c->run->name, v->s->name)) return TD_OK;
+    double x0 = v->x[st.p0], x1 = v->x[v->n - 1];
+    size_t a = 0;
+    while (a < t->n && t->x[a] < x0) a++;
+    if (t->n - a < 3) return TD_OK;
+    double pt, ttau = td_trend_mann_kendall(t->y + a, t->n - a, &pt);
+    double tgain = td_curve_at(t, x0) - t->sm[t->n - 1];
+    double tlevel = td_curve_level(t, t->sm[t->n - 1]);
+    if (!(ttau < 0 && pt < o->alpha && tgain > o->sat_level * tlevel)) return TD_OK;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    return td_findings_add(out, TD_FIND_SATURATION, c->run, v->s, t->s, v->x[st.r], x1, v->line[st.r],
+                           st.gain / st.drop, o->sat_gain, v->sigma, st.p, e,
+                           "validation plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%) while training still improves %.4g -> %.4g (%.1f%% of its level; Mann-Kendall p %.2g): more steps fit the training set only",
+                           xn, v->x[st.r], 100 * o->sat_gain, 100 * o->plateau_frac, xn, x0, x1,
+                           td_curve_value(v, v->sm[v->n - 1] + st.gain), td_curve_value(v, v->sm[v->n - 1]),
+                           100 * st.gain / st.drop, 100 * o->sat_gain, td_curve_value(t, td_curve_at(t, x0)),
+                           td_curve_value(t, t->sm[t->n - 1]), 100 * tgain / tlevel, pt);
+}
+
+/* (c): no validation; the training objective t has converged. */
+static td_code train_plateau(const td_detect_ctx *c, const td_curve *t, td_findings *out, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    stretch st;
+    if (!late_stretch(t, o, &st) || (st.tau < 0 && st.p < o->alpha)) return TD_OK;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    double x0 = t->x[st.p0], x1 = t->x[t->n - 1];
+    return td_findings_add(out, TD_FIND_SATURATION, c->run, t->s, NULL, t->x[st.r], x1, t->line[st.r],
+                           st.gain / st.drop, o->sat_gain, t->sigma, st.p, e,
+                           "plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%; no downward trend, Mann-Kendall p %.2g); no validation series to say whether it generalizes",
+                           xn, t->x[st.r], 100 * o->sat_gain, 100 * o->plateau_frac, xn, x0, x1,
+                           td_curve_value(t, t->sm[t->n - 1] + st.gain), td_curve_value(t, t->sm[t->n - 1]),
+                           100 * st.gain / st.drop, 100 * o->sat_gain, st.p);
+}
+
 td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
 {
     const td_detect_opts *o = c->o;
@@ -110,6 +197,8 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
                                b ? " (training too)" : "", xn, a->x[ga->h], ga->rest,
                                100 * ga->rest / ga->level, 100 * o->sat_level);
     }
+    td_code rc = have_v ? val_plateau(c, v, t, out, e) : train_plateau(c, t, out, e);
+    if (rc != TD_OK || td_findings_has(out, TD_FIND_SATURATION, c->run->name, NULL)) return rc;
     const td_curve *j = have_v ? v : t;
     const progress *gj = have_v ? &gv : &gt;
     if (!(have_v || have_t) || !improving(j, gj, o)) return TD_OK;

@@ -129,7 +129,7 @@ static td_code cv_line(td_log_reader *r, const char *s, size_t n, td_err *e)
     if (n > TD_LOG_MAX_LINE)
         return td_fail(e, TD_EINPUT, "%s:%zu: line longer than %u bytes", r->log->source,
                        r->lineno, TD_LOG_MAX_LINE);
-    if (n && s[n - 1] == '\r') n--;
+    while (n && s[n - 1] == '\r') n--; /* CRLF, and "\r\r\n" of a file written twice through text mode */
     return r->p->line(r->st, s, n, r->lineno, e);
 }
 

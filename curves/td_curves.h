@@ -282,7 +282,7 @@ uint32_t td_crc32c(uint32_t crc, const void *data, size_t n);
 uint32_t td_crc32c_masked(const void *data, size_t n);
 
 /* The per-format parsers behind td_log_reader: a small operator table.
- * A line parser gets each complete line (no '\n', no final '\r', NUL-free)
+ * A line parser gets each complete line (no '\n', no final '\r's, NUL-free)
  * with its 1-based number; a byte parser gets raw bytes and
  * returns how many it consumed (the rest is offered again with more);
  * final=1 on the last call. Each returns TD_OK or fills e. */

@@ -63,6 +63,8 @@ typedef enum {
     TD_FIND_NOISE,             /* "noise": late step-to-step noise large vs the level (warning) */
     TD_FIND_SATURATION,        /* "saturation": stopped improving long before the end (warning) */
     TD_FIND_STILL_IMPROVING,   /* "still_improving": compute-bound at the end  (info) */
+    TD_FIND_GAP_WIDENING,      /* "gap_widening": validation stalls while training improves
+                                  and the gap widens: overfitting beginning (info) */
     TD_FIND_NKINDS
 } td_finding_kind;
 
@@ -127,10 +129,16 @@ typedef struct {
                               than sat_level × the final level, either way (0.02) */
     double sat_before;     /* saturation: where "the rest of the run" starts, as
                               a fraction of the x range (0.5) */
+    double plateau_frac;   /* plateau of the judged objective: its last fraction of
+                              the x range gained less than sat_gain of the total (0.3) */
+    double plateau_rel;    /* plateau: a trendless (noisy) late stretch may gain up
+                              to this × the final level, a trending one sat_level (0.1) */
     double gap_rel;        /* overfitting by gap: it widens by more than gap_rel ×
                               the validation level (0.05) */
     double stall_ratio;    /* overfitting by gap: validation gains less than this ×
                               what training gains over the tail (0.25) */
+    double worse_rel;      /* a widening gap is overfitting (else gap_widening) when
+                              validation worsens by more than this × its level (0.1) */
     size_t noise_points;   /* noise: fewest tail points to estimate it; lr too low
                               needs twice, underfitting once as many points (10) */
     double explode_factor; /* explosion: smoothed loss > factor × its minimum and
@@ -242,6 +250,9 @@ size_t td_curve_argmin(const td_curve *c, size_t from, size_t to);
 double td_curve_level(const td_curve *c, double y);
 /* x position as a fraction of the curve's x range, in [0, 1]. */
 double td_curve_xfrac(const td_curve *c, size_t i);
+/* Smoothed (oriented) value at x: linear interpolation of sm between the
+ * points around x, clamped to the ends. c must hold a point. */
+double td_curve_at(const td_curve *c, double x);
 
 /* The series a run's detectors look at, chosen once per run. */
 typedef struct {

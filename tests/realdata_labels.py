@@ -36,6 +36,7 @@ CATEGORY = {
     "underfitting": "underfit",
     "initial_loss": "init",
     "metric_disagreement": "disagree",
+    "gap_widening": "overfit",
 }
 
 

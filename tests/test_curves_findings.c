@@ -85,6 +85,10 @@ static double disagree_va(double t) { return 0.4 + 1.8 * exp(-t * 10) + (t > 0.3
 static double acc_up(double t) { return 0.5 + 0.45 * t; }
 static double gap_tr(double t) { return 0.05 + 2.0 * exp(-t * 3); }
 static double gap_va(double t) { return 0.6 + 1.5 * exp(-t * 30); }
+static double gap_worse_va(double t) { return 0.6 + 1.5 * exp(-t * 30) + 0.3 * t; }
+static double converge(double t) { return 0.3 + 2.0 * exp(-t * 12); }
+static double converge_cosine(double t) { return 1.1 + 0.5 * exp(-t * 4); } /* eval loss creeping down */
+static double cosine_tr(double t) { return 1.0 + 1.0 * exp(-t * 8); }
 
 typedef struct {
     const char *name;
@@ -102,7 +106,12 @@ static const scenario SCEN[] = {
     {"healthy_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, NONE},
     {"still_improving", improving, improving_va, NULL, 0.03, 0.01, 0, -1, TD_FIND_STILL_IMPROVING},
     {"overfitting", healthy_tr, overfit_va, NULL, 0.02, 0.02, 0, -1, TD_FIND_OVERFITTING},
-    {"overfit_gap", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
+    {"overfit_gap", gap_tr, gap_worse_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
+    {"gap_widening", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_GAP_WIDENING},
+    {"val_plateau", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_SATURATION},
+    {"train_plateau", converge, NULL, NULL, 0.03, 0, 0, -1, TD_FIND_SATURATION},
+    {"train_only_improving", improving, NULL, NULL, 0.03, 0, 0, -1, NONE},
+    {"converging_both_flat", cosine_tr, converge_cosine, NULL, 0.01, 0.002, 0, -1, NONE},
     {"noise", healthy_tr, healthy_va, NULL, 0.45, 0.01, 0, -1, TD_FIND_NOISE},
     {"very_noisy_healthy", healthy_tr, healthy_va, NULL, 0.25, 0.15, 0, -1, TD_FIND_NOISE},
     {"saturation", saturate, saturate_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_SATURATION},
@@ -119,6 +128,15 @@ static const scenario SCEN[] = {
     {"initial_loss", high_start, NULL, NULL, 0.02, 0, 10, -1, TD_FIND_INITIAL_LOSS},
     {"metric_disagreement", healthy_tr, disagree_va, acc_up, 0.02, 0.01, 0, -1, TD_FIND_METRIC_DISAGREEMENT},
 };
+
+/* The scenario called name (the table's order is free). */
+static const scenario *scen(const char *name)
+{
+    for (size_t i = 0; i < sizeof SCEN / sizeof SCEN[0]; i++)
+        if (strcmp(SCEN[i].name, name) == 0) return &SCEN[i];
+    fail_msg("no scenario %s", name);
+    return NULL;
+}
 
 static void build(mrun *m, const scenario *sc, uint64_t seed)
 {
@@ -260,7 +278,7 @@ static void test_prefixes(void **state)
     }
     /* overfitting: val minimum near 40% of the run; found by 80% */
     mrun m;
-    build(&m, &SCEN[4], 7);
+    build(&m, scen("overfitting"), 7);
     double xmax = 10 + 0.8 * 2000;
     for (size_t k = 0; k < m.run.nseries; k++)
         while (m.s[k].n > 0 && m.s[k].x[m.s[k].n - 1] > xmax) m.s[k].n--;
@@ -398,7 +416,7 @@ static void test_warmup_note(void **state)
     (void)state;
     for (int warm = 0; warm < 2; warm++) {
         mrun m;
-        build(&m, &SCEN[3], 1); /* still_improving */
+        build(&m, scen("still_improving"), 1); /* still_improving */
         td_series *lr = add_series(&m, "lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 200);
         for (size_t i = 0; i < 200; i++) {
             lr->x[i] = 10 + 10.0 * (double)i;
@@ -496,7 +514,7 @@ static void test_threshold_moves_decision(void **state)
 {
     (void)state;
     mrun m;
-    build(&m, &SCEN[6], 2); /* noise */
+    build(&m, scen("noise"), 2); /* noise */
     td_detect_opts o;
     td_detect_opts_default(&o);
     td_findings fs;
@@ -574,10 +592,10 @@ static void test_report_text_and_json(void **state)
     (void)state;
     mrun m[4];
     td_judged j[4];
-    judged(&j[0], &m[0], &SCEN[4], "runs/lr0.1_seed1/log.csv");  /* overfitting */
-    judged(&j[1], &m[1], &SCEN[0], "runs/lr0.1_seed2/log.csv");  /* healthy */
-    judged(&j[2], &m[2], &SCEN[1], "runs/lr0.1_seed3/log.csv");
-    judged(&j[3], &m[3], &SCEN[0], "other.csv");
+    judged(&j[0], &m[0], scen("overfitting"), "runs/lr0.1_seed1/log.csv");  /* overfitting */
+    judged(&j[1], &m[1], scen("healthy"), "runs/lr0.1_seed2/log.csv");  /* healthy */
+    judged(&j[2], &m[2], scen("healthy_noisy"), "runs/lr0.1_seed3/log.csv");
+    judged(&j[3], &m[3], scen("healthy"), "other.csv");
     free(m[3].s[0].name);
     m[3].s[0].name = strdup("lo\033[2Jss");   /* a hostile name */
     td_report_opts ro = {TD_SEV_WARNING, 0, 0, 0};

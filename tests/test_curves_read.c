@@ -182,6 +182,7 @@ static const struct { const char *data; td_log_format fmt; int binary; } sniff_c
     {"train_loss,out_tensor([0.]),out_tensor([1.]),epoch,step\n0.6,0.2,0.2,24,49\n", TD_FMT_CSV, 0},
     {"time(s),acc(top1),\"lr \"\"pg0\"\"\"\n1.5,0.3,0.01\n", TD_FMT_CSV, 0},
     {"epoch,\"a,b\"\n1,NA\n", TD_FMT_CSV, 0},
+    {"epoch,loss\r\r\n0,1\r\r\n", TD_FMT_CSV, 0},
     /* commas in console lines: the second line has no number field */
     {"Epoch [1/5], Step [100/600], Loss: 0.31\nEpoch [1/5], Step [200/600], Loss: 0.22\n", TD_FMT_TEXT, 0},
     {"2025-04-24 21:16:20,207 - INFO - weights: [1.02, 9.4]\n2025-04-24 21:16:20,207 - INFO - w: [1, 2]\n",
@@ -267,6 +268,11 @@ static void test_csv_quirks(void **state)
     assert_int_equal(log->nruns, 1);
     const td_series *l = series(&log->runs[0], "loss");
     assert_true(l->n == 2 && l->y[1] == 1.25);
+    td_log_free(log);
+    /* "\r\r\n" (a CSVLogger file written through text mode twice): the last column is numeric */
+    log = read_ok("rr.csv", "epoch,loss,val_loss\r\r\n0,1.5,1.6\r\r\n1,1.25,1.3\r\r\n", TD_FMT_AUTO);
+    l = series(&log->runs[0], "val_loss");
+    assert_true(l->n == 2 && l->y[1] == 1.3);
     td_log_free(log);
     /* YOLO: space-padded fields, names with '/' and ':' */
     log = read_ok("r.csv",
