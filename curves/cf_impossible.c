@@ -1,6 +1,8 @@
-/* cf_impossible.c — values a loss cannot take: NaN/Inf (divergence), and a
+/* cf_impossible.c — values a loss cannot take: NaN/Inf (divergence), a
  * negative value in a loss that started positive (cross-entropy, MSE, ...
- * cannot go below 0). Looks at every loss series of the run, any split.
+ * cannot go below 0), and a loss negative from the start that falls to
+ * more than explode_factor × its first value (unbounded: a bounded loss on
+ * targets outside its range). Looks at every loss series of the run, any split.
  * Losses that may be negative by design (log-likelihoods, ELBO, critics,
  * rewards) are recognised by name and skipped for the sign check. */
 #include "td_findings.h"
@@ -43,7 +45,16 @@ td_code cf_detect_impossible(const td_detect_ctx *c, td_findings *out, td_err *e
                                  s->y[first_bad]);
             if (rc) return rc;
         }
-        if (neg && first > 0 && !may_be_negative(s)) {
+        if (first < 0 && lowest < c->o->explode_factor * first && !may_be_negative(s)) {
+            /* negative from the start and falling without bound: a bounded
+             * loss computed on the wrong targets, not learning */
+            rc = td_findings_add(out, TD_FIND_NEGATIVE_LOSS, r, s, NULL, s->x[0], s->x[s->n - 1],
+                                 s->line ? s->line[0] : 0, lowest, c->o->explode_factor * first, NAN, NAN, e,
+                                 "negative from the start (%.4g) and unbounded: it falls to %.4g, %.0fx its first value "
+                                 "(limit %gx); a loss that is not a log-likelihood cannot go below 0",
+                                 first, lowest, lowest / first, c->o->explode_factor);
+            if (rc) return rc;
+        } else if (neg && first > 0 && !may_be_negative(s)) {
             rc = td_findings_add(out, TD_FIND_NEGATIVE_LOSS, r, s, NULL, s->x[first_neg],
                                  s->x[s->n - 1], s->line ? s->line[first_neg] : 0, lowest,
                                  0, NAN, NAN, e,

@@ -1,6 +1,8 @@
 /* cf_overfit.c — generalization (seeds 000, 004):
  *   overfitting  the validation objective passes its smoothed minimum
- *                and ends more than z·σ_val above it with an upward trend
+ *                and ends more than z·σ_val above it (σ_val: its noise, or
+ *                its late step-to-step noise when smaller) and more than
+ *                sat_level × its level, with an upward trend
  *                after it (Kendall tau > 0; p < alpha when the stretch has
  *                min_points or more): validation worsens;
  *   gap_widening (info) else, over the tail the gap val - train widens
@@ -23,6 +25,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The noise a rise is measured against: the curve's own σ, or its late
+ * step-to-step noise when that is smaller (σ of a short run is inflated by
+ * its first fast fall, which is no noise of the late rise). */
+static double rise_noise(const td_curve *v)
+{
+    return v->sigma_late > 0 && v->sigma_late < v->sigma ? v->sigma_late : v->sigma;
+}
+
 /* (a): validation rises after its minimum. Fills *m, *rise, *p. */
 static int val_rises(const td_detect_ctx *c, size_t *m, double *rise, double *p, double *tau)
 {
@@ -32,7 +42,8 @@ static int val_rises(const td_detect_ctx *c, size_t *m, double *rise, double *p,
     *m = td_curve_argmin(v, 0, n);
     *rise = v->sm[n - 1] - v->sm[*m];
     *tau = td_trend_mann_kendall(v->y + *m, n - *m, p);
-    if (n - *m < 3 || !(*rise > o->z * v->sigma) || !(*tau > 0)) return 0;
+    if (n - *m < 3 || !(*rise > o->z * rise_noise(v)) || !(*tau > 0)) return 0;
+    if (!(*rise > o->sat_level * td_curve_level(v, v->sm[*m]))) return 0; /* +0.02% is flat, not worse */
     return n - *m < o->min_points || *p < o->alpha;
 }
 
@@ -89,12 +100,12 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     int rises = val_rises(c, &m, &rise, &p, &tau);
     if (rises) {
         rc = td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[m], v->x[n - 1],
-                             v->line[m], rise, o->z * v->sigma, v->sigma, p, e,
+                             v->line[m], rise, o->z * rise_noise(v), rise_noise(v), p, e,
                              "best %.4g at %s %g, then %.4g at the end (%+.4g > %g noise %.3g; Kendall tau %.2f, p %.2g after the minimum)",
                              td_curve_value(v, v->sm[m]), xn, v->x[m],
                              td_curve_value(v, v->sm[n - 1]),
                              td_curve_value(v, v->sm[n - 1]) - td_curve_value(v, v->sm[m]), o->z,
-                             v->sigma, tau, p);
+                             rise_noise(v), tau, p);
     } else if (td_curve_ok(t, o) && t->s->kind == v->s->kind) {
         rc = gap_widens(c, out, e);
     }

@@ -5,8 +5,8 @@
  *                   the end, at least min_points points — moved by less
  *                   than sat_level·L either way (practically flat, however
  *                   significant a tiny creep may be);
- *   still improving not saturated, the tail gained at least sat_gain·D and
- *                   trends down: Mann–Kendall tau < 0 and p < alpha, or, for
+ *   still improving not saturated, the tail gained at least sat_gain·D (or
+ *                   sat_gain of its own starting level) and trends down: Mann–Kendall tau < 0 and p < alpha, or, for
  *                   a tail too short to test, its best raw value is one of
  *                   its last two points.
  * The still_improving evidence adds when the learning rate is still rising
@@ -64,7 +64,11 @@ static progress measure(const td_curve *v, const td_detect_opts *o)
 
 static int improving(const td_curve *v, const progress *g, const td_detect_opts *o)
 {
-    if (!g->ok || g->saturated || !(g->gain >= o->sat_gain * g->drop) || !(g->tau < 0)) return 0;
+    /* the tail gained sat_gain of the total, or sat_gain of where the tail
+     * started (a first point far above the rest makes the total huge) */
+    double from = td_curve_level(v, v->sm[g->t]);
+    int gained = g->gain >= o->sat_gain * g->drop || g->gain >= o->sat_gain * from;
+    if (!g->ok || g->saturated || !gained || !(g->tau < 0)) return 0;
     if (g->p < o->alpha) return 1;
     size_t best = g->t;
     for (size_t i = g->t; i < v->n; i++) if (v->y[i] <= v->y[best]) best = i;
@@ -207,7 +211,8 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
     return td_findings_add(out, TD_FIND_STILL_IMPROVING, c->run, j->s, NULL, j->x[gj->t],
                            j->x[j->n - 1], j->line[gj->t], gj->gain, o->sat_gain * gj->drop,
                            j->sigma, gj->p, e,
-                           "still improving at the end: %.4g -> %.4g over the last %zu points (%.0f%% of the total gain; Mann-Kendall tau %.2f, p %.2g)%s",
+                           "still improving at the end: %.4g -> %.4g (smoothed) over the last %zu points (%.0f%% of the total gain, %.0f%% of where they started; Mann-Kendall tau %.2f, p %.2g)%s",
                            td_curve_value(j, j->sm[gj->t]), td_curve_value(j, j->sm[j->n - 1]),
-                           j->n - gj->t, 100 * gj->gain / gj->drop, gj->tau, gj->p, warm);
+                           j->n - gj->t, 100 * gj->gain / gj->drop,
+                           100 * gj->gain / td_curve_level(j, j->sm[gj->t]), gj->tau, gj->p, warm);
 }

@@ -1,7 +1,8 @@
 /* cf_rising.c — training loss rising during training (seed 000: usually a
  * pipeline bug). Over the tail the training objective trends up
- * (Mann–Kendall tau > 0, p < alpha) and ends more than z·σ above its
- * smoothed minimum; either after it had learned, or from the start when it
+ * (Mann–Kendall tau > 0, p < alpha) and its smoothed value ends more than
+ * z·σ/√w (the noise of a smoothed value, window w) and more than sat_level
+ * × its level above its smoothed minimum; either after it had learned, or from the start when it
  * stays below far_factor × its start (beyond that it is lr_far_too_high,
  * and an explosion after learning is cf_explosion.c's). */
 #include "td_findings.h"
@@ -25,13 +26,19 @@ td_code cf_detect_rising(const td_detect_ctx *c, td_findings *out, td_err *e)
     }
     double p, tau = td_trend_mann_kendall(v->y + t, n - t, &p);
     double rise = end - lo;
-    if (!(tau > 0 && p < o->alpha && rise > o->z * sig && m < n - 1)) return TD_OK;
+    /* the rise of the smoothed curve against the noise of a smoothed value
+     * (σ/√w: a thousand noisy steps rising 3% is a rise) and material:
+     * more than sat_level × the level */
+    double sig_sm = v->w > 1 ? sig / sqrt((double)v->w) : sig;
+    if (!(tau > 0 && p < o->alpha && rise > o->z * sig_sm && m < n - 1 &&
+          rise > o->sat_level * td_curve_level(v, lo)))
+        return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_LOSS_RISING, c->run, v->s, NULL, v->x[m], v->x[n - 1],
-                           v->line[m], rise, o->z * sig, v->sigma, p, e,
-                           "%s %.4g at %s %g, then rising to %.4g (%+.4g > %g noise %.3g; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
+                           v->line[m], rise, o->z * sig_sm, sig_sm, p, e,
+                           "%s %.4g (smoothed) at %s %g, then rising to %.4g (%+.4g > %g noise %.3g of the smoothed curve; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
                            learned ? "best" : "starts near its best", td_curve_value(v, lo), xn,
                            v->x[m], td_curve_value(v, end),
-                           td_curve_value(v, end) - td_curve_value(v, lo), o->z, v->sigma, tau,
+                           td_curve_value(v, end) - td_curve_value(v, lo), o->z, sig_sm, tau,
                            p, n - t);
 }

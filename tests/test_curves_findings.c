@@ -89,6 +89,9 @@ static double gap_worse_va(double t) { return 0.6 + 1.5 * exp(-t * 30) + 0.3 * t
 static double converge(double t) { return 0.3 + 2.0 * exp(-t * 12); }
 static double converge_cosine(double t) { return 1.1 + 0.5 * exp(-t * 4); } /* eval loss creeping down */
 static double cosine_tr(double t) { return 1.0 + 1.0 * exp(-t * 8); }
+static double resumed_rise(double t) { return 3.67 + 0.25 * t; } /* +7%: under 3 noise of one step */
+static double negative_unbounded(double t) { return -1.0 - 100.0 * t * t; }
+static double outlier_start_va(double t) { return t == 0 ? 3.6 : 0.03 * exp(-t * 2); }
 
 typedef struct {
     const char *name;
@@ -111,6 +114,9 @@ static const scenario SCEN[] = {
     {"val_plateau", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_SATURATION},
     {"train_plateau", converge, NULL, NULL, 0.03, 0, 0, -1, TD_FIND_SATURATION},
     {"train_only_improving", improving, NULL, NULL, 0.03, 0, 0, -1, NONE},
+    {"rising_after_resume", resumed_rise, NULL, NULL, 0.025, 0, 0, -1, TD_FIND_LOSS_RISING},
+    {"negative_unbounded", negative_unbounded, NULL, NULL, 0.0, 0, 0, -1, TD_FIND_NEGATIVE_LOSS},
+    {"improving_after_outlier", healthy_tr, outlier_start_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_STILL_IMPROVING},
     {"converging_both_flat", cosine_tr, converge_cosine, NULL, 0.01, 0.002, 0, -1, NONE},
     {"noise", healthy_tr, healthy_va, NULL, 0.45, 0.01, 0, -1, TD_FIND_NOISE},
     {"very_noisy_healthy", healthy_tr, healthy_va, NULL, 0.25, 0.15, 0, -1, TD_FIND_NOISE},
