@@ -4,6 +4,10 @@
  *   not_learning  the objective (training, else validation) never improves
  *                 by more than max(z·σ, flat_rel·|start|) and has no
  *                 significant downward trend: flat at its initial value;
+ *                 or a loss that ends flat (its last plateau_frac within
+ *                 sat_level of its end) within trivial_tol of a constant
+ *                 predictor's loss — 0.25 (MSE of 0.5 on 0/1 targets), ln 2,
+ *                 ln C with --classes: stuck at the trivial solution;
  *   underfitting  it learned but stays poor — final training loss above
  *                 underfit_rel·ln C (needs --classes), or final training
  *                 accuracy below 1 - underfit_rel — while validation is
@@ -53,6 +57,44 @@ static int flat(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_
     return 1;
 }
 
+/* The losses of a constant prediction (the trivial solution): a model
+ * stuck there outputs the same thing for every input. ln C comes from
+ * --classes only (ln C for an unknown C is too dense a grid to tell). */
+static const struct { double value; const char *what; } TRIVIAL[] = {
+    {0.25, "the MSE of predicting 0.5 for targets in {0, 1} (the mean)"},
+    {0.69314718055994531, "ln 2, binary cross-entropy of predicting 0.5"},
+};
+
+/* 1 when v's loss converges onto a trivial solution's value (reported):
+ * its smoothed end within trivial_tol of the value and its last
+ * plateau_frac within sat_level of that end. */
+static int trivial(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_code *rc, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    if (!v->s || v->s->kind != TD_METRIC_LOSS || v->sign < 0) return 0;
+    size_t n = v->n, p0 = 0;
+    double end = v->sm[n - 1];
+    while (p0 < n - 1 && td_curve_xfrac(v, p0) < 1 - o->plateau_frac) p0++;
+    if (n - p0 < o->min_points) return 0;
+    for (size_t i = p0; i < n; i++)
+        if (fabs(v->sm[i] - end) > o->sat_level * fabs(end)) return 0; /* not flat at the end */
+    double chance = o->classes >= 2 ? log((double)o->classes) : NAN;
+    for (size_t k = 0; k <= sizeof TRIVIAL / sizeof *TRIVIAL; k++) {
+        double val = k < sizeof TRIVIAL / sizeof *TRIVIAL ? TRIVIAL[k].value : chance;
+        if (!(fabs(end - val) <= o->trivial_tol * val)) continue;
+        char what[96];
+        if (k < sizeof TRIVIAL / sizeof *TRIVIAL) snprintf(what, sizeof what, "%s", TRIVIAL[k].what);
+        else snprintf(what, sizeof what, "ln %d, cross-entropy of a uniform prediction", o->classes);
+        *rc = td_findings_add(out, TD_FIND_NOT_LEARNING, c->run, v->s, NULL, v->x[p0], v->x[n - 1], v->line[p0],
+                              end, val, v->sigma, NAN, e,
+                              "converged onto %.5g from %s %g on: %.5g is %s (within %.2g%%): stuck at the trivial solution, the same output for every input",
+                              td_curve_value(v, end), c->run->x_name ? c->run->x_name : "step", v->x[p0], val,
+                              what, 100 * o->trivial_tol);
+        return 1;
+    }
+    return 0;
+}
+
 static td_code underfit(const td_detect_ctx *c, td_findings *out, td_err *e)
 {
     const td_detect_opts *o = c->o;
@@ -92,7 +134,7 @@ td_code cf_detect_learning(const td_detect_ctx *c, td_findings *out, td_err *e)
     const td_curve *v = td_curve_ok(&c->train, c->o) ? &c->train
                       : td_curve_ok(&c->val, c->o) ? &c->val : NULL;
     if (!v) return TD_OK;
-    if (flat(c, v, out, &rc, e)) return rc;
+    if (flat(c, v, out, &rc, e) || trivial(c, v, out, &rc, e)) return rc;
     if (v != &c->train || v->n < c->o->noise_points || cf_still_improving(c))
         return TD_OK; /* too short to call poor, or still learning */
     if (!(v->sm[v->n - 1] < v->sm[0])) return TD_OK;           /* diverging, not underfitting */

@@ -6,11 +6,23 @@
  * error (1 or 100 minus it), but at least noise_floor × the starting level
  * so that a loss converging to 0 is not called noisy for tiny wiggles —
  * above noise_cv, when the tail has at least noise_points points (a scale
- * from fewer is too uncertain). Judged on the training and validation
- * objectives. */
+ * from fewer is too uncertain). A training loss logged per minibatch
+ * (per_step below) is noisy by nature and judged against noise_cv_step.
+ * Judged on the training and validation objectives. */
 #include "td_findings.h"
 
 #include <math.h>
+
+/* v is a training loss logged per step (minibatch values, noisy by
+ * nature): a Lightning "_step" column, or four times as many raw points as
+ * the held-out objective, or 200 or more points without one. */
+static int per_step(const td_detect_ctx *c, const td_curve *v)
+{
+    if (v != &c->train || !v->s) return 0;
+    if (v->s->agg == 1) return 1;
+    if (c->val.s) return v->nraw >= 4 * (c->val.nraw + c->val.nonfinite);
+    return v->nraw >= 200;
+}
 
 static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_err *e)
 {
@@ -23,15 +35,17 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
     double level = fmax(late, floor);
     if (!(level > 0)) return TD_OK;
     double cv = v->sigma_late / level;
-    if (!(cv > o->noise_cv)) return TD_OK;
+    int step = per_step(c, v);
+    double limit = step ? o->noise_cv_step : o->noise_cv;
+    if (!(cv > limit)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_NOISE, c->run, v->s, NULL, v->x[t], v->x[n - 1],
-                           v->line[t], cv, o->noise_cv, v->sigma_late, NAN, e,
-                           "from %s %g the step-to-step noise %.3g is %.0f%% of the %s %.4g%s (limit %.0f%%)",
+                           v->line[t], cv, limit, v->sigma_late, NAN, e,
+                           "from %s %g the step-to-step noise %.3g is %.0f%% of the %s %.4g%s (limit %.0f%%%s)",
                            xn, v->x[t], v->sigma_late, 100 * cv,
                            v->sign < 0 ? "remaining error" : "level", level,
                            level > late ? " (the floor: a share of the start)" : "",
-                           100 * o->noise_cv);
+                           100 * limit, step ? " for a loss logged per minibatch" : "");
 }
 
 td_code cf_detect_noise(const td_detect_ctx *c, td_findings *out, td_err *e)

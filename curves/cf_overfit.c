@@ -14,7 +14,8 @@
  *                gains): overfitting beginning, not yet a worse model (the
  *                stalled validation itself is cf_progress.c's plateau) —
  *                overfitting when validation also worsens over the tail by
- *                more than worse_rel × its level;
+ *                more than worse_rel × its level and more than its late
+ *                step-to-step noise;
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
@@ -75,8 +76,11 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
           pt < o->alpha && tgain > 0 && vgain < o->stall_ratio * tgain))
         return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
-    /* the validation objective also got clearly worse: overfitting proper */
-    td_finding_kind k = vgain < -o->worse_rel * level ? TD_FIND_OVERFITTING : TD_FIND_GAP_WIDENING;
+    /* the validation objective also got clearly worse — by more than
+     * worse_rel of its level and more than its own step-to-step noise:
+     * overfitting proper */
+    td_finding_kind k = vgain < -o->worse_rel * level && -vgain > v->sigma_late ? TD_FIND_OVERFITTING
+                                                                                : TD_FIND_GAP_WIDENING;
     return td_findings_add(out, k, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
                            v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
                            "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation stalls (gain %+.4g)",

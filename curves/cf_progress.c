@@ -21,13 +21,17 @@
  *       still improves over the same stretch (a significant downward trend
  *       and more than sat_level × its level): more steps fit the training
  *       set only;
- *   (c) else, with no validation, the training objective stalls there with
- *       no significant downward trend: converged;
+ *   (c) else, with no validation, the training objective stalls there:
+ *       converged;
+ *   (d) first of all, a held-out series named "best ..." (printed only when
+ *       it improves) that ends plateau_frac/3 of the run or more before the
+ *       run does: no new best over the rest of the run;
  * still_improving is judged on the validation objective, else the training
  * one. */
 #include "td_findings.h"
 
 #include <math.h>
+#include <string.h>
 
 typedef struct {
     int ok;          /* the curve learned enough to judge */
@@ -168,15 +172,40 @@ static td_code train_plateau(const td_detect_ctx *c, const td_curve *t, td_findi
 {
     const td_detect_opts *o = c->o;
     stretch st;
-    if (!late_stretch(t, o, &st) || (st.tau < 0 && st.p < o->alpha)) return TD_OK;
+    if (!late_stretch(t, o, &st)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     double x0 = t->x[st.p0], x1 = t->x[t->n - 1];
     return td_findings_add(out, TD_FIND_SATURATION, c->run, t->s, NULL, t->x[st.r], x1, t->line[st.r],
                            st.gain / st.drop, o->sat_gain, t->sigma, st.p, e,
-                           "plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%; no downward trend, Mann-Kendall p %.2g); no validation series to say whether it generalizes",
+                           "plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%; Mann-Kendall p %.2g); no validation series to say whether it generalizes",
                            xn, t->x[st.r], 100 * o->sat_gain, 100 * o->plateau_frac, xn, x0, x1,
                            td_curve_value(t, t->sm[t->n - 1] + st.gain), td_curve_value(t, t->sm[t->n - 1]),
                            100 * st.gain / st.drop, 100 * o->sat_gain, st.p);
+}
+
+/* (d): a held-out "best ..." series (printed only when it improves: "get
+ * best test loss 0.925") that stops well before the run does: no new best
+ * over the rest of the run, at least plateau_frac/3 of it. 1 when found. */
+static int no_new_best(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_code *rc, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    if (!v->s || !v->s->name || !strstr(v->s->name, "best") || v->n < 2) return 0;
+    double x0 = INFINITY, x1 = -INFINITY;
+    for (size_t k = 0; k < c->run->nseries; k++) {
+        const td_series *s = &c->run->series[k];
+        if (s->n == 0 || s->kind == TD_METRIC_OTHER) continue;
+        if (s->x[0] < x0) x0 = s->x[0];
+        if (s->x[s->n - 1] > x1) x1 = s->x[s->n - 1];
+    }
+    double last = v->x[v->n - 1];
+    if (!(x1 > x0) || !(x1 - last >= o->plateau_frac / 3 * (x1 - x0))) return 0;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    *rc = td_findings_add(out, TD_FIND_SATURATION, c->run, v->s, NULL, last, x1, v->line[v->n - 1],
+                          (x1 - last) / (x1 - x0), o->plateau_frac / 3, v->sigma, NAN, e,
+                          "no new best since %s %g (%.4g): the run went on to %s %g (%.0f%% of it, limit %.0f%%) without improving it",
+                          xn, last, td_curve_value(v, v->sm[v->n - 1]), xn, x1, 100 * (x1 - last) / (x1 - x0),
+                          100 * o->plateau_frac / 3);
+    return 1;
 }
 
 td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
@@ -185,6 +214,8 @@ td_code cf_detect_progress(const td_detect_ctx *c, td_findings *out, td_err *e)
     const td_curve *t = &c->train, *v = &c->val;
     progress gt = measure(t, o), gv = measure(v, o);
     int have_t = td_curve_ok(t, o), have_v = td_curve_ok(v, o);
+    td_code brc = TD_OK;
+    if (have_v && no_new_best(c, v, out, &brc, e)) return brc;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     if ((have_t || have_v) && (!have_t || gt.saturated) && (!have_v || gv.saturated)) {
         const td_curve *a = have_v ? v : t, *b = have_v && have_t ? t : NULL;

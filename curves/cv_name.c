@@ -87,15 +87,36 @@ void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out
     /* Lightning aggregation suffix */
     if (b - a > 5 && memcmp(low + b - 5, "_step", 5) == 0) { info->agg = 1; b -= 5; }
     else if (b - a > 6 && memcmp(low + b - 6, "_epoch", 6) == 0) { info->agg = 2; b -= 6; }
-    /* leading split word */
-    size_t w = a;
+    /* a leading qualifier ("best_val_loss", "best test loss", "final_eval_acc")
+     * stays in the base but does not hide the split word after it */
+    size_t q = a;
+    {
+        static const char *quals[] = {"best", "final", "mean", "avg", "min", "max", "last"};
+        size_t w0 = a;
+        while (w0 < b && !cv_is_sep(low[w0])) w0++;
+        for (size_t i = 0; i < sizeof quals / sizeof *quals && w0 < b; i++)
+            if (cv_word_is(low, a, w0, quals[i])) {
+                q = w0;
+                while (q < b && cv_is_sep(low[q])) q++;
+                break;
+            }
+    }
+    /* leading split word (after a qualifier) */
+    size_t w = q;
     while (w < b && !cv_is_sep(low[w])) w++;
     if (w < b) {
-        td_split sp = cv_split_of(low, a, w);
+        td_split sp = cv_split_of(low, q, w);
         if (sp != TD_SPLIT_NONE) {
             info->split = sp;
-            a = w;
-            while (a < b && cv_is_sep(low[a])) a++;
+            if (q == a) { /* "val_loss" -> "loss"; "best_val_loss" keeps its qualifier: "best_loss" */
+                a = w;
+                while (a < b && cv_is_sep(low[a])) a++;
+            } else {
+                size_t rest = w;
+                while (rest < b && cv_is_sep(low[rest])) rest++;
+                memmove(low + q, low + rest, b - rest);
+                b -= rest - q;
+            }
         }
     }
     /* trailing split word */

@@ -303,7 +303,7 @@ void cv_text_scan(const char *s, size_t n, cv_line_info *L)
             if (!cv_key(s, i, 3, &a, &b)) continue;           /* "Loss is 0.54" */
             from = i + 4;
         } else if (bars < 2 && s[i] == ' ' && i > 0 && cv_keyc(s, i - 1, n) && cv_number_start(s, i + 1, n)) {
-            if (!cv_key(s, i, 2, &a, &b)) continue;           /* "loss 4.23," */
+            if (!cv_key(s, i, 3, &a, &b)) continue;           /* "loss 4.23,", "best test loss 0.93" */
             from = i + 1;
             kv = 1;
         } else {

@@ -172,6 +172,8 @@ int td_log_format_parse(const char *name);
  *         test/ metrics/ (YOLO: validation metrics) -> VAL or TEST;
  *         train_ train/ training_ -> TRAIN; suffix _val /val /valid /validation
  *         /eval /test /train likewise; words "Val Loss", "Train Acc" too;
+ *         after a leading qualifier (best final mean avg min max last) too:
+ *         "best_val_loss" is VAL with base "best_loss";
  *         no split word: TRAIN for loss/accuracy/error, NONE otherwise;
  *  base:  the name without split words and Lightning's _step/_epoch
  *         suffix, lower-case ("val_loss_epoch" -> "loss", "Val Acc" ->

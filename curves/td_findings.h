@@ -120,7 +120,8 @@ typedef struct {
     double tail_frac;      /* "late in training" / "at the end": last fraction of
                               the run, at least min_points points (0.5) */
     size_t min_points;     /* fewest finite points to judge a trend (4) */
-    double noise_cv;       /* noise: late step noise / late level above this (0.1) */
+    double noise_cv;       /* noise: late step noise / late level above this (0.15) */
+    double noise_cv_step;  /* the same for a training loss logged per minibatch (0.4) */
     double noise_floor;    /* noise: the level is at least this × the starting
                               level (a loss near 0 is not noisy for tiny wiggles) (0.1) */
     double sat_gain;       /* still improving: the tail gained >= sat_gain of the
@@ -152,6 +153,8 @@ typedef struct {
     double linear_ratio;   /* lr too low: late slope / early slope within
                               [linear_ratio, 1/linear_ratio] (0.8) */
     double flat_rel;       /* not learning: total improvement < flat_rel × |start| (0.02) */
+    double trivial_tol;    /* not learning: a flat end within this relative distance of a
+                              constant predictor's loss (0.25, ln 2, ln C) (0.002) */
     double underfit_rel;   /* underfitting: final train loss > underfit_rel × ln C, or
                               final train accuracy < 1 - underfit_rel (0.5) */
     double chance_tol;     /* initial loss: |first - ln C| > chance_tol × ln C (0.25) */

@@ -118,8 +118,10 @@ static const scenario SCEN[] = {
     {"negative_unbounded", negative_unbounded, NULL, NULL, 0.0, 0, 0, -1, TD_FIND_NEGATIVE_LOSS},
     {"improving_after_outlier", healthy_tr, outlier_start_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_STILL_IMPROVING},
     {"converging_both_flat", cosine_tr, converge_cosine, NULL, 0.01, 0.002, 0, -1, NONE},
-    {"noise", healthy_tr, healthy_va, NULL, 0.45, 0.01, 0, -1, TD_FIND_NOISE},
-    {"very_noisy_healthy", healthy_tr, healthy_va, NULL, 0.25, 0.15, 0, -1, TD_FIND_NOISE},
+    {"noise", healthy_tr, healthy_va, NULL, 0.55, 0.01, 0, -1, TD_FIND_NOISE}, /* minibatch losses: noise_cv_step */
+    {"noise_val", healthy_tr, healthy_va, NULL, 0.02, 0.3, 0, -1, TD_FIND_NOISE},
+    {"very_noisy_healthy", healthy_tr, healthy_va, NULL, 0.25, 0.3, 0, -1, TD_FIND_NOISE},
+    {"minibatch_noise_normal", healthy_tr, healthy_va, NULL, 0.25, 0.01, 0, -1, NONE},
     {"saturation", saturate, saturate_va, NULL, 0.02, 0.01, 0, -1, TD_FIND_SATURATION},
     {"nonfinite", healthy_tr, healthy_va, NULL, 0.02, 0.01, 0, 150, TD_FIND_NONFINITE},
     {"explosion", explode, NULL, NULL, 0.02, 0, 0, -1, TD_FIND_EXPLOSION},
@@ -520,7 +522,7 @@ static void test_threshold_moves_decision(void **state)
 {
     (void)state;
     mrun m;
-    build(&m, scen("noise"), 2); /* noise */
+    build(&m, scen("noise_val"), 2); /* noise */
     td_detect_opts o;
     td_detect_opts_default(&o);
     td_findings fs;

@@ -122,6 +122,10 @@ static const struct {
 } name_cases[] = {
     {"loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
     {"val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"best_val_loss", "best_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"best test loss", "best_loss", TD_SPLIT_TEST, TD_METRIC_LOSS, 0, 1},
+    {"final_eval_acc", "final_acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
+    {"best_loss", "best_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
     {"eval_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
     {"valid_acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
     {"validation/accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
