@@ -79,6 +79,11 @@ static const struct {
     {"x,y\n\"two\nlines\",1\n5,6\n", 2, 2, 1, 0, "5", 4},     /* quoted newline counts as a line */
     {" a , b \n 1 ,\"  2 \"\n", 2, 1, 0, 1, "  2 ", 2},       /* unquoted trimmed, quoted kept */
     {"a,b\n1,2\n\r", 2, 1, 0, 0, "1", 2},                      /* a trailing blank record (fuzz: leaked) */
+    /* a spreadsheet's ';' table: decimal commas read as points, other commas kept */
+    {"a;b\r\n0,5;\"-1,5E-03\"\r\n", 2, 1, 0, 1, "-1.5E-03", 2},
+    {"a;b\n0,5;1\n", 2, 1, 0, 0, "0.5", 2},
+    {"a;b\nx,y;1,2,3\n", 2, 1, 0, 1, "1,2,3", 2},
+    {"a,b\n\"1,5\",2\n", 2, 1, 0, 0, "1,5", 2},                  /* ',' table: a quoted "1,5" is text */
 };
 
 static void test_csv_split(void **state)
