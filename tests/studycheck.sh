@@ -25,7 +25,8 @@ expect_out "^  adam +best [0-9.]+ +20 trials, 20 feasible" "isolation table row 
 expect_exit 0 "isolation sample without --scientific has no finding" "$SC" $S/isolation.csv
 expect_exit 0 "sound study: no finding" "$SC" $S/sound.csv
 expect_out "verdict: sound study" "sound verdict"
-expect_out "objective val_accuracy \(maximize, guessed" "direction guessed from the name"
+expect_out "objective val_accuracy \(maximize, from its name\)" "direction from the name"
+expect_no_out "direction unknown" "a telling name needs no warning"
 expect_exit 1 "--minimize turns the sound study upside down" "$SC" --minimize $S/sound.csv
 expect_out "FINDING boundary" "the worst corner is now the best"
 
