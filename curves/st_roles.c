@@ -6,7 +6,8 @@
  * rest (ids, dates, hosts). Hyperparameters are, in order of authority:
  * --hp, the --space spec's names, the params_/config. prefixes of Optuna,
  * W&B and Ray Tune, else every column not told apart as an outcome by its
- * name or by varying between runs of one configuration (below). */
+ * name or by varying between runs of one configuration (below), nor a text
+ * column with a different value in every trial (a run's name). */
 #include "td_study.h"
 
 #include <math.h>
@@ -129,6 +130,11 @@ static long find_any(const td_st_table *t, const char *const *names)
     return -1;
 }
 
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* A column whose present cells are all numbers (nan/inf allowed), at least one finite. */
 static int numeric_col(const td_st_table *t, size_t c)
 {
@@ -152,26 +158,47 @@ static int outcome_name(const char *col)
 }
 
 /* The objective when --objective and the usual names do not give it: the
- * first numeric, unprefixed metric column of the most telling form. */
+ * first numeric, unprefixed metric column of the most telling form, a
+ * validation metric before a test one: best_ and val (best_val_loss), val
+ * or eval (val_perplexity, eval/acc, mean_val_loss), best_ (best_reward),
+ * final_/mean_/avg_/last_, test, any metric. */
 static long objective_form(const td_st_table *t, const char **from)
 {
-    static const char *const FROM[] = {"the best_* form", "a validation metric (val/eval)",
+    static const char *const FROM[] = {"the best_* form", "a validation metric (val/eval)", "the best_* form",
                                        "the final_/mean_ form", "a test metric (no validation metric)",
                                        "a metric name (no validation or test metric)"};
-    for (int form = 0; form < 5; form++)
+    for (int form = 0; form < 6; form++)
         for (size_t c = 0; c < t->ncol; c++) {
             const char *nm = t->names[c], *b = td_st_bare(nm);
             if (td_st_hp_prefixed(nm) || !has_token(b, METRIC_TOKEN)) continue;
-            int hit = form == 0 ? after_prefix(b, BEST_PREFIX) != NULL
-                    : form == 1 ? has_token(b, VAL_TOKEN)
-                    : form == 2 ? after_prefix(b, SUMMARY_PREFIX) != NULL
-                    : form == 3 ? has_token(b, TEST_TOKEN) : 1;
+            int best = after_prefix(b, BEST_PREFIX) != NULL, val = has_token(b, VAL_TOKEN);
+            int test = has_token(b, TEST_TOKEN);
+            int hit = form == 0 ? best && val
+                    : form == 1 ? val
+                    : form == 2 ? best && !test
+                    : form == 3 ? after_prefix(b, SUMMARY_PREFIX) != NULL && !test
+                    : form == 4 ? test : 1;
             if (hit && numeric_col(t, c)) {
                 *from = FROM[form];
                 return (long)c;
             }
         }
     return -1;
+}
+
+/* A text column whose values are all different (4+ trials): a name or an
+ * id of each run, not a hyperparameter (a categorical one repeats). */
+static int id_like(const td_st_table *t, size_t c)
+{
+    if (t->nrow < 4 || numeric_col(t, c)) return 0;
+    const char **v = malloc(t->nrow * sizeof *v);
+    if (!v) return 0;
+    for (size_t r = 0; r < t->nrow; r++) v[r] = t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "";
+    qsort(v, t->nrow, sizeof *v, by_text);
+    int distinct = 1;
+    for (size_t r = 1; r < t->nrow && distinct; r++) distinct = strcmp(v[r], v[r - 1]) != 0;
+    free(v);
+    return distinct;
 }
 
 /* One key per row: the cells of the columns in use[] joined by 0x1f. */
@@ -380,7 +407,8 @@ td_code td_st_roles_pick(const char *name, const td_st_table *t, const td_study_
             if (o && o->noutcomes)
                 for (size_t i = 0; i < o->noutcomes && hp; i++)
                     if (td_st_find_col(t, o->outcomes[i]) == (long)c) hp = 0;
-            if (hp) r->role[c] = TD_COL_HP;
+            if (hp && !prefixed && id_like(t, c)) r->role[c] = TD_COL_OTHER;
+            else if (hp) r->role[c] = TD_COL_HP;
         }
         if (!prefixed) r->hp_from = "every column not an outcome, id or status";
         if (!prefixed) rc = repeat_outcomes(name, t, r->role, r->seed, r->varies, e);

@@ -86,6 +86,9 @@ expect_exit 1 "real sweep with its spec" "$SC" --space $S/real_sweep_space.json 
 expect_out "FINDING boundary: best trial has learning_rate = 2\.21.*expand learning_rate upward" "real sweep: the best lr is at the top of the range"
 expect_out "FINDING few_trials: 12 feasible trials for 3 tuned" "real sweep: 12 trials are few for 3 hyperparameters"
 expect_out "curve: best trial #1 \(line 10, real_sweep/trial_08.csv\): curvecheck" "the best trial's log is read from the table's folder and judged"
+SC_ABS="$(cd "$(dirname "$SC")" && pwd)/studycheck"
+( cd "$TMP" && "$SC_ABS" --space "$OLDPWD/$S/real_sweep_space.json" "$OLDPWD/$S/real_sweep.csv" >"$TMP/out" 2>"$TMP/err" )
+expect_out "curve: best trial #1 \(line 10, real_sweep/trial_08.csv\): curvecheck" "from another folder, log_file paths are still read relative to the table"
 expect_exit 1 "--curves 0" "$SC" --curves 0 --space $S/real_sweep_space.json $S/real_sweep.csv
 expect_no_out "curve: best trial" "--curves 0 turns the curve check off"
 

@@ -371,6 +371,10 @@ static const struct {
     {"C,score\n1,0.5\n", "score", "its usual name", "C", "", TD_DIR_UNKNOWN, 0},
     /* neg_ flips the direction an error's name implies */
     {"alpha,neg_mean_squared_error\n1,-3\n", "neg_mean_squared_error", NULL, "alpha", "", TD_DIR_NAME, 1},
+    /* a W&B export: the validation metric before the test one; a run's name is no hyperparameter */
+    {"Name,model,save_name,best_test_acc,best_val_acc\na,gcn,gcn_1,0.8,0.7\nb,gcn,gcn_2,0.7,0.6\n"
+     "c,sage,sage_1,0.6,0.5\nd,sage,sage_2,0.5,0.4\n", "best_val_acc", "the best_* form", "model", "best_test_acc",
+     TD_DIR_NAME, 1},
     /* a hyperparameter whose name holds a measured word is still taken by its prefix */
     {"value,params_time_limit,user_attrs_epoch_time\n1,10,3\n", "value", NULL, "time_limit",
      "user_attrs_epoch_time", TD_DIR_UNKNOWN, 0},
