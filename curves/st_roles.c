@@ -46,7 +46,7 @@ static const char *const MEASURE_TOKEN[] = {"time", "duration", "runtime", "elap
     "flops", "macs", "memory", "mem", "epoch", NULL};
 /* Tokens that make an objective one to maximize / minimize. */
 static const char *const MAX_TOKEN[] = {"acc", "accuracy", "f1", "auc", "top1", "top5", "reward", "return",
-    "precision", "recall", "iou", "bleu", "rouge", "map", "r2", "dice", NULL};
+    "precision", "recall", "iou", "bleu", "rouge", "map", "r2", "dice", "throughput", NULL};
 static const char *const MIN_TOKEN[] = {"loss", "error", "err", "perplexity", "ppl", "mse", "mae", "rmse",
     "nll", "wer", "cer", "bpc", "bpb", "regret", "cost", "time", "duration", "latency", "distance", NULL};
 static const char *const SEED[] = {"seed", "random_seed", "rng_seed", "run_seed", NULL};

@@ -485,6 +485,7 @@ static const struct {
     {"user_attrs_val_accuracy", 0.01, 6, TD_DIR_UNKNOWN, 0, NULL},   /* too few trials to tell */
     {"user_attrs_val_accuracy", 0.0, 12, TD_DIR_UNKNOWN, 0, NULL},   /* no association */
     {"user_attrs_tokens", 0.01, 12, TD_DIR_UNKNOWN, 0, NULL},        /* a name that says nothing */
+    {"user_attrs_throughput", -2.0, 12, TD_DIR_EVIDENCE, 0, "value falls with user_attrs_throughput"},
 };
 
 static void test_direction_evidence(void **state)
