@@ -191,6 +191,9 @@ static long objective_form(const td_st_table *t, const char **from)
 static int id_like(const td_st_table *t, size_t c)
 {
     if (t->nrow < 4 || numeric_col(t, c)) return 0;
+    const char *first = t->cells[c] ? t->cells[c] : "";
+    for (size_t r = 1; r < t->nrow && r < 64; r++) /* a repeat among the first rows settles it */
+        if (strcmp(first, t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "") == 0) return 0;
     const char **v = malloc(t->nrow * sizeof *v);
     if (!v) return 0;
     for (size_t r = 0; r < t->nrow; r++) v[r] = t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "";
@@ -232,6 +235,19 @@ static td_code repeat_outcomes(const char *name, const td_st_table *t, const td_
     int owned = 0;
     if (!grid || !k || !group) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto done; }
     size_t ngrid = 0, keylen = 1, nseed = 0;
+    /* the seeds first: each must occur equally often (n / nseed times), else no design */
+    for (size_t r = 0; r < n; r++) k[r].key = t->cells[r * nc + (size_t)seedc] ? t->cells[r * nc + (size_t)seedc] : "";
+    qsort(k, n, sizeof *k, by_key);
+    size_t per = 0; /* trials of the first seed */
+    for (size_t r = 0, run = 1; r < n; r++, run++)
+        if (r + 1 == n || strcmp(k[r].key, k[r + 1].key)) {
+            if (nseed == 0) per = run;
+            if (run != per) goto done;
+            nseed++;
+            run = 0;
+        }
+    if (nseed < 2 || n % nseed) goto done;
+    nseed = 0;
     for (long c = 0; c < (long)nc; c++) {
         if (role[c] != TD_COL_HP && c != seedc) continue;
         for (size_t r = 0; r < n; r++) k[r].key = t->cells[r * nc + c] ? t->cells[r * nc + c] : "";
