@@ -149,12 +149,21 @@ static int numeric_col(const td_st_table *t, size_t c)
     return finite;
 }
 
-/* An outcome by its name: a metric, a time, a size, a count, the stopping epoch. */
+/* Measures that, capped or budgeted, are settings: max_epoch, time_limit. */
+static const char *const BUDGET_TOKEN[] = {"time", "duration", "seconds", "minutes", "hours", "epoch",
+    "memory", "mem", NULL};
+static const char *const SETTING_PREFIX[] = {"max_", "min_", "num_", "n_", "target_", NULL};
+static const char *const SETTING_TOKEN[] = {"limit", "budget", "timeout", "patience", NULL};
+
+/* An outcome by its name: a metric, a time, a size, a count, the stopping
+ * epoch; not a cap or budget on a time, epoch or memory (a setting). */
 static int outcome_name(const char *col)
 {
     const char *b = td_st_bare(col);
-    return in_list(b, OUTCOME) || after_prefix(b, BEST_PREFIX) || has_token(b, METRIC_TOKEN) ||
-           has_token(b, MEASURE_TOKEN);
+    if (in_list(b, OUTCOME) || after_prefix(b, BEST_PREFIX) || has_token(b, METRIC_TOKEN)) return 1;
+    if (!has_token(b, MEASURE_TOKEN)) return 0;
+    int budget = has_token(b, BUDGET_TOKEN) && (after_prefix(b, SETTING_PREFIX) || has_token(b, SETTING_TOKEN));
+    return !budget;
 }
 
 /* The objective when --objective and the usual names do not give it: the

@@ -375,6 +375,9 @@ static const struct {
     {"Name,model,save_name,best_test_acc,best_val_acc\na,gcn,gcn_1,0.8,0.7\nb,gcn,gcn_2,0.7,0.6\n"
      "c,sage,sage_1,0.6,0.5\nd,sage,sage_2,0.5,0.4\n", "best_val_acc", "the best_* form", "model", "best_test_acc",
      TD_DIR_NAME, 1},
+    /* caps and budgets on a time or an epoch count are settings; a parameter count is measured */
+    {"max_epoch,time_limit,n_params,epoch_num,val_loss\n10,60,300,7,0.5\n", "val_loss", NULL,
+     "max_epoch,time_limit", "n_params,epoch_num", TD_DIR_NAME, 0},
     /* a hyperparameter whose name holds a measured word is still taken by its prefix */
     {"value,params_time_limit,user_attrs_epoch_time\n1,10,3\n", "value", NULL, "time_limit",
      "user_attrs_epoch_time", TD_DIR_UNKNOWN, 0},
