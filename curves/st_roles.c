@@ -17,8 +17,8 @@
 
 /* Prefixes that mark a hyperparameter column and are dropped from its name. */
 static const char *const HP_PREFIX[] = {"params_", "params.", "config.", "config/", "hparams.", "hparams/", NULL};
-static const char *const HP_FROM[] = {"the params_ prefix (Optuna)", "the params. prefix", "the config. prefix (W&B)",
-    "the config/ prefix (Ray Tune, W&B)", "the hparams. prefix", "the hparams/ prefix"};
+static const char *const HP_FROM[] = {"Optuna's params_ prefix", "the params. prefix", "W&B's config. prefix",
+    "Ray Tune's config/ prefix", "the hparams. prefix", "the hparams/ prefix"};
 /* Prefixes of metric columns; dropped when matching objective names. */
 static const char *const METRIC_PREFIX[] = {"summary.", "summary/", "summary_metrics.", "user_attrs_", NULL};
 /* Usual objective names, in order of preference. */

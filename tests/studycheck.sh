@@ -60,7 +60,7 @@ expect_exit 1 "Optuna CSV with a maximized value, no direction given" "$SC" $S/o
 if [ "$(grep -cx 'direction unknown: assuming minimize; pass --maximize or --minimize' "$TMP/out")" -eq 1 ]
 then ok "value: the unknown direction is said on one line of its own"; else not_ok "value: no single direction-unknown line: $(head -c 400 "$TMP/out")"; fi
 expect_out "objective value \(minimize, assumed\)" "the header says minimize is assumed, not guessed from the name"
-expect_out "^hyperparameters \(the params_ prefix \(Optuna\)\): clip_range, ent_coef, gamma, learning_rate$" "Optuna: params_ columns are the hyperparameters"
+expect_out "^hyperparameters \(Optuna's params_ prefix\): clip_range, ent_coef, gamma, learning_rate$" "Optuna: params_ columns are the hyperparameters"
 expect_out "^outcomes \(measured, not tuned\): duration$" "Optuna: duration is an outcome"
 expect_exit 1 "--maximize on the Optuna study" "$SC" --maximize $S/optuna_max.csv
 expect_out "FINDING boundary: best trial has learning_rate = .*expand learning_rate upward" "maximized: the boundary points up the learning rate"
