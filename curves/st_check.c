@@ -114,14 +114,60 @@ static const char *type_name(td_hp_type t)
     return t == TD_HP_CAT ? "categorical" : t == TD_HP_INT ? "int" : "float";
 }
 
+static const char *const DIR_FROM[] = {
+    [TD_DIR_OPTION] = "option", [TD_DIR_NAME] = "name", [TD_DIR_EVIDENCE] = "evidence", [TD_DIR_UNKNOWN] = "unknown",
+};
+
+/* "label: a, b, c\n" (at most 40 names, then how many more); nothing when n == 0. */
+static void print_names(td_out *o, const char *label, const char *const *names, const int *varies, size_t n)
+{
+    char buf[96];
+    if (!n) return;
+    td_out_puts(o, label);
+    for (size_t k = 0; k < n && k < 40; k++)
+        td_out_printf(o, "%s%s%s", k ? ", " : " ", td_safe_text(buf, sizeof buf, names[k]),
+                      varies && varies[k] ? " (differs between runs of one configuration)" : "");
+    if (n > 40) td_out_printf(o, " and %zu more", n - 40);
+    td_out_puts(o, "\n");
+}
+
+/* Which columns were taken as what, and why the objective and its direction. */
+static void print_roles(const td_study *s, td_out *o)
+{
+    char obj[96];
+    td_safe_text(obj, sizeof obj, s->objective);
+    if (s->objective_from && strcmp(s->objective_from, "--objective") && strcmp(s->objective_from, "its usual name"))
+        td_out_printf(o, "objective %s picked as %s; pass --objective to choose another\n", obj, s->objective_from);
+    if (s->direction_from == TD_DIR_UNKNOWN)
+        td_out_puts(o, "direction unknown: assuming minimize; pass --maximize or --minimize\n");
+    else if (s->direction_from == TD_DIR_EVIDENCE)
+        td_out_printf(o, "direction %s from the evidence: %s; pass --%s if wrong\n", s->maximize ? "maximize" : "minimize",
+                      s->direction_why, s->maximize ? "minimize" : "maximize");
+    const char **names = malloc((s->nhp + s->noutcome + s->nother + 1) * sizeof *names);
+    int *varies = calloc(s->noutcome + 1, sizeof *varies);
+    if (!names || !varies) { free(names); free(varies); o->failed = 1; return; }
+    char label[160];
+    for (size_t k = 0; k < s->nhp; k++) names[k] = s->hp[k].name;
+    snprintf(label, sizeof label, "hyperparameters (%s):", s->hp_from ? s->hp_from : "given");
+    print_names(o, label, names, NULL, s->nhp);
+    for (size_t k = 0; k < s->noutcome; k++) { names[k] = s->outcome[k].name; varies[k] = s->outcome[k].varies; }
+    print_names(o, "outcomes (measured, not tuned):", names, varies, s->noutcome);
+    print_names(o, "other columns (not used):", (const char *const *)s->other, NULL, s->nother);
+    free(names);
+    free(varies);
+}
+
 void td_study_print(const td_study *s, const td_study_report *r, td_out *o)
 {
     char src[256], obj[96], name[96], buf[96];
     td_safe_text(src, sizeof src, s->source);
     td_safe_text(obj, sizeof obj, s->objective);
-    td_out_printf(o, "%s: %zu trials (%zu ok, %zu infeasible, %zu skipped), %zu hyperparameters, objective %s (%s%s)\n",
+    static const char *const HOW[] = {[TD_DIR_OPTION] = "given", [TD_DIR_NAME] = "from its name",
+                                      [TD_DIR_EVIDENCE] = "from the evidence", [TD_DIR_UNKNOWN] = "assumed"};
+    td_out_printf(o, "%s: %zu trials (%zu ok, %zu infeasible, %zu skipped), %zu hyperparameters, objective %s (%s, %s)\n",
                   src, r->total, r->ok, r->infeasible, r->skipped, s->nhp, obj,
-                  s->maximize ? "maximize" : "minimize", s->direction_given ? "" : ", guessed from the name");
+                  s->maximize ? "maximize" : "minimize", HOW[s->direction_from]);
+    print_roles(s, o);
     if (r->best != (size_t)-1) {
         td_out_printf(o, "best: %s %zu: %s = %.6g", s->row_word, s->row[r->best], obj, s->y[r->best]);
         for (size_t k = 0; k < s->nhp; k++)
@@ -183,6 +229,18 @@ void td_study_json(const td_study *s, const td_study_report *r, td_json *j)
     td_json_kstr(j, "objective", s->objective);
     td_json_kstr(j, "direction", s->maximize ? "maximize" : "minimize");
     td_json_kbool(j, "direction_given", s->direction_given);
+    td_json_kstr(j, "direction_from", DIR_FROM[s->direction_from]);
+    if (s->direction_from == TD_DIR_EVIDENCE) td_json_kstr(j, "direction_evidence", s->direction_why);
+    td_json_kstr(j, "objective_from", s->objective_from ? s->objective_from : "given");
+    td_json_kstr(j, "hyperparameters_from", s->hp_from ? s->hp_from : "given");
+    td_json_key(j, "outcomes");
+    td_json_arr(j);
+    for (size_t k = 0; k < s->noutcome; k++) td_json_str(j, s->outcome[k].name);
+    td_json_end_arr(j);
+    td_json_key(j, "other_columns");
+    td_json_arr(j);
+    for (size_t k = 0; k < s->nother; k++) td_json_str(j, s->other[k]);
+    td_json_end_arr(j);
     td_json_key(j, "trials");
     td_json_obj(j);
     td_json_kint(j, "total", (long long)r->total);

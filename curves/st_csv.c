@@ -3,7 +3,9 @@
  * (',' ';' or tab) chosen as the most frequent one outside quotes in the
  * header line, CRLF, a UTF-8 BOM, blank lines skipped, unquoted fields
  * trimmed, an empty header name called "index" (pandas' to_csv index
- * column) or "column<k>". */
+ * column) or "column<k>". In a ';'-separated table (what a spreadsheet
+ * writes where ',' is the decimal mark) a cell that is a number with one
+ * decimal comma ("0,25", "-1,5E-03") is read with a decimal point. */
 #include "td_study.h"
 
 #include <stdlib.h>
@@ -110,6 +112,26 @@ done:
     return rc;
 }
 
+/* "12,5" / "-1,5E-03" -> "12.5" / "-1.5E-03" in place; anything else is left. */
+static void decimal_comma(char *v)
+{
+    char *p = v, *comma = NULL;
+    if (*p == '+' || *p == '-') p++;
+    if (!(*p >= '0' && *p <= '9')) return;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p != ',') return;
+    comma = p++;
+    if (!(*p >= '0' && *p <= '9')) return;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!(*p >= '0' && *p <= '9')) return;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    if (!*p) *comma = '.';
+}
+
 static char pick_sep(const char *d, size_t len)
 {
     size_t nc = 0, ns = 0, nt = 0;
@@ -177,6 +199,7 @@ td_code td_st_csv(const char *name, const char *data, size_t len, td_st_table *t
         for (size_t c = 0; c < t->ncol; c++) {
             char *v = fs.f[c];
             if (!v[0]) { free(v); v = NULL; } /* empty cell = missing */
+            else if (sep == ';') decimal_comma(v);
             t->cells[t->nrow * t->ncol + c] = v;
         }
         fs.n = 0;

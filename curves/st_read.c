@@ -1,41 +1,14 @@
-/* st_read.c — a trials table (raw text cells) into a td_study: which column
- * is the objective, the status, the seed, and which are the tuned
- * hyperparameters (Optuna params_*, W&B config.*, or every remaining
- * non-metric column of a plain table); their types (float, int,
- * categorical); each trial's state. Bad input names file, column, row. */
+/* st_read.c — a trials table (raw text cells) into a td_study: the column
+ * roles (st_roles.c), the hyperparameters' types (float, int, categorical),
+ * the outcomes' values, each trial's state, the objective's direction from
+ * the option, its name, or the evidence (st_direction.c). Bad input names
+ * file, column, row. */
 #include "td_study.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* Prefixes that mark a hyperparameter column and are dropped from its name. */
-static const char *const HP_PREFIX[] = {"params_", "params.", "config.", "config/", "hparams.", "hparams/", NULL};
-/* Prefixes of metric columns; dropped when matching objective names. */
-static const char *const METRIC_PREFIX[] = {"summary.", "summary/", "summary_metrics.", "user_attrs_", NULL};
-/* Default objective names, in order of preference. */
-static const char *const OBJECTIVE[] = {"value", "values_0", "objective", "val_loss", "valid_loss",
-    "validation_loss", "eval_loss", "val_error", "val_err", "val_accuracy", "val_acc", "eval_accuracy",
-    "loss", "error", "accuracy", "acc", "score", "metric", NULL};
-/* Columns that are neither hyperparameters nor objective (Optuna, W&B, generic). */
-static const char *const META[] = {"number", "datetime_start", "datetime_complete", "duration",
-    "name", "id", "notes", "user", "tags", "created", "runtime", "sweep", "trial", "trial_id",
-    "run", "run_id", "step", "epoch", "epochs_run", "time", "timestamp", "index", "unnamed: 0",
-    "host", "hostname", "group", "job_type", "commit", NULL};
-static const char *const META_PREFIX[] = {"user_attrs_", "system_attrs_", "values_", "summary.",
-    "summary/", "summary_metrics.", "_", "system.", "system/", NULL};
-/* Name tokens that make a column a metric (not a hyperparameter). */
-static const char *const METRIC_TOKEN[] = {"loss", "acc", "accuracy", "error", "err", "score",
-    "perplexity", "ppl", "f1", "auc", "metric", "top1", "top5", "objective", "bleu", "iou", "map", NULL};
-/* Tokens that make an objective one to maximize. */
-static const char *const MAX_TOKEN[] = {"acc", "accuracy", "score", "f1", "auc", "top1", "top5",
-    "reward", "precision", "recall", "iou", "bleu", "map", "r2", NULL};
-static const char *const SEED[] = {"seed", "random_seed", "rng_seed", "run_seed", NULL};
-static const char *const STATE[] = {"state", "status", "run_state", NULL};
-/* A column naming each trial's training log (read by curvecheck's readers). */
-static const char *const CURVE[] = {"log_file", "curve_file", "logfile", "log_path", "curve", "history",
-    "metrics_file", "log", NULL};
 
 /* Trial states by name (case-insensitive). */
 static const struct { const char *name; td_trial_state st; } STATES[] = {
@@ -50,65 +23,6 @@ static const struct { const char *name; td_trial_state st; } STATES[] = {
     {"stopped", TD_TRIAL_SKIPPED}, {"cancelled", TD_TRIAL_SKIPPED}, {"canceled", TD_TRIAL_SKIPPED},
     {"preempted", TD_TRIAL_SKIPPED},
 };
-
-static const char *after_prefix(const char *s, const char *const *pre)
-{
-    for (; *pre; pre++) {
-        size_t n = strlen(*pre);
-        if (strncasecmp(s, *pre, n) == 0 && s[n]) return s + n;
-    }
-    return NULL;
-}
-
-static int in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcasecmp(s, *list) == 0) return 1;
-    return 0;
-}
-
-/* 1 when one of s's alphanumeric tokens is in list ("val_top1_acc" -> acc). */
-static int has_token(const char *s, const char *const *list)
-{
-    char tok[64];
-    size_t n = 0;
-    for (const char *p = s;; p++) {
-        int alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
-        if (alnum && n + 1 < sizeof tok) { tok[n++] = *p; continue; }
-        if (n) {
-            tok[n] = '\0';
-            if (in_list(tok, list)) return 1;
-            n = 0;
-        }
-        if (!*p) return 0;
-    }
-}
-
-/* Column name without a hyperparameter or metric prefix. */
-static const char *bare(const char *s)
-{
-    const char *b = after_prefix(s, HP_PREFIX);
-    if (!b) b = after_prefix(s, METRIC_PREFIX);
-    return b ? b : s;
-}
-
-static long find_col(const td_st_table *t, const char *want)
-{
-    for (size_t c = 0; c < t->ncol; c++)
-        if (strcmp(t->names[c], want) == 0) return (long)c;
-    for (size_t c = 0; c < t->ncol; c++)
-        if (strcasecmp(bare(t->names[c]), want) == 0) return (long)c;
-    return -1;
-}
-
-static long find_any(const td_st_table *t, const char *const *names)
-{
-    for (; *names; names++) {
-        long c = find_col(t, *names);
-        if (c >= 0) return c;
-    }
-    return -1;
-}
 
 static td_code trial_state(const char *name, const td_st_table *t, long col, size_t r,
                            td_trial_state *st, int *given, td_err *e)
@@ -210,6 +124,13 @@ void td_study_free(td_study *s)
         free(h->v);
     }
     free(s->hp);
+    for (size_t k = 0; k < s->noutcome; k++) {
+        free(s->outcome[k].name);
+        free(s->outcome[k].v);
+    }
+    free(s->outcome);
+    for (size_t k = 0; k < s->nother; k++) free(s->other[k]);
+    free(s->other);
     free(s->source);
     free(s->objective);
     free(s->state_col);
@@ -230,36 +151,37 @@ long td_study_find_hp(const td_study *s, const char *name)
     for (size_t k = 0; k < s->nhp; k++)
         if (strcmp(s->hp[k].name, name) == 0) return (long)k;
     for (size_t k = 0; k < s->nhp; k++)
-        if (strcasecmp(s->hp[k].name, bare(name)) == 0) return (long)k;
+        if (strcasecmp(s->hp[k].name, td_st_bare(name)) == 0) return (long)k;
     return -1;
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-/* Which columns are hyperparameters: is_hp[c] = 1. */
-static td_code pick_hps(const char *name, const td_st_table *t, const td_study_opts *o,
-                        long obj, long stc, long seedc, long curvec, char *is_hp, td_err *e)
+/* The outcome columns' values and the other columns' names into s. */
+static td_code fill_outcomes(const char *name, const td_st_table *t, const td_st_roles *ro, td_study *s, td_err *e)
 {
-    if (o && o->hps && o->nhps) {
-        for (size_t i = 0; i < o->nhps; i++) {
-            long c = find_col(t, o->hps[i]);
-            char safe[128];
-            if (c < 0)
-                return td_fail(e, TD_EINPUT, "%s: line 1: no column '%s' for hyperparameter %s", name,
-                               td_safe_text(safe, sizeof safe, o->hps[i]), safe);
-            is_hp[c] = 1;
-        }
-        return TD_OK;
-    }
-    int prefixed = 0;
-    for (size_t c = 0; c < t->ncol; c++)
-        if (after_prefix(t->names[c], HP_PREFIX)) prefixed = 1;
+    size_t no = 0, nx = 0;
     for (size_t c = 0; c < t->ncol; c++) {
-        if ((long)c == obj || (long)c == stc || (long)c == seedc || (long)c == curvec) continue;
-        const char *nm = t->names[c];
-        if (prefixed) { is_hp[c] = after_prefix(nm, HP_PREFIX) != NULL; continue; }
-        if (in_list(nm, META) || after_prefix(nm, META_PREFIX) || has_token(nm, METRIC_TOKEN)) continue;
-        is_hp[c] = 1;
+        no += ro->role[c] == TD_COL_OUTCOME;
+        nx += ro->role[c] == TD_COL_OTHER;
+    }
+    s->outcome = calloc(no ? no : 1, sizeof *s->outcome);
+    s->other = calloc(nx ? nx : 1, sizeof *s->other);
+    if (!s->outcome || !s->other) return td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+    for (size_t c = 0; c < t->ncol; c++) {
+        if (ro->role[c] == TD_COL_OTHER) {
+            if (!(s->other[s->nother++] = strdup(t->names[c]))) return td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+            continue;
+        }
+        if (ro->role[c] != TD_COL_OUTCOME) continue;
+        td_outcome *o = &s->outcome[s->noutcome++];
+        o->name = strdup(t->names[c]);
+        o->v = malloc((t->nrow ? t->nrow : 1) * sizeof *o->v);
+        if (!o->name || !o->v) return td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+        o->direction = td_st_name_direction(t->names[c]);
+        o->varies = ro->varies[c];
+        for (size_t r = 0; r < t->nrow; r++)
+            if (td_st_number(t->cells[r * t->ncol + c], &o->v[r]) != 0) o->v[r] = NAN;
     }
     return TD_OK;
 }
@@ -269,24 +191,20 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
 {
     *out = NULL;
     char safe[128];
-    long obj = (o && o->objective) ? find_col(t, o->objective) : find_any(t, OBJECTIVE);
-    if (obj < 0) {
-        if (o && o->objective)
-            return td_fail(e, TD_EINPUT, "%s: line 1: no objective column '%s'", name,
-                           td_safe_text(safe, sizeof safe, o->objective));
-        return td_fail(e, TD_EINPUT, "%s: line 1: no objective column (looked for value, objective, "
-                       "val_loss, loss, accuracy, score, ...; name it with --objective)", name);
+    td_st_roles ro;
+    td_code rc = td_st_roles_pick(name, t, o, &ro, e);
+    if (rc != TD_OK) return rc;
+    if (t->nrow == 0) {
+        td_st_roles_free(&ro);
+        return td_fail(e, TD_EINPUT, "%s: line 2: no trials, only a header", name);
     }
-    if (t->nrow == 0) return td_fail(e, TD_EINPUT, "%s: line 2: no trials, only a header", name);
-    long stc = find_any(t, STATE), seedc = find_any(t, SEED), curvec = find_any(t, CURVE);
-    if (seedc == obj) seedc = -1;
-    if (curvec == obj) curvec = -1;
+    long obj = ro.objective, stc = ro.state, seedc = ro.seed, curvec = ro.curve;
     td_study *s = calloc(1, sizeof *s);
-    char *is_hp = calloc(t->ncol ? t->ncol : 1, 1);
     size_t *keep = calloc(t->nrow ? t->nrow : 1, sizeof *keep);
-    td_code rc = TD_OK;
-    if (!s || !is_hp || !keep) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
+    if (!s || !keep) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
     s->row_word = t->row_word ? t->row_word : "line";
+    s->hp_from = ro.hp_from;
+    s->objective_from = ro.objective_from;
     if (!(s->source = strdup(name)) || !(s->objective = strdup(t->names[obj])) ||
         (stc >= 0 && !(s->state_col = strdup(t->names[stc]))) ||
         (seedc >= 0 && !(s->seed_col = strdup(t->names[seedc]))) ||
@@ -294,10 +212,10 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
         rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
         goto fail;
     }
-    const char *oname = bare(t->names[obj]);
+    int named = td_st_name_direction(t->names[obj]);
     s->direction_given = o && o->direction != 0;
-    s->maximize = s->direction_given ? o->direction > 0 : has_token(oname, MAX_TOKEN);
-    if ((rc = pick_hps(name, t, o, obj, stc, seedc, curvec, is_hp, e)) != TD_OK) goto fail;
+    s->direction_from = s->direction_given ? TD_DIR_OPTION : named ? TD_DIR_NAME : TD_DIR_UNKNOWN;
+    s->maximize = s->direction_given ? o->direction > 0 : named > 0;
 
     size_t n = t->nrow;
     s->y = calloc(n ? n : 1, sizeof *s->y);
@@ -336,24 +254,26 @@ td_code td_study_from_table(const char *name, const td_st_table *t, const td_stu
         if (cv && !(s->curve[r] = strdup(cv))) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
         keep[r] = r;
     }
-    for (size_t c = 0; c < t->ncol; c++) s->nhp += is_hp[c];
+    for (size_t c = 0; c < t->ncol; c++) s->nhp += ro.role[c] == TD_COL_HP;
     s->hp = calloc(s->nhp ? s->nhp : 1, sizeof *s->hp);
     if (!s->hp) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
     size_t k = 0;
     for (size_t c = 0; c < t->ncol; c++) {
-        if (!is_hp[c]) continue;
+        if (ro.role[c] != TD_COL_HP) continue;
         td_hp *h = &s->hp[k++];
-        h->name = dup_or_null(bare(t->names[c]));
+        h->name = dup_or_null(td_st_bare(t->names[c]));
         h->v = calloc(n ? n : 1, sizeof *h->v);
         if (!h->name || !h->v) { rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name); goto fail; }
         if ((rc = fill_hp(name, t, c, keep, n, h, e)) != TD_OK) goto fail;
     }
-    free(is_hp);
+    if ((rc = fill_outcomes(name, t, &ro, s, e)) != TD_OK) goto fail;
+    td_study_direction(s);
+    td_st_roles_free(&ro);
     free(keep);
     *out = s;
     return TD_OK;
 fail:
-    free(is_hp);
+    td_st_roles_free(&ro);
     free(keep);
     td_study_free(s);
     return rc;

@@ -26,11 +26,16 @@ static void usage(FILE *f)
         "options:\n"
         "  --space FILE        search-space spec (JSON: name, type float|int|categorical,\n"
         "                      range, log, values, condition); gives the true ranges\n"
-        "  --objective NAME    objective column (default: value, objective, val_loss, ...)\n"
-        "  --minimize          smaller objective is better (default unless the name says\n"
-        "  --maximize          accuracy/score/auc/...)\n"
-        "  --hp NAME           a tuned hyperparameter column (repeat; default: params_*,\n"
-        "                      config.*, or every non-metric column)\n"
+        "  --objective NAME    objective column (default: value, objective, val_loss, ...,\n"
+        "                      then the forms best_*, val_*/eval_*, final_*/mean_*, test_*)\n"
+        "  --minimize          smaller objective is better; --maximize larger. Without\n"
+        "  --maximize          either the objective's name tells (loss/error: minimize,\n"
+        "                      accuracy/reward: maximize), else outcomes moving with it\n"
+        "                      do, else the report says it assumes minimize\n"
+        "  --hp A,B,...        the tuned hyperparameter columns (repeatable; default: the\n"
+        "                      --space names, params_*/config.* columns, or every column\n"
+        "                      that is not an outcome, id or status)\n"
+        "  --outcome A,B,...   columns measured by the run, never hyperparameters\n"
         "  --scientific NAME   the scientific hyperparameter: isolation data and check\n"
         "  --buckets N         isolation buckets for a continuous one (default %zu)\n"
         "  --edge F            boundary band, fraction of the range (default %g)\n"
@@ -77,6 +82,18 @@ static int emit(td_buf *b)
     return 0;
 }
 
+/* Split a --hp/--outcome argument at commas (in place) onto list[*n...]. */
+static void split_names(char *arg, const char **list, size_t *n)
+{
+    for (char *p = arg;; p++) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = '\0';
+        if (*p) list[(*n)++] = p;
+        if (!comma) return;
+        p = comma;
+    }
+}
+
 static int suggest_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -116,11 +133,12 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "suggest") == 0) return suggest_main(argc - 1, argv + 1);
     enum { O_SPACE = 256, O_OBJ, O_MIN, O_MAX, O_HP, O_SCI, O_BUCKETS, O_EDGE, O_ALPHA, O_MAXINF, O_PERHP,
-           O_MINGOOD, O_GOODFRAC, O_TIEZ, O_CURVES, O_PLOT, O_JSON, O_HELP, O_VERSION };
+           O_MINGOOD, O_GOODFRAC, O_TIEZ, O_CURVES, O_PLOT, O_JSON, O_HELP, O_VERSION, O_OUTCOME };
     static const struct option opts[] = {
         {"space", required_argument, 0, O_SPACE}, {"objective", required_argument, 0, O_OBJ},
         {"minimize", no_argument, 0, O_MIN}, {"maximize", no_argument, 0, O_MAX},
-        {"hp", required_argument, 0, O_HP}, {"scientific", required_argument, 0, O_SCI},
+        {"hp", required_argument, 0, O_HP}, {"outcome", required_argument, 0, O_OUTCOME},
+        {"scientific", required_argument, 0, O_SCI},
         {"buckets", required_argument, 0, O_BUCKETS}, {"edge", required_argument, 0, O_EDGE},
         {"alpha", required_argument, 0, O_ALPHA},
         {"max-infeasible", required_argument, 0, O_MAXINF}, {"per-hp", required_argument, 0, O_PERHP},
@@ -133,7 +151,9 @@ int main(int argc, char **argv)
     td_study_cfg_default(&cfg);
     td_study_opts so = {0};
     const char *space = NULL, *sci = NULL, *plot = NULL;
-    const char **hps = calloc((size_t)argc, sizeof *hps);
+    size_t cap = 1; /* names given to --hp and --outcome, split at commas in place */
+    for (int i = 0; i < argc; i++) cap += strlen(argv[i]) + 1;
+    const char **hps = calloc(2 * cap, sizeof *hps), **outs = hps + cap;
     int json = 0, ch, code;
     long long ll;
     td_err e = {0};
@@ -146,7 +166,8 @@ int main(int argc, char **argv)
         case O_OBJ: so.objective = optarg; break;
         case O_MIN: so.direction = -1; break;
         case O_MAX: so.direction = 1; break;
-        case O_HP: hps[so.nhps++] = optarg; break;
+        case O_HP: split_names(optarg, hps, &so.nhps); break;
+        case O_OUTCOME: split_names(optarg, outs, &so.noutcomes); break;
         case O_SCI: sci = optarg; break;
         case O_BUCKETS: rc = td_parse_long("--buckets", optarg, 1, 1000, &ll, &e); cfg.buckets = (size_t)ll; break;
         case O_EDGE: rc = td_parse_double("--edge", optarg, 0, 0.5, &cfg.edge, &e); break;
@@ -172,12 +193,16 @@ int main(int argc, char **argv)
     }
     if (optind != argc - 1) { free(hps); return usage_error("give one trials table"); }
     so.hps = so.nhps ? hps : NULL;
+    so.outcomes = so.noutcomes ? outs : NULL;
     td_study *s = NULL;
     td_space *sp = NULL;
     td_study_report rep = {0};
     td_buf b = {0};
+    if (space && td_space_read(space, &sp, &e)) { code = fail(&e); goto done; }
+    so.space = sp; /* without --hp, the spec names the hyperparameters */
+    so.space_name = space;
     if (td_study_read(argv[optind], &so, &s, &e)) { code = fail(&e); goto done; }
-    if (space && (td_space_read(space, &sp, &e) || td_study_apply_space(s, sp, space, &e))) {
+    if (sp && td_study_apply_space(s, sp, space, &e)) {
         code = fail(&e);
         goto done;
     }

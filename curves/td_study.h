@@ -48,6 +48,23 @@ typedef struct {
     double *v;           /* (n) value per trial; level index for TD_HP_CAT; NaN = absent */
 } td_hp;
 
+/* How the objective's direction was decided. */
+typedef enum {
+    TD_DIR_OPTION,       /* --minimize / --maximize */
+    TD_DIR_NAME,         /* its name says it (accuracy, reward: maximize; loss, error, perplexity: minimize) */
+    TD_DIR_EVIDENCE,     /* the name does not tell; a named outcome moving with it does (st_direction.c) */
+    TD_DIR_UNKNOWN       /* nothing tells: minimize assumed, and the report says so on its own line */
+} td_direction_from;
+
+/* A column measured by the run (a time, loss, metric, parameter count, the
+ * epoch it stopped at): never a hyperparameter. */
+typedef struct {
+    char *name;          /* as in the table */
+    double *v;           /* (n) value per trial, NaN when missing or not a number */
+    int direction;       /* +1 larger is better, -1 smaller, 0 its name does not say */
+    int varies;          /* 1: told by differing between runs of one configuration, not by its name */
+} td_outcome;
+
 typedef struct {
     char *source;        /* file name */
     char *objective;     /* objective column name as in the table */
@@ -65,6 +82,14 @@ typedef struct {
     char **curve;        /* (n) that file (relative to the table's folder), NULL = none */
     td_hp *hp;           /* (nhp) tuned hyperparameters */
     size_t nhp;
+    td_outcome *outcome; /* (noutcome) outcome columns other than the objective */
+    size_t noutcome;
+    char **other;        /* (nother) columns neither tuned nor measured: ids, dates, hosts */
+    size_t nother;
+    const char *hp_from;        /* how the hyperparameters were told (static text: "--hp", ...) */
+    const char *objective_from; /* how the objective was picked (static text) */
+    td_direction_from direction_from;
+    char direction_why[240];    /* for TD_DIR_EVIDENCE: the evidence, one clause */
 } td_study;
 
 /* ---- building blocks: a raw table of text cells ---------------------------- */
@@ -93,13 +118,47 @@ int td_st_number(const char *s, double *out);
 /* Read a whole file ("-": stdin) into a new NUL-terminated buffer (free it). */
 td_code td_st_slurp(const char *path, char **data, size_t *len, td_err *e);
 
-/* ---- reading ------------------------------------------------------------ */
+/* ---- column roles ---------------------------------------------------------- */
+struct td_space;
 typedef struct {
     const char *objective;  /* objective column; NULL: "value", "objective", ... */
-    int direction;          /* +1 maximize, -1 minimize, 0 guess from the name */
+    int direction;          /* +1 maximize, -1 minimize, 0 from the name (then td_study_direction) */
     const char *const *hps; /* hyperparameter columns; NULL: detect */
     size_t nhps;
+    const char *const *outcomes; /* columns that are outcomes whatever their name (--outcome) */
+    size_t noutcomes;
+    const struct td_space *space; /* when given (and no hps): its names are the hyperparameters */
+    const char *space_name;       /* the spec's file name, for messages */
 } td_study_opts;
+
+typedef enum { TD_COL_OTHER, TD_COL_HP, TD_COL_OUTCOME, TD_COL_OBJECTIVE, TD_COL_STATE, TD_COL_SEED,
+               TD_COL_CURVE } td_col_role;
+typedef struct {
+    td_col_role *role;          /* (ncol) */
+    unsigned char *varies;      /* (ncol) 1: an outcome because it varies between runs of one configuration */
+    long objective, state, seed, curve; /* column index, -1 when absent (objective never) */
+    const char *objective_from; /* static text: "--objective", "its usual name", "the best_* form", ... */
+    const char *hp_from;        /* static text: "--hp", "the --space spec", "the params_/config prefix", ... */
+} td_st_roles;
+/* What each column of t is (rules in st_roles.c's head comment). Errors
+ * name the file: no objective column, a --hp/--outcome/spec name that is
+ * no column (TD_EINPUT), a column given as both (TD_EUSAGE). */
+td_code td_st_roles_pick(const char *name, const td_st_table *t, const td_study_opts *o, td_st_roles *r,
+                         td_err *e);
+void td_st_roles_free(td_st_roles *r); /* NULL ok; resets to empty */
+/* Column name without a hyperparameter ("params_", "config/") or metric
+ * ("summary.", "user_attrs_") prefix. */
+const char *td_st_bare(const char *col);
+/* 1 when col carries a hyperparameter prefix. */
+int td_st_hp_prefixed(const char *col);
+/* Index of column want (exact, then case-insensitive without prefix), -1. */
+long td_st_find_col(const td_st_table *t, const char *want);
+/* The direction a metric's name implies: +1 maximize (acc, f1, reward, ...),
+ * -1 minimize (loss, error, perplexity, time, ...), 0 when it does not tell
+ * (value, objective, score, or both kinds); a neg_ token flips it. */
+int td_st_name_direction(const char *col);
+
+/* ---- reading ------------------------------------------------------------ */
 
 /* Read a trials table (CSV, or JSON lines when the first non-blank byte is
  * '{' or '[') from path ("-": stdin, named "<stdin>") into a new study. Optuna trials_dataframe() CSV (params_*,
@@ -116,6 +175,18 @@ void td_study_free(td_study *s); /* NULL ok */
  * choosing CSV or JSON). */
 td_code td_study_from_table(const char *name, const td_st_table *t, const td_study_opts *o,
                             td_study **out, td_err *e);
+/* When s->direction_from is TD_DIR_UNKNOWN (the objective's name does not
+ * tell), weigh the evidence in the table (td_study_from_table does this):
+ * each outcome whose name gives a direction d (accuracy +1, loss -1) and
+ * that moves with the objective over the OK trials where both are finite
+ * (Spearman's rank correlation rho, average ranks for ties, |rho| >= 0.7
+ * over at least 8 trials: p < 0.05 for no association) says the
+ * objective's direction is d * sign(rho). The strongest decides
+ * (TD_DIR_EVIDENCE, the clause in s->direction_why) unless another says the
+ * opposite with |rho| >= 0.7; otherwise it stays unknown, minimize assumed.
+ * rho = 1 - 6 sum d_i^2 / (m (m^2 - 1)) without ties; with ties, Pearson's
+ * r of the average ranks (what is computed). */
+void td_study_direction(td_study *s);
 
 
 /* 1 when objective a is better than b in s's direction (NaN is worst). */
@@ -144,7 +215,7 @@ typedef struct {
     char *cond_hp, *cond_value;
 } td_space_hp;
 
-typedef struct {
+typedef struct td_space {
     td_space_hp *hp;
     size_t n;
 } td_space;

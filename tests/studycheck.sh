@@ -25,15 +25,70 @@ expect_out "^  adam +best [0-9.]+ +20 trials, 20 feasible" "isolation table row 
 expect_exit 0 "isolation sample without --scientific has no finding" "$SC" $S/isolation.csv
 expect_exit 0 "sound study: no finding" "$SC" $S/sound.csv
 expect_out "verdict: sound study" "sound verdict"
-expect_out "objective val_accuracy \(maximize, guessed" "direction guessed from the name"
+expect_out "objective val_accuracy \(maximize, from its name\)" "direction from the name"
+expect_no_out "direction unknown" "a telling name needs no warning"
 expect_exit 1 "--minimize turns the sound study upside down" "$SC" --minimize $S/sound.csv
 expect_out "FINDING boundary" "the worst corner is now the best"
+
+# ---- tables shaped like real ones (issue 15, known answers in gen_studies.py) ----
+OUTCOMES='epoch_num|epoch_time|total_time|val_perplexity|test_loss|learned_parameters|grad_norm'
+for g in grid_rnn.csv grid_rnn.jsonl; do
+    expect_exit 0 "$g: the RNN grid is sound" "$SC" $S/$g
+    expect_out "^hyperparameters \(every column not an outcome, id or status\): cell, hidden_size, num_layers, dropout$" "$g: the four settings are the hyperparameters"
+    expect_out "^outcomes \(measured, not tuned\): epoch_num, epoch_time, total_time, test_loss, learned_parameters, grad_norm \(differs between runs of one configuration\)$" "$g: times, losses, parameter counts and the stopping epoch are outcomes"
+    expect_no_out "^  ($OUTCOMES) " "$g: no outcome listed among the hyperparameters"
+    expect_no_out "(FINDING|note) [a-z_]+: .*($OUTCOMES)" "$g: no finding or note names an outcome"
+    expect_out "^objective val_perplexity picked as a validation metric" "$g: the objective found and said"
+    expect_out "^trial noise: sd [0-9.]+ from 54 repeated" "$g: the two seeds of each configuration measure the trial noise"
+done
+expect_exit 0 "--hp with a comma list" "$SC" --hp cell,hidden_size,grad_norm $S/grid_rnn.csv
+expect_out "^hyperparameters \(--hp\): cell, hidden_size, grad_norm$" "--hp a,b,c names exactly the hyperparameters"
+expect_out "^outcomes \(measured, not tuned\): num_layers, dropout, epoch_num" "--hp: the other columns are outcomes"
+expect_exit 1 "--outcome with a comma list" "$SC" --outcome grad_norm,dropout $S/grid_rnn.csv
+expect_out "^hyperparameters \(every column not an outcome, id or status\): cell, hidden_size, num_layers$" "--outcome takes a column out of the hyperparameters"
+expect_exit 2 "--hp and --outcome on one column" "$SC" --hp cell --outcome cell $S/grid_rnn.csv
+expect_err_line "grid_rnn.csv: column cell is named both a hyperparameter and an outcome" "the conflict is one line"
+expect_exit 3 "--outcome names no column" "$SC" --outcome nope $S/grid_rnn.csv
+expect_err_line "grid_rnn.csv: line 1: no column for outcome 'nope'" "a missing --outcome column is one line"
+
+expect_exit 0 "custom CSV with best_val_loss" "$SC" $S/custom_best.csv
+expect_out "objective best_val_loss \(minimize, from its name\)" "best_val_loss is the objective, minimized"
+expect_out "^objective best_val_loss picked as the best_\* form; pass --objective" "which objective was picked is said"
+expect_out "^hyperparameters \(every column not an outcome, id or status\): hidden_layers, hidden_units, dropout_rate, learning_rate, weight_decay, batch_size, optimizer, scheduler$" "the eight settings are the hyperparameters"
+
+expect_exit 1 "Optuna CSV with a maximized value, no direction given" "$SC" $S/optuna_max.csv
+if [ "$(grep -cx 'direction unknown: assuming minimize; pass --maximize or --minimize' "$TMP/out")" -eq 1 ]
+then ok "value: the unknown direction is said on one line of its own"; else not_ok "value: no single direction-unknown line: $(head -c 400 "$TMP/out")"; fi
+expect_out "objective value \(minimize, assumed\)" "the header says minimize is assumed, not guessed from the name"
+expect_out "^hyperparameters \(Optuna's params_ prefix\): clip_range, ent_coef, gamma, learning_rate$" "Optuna: params_ columns are the hyperparameters"
+expect_out "^outcomes \(measured, not tuned\): duration$" "Optuna: duration is an outcome"
+expect_exit 1 "--maximize on the Optuna study" "$SC" --maximize $S/optuna_max.csv
+expect_out "FINDING boundary: best trial has learning_rate = .*expand learning_rate upward" "maximized: the boundary points up the learning rate"
+expect_no_out "direction unknown" "--maximize: no warning"
+expect_out "objective value \(maximize, given\)" "--maximize is said as given"
+
+expect_exit 1 "Optuna CSV re-saved by a spreadsheet (BOM, ';', decimal commas, quotes, CRLF)" "$SC" $S/optuna_sheet.csv
+expect_out "^direction maximize from the evidence: value rises with user_attrs_val_accuracy \(larger is better; Spearman rho 1\.00 over 52 trials\); pass --minimize if wrong$" "spreadsheet: the direction from the accuracy that rises with value"
+expect_out "^samples/studies/optuna_sheet.csv: 60 trials \(52 ok, 3 infeasible, 5 skipped\), 4 hyperparameters" "spreadsheet: every trial and state read"
+expect_out "FINDING boundary: .*expand learning_rate upward" "spreadsheet: the same boundary as with --maximize"
+expect_no_out "direction unknown" "spreadsheet: evidence found, no warning"
+run "$SC" --json $S/optuna_max.csv
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["direction_from"]=="unknown" and d["outcomes"]==["duration"] and d["other_columns"]==["number","datetime_start","datetime_complete"] and [h["name"] for h in d["hyperparameters"]]==["clip_range","ent_coef","gamma","learning_rate"] else 1)' "$TMP/out"
+then ok "--json says the direction is unknown and lists outcomes and other columns"; else not_ok "--json roles: $(head -c 400 "$TMP/out")"; fi
+printf '[{"name": "cell", "values": ["lstm", "gru"]}, {"name": "dropout", "range": [0, 0.5]}]' >"$TMP/rnn_space.json"
+expect_exit 1 "--space names the hyperparameters" "$SC" --space "$TMP/rnn_space.json" $S/grid_rnn.csv
+expect_out "^hyperparameters \(the --space spec\): cell, dropout$" "--space: only the spec's names are hyperparameters"
+expect_out "^outcomes \(measured, not tuned\): hidden_size, num_layers, epoch_num" "--space: the rest are outcomes"
+expect_out "FINDING seed_noise_tie" "--space: 18 runs per (cell, dropout) measure the noise that ties the top two"
 
 # ---- the real sweep (python3-torch, samples/studies/real_sweep.py) ----
 expect_exit 1 "real sweep with its spec" "$SC" --space $S/real_sweep_space.json $S/real_sweep.csv
 expect_out "FINDING boundary: best trial has learning_rate = 2\.21.*expand learning_rate upward" "real sweep: the best lr is at the top of the range"
 expect_out "FINDING few_trials: 12 feasible trials for 3 tuned" "real sweep: 12 trials are few for 3 hyperparameters"
 expect_out "curve: best trial #1 \(line 10, real_sweep/trial_08.csv\): curvecheck" "the best trial's log is read from the table's folder and judged"
+SC_ABS="$(cd "$(dirname "$SC")" && pwd)/studycheck"
+( cd "$TMP" && "$SC_ABS" --space "$OLDPWD/$S/real_sweep_space.json" "$OLDPWD/$S/real_sweep.csv" >"$TMP/out" 2>"$TMP/err" )
+expect_out "curve: best trial #1 \(line 10, real_sweep/trial_08.csv\): curvecheck" "from another folder, log_file paths are still read relative to the table"
 expect_exit 1 "--curves 0" "$SC" --curves 0 --space $S/real_sweep_space.json $S/real_sweep.csv
 expect_no_out "curve: best trial" "--curves 0 turns the curve check off"
 

@@ -79,6 +79,11 @@ static const struct {
     {"x,y\n\"two\nlines\",1\n5,6\n", 2, 2, 1, 0, "5", 4},     /* quoted newline counts as a line */
     {" a , b \n 1 ,\"  2 \"\n", 2, 1, 0, 1, "  2 ", 2},       /* unquoted trimmed, quoted kept */
     {"a,b\n1,2\n\r", 2, 1, 0, 0, "1", 2},                      /* a trailing blank record (fuzz: leaked) */
+    /* a spreadsheet's ';' table: decimal commas read as points, other commas kept */
+    {"a;b\r\n0,5;\"-1,5E-03\"\r\n", 2, 1, 0, 1, "-1.5E-03", 2},
+    {"a;b\n0,5;1\n", 2, 1, 0, 0, "0.5", 2},
+    {"a;b\nx,y;1,2,3\n", 2, 1, 0, 1, "1,2,3", 2},
+    {"a,b\n\"1,5\",2\n", 2, 1, 0, 0, "1,5", 2},                  /* ',' table: a quoted "1,5" is text */
 };
 
 static void test_csv_split(void **state)
@@ -190,7 +195,7 @@ static void test_optuna_columns(void **state)
 static const struct { const char *text; const char *objective; int maximize; size_t nhp; const char *seed; } roles[] = {
     {"lr,wd,train_loss,val_accuracy,status\n0.1,0.01,1,0.9,ok\n", "val_accuracy", 1, 2, NULL},
     {"lr,seed,epoch,val_loss\n0.1,1,5,0.3\n", "val_loss", 0, 1, "seed"},
-    {"config.lr,config.seed,summary.score,State\n0.1,3,0.7,finished\n", "summary.score", 1, 1, "config.seed"},
+    {"config.lr,config.seed,summary.score,State\n0.1,3,0.7,finished\n", "summary.score", 0, 1, "config.seed"}, /* score: unknown */
     {"a,b,objective\n1,x,0.2\n", "objective", 0, 2, NULL},
     /* Ray Tune ResultGrid.get_dataframe(): config/ prefixes */
     {"loss,trial_id,training_iteration,config/lr,config/seed,done\n0.4,a1,10,0.01,3,True\n", "loss", 0, 1, "config/seed"},
@@ -321,6 +326,200 @@ static void test_space_apply(void **state)
     assert_int_equal(s->hp[0].nlevels, 3);
     assert_true(s->hp[0].v[0] == 1 && s->hp[0].v[1] == 0);
     td_space_free(sp);
+    td_study_free(s);
+}
+
+/* ---- hyperparameters told from outcomes; the objective and its direction (issue 15) ---- */
+/* names of s's hyperparameters ("hp") or outcomes joined by ',' into buf */
+static const char *joined(const td_study *s, int hp, char *buf, size_t cap)
+{
+    size_t n = hp ? s->nhp : s->noutcome, at = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s%s", k ? "," : "", hp ? s->hp[k].name : s->outcome[k].name);
+    return buf;
+}
+
+static const struct {
+    const char *text, *objective, *objective_from;
+    const char *hps, *outcomes;   /* comma-joined, in column order */
+    td_direction_from dir;
+    int maximize;
+} outcome_cases[] = {
+    /* a grid with the outcome columns a training script writes (issue 15's RNN grid) */
+    {"cell,hidden_size,dropout,epoch_num,epoch_time,total_time,val_perplexity,test_loss,learned_parameters\n"
+     "lstm,128,0.1,12,30.5,366,110.2,4.7,1500000\ngru,256,0.2,20,41.0,820,101.3,4.6,2800000\n",
+     "val_perplexity", "a validation metric (val/eval)", "cell,hidden_size,dropout",
+     "epoch_num,epoch_time,total_time,test_loss,learned_parameters", TD_DIR_NAME, 0},
+    /* a custom CSV whose objective is best_val_loss */
+    {"layers,lr,optimizer,best_val_loss,best_epoch\n2,0.01,adam,0.9,7\n3,0.001,sgd,0.8,9\n", "best_val_loss",
+     "the best_* form", "layers,lr,optimizer", "best_epoch", TD_DIR_NAME, 0},
+    {"lr,train_loss,eval_f1\n0.1,1,0.5\n", "eval_f1", "a validation metric (val/eval)", "lr",
+     "train_loss", TD_DIR_NAME, 1},
+    {"lr,train/loss,val/loss,n_params\n0.1,1,2,300\n", "val/loss", "a validation metric (val/eval)", "lr",
+     "train/loss,n_params", TD_DIR_NAME, 0},
+    {"gamma,mean_return,wall_seconds\n0.99,10,5\n", "mean_return", "the final_/mean_ form", "gamma",
+     "wall_seconds", TD_DIR_NAME, 1},
+    {"depth,train_loss,test_accuracy,train_time\n3,0.1,0.8,70\n", "test_accuracy",
+     "a test metric (no validation metric)", "depth", "train_loss,train_time", TD_DIR_NAME, 1},
+    /* Ray Tune: the config/ prefix marks the hyperparameters; ids and hosts are neither */
+    {"test_accuracy,train_time,trial_id,hostname,done,config/max_depth\n0.8,70,a,h,True,13\n", "test_accuracy",
+     NULL, "max_depth", "train_time", TD_DIR_NAME, 1},
+    /* Optuna's value and scikit-learn's score do not say which way is better */
+    {"number,value,duration,params_lr,state\n0,1,3.5,0.1,COMPLETE\n", "value", "its usual name", "lr", "duration",
+     TD_DIR_UNKNOWN, 0},
+    {"C,score\n1,0.5\n", "score", "its usual name", "C", "", TD_DIR_UNKNOWN, 0},
+    /* neg_ flips the direction an error's name implies */
+    {"alpha,neg_mean_squared_error\n1,-3\n", "neg_mean_squared_error", NULL, "alpha", "", TD_DIR_NAME, 1},
+    /* a W&B export: the validation metric before the test one; a run's name is no hyperparameter */
+    {"Name,model,save_name,best_test_acc,best_val_acc\na,gcn,gcn_1,0.8,0.7\nb,gcn,gcn_2,0.7,0.6\n"
+     "c,sage,sage_1,0.6,0.5\nd,sage,sage_2,0.5,0.4\n", "best_val_acc", "the best_* form", "model", "best_test_acc",
+     TD_DIR_NAME, 1},
+    /* caps and budgets on a time or an epoch count are settings; a parameter count is measured */
+    {"max_epoch,time_limit,n_params,epoch_num,val_loss\n10,60,300,7,0.5\n", "val_loss", NULL,
+     "max_epoch,time_limit", "n_params,epoch_num", TD_DIR_NAME, 0},
+    /* a hyperparameter whose name holds a measured word is still taken by its prefix */
+    {"value,params_time_limit,user_attrs_epoch_time\n1,10,3\n", "value", NULL, "time_limit",
+     "user_attrs_epoch_time", TD_DIR_UNKNOWN, 0},
+};
+
+static void test_outcomes_not_hps(void **state)
+{
+    (void)state;
+    char hp[256], oc[256];
+    for (size_t i = 0; i < sizeof outcome_cases / sizeof outcome_cases[0]; i++) {
+        td_study *s = read_str(outcome_cases[i].text, NULL);
+        assert_string_equal(s->objective, outcome_cases[i].objective);
+        if (outcome_cases[i].objective_from) assert_string_equal(s->objective_from, outcome_cases[i].objective_from);
+        assert_string_equal(joined(s, 1, hp, sizeof hp), outcome_cases[i].hps);
+        assert_string_equal(joined(s, 0, oc, sizeof oc), outcome_cases[i].outcomes);
+        assert_int_equal(s->direction_from, outcome_cases[i].dir);
+        assert_int_equal(s->maximize, outcome_cases[i].maximize);
+        td_study_free(s);
+    }
+}
+
+/* a 2x2 grid run with seeds 0 and 1: grad_norm differs between the two
+ * runs of every configuration, so it is measured; a random search whose
+ * trials each have their own seed tells nothing (lr stays a hyperparameter) */
+static void test_outcomes_by_repeats(void **state)
+{
+    (void)state;
+    char hp[256], oc[256];
+    td_study *s = read_str("lr,bs,seed,grad_norm,val_loss\n"
+                           "0.1,32,0,1.5,0.5\n0.1,32,1,1.7,0.52\n0.1,64,0,2.5,0.4\n0.1,64,1,2.1,0.41\n"
+                           "0.01,32,0,0.5,0.3\n0.01,32,1,0.6,0.31\n0.01,64,0,0.9,0.35\n0.01,64,1,0.8,0.36\n", NULL);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "lr,bs");
+    assert_string_equal(joined(s, 0, oc, sizeof oc), "grad_norm");
+    assert_true(s->outcome[0].varies);
+    td_study_free(s);
+    s = read_str("optimizer,lr,seed,val_loss\n"
+                 "adam,0.1,0,0.5\nadam,0.02,1,0.4\nadam,0.003,2,0.45\nadam,0.5,3,0.6\n"
+                 "sgd,0.2,4,0.5\nsgd,0.01,5,0.4\nsgd,0.004,6,0.45\nsgd,0.3,7,0.6\n", NULL);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "optimizer,lr");
+    assert_int_equal(s->noutcome, 0);
+    td_study_free(s);
+    /* the same grid with a configuration run twice with one seed: not the design */
+    s = read_str("lr,bs,seed,grad_norm,val_loss\n"
+                 "0.1,32,0,1.5,0.5\n0.1,32,0,1.7,0.52\n0.1,64,0,2.5,0.4\n0.1,64,1,2.1,0.41\n"
+                 "0.01,32,0,0.5,0.3\n0.01,32,1,0.6,0.31\n0.01,64,0,0.9,0.35\n0.01,64,1,0.8,0.36\n", NULL);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "lr,bs,grad_norm");
+    td_study_free(s);
+}
+
+/* --hp, --outcome and a spec override the guesses; conflicts are errors */
+static void test_outcome_options(void **state)
+{
+    (void)state;
+    char hp[256], oc[256];
+    const char *plain = "lr,warmup,epochs,val_loss\n0.1,100,10,0.5\n0.2,200,20,0.4\n";
+    const char *warm[] = {"warmup"};
+    td_study_opts o = {.outcomes = warm, .noutcomes = 1};
+    td_study *s = read_str(plain, &o);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "lr,epochs");
+    assert_string_equal(joined(s, 0, oc, sizeof oc), "warmup");
+    td_study_free(s);
+    const char *optuna = "value,params_lr,params_n_seen,state\n1,0.1,5,COMPLETE\n";
+    const char *seen[] = {"n_seen"};
+    td_study_opts o2 = {.outcomes = seen, .noutcomes = 1};
+    s = read_str(optuna, &o2);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "lr");
+    assert_string_equal(joined(s, 0, oc, sizeof oc), "params_n_seen");
+    td_study_free(s);
+    /* a spec names the hyperparameters: every other column is an outcome */
+    td_space *sp = space_str("[{\"name\": \"lr\", \"range\": [0.01, 1]}]");
+    td_study_opts o3 = {.space = sp, .space_name = "s.json"};
+    s = read_str(plain, &o3);
+    assert_string_equal(joined(s, 1, hp, sizeof hp), "lr");
+    assert_string_equal(joined(s, 0, oc, sizeof oc), "warmup,epochs");
+    assert_string_equal(s->hp_from, "the --space spec");
+    td_study_free(s);
+    td_space_free(sp);
+    static const struct { const char *hp, *outcome, *needle; td_code code; } bad[] = {
+        {"lr", "lr", "column lr is named both a hyperparameter and an outcome", TD_EUSAGE},
+        {"val_loss", NULL, "column val_loss is the objective", TD_EUSAGE},
+        {NULL, "nope", "line 1: no column for outcome 'nope'", TD_EINPUT},
+        {"nope", NULL, "line 1: no column for hyperparameter 'nope'", TD_EINPUT},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        td_study_opts ob = {.hps = &bad[i].hp, .nhps = bad[i].hp != NULL, .outcomes = &bad[i].outcome,
+                            .noutcomes = bad[i].outcome != NULL};
+        td_err e;
+        td_err_clear(&e);
+        s = NULL;
+        assert_int_equal(td_study_read_mem("t.csv", plain, strlen(plain), &ob, &s, &e), bad[i].code);
+        assert_null(s);
+        if (!strstr(e.msg, bad[i].needle) || !strstr(e.msg, "t.csv")) fail_msg("'%s' lacks '%s'", e.msg, bad[i].needle);
+    }
+}
+
+/* Optuna's value: the direction from an outcome whose name tells, moving with it */
+static const struct {
+    const char *attr;   /* the outcome's name */
+    double slope;       /* attr = slope * value + wiggle */
+    size_t n;           /* trials */
+    td_direction_from dir;
+    int maximize;
+    const char *why;    /* in direction_why, NULL: none */
+} evidence[] = {
+    {"user_attrs_val_accuracy", 0.01, 12, TD_DIR_EVIDENCE, 1, "value rises with user_attrs_val_accuracy"},
+    {"user_attrs_val_loss", 0.5, 12, TD_DIR_EVIDENCE, 0, "value rises with user_attrs_val_loss"},
+    {"user_attrs_val_loss", -0.5, 12, TD_DIR_EVIDENCE, 1, "value falls with user_attrs_val_loss"},
+    {"user_attrs_val_accuracy", 0.01, 6, TD_DIR_UNKNOWN, 0, NULL},   /* too few trials to tell */
+    {"user_attrs_val_accuracy", 0.0, 12, TD_DIR_UNKNOWN, 0, NULL},   /* no association */
+    {"user_attrs_tokens", 0.01, 12, TD_DIR_UNKNOWN, 0, NULL},        /* a name that says nothing */
+    {"user_attrs_throughput", -2.0, 12, TD_DIR_EVIDENCE, 0, "value falls with user_attrs_throughput"},
+};
+
+static void test_direction_evidence(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; i++) {
+        td_buf b = {0};
+        td_out o = td_out_buf(&b);
+        td_out_printf(&o, "number,value,params_lr,%s,state\n", evidence[i].attr);
+        for (size_t k = 0; k < evidence[i].n; k++) {
+            double v = (double)((k * 7) % 12), wiggle = 0.3 * (double)((k * 5) % 3);
+            td_out_printf(&o, "%zu,%g,%g,%g,COMPLETE\n", k, v, 0.01 * (double)(k + 1),
+                          evidence[i].slope * v + (evidence[i].slope == 0 ? (double)(k % 2) : 0.01 * wiggle));
+        }
+        td_study *s = read_str(b.data, NULL);
+        td_buf_free(&b);
+        assert_int_equal(s->direction_from, evidence[i].dir);
+        assert_int_equal(s->maximize, evidence[i].maximize);
+        if (evidence[i].why && !strstr(s->direction_why, evidence[i].why))
+            fail_msg("case %zu: '%s' lacks '%s'", i, s->direction_why, evidence[i].why);
+        td_study_free(s);
+    }
+    /* two strong outcomes that disagree: still unknown; --minimize decides */
+    const char *conflict = "value,acc,loss\n1,0.1,1\n2,0.2,2\n3,0.3,3\n4,0.4,4\n5,0.5,5\n6,0.6,6\n7,0.7,7\n8,0.8,8\n";
+    td_study *s = read_str(conflict, NULL);
+    assert_int_equal(s->direction_from, TD_DIR_UNKNOWN);
+    td_study_free(s);
+    td_study_opts o = {.direction = -1};
+    s = read_str("value,acc\n1,0.1\n2,0.2\n3,0.3\n4,0.4\n5,0.5\n6,0.6\n7,0.7\n8,0.8\n", &o);
+    assert_int_equal(s->direction_from, TD_DIR_OPTION);
+    assert_false(s->maximize);
     td_study_free(s);
 }
 
@@ -924,6 +1123,10 @@ int main(void)
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_optuna_columns),
         cmocka_unit_test(test_column_roles),
+        cmocka_unit_test(test_outcomes_not_hps),
+        cmocka_unit_test(test_outcomes_by_repeats),
+        cmocka_unit_test(test_outcome_options),
+        cmocka_unit_test(test_direction_evidence),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_space_read),
         cmocka_unit_test(test_space_apply),

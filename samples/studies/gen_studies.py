@@ -24,6 +24,31 @@ fixed seed, so the expected verdict is known by construction:
       seeds each, optimum in the interior, small noise, no failures.
       Expected: no finding (exit 0).
 
+Tables shaped like real ones (issue 15), where outcome columns sit next to
+the hyperparameters and the objective's name may not say its direction:
+
+  grid_rnn.csv, grid_rnn.jsonl  a grid over RNN settings (cell, hidden_size,
+      num_layers, dropout; 2 seeds each) with the outcome columns a training
+      script writes: epoch_num (early-stopping epoch), epoch_time,
+      total_time, val_perplexity, test_loss, learned_parameters, and
+      grad_norm (a name that says nothing, but it differs between the two
+      seeds of every configuration). The best perplexity is inside the grid
+      (hidden_size 256, 2 layers, dropout 0.2); the fastest epochs and the
+      longest runs are elsewhere. Expected: objective val_perplexity,
+      hyperparameters exactly the four settings, no finding naming an outcome.
+  custom_best.csv  a custom CSV of 80 random-search trials whose objective
+      column is best_val_loss. Expected: objective best_val_loss (best_* form),
+      minimize, the eight settings as hyperparameters.
+  optuna_max.csv  Optuna trials_dataframe() of 60 PPO trials that maximized
+      `value` (a reward, best at the top of the learning-rate range).
+      Expected: "direction unknown: assuming minimize; pass --maximize or
+      --minimize" on its own line; with --maximize a boundary on
+      learning_rate, upward.
+  optuna_sheet.csv  the same study re-saved by a spreadsheet: UTF-8 BOM,
+      ';' separators, decimal commas, quoted fields, CRLF, with a
+      user_attrs_val_accuracy column that rises with `value`. Expected: the
+      direction maximize from that evidence, the same boundary.
+
 Run: python3 gen_studies.py   (writes the files next to this script)
 """
 import json
@@ -35,7 +60,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def out(name):
-    return open(os.path.join(HERE, name), "w", newline="")
+    return open(os.path.join(HERE, name), "w", newline="", encoding="utf-8")
 
 
 def log_uniform(rng, lo, hi):
@@ -114,7 +139,103 @@ def sound():
                     f.write("%g,%g,%d,%.5f,finished\n" % (lr, wd, seed, acc + rng.gauss(0, 0.001)))
 
 
+def grid_rnn():
+    rng = random.Random(6)
+    rows = []
+    for cell in ("lstm", "gru"):
+        for hidden in (128, 256, 512):
+            for layers in (1, 2, 3):
+                for dropout in (0.0, 0.2, 0.5):
+                    gates = 4 if cell == "lstm" else 3
+                    params = 10000 * hidden + sum(gates * (hidden * hidden * 2 + 2 * hidden) for _ in range(layers))
+                    for seed in (1, 2):
+                        ppl = (95.0 + (0.5 if cell == "gru" else 0.0) + 0.00012 * (hidden - 256) ** 2
+                               + 6.0 * (layers - 2) ** 2 + 60.0 * (dropout - 0.2) ** 2 + rng.gauss(0, 0.3))
+                        epochs = max(5, min(40, int(12 + 6 * layers + 30 * dropout + rng.gauss(0, 2))))
+                        epoch_time = 2.0e-4 * params / 1000 * (1 + 0.3 * (layers - 1)) + rng.uniform(0.5, 1.5)
+                        rows.append({"cell": cell, "hidden_size": hidden, "num_layers": layers, "dropout": dropout,
+                                     "seed": seed, "epoch_num": epochs, "epoch_time": round(epoch_time, 3),
+                                     "total_time": round(epochs * epoch_time, 2), "val_perplexity": round(ppl, 3),
+                                     "test_loss": round(math.log(ppl) + rng.gauss(0, 0.005), 5),
+                                     "learned_parameters": params, "grad_norm": round(rng.uniform(0.5, 3.0), 4)})
+    cols = list(rows[0])
+    with out("grid_rnn.csv") as f:
+        f.write(",".join(cols) + "\n")
+        for r in rows:
+            f.write(",".join(str(r[c]) for c in cols) + "\n")
+    with out("grid_rnn.jsonl") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+
+
+def custom_best():
+    rng = random.Random(7)
+    with out("custom_best.csv") as f:
+        f.write("hidden_layers,hidden_units,dropout_rate,learning_rate,weight_decay,batch_size,optimizer,scheduler,"
+                "best_val_loss\n")
+        for _ in range(80):
+            layers, units = rng.randint(2, 6), rng.randint(256, 1024)
+            drop, lr, wd = rng.uniform(0.1, 0.5), log_uniform(rng, 1e-5, 1e-2), log_uniform(rng, 1e-6, 1e-3)
+            bs, opt = rng.randint(64, 512), rng.choice(("AdamW", "Adam", "SGD"))
+            sched = rng.choice(("plateau", "cosine"))
+            y = (0.87 + 0.01 * (layers - 4) ** 2 + 0.02 * (drop - 0.3) ** 2 + 0.015 * (math.log10(lr) + 3.5) ** 2
+                 + 0.004 * (math.log10(wd) + 4.5) ** 2 + (0.03 if opt == "SGD" else 0.0) + rng.gauss(0, 0.002))
+            f.write("%d,%d,%r,%r,%r,%d,%s,%s,%r\n" % (layers, units, drop, lr, wd, bs, opt, sched, y))
+
+
+def ppo_trials():
+    """60 Optuna trials of PPO maximizing the mean reward (`value`)."""
+    rng = random.Random(8)
+    trials = []
+    for i in range(60):
+        lr = log_uniform(rng, 1e-5, 1e-3)
+        clip, ent, gamma = rng.uniform(0.1, 0.3), log_uniform(rng, 1e-8, 1e-1), rng.uniform(0.9, 0.9999)
+        # the reward keeps rising with the learning rate up to the top of the range
+        reward = 200.0 - 45.0 * (math.log10(lr) + 2.5) ** 2 - 300.0 * (clip - 0.2) ** 2 + rng.gauss(0, 3)
+        state = "FAIL" if i % 17 == 16 else "PRUNED" if i % 11 == 10 else "COMPLETE"
+        start = 3600 * i
+        trials.append((i, reward, start, lr, clip, ent, gamma, state))
+    return trials
+
+
+def stamp(sec):
+    return "2024-07-%02d %02d:%02d:%02d.%06d" % (11 + sec // 86400, sec // 3600 % 24, sec // 60 % 60, sec % 60, 4066)
+
+
+def optuna_max():
+    with out("optuna_max.csv") as f:
+        f.write("number,value,datetime_start,datetime_complete,duration,params_clip_range,params_ent_coef,"
+                "params_gamma,params_learning_rate,state\n")
+        for i, reward, start, lr, clip, ent, gamma, state in ppo_trials():
+            value = "" if state == "FAIL" else "%r" % reward
+            f.write("%d,%s,%s,%s,0 days 00:58:%02d,%r,%r,%r,%r,%s\n" % (i, value, stamp(start), stamp(start + 3500),
+                    i % 60, clip, ent, gamma, lr, state))
+
+
+def optuna_sheet():
+    rng = random.Random(9)
+
+    def dec(x):
+        return ("%.6f" % x).replace(".", ",")
+    with out("optuna_sheet.csv") as f:
+        f.write("\ufeff")
+        f.write(";".join('"%s"' % c for c in ("number", "value", "datetime_start", "datetime_complete",
+                "params_clip_range", "params_ent_coef", "params_gamma", "params_learning_rate",
+                "user_attrs_val_accuracy", "state")) + "\r\n")
+        for i, reward, start, lr, clip, ent, gamma, state in ppo_trials():
+            acc = 0.2 + 0.7 * reward / 200.0 + rng.gauss(0, 0.01)
+            value, acc_text = ("", "") if state == "FAIL" else (dec(reward), dec(acc))
+            f.write(";".join((str(i), value, '"%s"' % stamp(start)[:16].replace("-", "/"),
+                              '"%s"' % stamp(start + 3500)[:16].replace("-", "/"), dec(clip), dec(ent) if ent >= 1e-6
+                              else ("%.4E" % ent).replace(".", ","), dec(gamma), ("%.6E" % lr).replace(".", ","),
+                              acc_text, '"%s"' % state)) + "\r\n")
+
+
 if __name__ == "__main__":
+    grid_rnn()
+    custom_best()
+    optuna_max()
+    optuna_sheet()
     boundary()
     cliff()
     tie()
