@@ -124,7 +124,10 @@ static int late_stretch(const td_curve *v, const td_detect_opts *o, stretch *st)
     if (!td_curve_ok(v, o)) return 0;
     size_t n = v->n, m = td_curve_argmin(v, 0, n);
     st->drop = v->sm[0] - v->sm[m];
-    if (!(st->drop > o->z * (v->sigma > 0 ? v->sigma : 0)) || !(st->drop > 0)) return 0;
+    /* learned: the smoothed curve fell by more than z × the noise of a
+     * smoothed value (σ/√w; a noisy per-iteration loss learns too) */
+    double sig_sm = (v->sigma > 0 ? v->sigma : 0) / sqrt((double)(v->w > 1 ? v->w : 1));
+    if (!(st->drop > o->z * sig_sm) || !(st->drop > 0)) return 0;
     st->p0 = 0;
     while (st->p0 < n - 1 && td_curve_xfrac(v, st->p0) < 1 - o->plateau_frac) st->p0++;
     if (n - st->p0 < o->min_points) return 0;
