@@ -19,8 +19,9 @@
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
- * Not judged when the training loss has impossible values (cf_impossible.c):
- * a broken run is fixed first. */
+ * Not judged when the training loss has impossible values (cf_impossible.c)
+ * or itself rises or blows up (loss_rising, explosion, spike_unrecovered,
+ * lr_far_too_high): a broken run is fixed first. */
 #include "td_findings.h"
 
 #include <math.h>
@@ -97,6 +98,12 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     if (t->s && (td_findings_has(out, TD_FIND_NEGATIVE_LOSS, c->run->name, t->s->name) ||
                  td_findings_has(out, TD_FIND_NONFINITE, c->run->name, t->s->name)))
         return TD_OK;
+    /* a training objective that itself rises or blows up: validation
+     * worsening with it is divergence, not overfitting */
+    static const td_finding_kind broken[] = {TD_FIND_LOSS_RISING, TD_FIND_EXPLOSION, TD_FIND_SPIKE_UNRECOVERED,
+                                             TD_FIND_LR_FAR_TOO_HIGH};
+    for (size_t k = 0; t->s && k < sizeof broken / sizeof *broken; k++)
+        if (td_findings_has(out, broken[k], c->run->name, t->s->name)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     size_t m, n = v->n;
     double rise, p, tau;

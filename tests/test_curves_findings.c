@@ -231,6 +231,30 @@ static void test_healthy_quiet(void **state)
     }
 }
 
+/* Findings a scenario must not raise (one detector's call leaves another's
+ * alone), over 5 seeds. */
+static double rising_va(double t) { return t < 0.4 ? 0.35 + 2.0 * exp(-t * 10) : 0.40 + 1.5 * (t - 0.4); }
+static const scenario SCEN_NOT[] = {
+    /* training itself rises: validation rising with it is divergence */
+    {"rising_both", rising, rising_va, NULL, 0.02, 0.02, 0, -1, TD_FIND_OVERFITTING},
+    /* validation flat while training falls: a plateau, not overfitting */
+    {"val_flat", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
+};
+
+static void test_findings_not_raised(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof SCEN_NOT / sizeof SCEN_NOT[0]; i++)
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            td_findings fs;
+            judge(&SCEN_NOT[i], seed, &fs);
+            if (has_kind(&fs, SCEN_NOT[i].want))
+                fail_msg("%s (seed %llu) raised %s", SCEN_NOT[i].name, (unsigned long long)seed,
+                         td_finding_kind_name(SCEN_NOT[i].want));
+            td_findings_free(&fs);
+        }
+}
+
 /* A healthy run drowned in noise: noise is reported, and nothing else at
  * warning or above (the noise fools no other detector), over 20 seeds. */
 static void test_noise_fools_nothing(void **state)
@@ -662,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_no_crosstalk),
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_noise_fools_nothing),
+        cmocka_unit_test(test_findings_not_raised),
         cmocka_unit_test(test_threshold_moves_decision),
         cmocka_unit_test(test_short_runs),
         cmocka_unit_test(test_verdict),
