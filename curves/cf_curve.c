@@ -4,6 +4,7 @@
 #include "td_findings.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,4 +131,18 @@ double td_curve_at(const td_curve *c, double x)
     }
     double f = c->x[hi] > c->x[lo] ? (x - c->x[lo]) / (c->x[hi] - c->x[lo]) : 0;
     return c->sm[lo] + f * (c->sm[hi] - c->sm[lo]);
+}
+
+char *td_curve_quote(const td_curve *c, size_t i, char *buf, size_t cap)
+{
+    double sm = td_curve_value(c, c->sm[i]);
+    const td_series *s = c->s;
+    size_t j = s ? s->n : 0;
+    for (size_t k = 0; s && s->line && k < s->n; k++)
+        if (s->line[k] == c->line[i]) { j = k; break; }
+    if (j < (s ? s->n : 0) && s->y[j] != sm)
+        snprintf(buf, cap, "%.4g (smoothed; logged %.4g at line %zu)", sm, s->y[j], s->line[j]);
+    else
+        snprintf(buf, cap, "%.4g", sm);
+    return buf;
 }

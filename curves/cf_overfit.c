@@ -110,11 +110,12 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     td_code rc = TD_OK;
     int rises = val_rises(c, &m, &rise, &p, &tau);
     if (rises) {
+        char qb[96], qe[96];
         rc = td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[m], v->x[n - 1],
                              v->line[m], rise, o->z * rise_noise(v), rise_noise(v), p, e,
-                             "best %.4g at %s %g, then %.4g at the end (%+.4g > %g noise %.3g; Kendall tau %.2f, p %.2g after the minimum)",
-                             td_curve_value(v, v->sm[m]), xn, v->x[m],
-                             td_curve_value(v, v->sm[n - 1]),
+                             "best %s at %s %g, then %s at the end (%+.4g > %g noise %.3g; Kendall tau %.2f, p %.2g after the minimum)",
+                             td_curve_quote(v, m, qb, sizeof qb), xn, v->x[m],
+                             td_curve_quote(v, n - 1, qe, sizeof qe),
                              td_curve_value(v, v->sm[n - 1]) - td_curve_value(v, v->sm[m]), o->z,
                              rise_noise(v), tau, p);
     } else if (td_curve_ok(t, o) && t->s->kind == v->s->kind) {

@@ -34,11 +34,12 @@ td_code cf_detect_rising(const td_detect_ctx *c, td_findings *out, td_err *e)
           rise > o->sat_level * td_curve_level(v, lo)))
         return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
+    char qb[96], qe[96];
     return td_findings_add(out, TD_FIND_LOSS_RISING, c->run, v->s, NULL, v->x[m], v->x[n - 1],
                            v->line[m], rise, o->z * sig_sm, sig_sm, p, e,
-                           "%s %.4g (smoothed) at %s %g, then rising to %.4g (%+.4g > %g noise %.3g of the smoothed curve; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
-                           learned ? "best" : "starts near its best", td_curve_value(v, lo), xn,
-                           v->x[m], td_curve_value(v, end),
+                           "%s %s at %s %g, then rising to %s (%+.4g > %g noise %.3g of the smoothed curve; Mann-Kendall tau %.2f, p %.2g over the last %zu points)",
+                           learned ? "best" : "starts near its best", td_curve_quote(v, m, qb, sizeof qb), xn,
+                           v->x[m], td_curve_quote(v, n - 1, qe, sizeof qe),
                            td_curve_value(v, end) - td_curve_value(v, lo), o->z, sig_sm, tau,
                            p, n - t);
 }

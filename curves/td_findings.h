@@ -253,6 +253,11 @@ size_t td_curve_argmin(const td_curve *c, size_t from, size_t to);
 double td_curve_level(const td_curve *c, double y);
 /* x position as a fraction of the curve's x range, in [0, 1]. */
 double td_curve_xfrac(const td_curve *c, size_t i);
+/* "0.7345 (smoothed; logged 0.7202 at line 27)": the smoothed value of
+ * point i as logged (orientation undone) and, when it differs, the value
+ * the log holds at that point's source line, so a reader can find the
+ * number in the file. Writes buf (cap bytes) and returns it. */
+char *td_curve_quote(const td_curve *c, size_t i, char *buf, size_t cap);
 /* Smoothed (oriented) value at x: linear interpolation of sm between the
  * points around x, clamped to the ends. c must hold a point. */
 double td_curve_at(const td_curve *c, double x);

@@ -169,6 +169,24 @@ printf 'epoch,lo\033[2Jss,val_loss\n0,2.3,2.4\n1,1.9,2.0\n2,1.7,1.8\n3,1.6,1.7\n
 run "$CC" "$TMP/esc.csv"
 grep -q $'\033' "$TMP/out" && not_ok "escape character printed" || ok "control characters in names are neutralised"
 
+# ---- numbers quoted in findings can be found in the file ----
+"$CC" --json $S/overfitting.keras.csv >"$TMP/of.json" 2>/dev/null
+bad=$(python3 - "$TMP/of.json" $S/overfitting.keras.csv <<'EOF'
+import json, re, sys
+d = json.load(open(sys.argv[1])); lines = open(sys.argv[2]).read().split("\n")
+n = 0
+for r in d["runs"]:
+    for f in r["findings"]:
+        for val, ln in re.findall(r"logged ([-0-9.e+]+) at line (\d+)", f["evidence"]):
+            n += 1
+            nums = [float(x) for x in re.findall(r"-?[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?", lines[int(ln) - 1])]
+            if not any(abs(x - float(val)) <= 5e-4 * max(1, abs(float(val))) for x in nums):
+                print("line %s lacks %s" % (ln, val))
+if n == 0: print("no 'logged V at line N' quoted")
+EOF
+)
+[ -z "$bad" ] && ok "every 'logged V at line N' of a finding is in the file at that line" || not_ok "quoted numbers: $bad"
+
 # ---- --series: what was read, per run and series ----
 printf 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n0,2.0,2.1\n1,1.5,1.6\n' >"$TMP/two.csv"
 expect_exit 0 "--series on two appended runs" "$CC" --series "$TMP/two.csv"
