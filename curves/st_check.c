@@ -35,36 +35,6 @@ void td_study_cfg_default(td_study_cfg *c)
     c->curve_dir = NULL;
 }
 
-td_code td_study_add(td_study_report *r, td_study_kind kind, int finding, long hp, int side,
-                     double value, double ref, const char *fmt, ...)
-{
-    td_study_finding *f = realloc(r->f, (r->nf + 1) * sizeof *f);
-    if (!f) return TD_ENOMEM;
-    r->f = f;
-    f += r->nf++;
-    f->kind = kind;
-    f->finding = finding;
-    f->hp = hp;
-    f->side = side;
-    f->value = value;
-    f->ref = ref;
-    char raw[sizeof f->text];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
-    td_safe_text(f->text, sizeof f->text, raw); /* names from the table inside */
-    return TD_OK;
-}
-
-void td_study_report_free(td_study_report *r)
-{
-    if (!r) return;
-    free(r->f);
-    r->f = NULL;
-    r->nf = 0;
-}
-
 td_code td_study_check(const td_study *s, const td_study_cfg *c, td_study_report *r, td_err *e)
 {
     memset(r, 0, sizeof *r);

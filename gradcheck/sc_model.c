@@ -2,7 +2,8 @@
  * chance with the model's own init, the loss rises with the regularization
  * strength while the data loss at the same weights does not move, and the
  * loss is a mean over the batch (the same batch twice gives the same loss).
- * The overfit check is in sc_overfit.c, isolation in sc_isolate.c. */
+ * The overfit check is in sc_overfit.c, isolation in sc_isolate.c; both this
+ * file and sc_overfit.c call the model through sc_call.c. */
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
@@ -72,71 +73,6 @@ void td_sc_model_close(void *handle)
     if (handle) dlclose(handle);
 }
 
-/* ---- calls into the plugin ------------------------------------------------------ */
-static td_code plugin_fail(td_sc_model *m, const char *call, td_err *e)
-{
-    const char *msg = m->api->last_error ? m->api->last_error(m->self) : NULL;
-    char safe[200];
-    return td_fail(e, TD_EPLUGIN, "%s failed: %s", call, msg ? td_safe_text(safe, sizeof safe, msg) : "no message");
-}
-
-static void set_stage(td_sc_model *m, int st)
-{
-    if (m->stage) *m->stage = st;
-}
-
-td_code td_sc_forward(td_sc_model *m, double loss[2], double *scores, const double *x,
-                      const double *y, size_t b, td_err *e)
-{
-    set_stage(m, TD_SC_ST_FORWARD);
-    int rc = m->api->forward(m->self, loss, scores, (const double *const *)m->p, x, y, b);
-    set_stage(m, TD_SC_ST_IDLE);
-    return rc ? plugin_fail(m, "forward", e) : TD_OK;
-}
-
-td_code td_sc_backward(td_sc_model *m, const double *x, const double *y, size_t b, td_err *e)
-{
-    memset(m->g[0], 0, m->nparam * sizeof(double));
-    set_stage(m, TD_SC_ST_BACKWARD);
-    int rc = m->api->backward(m->self, m->g, (const double *const *)m->p, x, y, b);
-    set_stage(m, TD_SC_ST_IDLE);
-    return rc ? plugin_fail(m, "backward", e) : TD_OK;
-}
-
-td_code td_sc_init(td_sc_model *m, double scale, uint64_t seed, td_err *e)
-{
-    set_stage(m, TD_SC_ST_INIT);
-    int rc = m->api->init(m->self, m->p, scale, seed);
-    set_stage(m, TD_SC_ST_IDLE);
-    return rc ? plugin_fail(m, "init", e) : TD_OK;
-}
-
-static void set_reg(td_sc_model *m, double lambda)
-{
-    if (!m->api->set_reg) return;
-    set_stage(m, TD_SC_ST_SETREG);
-    m->api->set_reg(m->self, lambda);
-    set_stage(m, TD_SC_ST_IDLE);
-}
-
-double td_sc_accuracy(const td_sc_model *m, const double *scores, const double *y, size_t b)
-{
-    size_t hit = 0;
-    int multi = m->d.loss == TD_LOSS_SOFTMAX || m->d.loss == TD_LOSS_SVM;
-    size_t K = multi ? (size_t)m->d.classes : 1;
-    for (size_t i = 0; i < b; i++) {
-        const double *s = scores + i * K;
-        size_t best = 0;
-        if (multi) {
-            for (size_t k = 1; k < K; k++) if (s[k] > s[best]) best = k;
-        } else {
-            best = s[0] > 0;
-        }
-        hit += (double)best == y[i];
-    }
-    return b ? (double)hit / (double)b : 0;
-}
-
 /* The loss description for the chance level of the model on labels y. */
 static td_sc_loss model_loss(const td_sc_model *m, const double *y, size_t b)
 {
@@ -204,12 +140,12 @@ static td_code check_reg(td_sc_model *m, const td_sc_data *d, const td_sc_model_
     td_code rc = td_sc_init(m, o->init_scale, o->seed, e);
     for (int k = 0; rc == TD_OK && k < NL; k++) {
         double loss[2];
-        set_reg(m, lambdas[k]);
+        td_sc_set_reg(m, lambdas[k]);
         rc = td_sc_forward(m, loss, NULL, d->x, d->y, b, e);
         data[k] = loss[0];
         reg[k] = loss[1];
     }
-    set_reg(m, 0);
+    td_sc_set_reg(m, 0);
     if (rc != TD_OK) return rc;
     double moved = 0;
     int rising = 1, falling = 0, flat = 1;
@@ -259,7 +195,7 @@ static td_code check_batch_mean(td_sc_model *m, const td_sc_data *d, size_t b, t
     memcpy(y2, d->y, b * sizeof *y2);
     memcpy(y2 + b, d->y, b * sizeof *y2);
     double l1[2], l2[2];
-    set_reg(m, 0);
+    td_sc_set_reg(m, 0);
     td_code rc = td_sc_forward(m, l1, NULL, d->x, d->y, b, e);
     if (rc == TD_OK) rc = td_sc_forward(m, l2, NULL, x2, y2, 2 * b, e);
     free(x2);
@@ -372,7 +308,7 @@ td_code td_sc_model_check(const td_model_api *api, int n, const char *const *key
     if (b < 1) b = 1;
     if (rc == TD_OK) {
         if (api->set_seed) api->set_seed(m.self, o->seed);
-        set_reg(&m, 0);
+        td_sc_set_reg(&m, 0);
         rc = check_chance(&m, data, o, b, td_sc_add(r, "chance"), e);
     }
     if (rc == TD_OK) rc = check_reg(&m, data, o, b, td_sc_add(r, "regularization"), e);

@@ -198,6 +198,8 @@ td_code td_sc_backward(td_sc_model *m, const double *x, const double *y, size_t 
 td_code td_sc_init(td_sc_model *m, double scale, uint64_t seed, td_err *e);
 /* Share of examples whose argmax score (or sign for K = 1) is the label. */
 double td_sc_accuracy(const td_sc_model *m, const double *scores, const double *y, size_t b);
+/* Set the model's regularization strength (no-op when it has no set_reg). */
+void td_sc_set_reg(td_sc_model *m, double lambda);
 
 /* Overfit row: train on subset examples drawn with o->seed, with λ = 0 by SGD,
  * momentum 0.9 and Adam over a small step-size sweep until L_data <=
