@@ -1,5 +1,5 @@
 # gradcheck/ — the layer ABI, the gradient checker library and the tool.
-LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layers_basic.c gradcheck/gc_layers_loss.c \
+LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layer_kit.c gradcheck/gc_layers_basic.c gradcheck/gc_layers_loss.c \
             gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_eval.c \
             gradcheck/gc_check.c gradcheck/gc_kink.c gradcheck/gc_diagnose.c \
             gradcheck/gc_contract.c gradcheck/gc_fast.c gradcheck/gc_sweep.c \
