@@ -22,6 +22,7 @@ void td_dump_opts_default(td_dump_opts *o)
     o->act_explode = 1e3;
     o->grad_depth = 100;
     o->init_factor = 10;
+    o->propagate = 1;
     o->max_elems = 10000000000ULL;
     o->chunk_bytes = 4u << 20;
 }
@@ -55,6 +56,8 @@ void td_dump_free(td_dump *d)
     for (size_t i = 0; i < d->nnotes; i++) free(d->notes[i]);
     free(d->notes);
     free(d->steps);
+    free(d->model_config);
+    free(d->prop);
     free(d);
 }
 
@@ -103,7 +106,7 @@ static int layer_index(td_dump *d, const char *name, int depth, td_err *e)
     return (int)d->nlayers++;
 }
 
-static int add_note(td_dump *d, const char *file, const char *msg)
+int td_dump_add_note(td_dump *d, const char *file, const char *msg)
 {
     char **nn = realloc(d->notes, (d->nnotes + 1) * sizeof *nn);
     if (!nn) return -1;
@@ -198,6 +201,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     td_h5_quiet();
     td_dump *d = calloc(1, sizeof *d);
     int64_t *fids = calloc((size_t)nfiles, sizeof *fids);
+    long long *fsteps = NULL; /* steps of the files of a checkpoint sequence */
     td_dump_walk *walks = calloc((size_t)nfiles, sizeof *walks);
     if (!d || !fids || !walks) { free(d); free(fids); free(walks); return td_fail(e, TD_ENOMEM, "out of memory"); }
     for (int i = 0; i < nfiles; i++) fids[i] = -1;
@@ -226,20 +230,36 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
         if (walks[i].optimizer[0]) snprintf(d->optimizer, sizeof d->optimizer, "%s", walks[i].optimizer);
         if (walks[i].iterations >= 0) d->iterations = walks[i].iterations;
         for (size_t j = 0; j < walks[i].nnotes; j++)
-            if (add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+            if (td_dump_add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
         for (size_t j = 0; j < walks[i].n; j++) any_step |= walks[i].e[j].step >= 0;
     }
+    /* a sequence of checkpoints without stored steps: what lies between them */
     int file_is_step = !any_step && nfiles > 1;
-    if (file_is_step && add_note(d, files[0], "files without steps: file k is step k, in the order given") < 0) {
-        rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done;
+    if (file_is_step) {
+        long long *its = malloc((size_t)nfiles * sizeof *its);
+        if (!its || !(fsteps = malloc((size_t)nfiles * sizeof *fsteps))) { free(its); rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+        for (int i = 0; i < nfiles; i++) its[i] = walks[i].iterations;
+        rc = td_dump_ckpt_steps(files, nfiles, its, o->steps_between, fsteps, &d->step_source, e);
+        free(its);
+        if (rc != TD_OK) goto done;
+        char msg[320];
+        if (TD_STEPS_KNOWN(d->step_source))
+            snprintf(msg, sizeof msg, "checkpoint steps from %s: update/weight ratios are per step (the change between two files over the steps between them)",
+                     td_dump_step_source_text(d->step_source));
+        else
+            snprintf(msg, sizeof msg, "steps between the checkpoints unknown (%s): update/weight ratios are per checkpoint and not judged against ~1e-3 per step; --steps-between N would judge them",
+                     td_dump_step_source_text(d->step_source));
+        if (td_dump_add_note(d, files[0], msg) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
     }
+    for (int i = nfiles - 1; i >= 0 && !d->model_config; i--) /* the last checkpoint's */
+        if (walks[i].model_config && !(d->model_config = strdup(walks[i].model_config))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
 
     /* 2. tensors: check every dataset first (errors before any long read) */
     progress_ctx pc = { o, 0, 0 };
     for (int i = 0; i < nfiles; i++) {
         for (size_t j = 0; j < walks[i].n; j++) {
             const td_dump_entry *en = &walks[i].e[j];
-            long long step = file_is_step ? i : en->step;
+            long long step = file_is_step ? fsteps[i] : en->step;
             td_dump_shape sh;
             if ((rc = td_dump_check_dataset(fids[i], files[i], en->path, o->max_elems, &sh, e)) != TD_OK) goto done;
             pc.total += sh.n * (uint64_t)(sh.bits / 8);
@@ -272,7 +292,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     for (int i = 0; i < nfiles; i++) {
         for (size_t j = 0; j < walks[i].n; j++) {
             const td_dump_entry *en = &walks[i].e[j];
-            long long step = file_is_step ? i : en->step;
+            long long step = file_is_step ? fsteps[i] : en->step;
             int li = layer_index(d, en->layer, en->depth, e);
             long ti = find_slot(d, li, en->kind, en->param, en->slot, step);
             if (li < 0 || ti < 0) { rc = td_fail(e, TD_EINTERNAL, "tensor lost"); goto done; }
@@ -323,7 +343,9 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     if ((rc = sort_layers(d, e)) != TD_OK) goto done;
     if ((rc = check_missing(d, e)) != TD_OK) goto done;
     rc = td_dump_analyse(d, o, fids, e);
+    if (rc == TD_OK && o->propagate && (d->model_config || o->propagate > 1)) rc = td_dump_propagate(d, o, e);
 done:
+    free(fsteps);
     for (int i = 0; i < nfiles; i++) {
         td_dump_walk_free(&walks[i]);
         if (fids[i] >= 0) H5Fclose((hid_t)fids[i]);
