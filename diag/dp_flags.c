@@ -109,8 +109,13 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
             if (best >= 0) {
                 const td_dump_tensor *u = &d->tensors[best];
                 double sum; uint64_t bad;
-                rc = td_dump_pair(fids[t->file], d->files[t->file], t->path, fids[u->file], d->files[u->file],
-                                  u->path, TD_PAIR_DIFF, 0, o->max_elems, o->chunk_bytes, &sum, &bad, e);
+                if (d->layout == TD_DUMP_SAFETENSORS) {
+                    td_st_entry a = { t->path, t->shape, 0, 0, t->data_offset }, b = { u->path, u->shape, 0, 0, u->data_offset };
+                    rc = td_st_pair_diff(d->files[t->file], &a, d->files[u->file], &b, o->chunk_bytes, &sum, &bad, e);
+                } else {
+                    rc = td_dump_pair(fids[t->file], d->files[t->file], t->path, fids[u->file], d->files[u->file],
+                                      u->path, TD_PAIR_DIFF, 0, o->max_elems, o->chunk_bytes, &sum, &bad, e);
+                }
                 if (rc != TD_OK) break;
                 int known = TD_STEPS_KNOWN(d->step_source); /* else per checkpoint, not per step */
                 double dt = known ? (double)(u->step - t->step) : 1.0;

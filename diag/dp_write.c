@@ -31,7 +31,7 @@ static void num_text(double v, char *buf, size_t cap)
 
 static const char *dtype(const td_dump_shape *s, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s%d", s->cls == 'f' ? "float" : s->cls == 'u' ? "uint" : "int", s->bits);
+    snprintf(buf, cap, "%s%d", s->cls == 'f' ? "float" : s->cls == 'b' ? "bfloat" : s->cls == 'u' ? "uint" : "int", s->bits);
     return buf;
 }
 

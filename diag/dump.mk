@@ -1,5 +1,5 @@
 # diag/dump.mk — dumpcheck: per-layer diagnostics from HDF5 dumps.
-LIB_SRCS += diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c diag/dp_ckpt.c diag/dp_propagate.c \
+LIB_SRCS += diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c diag/dp_ckpt.c diag/dp_propagate.c diag/dp_safetensors.c \
             diag/dp_model.c diag/dp_flags.c diag/dp_write.c diag/dp_image.c
 PUBLIC_HEADERS += diag/td_dump.h
 TOOLS += dumpcheck
@@ -35,6 +35,24 @@ bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
 	  printf "bench-dump: dumpcheck (stats + histograms)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, dc, dm/1024; \
 	  printf "bench-dump: h5py + numpy                    %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ps, pc, pm/1024; \
 	  printf "bench-dump: dumpcheck / floor = %.2fx wall (target <= 1.3x); h5py+numpy / dumpcheck = %.1fx wall, %.1fx CPU (target >= 9x); peak %.1f MiB (target <= 64)\n", ds/fs, ps/ds, pc/dc, dm/1024 }'
+
+# ---- benchmark: a 2 GiB float32 safetensors file, floor (plain fread) vs dumpcheck ----
+BENCHES += bench-safetensors
+DUMP_BENCH_ST = $(BUILD)/bench/st2g.safetensors
+.PHONY: bench-safetensors
+bench-safetensors: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+	@mkdir -p $(BUILD)/bench
+	@echo "bench-safetensors: writing 16 float32 tensors of 8192x4096 (2 GiB)"
+	@$(BUILD)/bin/bench_dump gen-st $(DUMP_BENCH_ST)
+	@t() { /usr/bin/time -f "%e %M %U %S" -o $(BUILD)/bench/ts.txt "$$@" >/dev/null || exit 1; cat $(BUILD)/bench/ts.txt; }; \
+	$(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST) >/dev/null; \
+	read fs fm fu fy < <(t $(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST)); \
+	read ds dm du dy < <(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_ST)); \
+	rm -f $(DUMP_BENCH_ST) $(BUILD)/bench/ts.txt; \
+	awk -v fs=$$fs -v fm=$$fm -v fu=$$fu -v fy=$$fy -v ds=$$ds -v dm=$$dm -v du=$$du -v dy=$$dy 'BEGIN { \
+	  printf "bench-safetensors: floor (fread 4 MiB at a time)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", fs, fu + fy, fm/1024; \
+	  printf "bench-safetensors: dumpcheck (stats + histograms) %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, du + dy, dm/1024; \
+	  printf "bench-safetensors: dumpcheck / floor = %.2fx wall; peak %.1f MiB (target <= 64)\n", ds/fs, dm/1024 }'
 
 # ---- make fuzz: libFuzzer over in-memory HDF5 images (~60 s), seeded with small dumps
 FUZZERS += fuzz-dump

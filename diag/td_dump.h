@@ -102,7 +102,7 @@ typedef struct {
     int rank;
     uint64_t dims[TD_DUMP_MAXRANK];
     uint64_t n;           /* elements */
-    char cls;             /* 'f' float, 'i' signed int, 'u' unsigned int */
+    char cls;             /* 'f' float, 'b' bfloat16, 'i' signed int, 'u' unsigned int */
     int bits;             /* 16, 32, 64, 8 ... */
 } td_dump_shape;
 
@@ -131,7 +131,7 @@ td_code td_dump_pair(int64_t fa, const char *file_a, const char *path_a,
 /* ---- the dump model ---------------------------------------------------------- */
 typedef enum {
     TD_DUMP_TDIAG = 0, TD_DUMP_KERAS2, TD_DUMP_KERAS3_LEGACY,
-    TD_DUMP_KERAS3_WEIGHTS, TD_DUMP_GENERIC
+    TD_DUMP_KERAS3_WEIGHTS, TD_DUMP_GENERIC, TD_DUMP_SAFETENSORS
 } td_dump_layout;
 const char *td_dump_layout_name(td_dump_layout l); /* "tdiag", "keras2", ... */
 
@@ -171,6 +171,44 @@ td_code td_dump_trainer_step(const char *file, long long *step, td_err *e);
  * be NULL). Always succeeds but for a bad trainer_state.json. */
 td_code td_dump_ckpt_steps(const char *const *files, int nfiles, const long long *iterations,
                            long long steps_between, long long *steps, td_step_source *src, td_err *e);
+
+/* ---- safetensors (dp_safetensors.c) ------------------------------------------------ */
+/* One tensor of a safetensors header. */
+typedef struct {
+    char *name;
+    td_dump_shape shape;
+    uint64_t begin, end;  /* data_offsets, relative to the data */
+    uint64_t offset;      /* absolute byte offset in the file: 8 + N + begin */
+} td_st_entry;
+/* Parse and check file's header: length within the file (and ≤ 100 MiB),
+ * a JSON object (json-c), every tensor with a known dtype (F64 F32 F16 BF16
+ * I64..I8 U64..U8 BOOL), rank ≤ 4, dims whose product does not overflow,
+ * offsets [begin, end] with end − begin = elements × size, inside the data
+ * and overlapping no other tensor. Empty tensors are skipped. TD_EINPUT with
+ * one line "file: tensor 'name': what" on any violation. */
+td_code td_st_header(const char *file, td_st_entry **out, size_t *n, uint64_t max_elems, td_err *e);
+void td_st_free(td_st_entry *v, size_t n);
+/* Stream a tensor through acc, chunk_bytes of file data at a time. */
+td_code td_st_stream(const char *file, const td_st_entry *x, size_t chunk_bytes, td_dump_acc *acc,
+                     void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx, td_err *e);
+/* Σ (b − a)² over two same-size tensors, chunk by chunk; non-finite differences counted in *bad. */
+td_code td_st_pair_diff(const char *fa, const td_st_entry *a, const char *fb, const td_st_entry *b,
+                        size_t chunk_bytes, double *sum, uint64_t *bad, td_err *e);
+/* 1 when path is a .safetensors, a .safetensors.index.json, or a folder
+ * holding model.safetensors, its index, or checkpoint-* folders. */
+int td_st_is_safetensors(const char *path);
+/* One checkpoint: its shard files (one for model.safetensors). */
+typedef struct { char **shards; size_t nshards; } td_st_ckpt;
+/* Each argument is a checkpoint (a file, an index whose weight_map names
+ * shards beside it, a folder with either), or a folder of checkpoint-*
+ * folders (each one, in name order). */
+td_code td_st_expand(const char *const *args, int nargs, td_st_ckpt **out, size_t *n, td_err *e);
+void td_st_ckpt_free(td_st_ckpt *v, size_t n);
+/* Layer and parameter from a tensor name: "model.layers.3.mlp.down_proj.weight"
+ * -> "model.layers.3.mlp.down_proj", "weight" (no dot: both the name). */
+void td_st_layer_of(const char *name, char *layer, size_t lcap, char *param, size_t pcap);
+/* strcmp with runs of digits compared as numbers (layers.2 < layers.10). */
+int td_st_natural_cmp(const char *a, const char *b);
 
 /* ---- walking one file into tensors ----------------------------------------- */
 /* One dataset as the layout interprets it (before any data is read). */
@@ -216,6 +254,7 @@ typedef struct {
     td_hist *hist;       /* owned */
     uint64_t units, dead_units; /* activations: units along axis 1, never non-zero */
     uint64_t saturated;  /* activations of tanh/sigmoid: values near an asymptote */
+    uint64_t data_offset; /* safetensors: byte offset of its data in its file */
 } td_dump_tensor;
 
 /* Layer flags (bit mask). */

@@ -126,6 +126,28 @@ else
     echo "# skipped: the checkpoint sequence needs python3-h5py and python3-numpy"
 fi
 
+# ---- safetensors: bad headers are exit 3 with one line; a Trainer-style sequence ----
+st() { printf "$(printf '\\%03o' $(($2 & 255)) 0 0 0 0 0 0 0)%s" "$3" >"$TMP/$1.safetensors"; }
+st past 200 '{}'
+expect_exit 3 "safetensors: header length past the file" "$DC" "$TMP/past.safetensors"
+expect_err_line 'past\.safetensors: safetensors header length 200 runs past the end of the file' "length past the file: one line"
+h='{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}'
+st dtype ${#h} "$h"
+expect_exit 3 "safetensors: unknown dtype" "$DC" "$TMP/dtype.safetensors"
+expect_err_line "dtype\.safetensors: tensor 'w': unknown dtype 'Q7'" "unknown dtype: one line naming the tensor"
+st json 7 '{"w":[} '
+expect_exit 3 "safetensors: header not JSON" "$DC" "$TMP/json.safetensors"
+expect_no_out '.' "bad header: no partial report"
+if "$PY" -c 'import numpy' 2>/dev/null; then
+    "$PY" samples/dump_safetensors.py --out "$TMP/hf" --steps 300 --every 100 --shards 2 --dtype BF16
+    expect_exit 0 "safetensors checkpoint-* sequence (sharded, bf16): healthy" "$DC" "$TMP/hf"
+    expect_out 'layout safetensors, 18 tensors, 3 layers, 3 steps \(100\.\.300\)' "safetensors: layers grouped by name, steps from trainer_state.json"
+    expect_out 'checkpoint steps from trainer_state.json global_step: update/weight ratios are per step' "safetensors: per-step ratios, stated"
+    expect_out '^2 +model\.layers\.0\.mlp\.up_proj +- +\(64,64\)' "safetensors: a Hugging Face layer name and its weight"
+else
+    echo "# skipped: the safetensors sample needs python3-numpy"
+fi
+
 # ---- real PyTorch runs with planted faults (skipped without torch/h5py) --------
 if "$PY" -c 'import torch, h5py' 2>/dev/null; then
     for run in "mlp none 0" "mlp lr 1" "cnn none 0" "cnn dead 1"; do

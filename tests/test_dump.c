@@ -1188,6 +1188,182 @@ static void test_propagate_exact(void **state)
     }
 }
 
+/* ---- safetensors -------------------------------------------------------------------- */
+/* Write a safetensors file: header text as given (its length field = hlen,
+ * or the real length when hlen is 0), then nbytes of data. */
+static void write_st(const char *path, const char *header, uint64_t hlen, const void *data, size_t nbytes)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint64_t n = hlen ? hlen : strlen(header);
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)(n >> (8 * i));
+    fwrite(lb, 1, 8, fp);
+    fwrite(header, 1, strlen(header), fp);
+    if (nbytes) fwrite(data, 1, nbytes, fp);
+    fclose(fp);
+}
+
+static const struct { const char *what, *header; uint64_t hlen; size_t nbytes; const char *part; } st_bad[] = {
+    { "length past the file", "{}", 1000000, 0, "runs past the end of the file" },
+    { "not JSON", "{\"a\": {\"dtype\": ", 0, 0, "not a JSON object" },
+    { "unknown dtype", "{\"a\": {\"dtype\": \"F8_E4M3X\", \"shape\": [2], \"data_offsets\": [0, 2]}}", 0, 8, "unknown dtype 'F8_E4M3X'" },
+    { "overlapping offsets", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+      "\"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", 0, 8, "overlap" },
+    { "offsets past the data", "{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", 0, 8, "run past the end" },
+    { "offsets that overflow", "{\"a\": {\"dtype\": \"F64\", \"shape\": [4611686018427387904, 8], \"data_offsets\": [0, 16]}}", 0, 16, "overflows" },
+    { "offset past 2^63", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [18446744073709551615, 8]}}", 0, 8, "are reversed" },
+    { "negative offset", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [-8, 0]}}", 0, 8, "not non-negative 64-bit" },
+    { "end offset past 2^64 - 1 + size", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [18446744073709551608, 0]}}", 0, 8, "are reversed" },
+    { "size not dtype x shape", "{\"a\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", 0, 16, "do not match its dtype and shape" },
+    { "shape not integers", "{\"a\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", 0, 8, "shape is not" },
+    { "no tensors", "{\"__metadata__\": {\"format\": \"pt\"}}", 0, 0, "no tensor" },
+    { "short length field", "", 3, 0, "shorter than the 8-byte" },
+};
+
+static void test_st_bad(void **state)
+{
+    (void)state;
+    unsigned char zeros[64] = { 0 };
+    for (size_t i = 0; i < sizeof st_bad / sizeof st_bad[0]; i++) {
+        const char *f = tpath("bad.safetensors");
+        if (st_bad[i].hlen == 3) { FILE *fp = fopen(f, "wb"); fwrite("abc", 1, 3, fp); fclose(fp); }
+        else write_st(f, st_bad[i].header, st_bad[i].hlen, zeros, st_bad[i].nbytes);
+        const char *files[1] = { f };
+        td_dump *d = NULL;
+        td_err e;
+        td_err_clear(&e);
+        td_code rc = td_dump_open(&d, files, 1, NULL, &e);
+        if (rc != TD_EINPUT || !strstr(e.msg, st_bad[i].part) || strchr(e.msg, '\n') || !strstr(e.msg, "bad.safetensors"))
+            fail_msg("%s: rc %d, '%s' (want '%s')", st_bad[i].what, rc, e.msg, st_bad[i].part);
+        assert_null(d);
+    }
+}
+
+/* Values of every dtype decode to what was written. */
+static void test_st_dtypes(void **state)
+{
+    (void)state;
+    /* F32 1.5,-2; F64 0.25,3; F16 1.0(0x3c00),-0.5(0xb800); BF16 2.0(0x4000),-1.0(0xbf80); I32 -7,5; U8 200,1; I8 -3,4 */
+    unsigned char data[] = { 0, 0, 0xc0, 0x3f, 0, 0, 0, 0xc0,
+                             0, 0, 0, 0, 0, 0, 0xd0, 0x3f, 0, 0, 0, 0, 0, 0, 0x08, 0x40,
+                             0x00, 0x3c, 0x00, 0xb8, 0x00, 0x40, 0x80, 0xbf,
+                             0xf9, 0xff, 0xff, 0xff, 5, 0, 0, 0, 200, 1, 0xfd, 4 };
+    const char *hdr = "{\"__metadata__\": {\"format\": \"pt\"},"
+        "\"a.f32\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+        "\"a.f64\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [8, 24]},"
+        "\"a.f16\": {\"dtype\": \"F16\", \"shape\": [2], \"data_offsets\": [24, 28]},"
+        "\"a.bf16\": {\"dtype\": \"BF16\", \"shape\": [2], \"data_offsets\": [28, 32]},"
+        "\"b.i32\": {\"dtype\": \"I32\", \"shape\": [1, 2], \"data_offsets\": [32, 40]},"
+        "\"b.u8\": {\"dtype\": \"U8\", \"shape\": [2], \"data_offsets\": [40, 42]},"
+        "\"b.i8\": {\"dtype\": \"I8\", \"shape\": [2], \"data_offsets\": [42, 44]},"
+        "\"b.empty\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [44, 44]}}";
+    static const struct { const char *name; double a, b; } want[] = {
+        { "a.f32", 1.5, -2 }, { "a.f64", 0.25, 3 }, { "a.f16", 1, -0.5 }, { "a.bf16", 2, -1 },
+        { "b.i32", -7, 5 }, { "b.u8", 200, 1 }, { "b.i8", -3, 4 },
+    };
+    write_st(tpath("types.safetensors"), hdr, 0, data, sizeof data);
+    td_dump *d = open1("types.safetensors", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_SAFETENSORS);
+    assert_int_equal(d->ntensors, 7); /* the empty one skipped */
+    assert_int_equal(d->nlayers, 2);  /* "a" and "b", grouped by name */
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        long t = -1;
+        for (size_t k = 0; k < d->ntensors; k++) if (strcmp(d->tensors[k].path, want[i].name) == 0) t = (long)k;
+        assert_true(t >= 0);
+        const td_stats *s = &d->tensors[t].st;
+        if (s->n != 2 || s->min != fmin(want[i].a, want[i].b) || s->max != fmax(want[i].a, want[i].b) || s->mean != (want[i].a + want[i].b) / 2)
+            fail_msg("%s: n %llu min %g max %g mean %g", want[i].name, (unsigned long long)s->n, s->min, s->max, s->mean);
+    }
+    td_dump_free(d);
+    char l[64], p[64];
+    static const char *const names[][3] = { { "model.layers.3.mlp.down_proj.weight", "model.layers.3.mlp.down_proj", "weight" },
+                                            { "lm_head.weight", "lm_head", "weight" }, { "scale", "scale", "scale" } };
+    for (size_t i = 0; i < 3; i++) {
+        td_st_layer_of(names[i][0], l, sizeof l, p, sizeof p);
+        assert_string_equal(l, names[i][1]);
+        assert_string_equal(p, names[i][2]);
+    }
+    assert_true(td_st_natural_cmp("layers.2.w", "layers.10.w") < 0);
+    assert_true(td_st_natural_cmp("layers.10.w", "layers.010.w") == 0);
+    assert_true(td_st_natural_cmp("a", "b") < 0);
+}
+
+/* A Trainer-style sequence: checkpoint-100 and checkpoint-300, one of them
+ * sharded through an index, with trainer_state.json: per-step ratios. */
+static void test_st_sequence(void **state)
+{
+    (void)state;
+    char dir[600], f[700];
+    float w0[16], w1[16], bb[4] = { 0.1f, 0.2f, 0.3f, 0.4f };
+    double dk = 0, k0 = 0;
+    for (int i = 0; i < 16; i++) {
+        w0[i] = (float)sin(i + 1.0);
+        w1[i] = w0[i] + (float)(0.01 * cos(2.0 * i));
+        dk += ((double)w1[i] - w0[i]) * ((double)w1[i] - w0[i]);
+        k0 += (double)w0[i] * w0[i];
+    }
+    const char *hw = "{\"model.layers.0.proj.weight\": {\"dtype\": \"F32\", \"shape\": [4, 4], \"data_offsets\": [0, 64]}}";
+    const char *hb = "{\"model.layers.0.proj.bias\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}";
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
+    mkdir(dir, 0700);
+    for (int k = 0; k < 2; k++) {
+        snprintf(dir, sizeof dir, "%s/run/checkpoint-%d", tmpdir, k ? 300 : 100);
+        mkdir(dir, 0700);
+        snprintf(f, sizeof f, "%s/trainer_state.json", dir);
+        write_text(f, k ? "{\"global_step\": 300}" : "{\"global_step\": 100}");
+        if (k == 0) { /* one file holding both */
+            char h[400];
+            snprintf(h, sizeof h, "{\"model.layers.0.proj.bias\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [64, 80]},"
+                     "\"model.layers.0.proj.weight\": {\"dtype\": \"F32\", \"shape\": [4, 4], \"data_offsets\": [0, 64]}}");
+            unsigned char buf[80];
+            memcpy(buf, w0, 64);
+            memcpy(buf + 64, bb, 16);
+            snprintf(f, sizeof f, "%s/model.safetensors", dir);
+            write_st(f, h, 0, buf, sizeof buf);
+        } else { /* two shards and an index */
+            snprintf(f, sizeof f, "%s/model-00001-of-00002.safetensors", dir);
+            write_st(f, hw, 0, w1, 64);
+            snprintf(f, sizeof f, "%s/model-00002-of-00002.safetensors", dir);
+            write_st(f, hb, 0, bb, 16);
+            snprintf(f, sizeof f, "%s/model.safetensors.index.json", dir);
+            write_text(f, "{\"metadata\": {}, \"weight_map\": {\"model.layers.0.proj.weight\": \"model-00001-of-00002.safetensors\","
+                          " \"model.layers.0.proj.bias\": \"model-00002-of-00002.safetensors\"}}");
+        }
+    }
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
+    const char *files[1] = { dir }; /* the output folder: its checkpoint-* in order */
+    td_dump *d = NULL;
+    td_err e;
+    td_err_clear(&e);
+    if (td_dump_open(&d, files, 1, NULL, &e) != TD_OK) fail_msg("%s", e.msg);
+    assert_int_equal(d->layout, TD_DUMP_SAFETENSORS);
+    assert_int_equal(d->nfiles, 3);
+    assert_int_equal(d->step_source, TD_STEPS_TRAINER_STATE);
+    assert_int_equal(d->nsteps, 2);
+    assert_true(d->steps[0] == 100 && d->steps[1] == 300);
+    int seen = 0;
+    for (size_t i = 0; i < d->nratios; i++) {
+        const td_dump_ratio *r = &d->ratios[i];
+        if (strcmp(r->param, "weight") == 0) {
+            double want = sqrt(dk) / sqrt(k0) / 200;
+            assert_int_equal(r->method, TD_RATIO_DIFF);
+            if (fabs(r->ratio - want) > 1e-9 * want) fail_msg("ratio %g, want %g", r->ratio, want);
+            seen++;
+        } else {
+            assert_true(r->ratio == 0); /* the bias did not move */
+        }
+    }
+    assert_int_equal(seen, 1);
+    td_dump_free(d);
+    /* an index naming a shard outside its folder is refused */
+    snprintf(f, sizeof f, "%s/run/checkpoint-300/model.safetensors.index.json", tmpdir);
+    write_text(f, "{\"weight_map\": {\"w\": \"../x.safetensors\"}}");
+    files[0] = f;
+    assert_int_equal(td_dump_open(&d, files, 1, NULL, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "shard file names in its folder"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1225,6 +1401,9 @@ int main(void)
         cmocka_unit_test(test_ckpt_sequence),
         cmocka_unit_test(test_propagate),
         cmocka_unit_test(test_propagate_exact),
+        cmocka_unit_test(test_st_bad),
+        cmocka_unit_test(test_st_dtypes),
+        cmocka_unit_test(test_st_sequence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
