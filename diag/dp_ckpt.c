@@ -20,7 +20,7 @@ const char *td_dump_step_source_text(td_step_source s)
     static const char *const n[] = {
         "steps stored in the file", "--steps-between", "optimizer iterations",
         "trainer_state.json global_step", "steps in the file names",
-        "epoch numbers in the file names (steps between unknown)", "order given (steps between unknown)",
+        "epoch numbers in the file names", "the order given",
     };
     return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }

@@ -120,6 +120,7 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
                 int known = TD_STEPS_KNOWN(d->step_source); /* else per checkpoint, not per step */
                 double dt = known ? (double)(u->step - t->step) : 1.0;
                 double r = wn > 0 ? sqrt(sum) / wn / dt : (sum > 0 ? INFINITY : 0);
+                if (bad >= t->shape.n) r = NAN; /* nothing finite to compare: not "never moved" */
                 rc = add_ratio(d, e, t->layer, t->param, t->step, u->step, r, known ? TD_RATIO_DIFF : TD_RATIO_CKPT);
 
             }

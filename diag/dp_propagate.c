@@ -335,12 +335,12 @@ static void softmax_rows(float *y, size_t rows, int c)
     }
 }
 
-/* Forward of layer l over B samples from x (B, ih, iw, ic) into l->y. */
-static void forward(lay *l, const float *x, int B)
+/* Forward of layer l over B samples from x (B, ih, iw, ic) into l->y;
+ * acc holds l->oc doubles. */
+static void forward(lay *l, const float *x, int B, double *acc)
 {
     size_t in_s = (size_t)l->ih * l->iw * l->ic, out_s = (size_t)l->oh * l->ow * l->oc;
     int C = l->ic, O = l->oc;
-    double *acc = malloc((size_t)O * sizeof *acc);
     for (int b = 0; b < B; b++) {
         const float *xb = x + (size_t)b * in_s;
         float *yb = l->y + (size_t)b * out_s;
@@ -395,7 +395,6 @@ static void forward(lay *l, const float *x, int B)
                 }
             }
     }
-    free(acc);
     if (l->a == A_SOFTMAX) softmax_rows(l->y, (size_t)B * l->oh * l->ow, O);
 }
 
@@ -642,7 +641,10 @@ td_code td_dump_propagate(td_dump *d, const td_dump_opts *o, td_err *e)
     size_t in_n = (size_t)B * m.ih * m.iw * m.ic;
     float *x0 = malloc(in_n * sizeof *x0);
     double *g = malloc((size_t)(B * gmax) * sizeof *g), *gin = malloc((size_t)(B * gmax) * sizeof *gin);
-    int ok = x0 && g && gin;
+    int maxc = 1;
+    for (size_t i = 0; i < m.n; i++) if (m.l[i].oc > maxc) maxc = m.l[i].oc;
+    double *acc = malloc((size_t)maxc * sizeof *acc);
+    int ok = x0 && g && gin && acc;
     for (size_t i = 0; i < m.n && ok; i++) {
         lay *l = &m.l[i];
         ok = (l->y = malloc((size_t)B * l->oh * l->ow * l->oc * sizeof *l->y)) != NULL;
@@ -651,11 +653,12 @@ td_code td_dump_propagate(td_dump *d, const td_dump_opts *o, td_err *e)
     free(d->prop);
     d->nprop = 0;
     if (ok) ok = (d->prop = calloc(m.n, sizeof *d->prop)) != NULL;
-    if (!ok) { free(x0); free(g); free(gin); rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    if (!ok) { free(x0); free(g); free(gin); free(acc); rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
     td_rng r;
     td_rng_seed(&r, PROP_SEED);
     for (size_t i = 0; i < in_n; i++) x0[i] = (float)td_rng_normal(&r);
-    for (size_t i = 0; i < m.n; i++) forward(&m.l[i], i ? m.l[i - 1].y : x0, B);
+    for (size_t i = 0; i < m.n; i++) forward(&m.l[i], i ? m.l[i - 1].y : x0, B, acc);
+    free(acc);
     const lay *top = &m.l[m.n - 1];
     size_t gn = (size_t)B * top->oh * top->ow * top->oc;
     for (size_t i = 0; i < gn; i++) g[i] = td_rng_normal(&r);

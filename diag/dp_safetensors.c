@@ -317,6 +317,8 @@ static td_code shards_of(const char *path, char ***out, size_t *nout, td_err *e)
     } else {
         return push(out, nout, path) ? td_fail(e, TD_ENOMEM, "out of memory") : TD_OK;
     }
+    if (stat(idx, &sb) != 0 || !S_ISREG(sb.st_mode)) return td_fail(e, TD_EIO, "%s: cannot open", idx);
+    if (sb.st_size > (64 << 20)) return td_fail(e, TD_EINPUT, "%s: larger than 64 MiB, not read", idx);
     json_object *j = json_object_from_file(idx), *wm;
     if (!j) return td_fail(e, TD_EINPUT, "%s: not a readable JSON index", idx);
     td_code rc = TD_OK;
@@ -343,7 +345,7 @@ static td_code shards_of(const char *path, char ***out, size_t *nout, td_err *e)
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b) { return td_st_natural_cmp(*(const char *const *)a, *(const char *const *)b); }
 
 td_code td_st_expand(const char *const *args, int nargs, td_st_ckpt **out, size_t *nout, td_err *e)
 {

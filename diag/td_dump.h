@@ -201,7 +201,7 @@ int td_st_is_safetensors(const char *path);
 typedef struct { char **shards; size_t nshards; } td_st_ckpt;
 /* Each argument is a checkpoint (a file, an index whose weight_map names
  * shards beside it, a folder with either), or a folder of checkpoint-*
- * folders (each one, in name order). */
+ * folders (each one, in natural name order: checkpoint-40 before checkpoint-120). */
 td_code td_st_expand(const char *const *args, int nargs, td_st_ckpt **out, size_t *n, td_err *e);
 void td_st_ckpt_free(td_st_ckpt *v, size_t n);
 /* Layer and parameter from a tensor name: "model.layers.3.mlp.down_proj.weight"

@@ -138,6 +138,11 @@ expect_err_line "dtype\.safetensors: tensor 'w': unknown dtype 'Q7'" "unknown dt
 st json 7 '{"w":[} '
 expect_exit 3 "safetensors: header not JSON" "$DC" "$TMP/json.safetensors"
 expect_no_out '.' "bad header: no partial report"
+expect_exit 0 "committed Trainer-style sample (real torch run): healthy" "$DC" "$S/hf_mlp"
+expect_out 'layout safetensors, 12 tensors, 3 layers, 2 steps \(40\.\.80\)' "hf_mlp: steps from trainer_state.json"
+expect_out '^note: .*checkpoint-40/model\.safetensors: checkpoint steps from trainer_state\.json global_step' "hf_mlp: checkpoint-40 first (natural order)"
+expect_exit 0 "a checkpoint-N folder alone" "$DC" "$S/hf_mlp/checkpoint-80"
+expect_out 'layout safetensors, 6 tensors, 3 layers' "one checkpoint folder: read"
 if "$PY" -c 'import numpy' 2>/dev/null; then
     "$PY" samples/dump_safetensors.py --out "$TMP/hf" --steps 300 --every 100 --shards 2 --dtype BF16
     expect_exit 0 "safetensors checkpoint-* sequence (sharded, bf16): healthy" "$DC" "$TMP/hf"
@@ -159,6 +164,12 @@ if "$PY" -c 'import torch, h5py' 2>/dev/null; then
     expect_out 'update/weight ratio .* far above ~1e-3' "lr far too high: found by the update/weight ratio"
     "$DC" "$TMP/cnn_dead.h5" >"$TMP/out"
     expect_out '^finding: 2: activations all zero' "dead layer: found"
+    for f in "none 0" "lr 1"; do
+        set -- $f
+        "$PY" samples/dump_torch.py --format safetensors --fault "$1" --steps 120 --every 40 --shards 2 --out "$TMP/hf_$1" 2>/dev/null
+        expect_exit "$2" "torch safetensors sequence fault=$1" "$DC" "$TMP/hf_$1"
+    done
+    expect_out 'update/weight ratio per step .* far above ~1e-3' "safetensors, lr far too high: found per step"
 else
     echo "# skipped: the real PyTorch runs need python3-torch and python3-h5py"
 fi
