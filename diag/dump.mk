@@ -73,3 +73,18 @@ fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 	@printf '\003\001\003\001\000\003\001\000\005\001\000\001' > $(DP_FUZZ_DIR)/corpus/seed-keras
 	$(DP_FUZZ_DIR)/fuzz_dump -max_total_time=$(DP_FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
 	  -artifact_prefix=$(DP_FUZZ_DIR)/ $(DP_FUZZ_DIR)/corpus
+
+# fuzz-safetensors: libFuzzer over raw safetensors bytes (~60 s), seeded with a valid file
+FUZZERS += fuzz-safetensors
+ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c
+$(DP_FUZZ_DIR)/fuzz_st: $(ST_FUZZ_SRCS) diag/td.h diag/td_dump.h
+	@mkdir -p $(dir $@)
+	@command -v clang >/dev/null || { echo "fuzz-safetensors: clang is missing (apt-get install clang)" >&2; exit 1; }
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(ST_FUZZ_SRCS) $(DEP_LIBS) -lpthread -lm
+.PHONY: fuzz-safetensors
+fuzz-safetensors: $(DP_FUZZ_DIR)/fuzz_st
+	@mkdir -p $(DP_FUZZ_DIR)/st-corpus
+	@printf '\073\000\000\000\000\000\000\000{"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]}}   \000\074\000\270\000\100\200\277' > $(DP_FUZZ_DIR)/st-corpus/seed
+	$(DP_FUZZ_DIR)/fuzz_st -max_total_time=$(DP_FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=$(DP_FUZZ_DIR)/st- $(DP_FUZZ_DIR)/st-corpus

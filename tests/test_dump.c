@@ -1188,6 +1188,79 @@ static void test_propagate_exact(void **state)
     }
 }
 
+/* Conv2D / pooling / BatchNormalization / Flatten: shapes through the chain
+ * and exact forward scales. The model: Conv2D(4 filters, 3x3, pad, stride)
+ * with a kernel that copies the input's centre to every filter, times a,
+ * then a pooling layer, a BatchNormalization (gamma 2, mean 0, var 3),
+ * Flatten and Dense(units 2). */
+static const struct {
+    const char *pad; int stride; const char *pool; int flat;
+} conv_cases[] = {
+    { "valid", 1, "MaxPooling2D", 3 * 3 * 4 },     /* 8 -> 6 -> 3 */
+    { "same", 1, "AveragePooling2D", 4 * 4 * 4 },  /* 8 -> 8 -> 4 */
+    { "same", 2, "MaxPooling2D", 2 * 2 * 4 },      /* 8 -> 4 -> 2 */
+    { "valid", 2, "GlobalAveragePooling2D", 4 },   /* 8 -> 3 -> 1 */
+};
+
+static void test_propagate_conv(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof conv_cases / sizeof conv_cases[0]; c++) {
+        hid_t f = create("conv.h5");
+        char cfg[2048];
+        snprintf(cfg, sizeof cfg,
+                 "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+                 "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"batch_input_shape\": [null, 8, 8, 1]}},"
+                 "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\", \"filters\": 4, \"kernel_size\": [3, 3], \"strides\": [%d, %d],"
+                 " \"padding\": \"%s\", \"activation\": \"linear\", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1]}},"
+                 "{\"class_name\": \"%s\", \"config\": {\"name\": \"p\", \"pool_size\": [2, 2], \"padding\": \"valid\"}},"
+                 "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", \"epsilon\": 0.001, \"axis\": -1}},"
+                 "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"fl\"}},"
+                 "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2, \"activation\": \"softmax\"}}]}}",
+                 conv_cases[c].stride, conv_cases[c].stride, conv_cases[c].pad, conv_cases[c].pool);
+        attr_str(f, "/", "keras_version", "2.3.1");
+        attr_str(f, "/", "model_config", cfg);
+        static const char *const ln[] = { "c", "bn", "d" };
+        mkgroup(f, "/model_weights/c/c");
+        mkgroup(f, "/model_weights/bn/bn");
+        mkgroup(f, "/model_weights/d/d");
+        static const char *const wc[] = { "c/kernel:0", "c/bias:0" }, *const wb[] = { "bn/gamma:0", "bn/beta:0", "bn/moving_mean:0", "bn/moving_variance:0" },
+                                 *const wd[] = { "d/kernel:0" };
+        attr_strs(f, "/model_weights/c", "weight_names", wc, 2);
+        attr_strs(f, "/model_weights/bn", "weight_names", wb, 4);
+        attr_strs(f, "/model_weights/d", "weight_names", wd, 1);
+        attr_strs(f, "/model_weights", "layer_names", ln, 3);
+        double k[36] = { 0 }, b4[4] = { 0 }, g4[4] = { 2, 2, 2, 2 }, v4[4] = { 3, 3, 3, 3 };
+        for (int o = 0; o < 4; o++) k[(1 * 3 + 1) * 4 + o] = 0.5; /* (kh,kw,in,out): the centre */
+        hsize_t kd[4] = { 3, 3, 1, 4 };
+        put(f, "/model_weights/c/c/kernel:0", H5T_IEEE_F32LE, 4, kd, k, NULL, 0);
+        put2(f, "/model_weights/c/c/bias:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/gamma:0", 4, 0, g4);
+        put2(f, "/model_weights/bn/bn/beta:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/moving_mean:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/moving_variance:0", 4, 0, v4);
+        int fl = conv_cases[c].flat;
+        double *dk = malloc((size_t)fl * 2 * sizeof *dk);
+        for (int i = 0; i < fl * 2; i++) dk[i] = sin(i + 1.0) * sqrt(2.0 / fl);
+        put2(f, "/model_weights/d/d/kernel:0", (hsize_t)fl, 2, dk);
+        free(dk);
+        H5Fclose(f);
+        td_dump *d = open1("conv.h5", TD_OK, NULL);
+        if (d->nprop != 6) fail_msg("case %zu: %zu layers propagated (%s)", c, d->nprop, d->nnotes ? d->notes[d->nnotes - 1] : "-");
+        assert_int_equal(d->prop[1].units, 4);
+        assert_int_equal(d->prop[4].units, (uint64_t)fl); /* Flatten: H x W x C of the pooled output */
+        /* the conv copies the input x 0.5 (valid: the centre is always inside) */
+        if (strcmp(conv_cases[c].pad, "valid") == 0 && conv_cases[c].stride == 1)
+            assert_true(fabs(d->prop[1].act_std - 0.5 * d->prop[0].act_std) < 0.05 * d->prop[0].act_std);
+        double want = 2 / sqrt(3.001); /* BN: gamma (x - 0) / sqrt(var + eps) */
+        if (fabs(d->prop[3].act_std / d->prop[2].act_std - want) > 1e-5 * want)
+            fail_msg("case %zu: BN scaled std by %.8g, want %.8g", c, d->prop[3].act_std / d->prop[2].act_std, want);
+        assert_true(d->prop[1].grad_rms > 0 && d->prop[5].grad_rms > 0);
+        assert_true(isnan(d->prop[2].grad_rms)); /* pooling has no kernel */
+        td_dump_free(d);
+    }
+}
+
 /* ---- safetensors -------------------------------------------------------------------- */
 /* Write a safetensors file: header text as given (its length field = hlen,
  * or the real length when hlen is 0), then nbytes of data. */
@@ -1401,6 +1474,7 @@ int main(void)
         cmocka_unit_test(test_ckpt_sequence),
         cmocka_unit_test(test_propagate),
         cmocka_unit_test(test_propagate_exact),
+        cmocka_unit_test(test_propagate_conv),
         cmocka_unit_test(test_st_bad),
         cmocka_unit_test(test_st_dtypes),
         cmocka_unit_test(test_st_sequence),
