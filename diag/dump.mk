@@ -61,11 +61,15 @@ DP_FUZZ_DIR := $(BUILD)/fuzz/dump
 DP_FUZZ_SECONDS ?= 60
 DP_FUZZ_SRCS := diag/fuzz_dump.c diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
                 diag/td_err.c diag/td_stats.c diag/td_h5.c diag/td_parse.c diag/td_text.c
-$(DP_FUZZ_DIR)/fuzz_dump: $(DP_FUZZ_SRCS) diag/td.h diag/td_h5.h diag/td_dump.h
+# $(call dp_fuzz_cc,SOURCES): link a libFuzzer harness into $@ (ASan + UBSan)
+define dp_fuzz_cc
 	@mkdir -p $(dir $@)
-	@command -v clang >/dev/null || { echo "fuzz-dump: clang is missing (apt-get install clang)" >&2; exit 1; }
+	@command -v clang >/dev/null || { echo "$(notdir $@): clang is missing (apt-get install clang)" >&2; exit 1; }
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag $(DEP_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(DP_FUZZ_SRCS) $(DEP_LIBS) -lpthread -lm
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(1) $(DEP_LIBS) -lpthread -lm
+endef
+$(DP_FUZZ_DIR)/fuzz_dump: $(DP_FUZZ_SRCS) diag/td.h diag/td_h5.h diag/td_dump.h
+	$(call dp_fuzz_cc,$(DP_FUZZ_SRCS))
 .PHONY: fuzz-dump
 fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 	@mkdir -p $(DP_FUZZ_DIR)/corpus
@@ -78,10 +82,7 @@ fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 FUZZERS += fuzz-safetensors
 ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c
 $(DP_FUZZ_DIR)/fuzz_st: $(ST_FUZZ_SRCS) diag/td.h diag/td_dump.h
-	@mkdir -p $(dir $@)
-	@command -v clang >/dev/null || { echo "fuzz-safetensors: clang is missing (apt-get install clang)" >&2; exit 1; }
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag $(DEP_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(ST_FUZZ_SRCS) $(DEP_LIBS) -lpthread -lm
+	$(call dp_fuzz_cc,$(ST_FUZZ_SRCS))
 .PHONY: fuzz-safetensors
 fuzz-safetensors: $(DP_FUZZ_DIR)/fuzz_st
 	@mkdir -p $(DP_FUZZ_DIR)/st-corpus
