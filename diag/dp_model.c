@@ -182,8 +182,13 @@ static td_code check_missing(const td_dump *d, td_err *e)
                 char ln[128], pn[128];
                 td_safe_text(ln, sizeof ln, d->layers[t->layer].name);
                 td_safe_text(pn, sizeof pn, t->param);
-                return td_fail(e, TD_EINPUT, "%s: /step_%lld/%s/%s: missing (present at step %lld)",
-                               d->files[t->file], d->steps[s], ln, pn, t->step);
+                if (d->layout == TD_DUMP_TDIAG)
+                    return td_fail(e, TD_EINPUT, "%s: /step_%lld/%s/%s: missing (present at step %lld)",
+                                   d->files[t->file], d->steps[s], ln, pn, t->step);
+                const char *later = d->files[t->file]; /* the checkpoint of that step */
+                for (size_t k = 0; k < d->ntensors; k++) if (d->tensors[k].step == d->steps[s]) { later = d->files[d->tensors[k].file]; break; }
+                return td_fail(e, TD_EINPUT, "%s: %s/%s: missing at step %lld (present at step %lld in %s)",
+                               later, ln, pn, d->steps[s], t->step, d->files[t->file]);
             }
         }
     }
@@ -338,6 +343,9 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
         for (size_t j = 0; j < walks[i].nnotes; j++)
             if (td_dump_add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
         for (size_t j = 0; j < walks[i].n; j++) any_step |= walks[i].e[j].step >= 0;
+    }
+    if (any_step && o->steps_between > 0 && td_dump_add_note(d, files[0], "--steps-between ignored: the files store their steps") < 0) {
+        rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done;
     }
     /* a sequence of checkpoints without stored steps: what lies between them */
     int file_is_step = !any_step && nfiles > 1;

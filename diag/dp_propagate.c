@@ -22,9 +22,11 @@
 #define PROP_MACS_MAX 1.5e9        /* one sample above this: not propagated */
 #define PROP_BYTES (48u << 20)     /* stored outputs and gradients */
 #define PROP_WEIGHTS (8u << 20)    /* weights read, in elements (64 MiB of doubles) */
+#define SELU_L 1.0507009873554805
+#define SELU_A 1.6732632423543772
 
 typedef enum { K_DENSE, K_CONV, K_ACT, K_BN, K_ID, K_FLAT, K_MAXP, K_AVGP, K_GAP } kind;
-typedef enum { A_LIN, A_RELU, A_LEAKY, A_SIG, A_TANH, A_SOFTMAX, A_ELU, A_SOFTPLUS } actk;
+typedef enum { A_LIN, A_RELU, A_RELU6, A_LEAKY, A_SIG, A_TANH, A_SOFTMAX, A_ELU, A_SELU, A_SOFTPLUS, A_SOFTSIGN, A_EXP } actk;
 
 typedef struct {
     kind k;
@@ -42,6 +44,7 @@ typedef struct {
 static const struct { const char *n; actk a; } ACTS[] = {
     { "linear", A_LIN }, { "relu", A_RELU }, { "sigmoid", A_SIG }, { "tanh", A_TANH },
     { "softmax", A_SOFTMAX }, { "elu", A_ELU }, { "softplus", A_SOFTPLUS }, { "leaky_relu", A_LEAKY },
+    { "relu6", A_RELU6 }, { "selu", A_SELU }, { "softsign", A_SOFTSIGN }, { "exponential", A_EXP },
 };
 
 static int act_of(const char *s, actk *a)
@@ -77,9 +80,15 @@ static double jnum(json_object *o, const char *k, double def)
     return def;
 }
 
-/* Input shape (without the batch axis) from the first layers' configs. */
-static int input_shape(json_object *layers, int *h, int *w, int *c)
+static int shape_of(json_object *v, int *h, int *w, int *c);
+
+/* Input shape (without the batch axis) from the first layers' configs, or
+ * the model config's build_input_shape (Keras 3 Sequential). */
+static int input_shape(json_object *cfg, json_object *layers, int *h, int *w, int *c)
 {
+    json_object *bis;
+    if (cfg && json_object_is_type(cfg, json_type_object) && json_object_object_get_ex(cfg, "build_input_shape", &bis)
+        && shape_of(bis, h, w, c)) return 1;
     static const char *const keys[] = { "batch_input_shape", "batch_shape" };
     for (size_t i = 0; i < json_object_array_length(layers) && i < 2; i++) {
         json_object *cfg, *v = NULL, *bc;
@@ -88,18 +97,25 @@ static int input_shape(json_object *layers, int *h, int *w, int *c)
         if (!v && json_object_object_get_ex(json_object_array_get_idx(layers, i), "build_config", &bc))
             json_object_object_get_ex(bc, "input_shape", &v);
         if (!v || !json_object_is_type(v, json_type_array)) continue;
-        size_t r = json_object_array_length(v);
-        int d[3] = { 1, 1, 1 };
-        if (r < 2 || r > 4) return 0;
-        for (size_t j = 1; j < r; j++) {
-            json_object *x = json_object_array_get_idx(v, j);
-            if (!json_object_is_type(x, json_type_int) || json_object_get_int(x) <= 0 || json_object_get_int(x) > (1 << 20)) return 0;
-            d[3 - (r - j)] = json_object_get_int(x);
-        }
-        *h = d[0]; *w = d[1]; *c = d[2];
-        return 1;
+        return shape_of(v, h, w, c);
     }
     return 0;
+}
+
+/* [null, (h, w,) c] as (h, w, c), missing leading axes 1. */
+static int shape_of(json_object *v, int *h, int *w, int *c)
+{
+    if (!v || !json_object_is_type(v, json_type_array)) return 0;
+    size_t r = json_object_array_length(v);
+    int d[3] = { 1, 1, 1 };
+    if (r < 2 || r > 4) return 0;
+    for (size_t j = 1; j < r; j++) {
+        json_object *x = json_object_array_get_idx(v, j);
+        if (!json_object_is_type(x, json_type_int) || json_object_get_int(x) <= 0 || json_object_get_int(x) > (1 << 20)) return 0;
+        d[3 - (r - j)] = json_object_get_int(x);
+    }
+    *h = d[0]; *w = d[1]; *c = d[2];
+    return 1;
 }
 
 /* Name of a layer's single input in a functional config, "" for none,
@@ -134,7 +150,7 @@ static const char *inbound(json_object *l, char *buf, size_t cap)
 
 /* The stored parameter param of layer name at d's last step, read whole. */
 static td_code read_param(const td_dump *d, int li, const char *param, uint64_t *budget,
-                          double **out, size_t *n, td_err *e)
+                          double **out, size_t *n, int *over, td_err *e)
 {
     long best = -1;
     *out = NULL; *n = 0;
@@ -145,7 +161,7 @@ static td_code read_param(const td_dump *d, int li, const char *param, uint64_t 
     }
     if (best < 0) return TD_OK;
     const td_dump_tensor *t = &d->tensors[best];
-    if (t->shape.n > *budget) return TD_OK; /* left NULL: the caller stops */
+    if (t->shape.n > *budget) { *over = 1; return TD_OK; } /* left NULL: the caller stops */
     int rank;
     uint64_t dims[8];
     td_code rc = td_h5_read_f64(d->files[t->file], t->path, (size_t)t->shape.n, out, n, &rank, dims, e);
@@ -216,13 +232,23 @@ static td_code build(const td_dump *d, json_object *layers, int functional, net 
         l->alpha = 0.3;
         double *kern = NULL;
         size_t nk = 0, nb = 0;
+        int over = 0;
         td_code rc = TD_OK;
         if (strcmp(cls, "InputLayer") == 0 || strcmp(cls, "Dropout") == 0 || strcmp(cls, "Masking") == 0
             || strcmp(cls, "SpatialDropout2D") == 0 || strcmp(cls, "GaussianNoise") == 0 || strcmp(cls, "AlphaDropout") == 0) {
             l->k = K_ID;
         } else if (strcmp(cls, "Activation") == 0 || strcmp(cls, "ReLU") == 0 || strcmp(cls, "LeakyReLU") == 0) {
             l->k = K_ACT;
-            if (cls[0] == 'R') { l->a = A_RELU; snprintf(l->act, sizeof l->act, "relu"); }
+            if (cls[0] == 'R') {
+                double mx = jnum(cfg, "max_value", NAN), ns = jnum(cfg, "negative_slope", 0), th = jnum(cfg, "threshold", 0);
+                if ((!isnan(mx) && mx != 6) || th != 0 || (ns != 0 && !isnan(mx))) {
+                    snprintf(m->stop, sizeof m->stop, "%s: a ReLU with threshold or max_value is not propagated", sn);
+                    break;
+                }
+                l->a = ns != 0 ? A_LEAKY : mx == 6 ? A_RELU6 : A_RELU;
+                l->alpha = ns;
+                snprintf(l->act, sizeof l->act, "%s", ns != 0 ? "leaky_relu" : mx == 6 ? "relu6" : "relu");
+            }
             if (cls[0] == 'L') { l->a = A_LEAKY; l->alpha = jnum(cfg, "negative_slope", jnum(cfg, "alpha", 0.3)); snprintf(l->act, sizeof l->act, "leaky_relu"); }
             if (!as && cls[0] == 'A') { snprintf(m->stop, sizeof m->stop, "%s: Activation without a name", sn); break; }
         } else if (strcmp(cls, "Flatten") == 0) {
@@ -257,11 +283,12 @@ static td_code build(const td_dump *d, json_object *layers, int functional, net 
                 l->kh = l->kw = l->sh = l->sw = 1;
             }
             if (l->li < 0) { snprintf(m->stop, sizeof m->stop, "%s: its weights are not in the file", sn); break; }
-            if ((rc = read_param(d, l->li, "kernel", &budget, &kern, &nk, e)) != TD_OK) return rc;
+            if ((rc = read_param(d, l->li, "kernel", &budget, &kern, &nk, &over, e)) != TD_OK) return rc;
             l->w = kern;
-            if ((rc = read_param(d, l->li, "bias", &budget, &l->b, &nb, e)) != TD_OK) return rc;
+            if ((rc = read_param(d, l->li, "bias", &budget, &l->b, &nb, &over, e)) != TD_OK) return rc;
+            if (over) { snprintf(m->stop, sizeof m->stop, "%s: the weights pass the propagation's 64 MiB budget", sn); break; }
             if (!kern || units <= 0 || nk != (size_t)l->kh * (size_t)l->kw * (size_t)c * (size_t)units || (l->b && nb != (size_t)units)) {
-                snprintf(m->stop, sizeof m->stop, "%s: kernel missing, too large or not of the shape the config implies", sn);
+                snprintf(m->stop, sizeof m->stop, "%s: kernel missing or not of the shape the config implies", sn);
                 break;
             }
             c = units;
@@ -272,9 +299,10 @@ static td_code build(const td_dump *d, json_object *layers, int functional, net 
             int axis_ok = !json_object_object_get_ex(cfg, "axis", &ax) || (json_object_is_type(ax, json_type_int) && (json_object_get_int(ax) == -1 || json_object_get_int(ax) == 3 - (h == 1 && w == 1) * 2))
                           || (json_object_is_type(ax, json_type_array) && json_object_array_length(ax) == 1);
             size_t n1 = 0, n2 = 0, n3 = 0, n4 = 0;
-            if (l->li >= 0 && ((rc = read_param(d, l->li, "gamma", &budget, &l->g, &n1, e)) || (rc = read_param(d, l->li, "beta", &budget, &l->be, &n2, e))
-                || (rc = read_param(d, l->li, "moving_mean", &budget, &l->mu, &n3, e)) || (rc = read_param(d, l->li, "moving_variance", &budget, &l->var, &n4, e))))
+            if (l->li >= 0 && ((rc = read_param(d, l->li, "gamma", &budget, &l->g, &n1, &over, e)) || (rc = read_param(d, l->li, "beta", &budget, &l->be, &n2, &over, e))
+                || (rc = read_param(d, l->li, "moving_mean", &budget, &l->mu, &n3, &over, e)) || (rc = read_param(d, l->li, "moving_variance", &budget, &l->var, &n4, &over, e))))
                 return rc;
+            if (over) { snprintf(m->stop, sizeof m->stop, "%s: the weights pass the propagation's 64 MiB budget", sn); break; }
             if (!axis_ok || !l->mu || !l->var || n3 != (size_t)c || n4 != (size_t)c || (l->g && n1 != (size_t)c) || (l->be && n2 != (size_t)c)) {
                 snprintf(m->stop, sizeof m->stop, "%s: BatchNormalization statistics missing or not on the last axis", sn);
                 break;
@@ -306,6 +334,10 @@ static float actf(actk a, double x, double alpha)
     case A_TANH: return (float)tanh(x);
     case A_ELU: return (float)(x > 0 ? x : expm1(x));
     case A_SOFTPLUS: return (float)(x > 30 ? x : log1p(exp(x)));
+    case A_RELU6: return (float)(x < 0 ? 0 : x > 6 ? 6 : x);
+    case A_SELU: return (float)(SELU_L * (x > 0 ? x : SELU_A * expm1(x)));
+    case A_SOFTSIGN: return (float)(x / (1 + fabs(x)));
+    case A_EXP: return (float)exp(x);
     default: return (float)x;
     }
 }
@@ -320,6 +352,10 @@ static double dact(actk a, double y, double alpha)
     case A_TANH: return 1 - y * y;
     case A_ELU: return y > 0 ? 1 : y + 1;
     case A_SOFTPLUS: return -expm1(-y);
+    case A_RELU6: return y > 0 && y < 6;
+    case A_SELU: return y > 0 ? SELU_L : y + SELU_L * SELU_A;
+    case A_SOFTSIGN: return (1 - fabs(y)) * (1 - fabs(y));
+    case A_EXP: return y;
     default: return 1;
     }
 }
@@ -476,7 +512,7 @@ static void layer_stats(const lay *l, int B, double margin, td_dump_prop *p)
     td_stats st;
     td_stats_init(&st);
     uint64_t sat = 0;
-    int is_sig = l->a == A_SIG, is_tanh = l->a == A_TANH, is_relu = l->a == A_RELU;
+    int is_sig = l->a == A_SIG, is_tanh = l->a == A_TANH, is_relu = l->a == A_RELU || l->a == A_RELU6;
     for (size_t i = 0; i < n; i++) {
         double v = l->y[i];
         td_stats_add(&st, v);
@@ -617,7 +653,7 @@ td_code td_dump_propagate(td_dump *d, const td_dump_opts *o, td_err *e)
         snprintf(note, sizeof note, "signal propagation: the model config is not a Sequential or functional model's, not propagated");
         goto noted;
     }
-    if (!input_shape(layers, &m.ih, &m.iw, &m.ic)) {
+    if (!input_shape(cfg, layers, &m.ih, &m.iw, &m.ic)) {
         snprintf(note, sizeof note, "signal propagation: no input shape in the model config, not propagated");
         goto noted;
     }

@@ -1028,6 +1028,22 @@ static void test_ckpt_sequence(void **state)
         assert_int_equal(note_opt, sc->dstep ? 0 : 1); /* one line naming the option, only when unknown */
         td_dump_free(d);
     }
+    /* files that store their steps: --steps-between is ignored, and said so */
+    {
+        write_tdiag("sb.h5", F_NONE);
+        const char *one[2] = { tpath("sb.h5"), tpath("sb.h5") };
+        td_dump_opts o;
+        td_dump_opts_default(&o);
+        o.steps_between = 7;
+        td_dump *d = NULL;
+        td_err e;
+        assert_int_equal(td_dump_open(&d, one, 2, &o, &e), TD_OK);
+        int said = 0;
+        for (size_t i = 0; i < d->nnotes; i++) said |= strstr(d->notes[i], "--steps-between ignored") != NULL;
+        assert_true(said);
+        assert_int_equal(d->step_source, TD_STEPS_IN_FILE);
+        td_dump_free(d);
+    }
     /* a trainer_state.json that is not JSON: exit-3 class error naming it */
     char dir[512], ts[600], f1[600], f2[600];
     snprintf(dir, sizeof dir, "%s/badts", tmpdir);
@@ -1070,6 +1086,10 @@ static const prop_case prop_cases[] = {
     { "softmax over one unit", 3, 8, 8, 1, "relu", "softmax", 1.0, NULL, TD_DF_VANISHING_GRAD, NULL },
     { "an LSTM stops it", 4, 8, 8, 2, "relu", "softmax", 1.0, "LSTM", 0, "a LSTM layer is not propagated" },
     { "Dropout is the identity", 4, 8, 16, 2, "relu", "softmax", 1.0, "Dropout", 0, NULL },
+    { "a ReLU layer after a linear Dense", 4, 8, 16, 2, "linear", "softmax", 1.0, "ReLU", 0, NULL },
+    { "SELU stack with LeCun init: self-normalising", 12, 16, 32, 4, "selu", "softmax", 0.7071, NULL, 0, NULL },
+    { "relu6 stack (He)", 6, 16, 32, 4, "relu6", "softmax", 1.0, NULL, 0, NULL },
+    { "an unknown activation stops it", 4, 8, 8, 2, "mish", "softmax", 1.0, NULL, 0, "activation 'mish' not propagated" },
 };
 
 static double prng(uint64_t *s)
@@ -1134,8 +1154,8 @@ static void test_propagate(void **state)
         for (size_t i = 0; i < d->nnotes; i++) noted |= pc->note && strstr(d->notes[i], pc->note) != NULL;
         assert_int_equal(noted, pc->note != NULL);
         if (!pc->note) assert_int_equal(d->nprop, (size_t)pc->n + (pc->mid_cls != NULL));
-        else assert_int_equal(d->nprop, 1); /* stopped after the first layer */
-        assert_true(d->prop_batch >= 1);
+        else assert_int_equal(d->nprop, pc->mid_cls ? 1 : 0); /* stopped after the first layer, or at it */
+        assert_true(d->nprop == 0 || d->prop_batch >= 1);
         td_dump_free(d);
         td_dump_opts o; /* --no-propagate: nothing of it */
         td_dump_opts_default(&o);
@@ -1429,6 +1449,12 @@ static void test_st_sequence(void **state)
     }
     assert_int_equal(seen, 1);
     td_dump_free(d);
+    /* a tensor missing from a later checkpoint: one line naming both */
+    snprintf(f, sizeof f, "%s/run/checkpoint-300/model.safetensors.index.json", tmpdir);
+    write_text(f, "{\"weight_map\": {\"model.layers.0.proj.weight\": \"model-00001-of-00002.safetensors\"}}");
+    assert_int_equal(td_dump_open(&d, files, 1, NULL, &e), TD_EINPUT);
+    if (!strstr(e.msg, "model.layers.0.proj/bias: missing at step 300 (present at step 100") || !strstr(e.msg, "checkpoint-300"))
+        fail_msg("missing tensor: %s", e.msg);
     /* an index naming a shard outside its folder is refused */
     snprintf(f, sizeof f, "%s/run/checkpoint-300/model.safetensors.index.json", tmpdir);
     write_text(f, "{\"weight_map\": {\"w\": \"../x.safetensors\"}}");
