@@ -18,7 +18,7 @@
 const char *td_dump_step_source_text(td_step_source s)
 {
     static const char *const n[] = {
-        "steps stored in the file", "--steps-between", "optimizer iterations",
+        "one file, or steps stored in the files", "--steps-between", "optimizer iterations",
         "trainer_state.json global_step", "steps in the file names",
         "epoch numbers in the file names", "the order given",
     };

@@ -162,12 +162,14 @@ static float f16(uint16_t h)
 }
 
 /* Convert cnt elements of raw little-endian data of shape s into f (float) or d (double). */
-static void convert(const td_dump_shape *s, const unsigned char *raw, size_t cnt, float *f, double *d)
+static int native_float(const td_dump_shape *s)
 {
     const uint16_t probe = 1;
-    int little = *(const unsigned char *)&probe == 1;
-    if (little && s->cls == 'f' && s->bits == 32) { memcpy(f, raw, cnt * 4); return; }
-    if (little && s->cls == 'f' && s->bits == 64) { memcpy(d, raw, cnt * 8); return; }
+    return *(const unsigned char *)&probe == 1 && s->cls == 'f' && (s->bits == 32 || s->bits == 64);
+}
+
+static void convert(const td_dump_shape *s, const unsigned char *raw, size_t cnt, float *f, double *d)
+{
     for (size_t i = 0; i < cnt; i++) {
         const unsigned char *p = raw + i * (size_t)(s->bits / 8);
         uint64_t u = 0;
@@ -189,8 +191,9 @@ static td_code each_chunk(const char *file, const td_st_entry *x, size_t chunk_b
 {
     size_t es = (size_t)(x->shape.bits / 8), per = chunk_bytes / es ? chunk_bytes / es : 1;
     int wide = x->shape.bits == 64 || x->shape.cls == 'i' || x->shape.cls == 'u';
-    unsigned char *raw = malloc(per * es);
+    int native = native_float(&x->shape); /* little-endian float32/64: read in place */
     void *conv = malloc(per * (wide ? sizeof(double) : sizeof(float)));
+    unsigned char *raw = native ? conv : malloc(per * es);
     FILE *fp = fopen(file, "rb");
     td_code rc = TD_OK;
     char kn[128];
@@ -201,13 +204,13 @@ static td_code each_chunk(const char *file, const td_st_entry *x, size_t chunk_b
     for (uint64_t done = 0; rc == TD_OK && done < x->shape.n;) {
         size_t cnt = (size_t)(x->shape.n - done < per ? x->shape.n - done : per);
         if (fread(raw, es, cnt, fp) != cnt) { rc = td_fail(e, TD_EIO, "%s: tensor '%s': short read (file changed or truncated)", file, kn); break; }
-        convert(&x->shape, raw, cnt, wide ? NULL : conv, wide ? conv : NULL);
+        if (!native) convert(&x->shape, raw, cnt, wide ? NULL : conv, wide ? conv : NULL);
         cb(ctx, wide ? NULL : conv, wide ? conv : NULL, cnt, done);
         if (on_bytes) on_bytes(bctx, (uint64_t)cnt * es);
         done += cnt;
     }
     if (fp) fclose(fp);
-    free(raw);
+    if (raw != conv) free(raw);
     free(conv);
     return rc;
 }
