@@ -79,6 +79,9 @@ else
     echo "# skipped: the numpy comparison needs python3-h5py and python3-numpy"
 fi
 
+expect_exit 0 "--propagate on a dump without a model config" "$DC" --propagate "$S/mlp_healthy.h5"
+expect_out '^note: .*--propagate: no Keras model_config in the file, nothing to propagate' "--propagate without a config: one note"
+
 # ---- several files: one per step ---------------------------------------------------
 expect_exit 0 "the same dump twice (one per rank) merges" "$DC" "$S/mlp_healthy.h5" "$S/mlp_healthy.h5"
 expect_out 'layout tdiag, 60 tensors' "two ranks: tensors merged, not doubled"
