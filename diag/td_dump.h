@@ -17,6 +17,11 @@
  *             1 bias; 4 vars of a batch-norm: gamma, beta, moving_mean, moving_variance).
  *  - GENERIC  any other file: every numeric dataset, walked recursively; what
  *             could not be interpreted is listed in td_dump.notes.
+ *  - SAFETENSORS  Hugging Face / PyTorch checkpoints (dp_safetensors.c): files,
+ *             sharded indexes, checkpoint-N folders; layers from tensor names.
+ * Several files without stored steps are a checkpoint sequence whose steps
+ * dp_ckpt.c finds; a Keras model_config lets dp_propagate.c push a random
+ * batch through the stored layers.
  * Keras kernels are in Keras order: Dense (in,out), Conv (kh,kw,in,out).
  *
  * Every dataset is streamed in hyperslabs along its first axis aligned to
@@ -376,8 +381,9 @@ typedef struct {
 } td_dump;
 
 /* Read files[0..nfiles) (one per step, or one per rank: tensors of the same
- * step, layer and name are merged), compute every statistic, histogram,
- * ratio and flag. *out is NULL on error. */
+ * step, layer and name are merged; or safetensors checkpoints and folders),
+ * compute every statistic, histogram, ratio and flag, and the signal
+ * propagation when o->propagate allows it. *out is NULL on error. */
 td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
                      const td_dump_opts *o, td_err *e);
 void td_dump_free(td_dump *d);
