@@ -13,10 +13,12 @@
 static void usage(FILE *f, const td_dump_opts *o)
 {
     fprintf(f,
-        "usage: dumpcheck [options] FILE.h5...\n"
+        "usage: dumpcheck [options] FILE.h5|FILE.safetensors|DIR...\n"
         "Per-layer diagnostics of HDF5 dumps (tdiag /step_<N>/<layer>/..., Keras 2/3 .h5,\n"
-        "Keras 3 .weights.h5, or any file of numeric arrays). Several files: one per step\n"
-        "or one per rank (same tensors are merged).\n"
+        "Keras 3 .weights.h5, or any file of numeric arrays) and safetensors checkpoints\n"
+        "(files, model.safetensors.index.json shards, checkpoint-N folders, a folder of\n"
+        "them). Several files: one per step, one per rank (same tensors are merged), or\n"
+        "a sequence of checkpoints.\n"
         "  --json              machine-readable output (schema in dumpcheck(1))\n"
         "  --tensors           also list every tensor's statistics\n"
         "  --report DIR        also write a diagreport folder (ratios with the 1e-3 band,\n"
@@ -33,7 +35,7 @@ static void usage(FILE *f, const td_dump_opts *o)
         "                      each file, or a step in the names (checkpoint-1000)\n"
         "  --propagate         push a seeded random batch through the model config's layers\n"
         "                      (default when a file has a Keras model_config)\n"
-        "  --no-propagate      do not\n"
+        "  --no-propagate      no signal propagation\n"
         "  --max-elements N    largest dataset accepted (default %llu)\n"
         "  --chunk-mib N       read budget per hyperslab in MiB (default %zu)\n"
         "  --help, --version\n"
