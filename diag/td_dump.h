@@ -305,7 +305,8 @@ typedef struct {
     int layer;           /* index in td_dump.layers (-1: a layer without weights) */
     uint64_t units;      /* output units (last axis) */
     double act_std;      /* std of its output over batch and units */
-    double dead_frac;    /* ReLU: share of units zero for every sample and position (NaN: not ReLU) */
+    double dead_frac;    /* ReLU: share of units zero for every sample and position (NaN: not
+                            ReLU, or fewer than 16 samples × positions to tell) */
     double sat_frac;     /* sigmoid/tanh: share of outputs within sat_margin of an asymptote (NaN: neither) */
     double grad_rms;     /* RMS of the loss gradient of its kernel (NaN: no kernel) */
     double wstd_he;      /* kernel std / He std √(2/fan_in) (NaN: no kernel) */
