@@ -101,6 +101,51 @@ static int floor_read(const char *file)
     return rc;
 }
 
+/* A 2 GiB safetensors file: 16 float32 tensors "model.layers.<k>.proj.weight"
+ * of 8192×4096, a seeded ramp of values, written 4 MiB at a time. */
+static int gen_st(const char *file)
+{
+    FILE *fp = fopen(file, "wb");
+    if (!fp) { perror(file); return 3; }
+    char hdr[4096];
+    size_t n = 0;
+    const uint64_t one = 8192ULL * 4096 * 4;
+    n += (size_t)snprintf(hdr + n, sizeof hdr - n, "{");
+    for (int k = 0; k < 16; k++)
+        n += (size_t)snprintf(hdr + n, sizeof hdr - n, "%s\"model.layers.%d.proj.weight\":{\"dtype\":\"F32\",\"shape\":[8192,4096],\"data_offsets\":[%llu,%llu]}",
+                              k ? "," : "", k, (unsigned long long)(k * one), (unsigned long long)((k + 1) * one));
+    n += (size_t)snprintf(hdr + n, sizeof hdr - n, "}");
+    while (n % 8) hdr[n++] = ' ';
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    float *buf = malloc(1u << 22);
+    int ok = buf && fwrite(lb, 1, 8, fp) == 8 && fwrite(hdr, 1, n, fp) == n;
+    uint32_t x = 12345;
+    for (uint64_t done = 0; ok && done < 16 * one; done += 1u << 22) {
+        for (size_t i = 0; i < (1u << 20); i++) { x = x * 1664525u + 1013904223u; buf[i] = (float)((int32_t)x) * 1e-10f; }
+        ok = fwrite(buf, 1, 1u << 22, fp) == 1u << 22;
+    }
+    free(buf);
+    if (fclose(fp) != 0) ok = 0;
+    if (!ok) { fprintf(stderr, "%s: cannot write\n", file); return 3; }
+    return 0;
+}
+
+/* The floor: read every byte 4 MiB at a time and touch it. */
+static int floor_st(const char *file)
+{
+    FILE *fp = fopen(file, "rb");
+    if (!fp) { perror(file); return 3; }
+    float *buf = malloc(1u << 22);
+    double sink = 0;
+    size_t got;
+    while (buf && (got = fread(buf, 4, 1u << 20, fp)) > 0) for (size_t i = 0; i < got; i += 1024) sink += buf[i];
+    free(buf);
+    fclose(fp);
+    printf("floor read done (%g)\n", sink);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     td_h5_quiet();
@@ -115,6 +160,8 @@ int main(int argc, char **argv)
         return gen(argv[2], (int)nd, (hsize_t)rows, (hsize_t)cols);
     }
     if (argc == 3 && strcmp(argv[1], "floor") == 0) return floor_read(argv[2]);
-    fprintf(stderr, "usage: bench_dump gen FILE [NDSETS ROWS COLS] | bench_dump floor FILE\n");
+    if (argc == 3 && strcmp(argv[1], "gen-st") == 0) return gen_st(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "floor-st") == 0) return floor_st(argv[2]);
+    fprintf(stderr, "usage: bench_dump gen FILE [NDSETS ROWS COLS] | floor FILE | gen-st FILE | floor-st FILE\n");
     return 2;
 }

@@ -19,6 +19,7 @@ static const struct { td_dump_flag f; const char *name; } FLAG_NAMES[] = {
     { TD_DF_ZERO_ACCUM, "zero_accumulator" }, { TD_DF_VANISHING_GRAD, "vanishing_gradient" },
     { TD_DF_EXPLODING_GRAD, "exploding_gradient" }, { TD_DF_LR_HIGH, "update_ratio_high" },
     { TD_DF_LR_LOW, "update_ratio_low" }, { TD_DF_INIT_SCALE, "init_scale" },
+    { TD_DF_COLLAPSE, "activation_collapse" },
 };
 
 const char *td_dump_flag_name(td_dump_flag f)
@@ -28,10 +29,8 @@ const char *td_dump_flag_name(td_dump_flag f)
     return "?";
 }
 
-static td_code finding(td_dump *d, td_err *e, td_dump_flag f, int layer, long long step,
-                       double value, double thr, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
-static td_code finding(td_dump *d, td_err *e, td_dump_flag f, int layer, long long step,
-                       double value, double thr, const char *fmt, ...)
+td_code td_dump_add_finding(td_dump *d, td_err *e, td_dump_flag f, int layer, long long step,
+                            double value, double thr, const char *fmt, ...)
 {
     td_dump_finding *nf = realloc(d->findings, (d->nfindings + 1) * sizeof *nf);
     if (!nf) return td_fail(e, TD_ENOMEM, "out of memory");
@@ -110,12 +109,19 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
             if (best >= 0) {
                 const td_dump_tensor *u = &d->tensors[best];
                 double sum; uint64_t bad;
-                rc = td_dump_pair(fids[t->file], d->files[t->file], t->path, fids[u->file], d->files[u->file],
-                                  u->path, TD_PAIR_DIFF, 0, o->max_elems, o->chunk_bytes, &sum, &bad, e);
+                if (d->layout == TD_DUMP_SAFETENSORS) {
+                    td_st_entry a = { t->path, t->shape, 0, 0, t->data_offset }, b = { u->path, u->shape, 0, 0, u->data_offset };
+                    rc = td_st_pair_diff(d->files[t->file], &a, d->files[u->file], &b, o->chunk_bytes, &sum, &bad, e);
+                } else {
+                    rc = td_dump_pair(fids[t->file], d->files[t->file], t->path, fids[u->file], d->files[u->file],
+                                      u->path, TD_PAIR_DIFF, 0, o->max_elems, o->chunk_bytes, &sum, &bad, e);
+                }
                 if (rc != TD_OK) break;
-                double dt = (double)(u->step - t->step);
+                int known = TD_STEPS_KNOWN(d->step_source); /* else per checkpoint, not per step */
+                double dt = known ? (double)(u->step - t->step) : 1.0;
                 double r = wn > 0 ? sqrt(sum) / wn / dt : (sum > 0 ? INFINITY : 0);
-                rc = add_ratio(d, e, t->layer, t->param, t->step, u->step, r, TD_RATIO_DIFF);
+                if (bad >= t->shape.n) r = NAN; /* nothing finite to compare: not "never moved" */
+                rc = add_ratio(d, e, t->layer, t->param, t->step, u->step, r, known ? TD_RATIO_DIFF : TD_RATIO_CKPT);
 
             }
         } else if (isfinite(d->lr) && strstr(d->optimizer, "adam")) { /* checkpoint: Adam's m and v */
@@ -166,20 +172,20 @@ static td_code never_moved(td_dump *d, td_err *e)
     td_code rc = TD_OK;
     for (size_t i = 0; i < d->nratios && rc == TD_OK; i++) {
         const td_dump_ratio *r = &d->ratios[i];
-        if (r->method != TD_RATIO_DIFF) continue;
+        if (r->method != TD_RATIO_DIFF && r->method != TD_RATIO_CKPT) continue;
         int first = 1, all_zero = 1, moved_before = 0;
         long long zero_from = -1, last_to = -1;
         size_t npairs = 0;
         for (size_t j = 0; j < d->nratios; j++) { /* the parameter's pairs in step order */
             const td_dump_ratio *q = &d->ratios[j];
-            if (q->method != TD_RATIO_DIFF || q->layer != r->layer || strcmp(q->param, r->param) != 0) continue;
+            if (q->method != r->method || q->layer != r->layer || strcmp(q->param, r->param) != 0) continue;
             if (j < i) { first = 0; break; }
         }
         if (!first) continue;
         for (size_t s = 0; s < d->nsteps; s++)
             for (size_t j = 0; j < d->nratios; j++) {
                 const td_dump_ratio *q = &d->ratios[j];
-                if (q->method != TD_RATIO_DIFF || q->layer != r->layer || strcmp(q->param, r->param) != 0 || q->step != d->steps[s]) continue;
+                if (q->method != r->method || q->layer != r->layer || strcmp(q->param, r->param) != 0 || q->step != d->steps[s]) continue;
                 npairs++;
                 if (q->ratio == 0) { if (zero_from < 0) zero_from = q->step; }
                 else { all_zero = 0; moved_before = 1; zero_from = -1; }
@@ -190,15 +196,15 @@ static td_code never_moved(td_dump *d, td_err *e)
         td_safe_text(ln, sizeof ln, d->layers[r->layer].name);
         td_safe_text(pn, sizeof pn, r->param);
         if (all_zero && npairs == 1)
-            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+            rc = td_dump_add_finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
                          "%s/%s: identical at steps %lld and %lld: never moved (frozen, or no gradient reaches it)",
                          ln, pn, zero_from, last_to);
         else if (all_zero)
-            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+            rc = td_dump_add_finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
                          "%s/%s: identical across all %zu step pairs (steps %lld..%lld): never moved (frozen, or no gradient reaches it)",
                          ln, pn, npairs, zero_from, last_to);
         else if (moved_before)
-            rc = finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
+            rc = td_dump_add_finding(d, e, TD_DF_NEVER_MOVED, r->layer, zero_from, 0, 0,
                          "%s/%s: stopped moving: identical from step %lld to %lld (no gradient reaches it any more)",
                          ln, pn, zero_from, last_to);
     }
@@ -225,7 +231,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
         const td_dump_tensor *t = &d->tensors[i];
         if (t->st.nans + t->st.infs == 0) continue;
         td_safe_text(pn, sizeof pn, t->path);
-        rc = finding(d, e, TD_DF_NONFINITE, t->layer, t->step, (double)(t->st.nans + t->st.infs), 0,
+        rc = td_dump_add_finding(d, e, TD_DF_NONFINITE, t->layer, t->step, (double)(t->st.nans + t->st.infs), 0,
                      "%s: %llu NaN and %llu Inf values", pn, (unsigned long long)t->st.nans, (unsigned long long)t->st.infs);
     }
     for (size_t li = 0; li < d->nlayers && rc == TD_OK; li++) {
@@ -250,7 +256,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
                 double lo = fmin(l->he, fmin(l->glorot, l->lecun)) / o->init_factor;
                 double hi = fmax(l->he, fmax(l->glorot, l->lecun)) * o->init_factor;
                 if (d->layout == TD_DUMP_TDIAG && t->step == 0 && first_step == 0 && (l->init_std < lo || l->init_std > hi))
-                    rc = finding(d, e, TD_DF_INIT_SCALE, (int)li, 0, l->init_std, l->init_std < lo ? lo : hi,
+                    rc = td_dump_add_finding(d, e, TD_DF_INIT_SCALE, (int)li, 0, l->init_std, l->init_std < lo ? lo : hi,
                                  "%s: initial weight std %.3g is %s (He %.3g, Glorot %.3g, LeCun %.3g for fan_in %llu, fan_out %llu)",
                                  ln, l->init_std, l->init_std < lo ? "far below every standard scale" : "far above every standard scale",
                                  l->he, l->glorot, l->lecun, (unsigned long long)l->fan_in, (unsigned long long)l->fan_out);
@@ -258,7 +264,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             if (rc != TD_OK) break;
             /* checkpoint without steps: a constant weight never left its init */
             if (t->step < 0 && t->st.n > 1 && t->st.m2 == 0 && t->st.nans + t->st.infs == 0)
-                rc = finding(d, e, TD_DF_NEVER_MOVED, (int)li, -1, t->st.min, 0,
+                rc = td_dump_add_finding(d, e, TD_DF_NEVER_MOVED, (int)li, -1, t->st.min, 0,
                              "%s/%s: all %llu values equal %.3g: still at a constant initialisation", ln, w,
                              (unsigned long long)t->st.n, t->st.min);
             if (rc != TD_OK) break;
@@ -266,19 +272,23 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             double *rv = malloc((d->nratios + 1) * sizeof *rv);
             if (!rv) return td_fail(e, TD_ENOMEM, "out of memory");
             size_t nr = 0;
+            int judged = 1; /* per-checkpoint changes are shown, never judged per step */
             for (size_t r = 0; r < d->nratios; r++)
                 if (d->ratios[r].layer == (int)li && strcmp(d->ratios[r].param, w) == 0 && isfinite(d->ratios[r].ratio)
-                    && d->ratios[r].ratio > 0) /* pairs where it moved: not moving is judged apart */
+                    && d->ratios[r].ratio > 0) { /* pairs where it moved: not moving is judged apart */
                     rv[nr++] = d->ratios[r].ratio;
+                    judged &= d->ratios[r].method != TD_RATIO_CKPT;
+                }
             l->ratio_median = median_of(rv, nr);
             free(rv);
+            if (!judged) nr = 0;
             if (nr && l->ratio_median > o->ratio_hi)
-                rc = finding(d, e, TD_DF_LR_HIGH, (int)li, -1, l->ratio_median, o->ratio_hi,
-                             "%s: update/weight ratio %.2g (median of %zu) is far above ~1e-3 (> %.2g): learning rate too high",
+                rc = td_dump_add_finding(d, e, TD_DF_LR_HIGH, (int)li, -1, l->ratio_median, o->ratio_hi,
+                             "%s: update/weight ratio per step %.2g (median of %zu) is far above ~1e-3 (> %.2g): learning rate too high",
                              ln, l->ratio_median, nr, o->ratio_hi);
             else if (nr && l->ratio_median > 0 && l->ratio_median < o->ratio_lo)
-                rc = finding(d, e, TD_DF_LR_LOW, (int)li, -1, l->ratio_median, o->ratio_lo,
-                             "%s: update/weight ratio %.2g (median of %zu) is far below ~1e-3 (< %.2g): learning rate too low",
+                rc = td_dump_add_finding(d, e, TD_DF_LR_LOW, (int)li, -1, l->ratio_median, o->ratio_lo,
+                             "%s: update/weight ratio per step %.2g (median of %zu) is far below ~1e-3 (< %.2g): learning rate too low",
                              ln, l->ratio_median, nr, o->ratio_lo);
             if (rc != TD_OK) break;
             long g = td_dump_find(d, (int)li, TD_DK_GRAD, w, last_step);
@@ -291,7 +301,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             if (strcmp(t->param, "bias") != 0 && strcmp(t->param, "beta") != 0) continue;
             if (t->st.n > 0 && t->st.zeros == t->st.n && !(l->flags & TD_DF_NEVER_MOVED)) {
                 td_safe_text(pn, sizeof pn, t->param);
-                rc = finding(d, e, TD_DF_NEVER_MOVED, (int)li, -1, 0, 0,
+                rc = td_dump_add_finding(d, e, TD_DF_NEVER_MOVED, (int)li, -1, 0, 0,
                              "%s/%s: all zero after %lld iterations: never moved", ln, pn, d->iterations);
             }
         }
@@ -305,7 +315,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             td_safe_text(sl, sizeof sl, t->slot);
             char its[48] = "";
             if (d->iterations > 0) snprintf(its, sizeof its, " after %lld iterations", d->iterations);
-            rc = finding(d, e, TD_DF_ZERO_ACCUM, (int)li, -1, 0, 0,
+            rc = td_dump_add_finding(d, e, TD_DF_ZERO_ACCUM, (int)li, -1, 0, 0,
                          "%s/%s: optimizer %s all zero%s: no gradient ever reached it", ln, pn, sl, its);
         }
         /* activations at the last step that has them */
@@ -318,20 +328,20 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
             const td_dump_tensor *t = &d->tensors[a];
             double n = (double)t->st.n, rms = td_stats_rms(&t->st);
             if (t->st.n > 0 && t->st.zeros == t->st.n)
-                rc = finding(d, e, TD_DF_ZERO_ACT, (int)li, t->step, 1, 1,
+                rc = td_dump_add_finding(d, e, TD_DF_ZERO_ACT, (int)li, t->step, 1, 1,
                              "%s: activations all zero at step %lld (a dead layer)", ln, t->step);
             else if (t->units > 0 && relu_like(l, t) && (double)t->dead_units / (double)t->units > o->dead_frac)
-                rc = finding(d, e, TD_DF_DEAD_RELU, (int)li, t->step, (double)t->dead_units / (double)t->units, o->dead_frac,
+                rc = td_dump_add_finding(d, e, TD_DF_DEAD_RELU, (int)li, t->step, (double)t->dead_units / (double)t->units, o->dead_frac,
                              "%s: %llu of %llu ReLU units (%.0f%%) are zero for the whole batch at step %lld: dead units",
                              ln, (unsigned long long)t->dead_units, (unsigned long long)t->units,
                              100.0 * (double)t->dead_units / (double)t->units, t->step);
             if (rc == TD_OK && n > 0 && (strcmp(l->act, "tanh") == 0 || strcmp(l->act, "sigmoid") == 0)
                 && (double)t->saturated / n > o->sat_frac)
-                rc = finding(d, e, TD_DF_SATURATED, (int)li, t->step, (double)t->saturated / n, o->sat_frac,
+                rc = td_dump_add_finding(d, e, TD_DF_SATURATED, (int)li, t->step, (double)t->saturated / n, o->sat_frac,
                              "%s: %.0f%% of %s outputs within %.2g of an asymptote at step %lld: saturated",
                              ln, 100.0 * (double)t->saturated / n, l->act, o->sat_margin, t->step);
             if (rc == TD_OK && rms > o->act_explode)
-                rc = finding(d, e, TD_DF_EXPLODING_ACT, (int)li, t->step, rms, o->act_explode,
+                rc = td_dump_add_finding(d, e, TD_DF_EXPLODING_ACT, (int)li, t->step, rms, o->act_explode,
                              "%s: activation RMS %.3g at step %lld (> %.3g): exploding", ln, rms, t->step, o->act_explode);
         }
     }
@@ -346,11 +356,11 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
         td_safe_text(ln, sizeof ln, l->name);
         td_safe_text(pn, sizeof pn, d->layers[lastg].name);
         if (r < 1.0 / o->grad_depth)
-            rc = finding(d, e, TD_DF_VANISHING_GRAD, li, last_step, r, 1.0 / o->grad_depth,
+            rc = td_dump_add_finding(d, e, TD_DF_VANISHING_GRAD, li, last_step, r, 1.0 / o->grad_depth,
                          "%s: gradient RMS %.3g is %.2g of the output layer %s's (%.3g) at step %lld: vanishing toward the input",
                          ln, l->grad_rms_last, r, pn, d->layers[lastg].grad_rms_last, last_step);
         else if (r > o->grad_depth)
-            rc = finding(d, e, TD_DF_EXPLODING_GRAD, li, last_step, r, o->grad_depth,
+            rc = td_dump_add_finding(d, e, TD_DF_EXPLODING_GRAD, li, last_step, r, o->grad_depth,
                          "%s: gradient RMS %.3g is %.3g times the output layer %s's (%.3g) at step %lld: exploding toward the input",
                          ln, l->grad_rms_last, r, pn, d->layers[lastg].grad_rms_last, last_step);
     }

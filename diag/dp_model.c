@@ -22,13 +22,14 @@ void td_dump_opts_default(td_dump_opts *o)
     o->act_explode = 1e3;
     o->grad_depth = 100;
     o->init_factor = 10;
+    o->propagate = 1;
     o->max_elems = 10000000000ULL;
     o->chunk_bytes = 4u << 20;
 }
 
 const char *td_dump_layout_name(td_dump_layout l)
 {
-    static const char *const n[] = { "tdiag", "keras2", "keras3-legacy", "keras3-weights", "generic" };
+    static const char *const n[] = { "tdiag", "keras2", "keras3-legacy", "keras3-weights", "generic", "safetensors" };
     return (unsigned)l < sizeof n / sizeof n[0] ? n[l] : "?";
 }
 
@@ -55,6 +56,8 @@ void td_dump_free(td_dump *d)
     for (size_t i = 0; i < d->nnotes; i++) free(d->notes[i]);
     free(d->notes);
     free(d->steps);
+    free(d->model_config);
+    free(d->prop);
     free(d);
 }
 
@@ -103,7 +106,7 @@ static int layer_index(td_dump *d, const char *name, int depth, td_err *e)
     return (int)d->nlayers++;
 }
 
-static int add_note(td_dump *d, const char *file, const char *msg)
+int td_dump_add_note(td_dump *d, const char *file, const char *msg)
 {
     char **nn = realloc(d->notes, (d->nnotes + 1) * sizeof *nn);
     if (!nn) return -1;
@@ -179,12 +182,117 @@ static td_code check_missing(const td_dump *d, td_err *e)
                 char ln[128], pn[128];
                 td_safe_text(ln, sizeof ln, d->layers[t->layer].name);
                 td_safe_text(pn, sizeof pn, t->param);
-                return td_fail(e, TD_EINPUT, "%s: /step_%lld/%s/%s: missing (present at step %lld)",
-                               d->files[t->file], d->steps[s], ln, pn, t->step);
+                if (d->layout == TD_DUMP_TDIAG)
+                    return td_fail(e, TD_EINPUT, "%s: /step_%lld/%s/%s: missing (present at step %lld)",
+                                   d->files[t->file], d->steps[s], ln, pn, t->step);
+                const char *later = d->files[t->file]; /* the checkpoint of that step */
+                for (size_t k = 0; k < d->ntensors; k++) if (d->tensors[k].step == d->steps[s]) { later = d->files[d->tensors[k].file]; break; }
+                return td_fail(e, TD_EINPUT, "%s: %s/%s: missing at step %lld (present at step %lld in %s)",
+                               later, ln, pn, d->steps[s], t->step, d->files[t->file]);
             }
         }
     }
     return TD_OK;
+}
+
+/* The one line saying where a sequence's steps came from and what its ratios are. */
+static int steps_note(td_dump *d, const char *file)
+{
+    char msg[320];
+    if (TD_STEPS_KNOWN(d->step_source))
+        snprintf(msg, sizeof msg, "checkpoint steps from %s: update/weight ratios are per step (the change between two files over the steps between them)",
+                 td_dump_step_source_text(d->step_source));
+    else
+        snprintf(msg, sizeof msg, "steps between the checkpoints unknown (%s): update/weight ratios are per checkpoint and not judged against ~1e-3 per step; --steps-between N would judge them",
+                 td_dump_step_source_text(d->step_source));
+    return td_dump_add_note(d, file, msg);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return td_st_natural_cmp(((const td_st_entry *)a)->name, ((const td_st_entry *)b)->name);
+}
+
+/* safetensors checkpoints: shards expanded, steps found, every tensor
+ * streamed into its layer (grouped by name). d->files becomes the shards. */
+static td_code read_safetensors(td_dump *d, const char *const *args, int nargs, const td_dump_opts *o, td_err *e)
+{
+    td_st_ckpt *ck = NULL;
+    size_t nck = 0, nfiles = 0;
+    long long *steps = NULL;
+    const char **labels = NULL;
+    td_st_entry **ents = NULL;
+    size_t *nents = NULL;
+    td_code rc = td_st_expand(args, nargs, &ck, &nck, e);
+    if (rc != TD_OK) return rc;
+    for (size_t i = 0; i < nck; i++) nfiles += ck[i].nshards;
+    steps = calloc(nck, sizeof *steps);
+    labels = calloc(nck, sizeof *labels);
+    ents = calloc(nfiles, sizeof *ents);
+    nents = calloc(nfiles, sizeof *nents);
+    char **nf = calloc(nfiles, sizeof *nf);
+    if (!steps || !labels || !ents || !nents || !nf) { free(nf); rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    for (int i = 0; i < d->nfiles; i++) free(d->files[i]);
+    free(d->files);
+    d->files = nf;
+    d->nfiles = 0;
+    for (size_t i = 0; i < nck; i++)
+        for (size_t k = 0; k < ck[i].nshards; k++)
+            if (!(d->files[d->nfiles++] = strdup(ck[i].shards[k]))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    d->layout = TD_DUMP_SAFETENSORS;
+    for (size_t i = 0; i < nck; i++) { labels[i] = ck[i].shards[0]; steps[i] = -1; }
+    if (nck > 1) {
+        if ((rc = td_dump_ckpt_steps(labels, (int)nck, NULL, o->steps_between, steps, &d->step_source, e)) != TD_OK) goto done;
+        if (steps_note(d, labels[0]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    }
+    progress_ctx pc = { o, 0, 0 };
+    int fi = 0;
+    for (size_t i = 0; i < nck; i++)
+        for (size_t k = 0; k < ck[i].nshards; k++, fi++) {
+            if ((rc = td_st_header(d->files[fi], &ents[fi], &nents[fi], o->max_elems, e)) != TD_OK) goto done;
+            qsort(ents[fi], nents[fi], sizeof *ents[fi], cmp_entry);
+            for (size_t j = 0; j < nents[fi]; j++) {
+                const td_st_entry *x = &ents[fi][j];
+                char ln[1024], pn[256];
+                td_st_layer_of(x->name, ln, sizeof ln, pn, sizeof pn);
+                int li = layer_index(d, ln, -1, e);
+                if (li < 0) { rc = TD_ENOMEM; goto done; }
+                if (find_slot(d, li, TD_DK_PARAM, pn, NULL, steps[i]) >= 0) {
+                    char sn[128];
+                    rc = td_fail(e, TD_EINPUT, "%s: tensor '%s' is also in another shard of the checkpoint", d->files[fi], td_safe_text(sn, sizeof sn, x->name));
+                    goto done;
+                }
+                td_dump_tensor *nt = realloc(d->tensors, (d->ntensors + 1) * sizeof *nt);
+                if (!nt) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+                d->tensors = nt;
+                td_dump_tensor *t = &d->tensors[d->ntensors++];
+                memset(t, 0, sizeof *t);
+                t->path = strdup(x->name);
+                t->param = strdup(pn);
+                t->hist = malloc(sizeof *t->hist);
+                if (!t->path || !t->param || !t->hist) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+                td_hist_init(t->hist);
+                td_stats_init(&t->st);
+                t->file = fi; t->step = steps[i]; t->layer = li; t->kind = TD_DK_PARAM;
+                t->shape = x->shape; t->data_offset = x->offset;
+                pc.total += x->shape.n * (uint64_t)(x->shape.bits / 8);
+            }
+        }
+    for (size_t i = 0; i < d->ntensors; i++) {
+        td_dump_tensor *t = &d->tensors[i];
+        td_st_entry x = { t->path, t->shape, 0, 0, t->data_offset };
+        td_dump_acc acc;
+        td_dump_acc_init(&acc);
+        acc.hist = t->hist;
+        if ((rc = td_st_stream(d->files[t->file], &x, o->chunk_bytes, &acc, on_bytes, &pc, e)) != TD_OK) goto done;
+        t->st = acc.st;
+    }
+    d->bytes = pc.done;
+done:
+    for (size_t i = 0; ents && i < nfiles; i++) td_st_free(ents[i], nents[i]);
+    free(ents); free(nents); free(steps); free(labels);
+    td_st_ckpt_free(ck, nck);
+    return rc;
 }
 
 td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
@@ -198,6 +306,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     td_h5_quiet();
     td_dump *d = calloc(1, sizeof *d);
     int64_t *fids = calloc((size_t)nfiles, sizeof *fids);
+    long long *fsteps = NULL; /* steps of the files of a checkpoint sequence */
     td_dump_walk *walks = calloc((size_t)nfiles, sizeof *walks);
     if (!d || !fids || !walks) { free(d); free(fids); free(walks); return td_fail(e, TD_ENOMEM, "out of memory"); }
     for (int i = 0; i < nfiles; i++) fids[i] = -1;
@@ -209,6 +318,12 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     for (int i = 0; i < nfiles; i++)
         if (!(d->files[i] = strdup(files[i]))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
 
+    if (td_st_is_safetensors(files[0])) { /* Hugging Face / PyTorch checkpoints */
+        for (int i = 1; i < nfiles; i++)
+            if (!td_st_is_safetensors(files[i])) { rc = td_fail(e, TD_EINPUT, "%s: not safetensors, unlike %s", files[i], files[0]); goto done; }
+        if ((rc = read_safetensors(d, files, nfiles, o, e)) != TD_OK) goto done;
+        goto tail;
+    }
     /* 1. walk every file */
     int any_step = 0;
     for (int i = 0; i < nfiles; i++) {
@@ -226,20 +341,32 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
         if (walks[i].optimizer[0]) snprintf(d->optimizer, sizeof d->optimizer, "%s", walks[i].optimizer);
         if (walks[i].iterations >= 0) d->iterations = walks[i].iterations;
         for (size_t j = 0; j < walks[i].nnotes; j++)
-            if (add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+            if (td_dump_add_note(d, files[i], walks[i].notes[j]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
         for (size_t j = 0; j < walks[i].n; j++) any_step |= walks[i].e[j].step >= 0;
     }
-    int file_is_step = !any_step && nfiles > 1;
-    if (file_is_step && add_note(d, files[0], "files without steps: file k is step k, in the order given") < 0) {
+    if (any_step && o->steps_between > 0 && td_dump_add_note(d, files[0], "--steps-between ignored: the files store their steps") < 0) {
         rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done;
     }
+    /* a sequence of checkpoints without stored steps: what lies between them */
+    int file_is_step = !any_step && nfiles > 1;
+    if (file_is_step) {
+        long long *its = malloc((size_t)nfiles * sizeof *its);
+        if (!its || !(fsteps = malloc((size_t)nfiles * sizeof *fsteps))) { free(its); rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+        for (int i = 0; i < nfiles; i++) its[i] = walks[i].iterations;
+        rc = td_dump_ckpt_steps(files, nfiles, its, o->steps_between, fsteps, &d->step_source, e);
+        free(its);
+        if (rc != TD_OK) goto done;
+        if (steps_note(d, files[0]) < 0) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    }
+    for (int i = nfiles - 1; i >= 0 && !d->model_config; i--) /* the last checkpoint's */
+        if (walks[i].model_config && !(d->model_config = strdup(walks[i].model_config))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
 
     /* 2. tensors: check every dataset first (errors before any long read) */
     progress_ctx pc = { o, 0, 0 };
     for (int i = 0; i < nfiles; i++) {
         for (size_t j = 0; j < walks[i].n; j++) {
             const td_dump_entry *en = &walks[i].e[j];
-            long long step = file_is_step ? i : en->step;
+            long long step = file_is_step ? fsteps[i] : en->step;
             td_dump_shape sh;
             if ((rc = td_dump_check_dataset(fids[i], files[i], en->path, o->max_elems, &sh, e)) != TD_OK) goto done;
             pc.total += sh.n * (uint64_t)(sh.bits / 8);
@@ -272,7 +399,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     for (int i = 0; i < nfiles; i++) {
         for (size_t j = 0; j < walks[i].n; j++) {
             const td_dump_entry *en = &walks[i].e[j];
-            long long step = file_is_step ? i : en->step;
+            long long step = file_is_step ? fsteps[i] : en->step;
             int li = layer_index(d, en->layer, en->depth, e);
             long ti = find_slot(d, li, en->kind, en->param, en->slot, step);
             if (li < 0 || ti < 0) { rc = td_fail(e, TD_EINTERNAL, "tensor lost"); goto done; }
@@ -307,7 +434,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     }
     d->bytes = pc.done;
 
-    /* 4. steps, layer order, missing steps, analysis */
+tail: /* 4. steps, layer order, missing steps, analysis */
     for (size_t i = 0; i < d->ntensors; i++) {
         long long s = d->tensors[i].step;
         if (s < 0) continue;
@@ -323,8 +450,10 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     if ((rc = sort_layers(d, e)) != TD_OK) goto done;
     if ((rc = check_missing(d, e)) != TD_OK) goto done;
     rc = td_dump_analyse(d, o, fids, e);
+    if (rc == TD_OK && o->propagate && (d->model_config || o->propagate > 1)) rc = td_dump_propagate(d, o, e);
 done:
-    for (int i = 0; i < nfiles; i++) {
+    free(fsteps);
+    for (int i = 0; i < nfiles; i++) { /* nfiles: the arguments, whatever d->files became */
         td_dump_walk_free(&walks[i]);
         if (fids[i] >= 0) H5Fclose((hid_t)fids[i]);
     }

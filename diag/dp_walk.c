@@ -89,6 +89,7 @@ void td_dump_walk_free(td_dump_walk *w)
     free(w->e);
     for (size_t i = 0; i < w->nnotes; i++) free(w->notes[i]);
     free(w->notes);
+    free(w->model_config);
     memset(w, 0, sizeof *w);
 }
 
@@ -474,7 +475,8 @@ static void keras_json(hid_t root, td_dump_walk *w, strlist *act_names, strlist 
             }
         }
         json_object_put(j);
-        free(mc);
+        free(w->model_config);
+        w->model_config = mc; /* kept for the signal propagation */
     }
 }
 

@@ -18,7 +18,7 @@ static void flags_text(unsigned flags, char *buf, size_t cap)
 {
     size_t n = 0;
     buf[0] = 0;
-    for (unsigned b = 1; b && b <= TD_DF_INIT_SCALE; b <<= 1)
+    for (unsigned b = 1; b && b <= TD_DF_LAST; b <<= 1)
         if (flags & b) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", n ? "," : "", td_dump_flag_name((td_dump_flag)b));
     if (!buf[0]) snprintf(buf, cap, "-");
 }
@@ -31,7 +31,7 @@ static void num_text(double v, char *buf, size_t cap)
 
 static const char *dtype(const td_dump_shape *s, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s%d", s->cls == 'f' ? "float" : s->cls == 'u' ? "uint" : "int", s->bits);
+    snprintf(buf, cap, "%s%d", s->cls == 'f' ? "float" : s->cls == 'b' ? "bfloat" : s->cls == 'u' ? "uint" : "int", s->bits);
     return buf;
 }
 
@@ -100,6 +100,7 @@ void td_dump_write_text(const td_dump *d, const td_dump_opts *o, td_out *out)
             td_out_printf(out, "%-3zu %-24s %-8s %-16s %9s %8s %9s %9s %9s %s\n", li, name, act, sh, sd, he, r, g, dead, fl);
         }
     }
+    td_dump_write_prop_text(d, out);
     for (size_t i = 0; i < d->nfindings; i++) td_out_printf(out, "finding: %s\n", d->findings[i].msg);
     for (size_t i = 0; i < d->nnotes; i++) {
         td_safe_text(buf, sizeof buf, d->notes[i]);
@@ -119,7 +120,7 @@ void td_dump_write_text(const td_dump *d, const td_dump_opts *o, td_out *out)
 static void json_flags(td_json *j, unsigned flags)
 {
     td_json_arr(j);
-    for (unsigned b = 1; b && b <= TD_DF_INIT_SCALE; b <<= 1)
+    for (unsigned b = 1; b && b <= TD_DF_LAST; b <<= 1)
         if (flags & b) td_json_str(j, td_dump_flag_name((td_dump_flag)b));
     td_json_end_arr(j);
 }
@@ -217,6 +218,8 @@ void td_dump_write_json(const td_dump *d, const td_dump_opts *o, td_out *out)
     if (d->iterations >= 0) td_json_kint(&j, "iterations", d->iterations);
     else { td_json_key(&j, "iterations"); td_json_null(&j); }
     td_json_kint(&j, "bytes", (long long)d->bytes);
+    td_json_kstr(&j, "step_source", td_dump_step_source_text(d->step_source));
+    td_json_kbool(&j, "steps_known", TD_STEPS_KNOWN(d->step_source));
     td_json_key(&j, "steps");
     td_json_arr(&j);
     for (size_t i = 0; i < d->nsteps; i++) td_json_int(&j, d->steps[i]);
@@ -244,7 +247,7 @@ void td_dump_write_json(const td_dump *d, const td_dump_opts *o, td_out *out)
     td_json_end_arr(&j);
     td_json_key(&j, "ratios");
     td_json_arr(&j);
-    static const char *const methods[] = { "diff", "grad", "adam" };
+    static const char *const methods[] = { "diff", "grad", "adam", "checkpoint" };
     for (size_t i = 0; i < d->nratios; i++) {
         const td_dump_ratio *r = &d->ratios[i];
         td_json_obj(&j);
@@ -257,6 +260,7 @@ void td_dump_write_json(const td_dump *d, const td_dump_opts *o, td_out *out)
         td_json_end_obj(&j);
     }
     td_json_end_arr(&j);
+    td_dump_write_prop_json(d, &j);
     td_json_key(&j, "findings");
     td_json_arr(&j);
     for (size_t i = 0; i < d->nfindings; i++) {

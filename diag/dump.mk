@@ -1,5 +1,5 @@
 # diag/dump.mk — dumpcheck: per-layer diagnostics from HDF5 dumps.
-LIB_SRCS += diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
+LIB_SRCS += diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c diag/dp_ckpt.c diag/dp_propagate.c diag/dp_safetensors.c \
             diag/dp_model.c diag/dp_flags.c diag/dp_write.c diag/dp_image.c
 PUBLIC_HEADERS += diag/td_dump.h
 TOOLS += dumpcheck
@@ -36,6 +36,24 @@ bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
 	  printf "bench-dump: h5py + numpy                    %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ps, pc, pm/1024; \
 	  printf "bench-dump: dumpcheck / floor = %.2fx wall (target <= 1.3x); h5py+numpy / dumpcheck = %.1fx wall, %.1fx CPU (target >= 9x); peak %.1f MiB (target <= 64)\n", ds/fs, ps/ds, pc/dc, dm/1024 }'
 
+# ---- benchmark: a 2 GiB float32 safetensors file, floor (plain fread) vs dumpcheck ----
+BENCHES += bench-safetensors
+DUMP_BENCH_ST = $(BUILD)/bench/st2g.safetensors
+.PHONY: bench-safetensors
+bench-safetensors: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+	@mkdir -p $(BUILD)/bench
+	@echo "bench-safetensors: writing 16 float32 tensors of 8192x4096 (2 GiB)"
+	@$(BUILD)/bin/bench_dump gen-st $(DUMP_BENCH_ST)
+	@t() { /usr/bin/time -f "%e %M %U %S" -o $(BUILD)/bench/ts.txt "$$@" >/dev/null || exit 1; cat $(BUILD)/bench/ts.txt; }; \
+	$(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST) >/dev/null; \
+	read fs fm fu fy < <(t $(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST)); \
+	read ds dm du dy < <(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_ST)); \
+	rm -f $(DUMP_BENCH_ST) $(BUILD)/bench/ts.txt; \
+	awk -v fs=$$fs -v fm=$$fm -v fu=$$fu -v fy=$$fy -v ds=$$ds -v dm=$$dm -v du=$$du -v dy=$$dy 'BEGIN { \
+	  printf "bench-safetensors: floor (fread 4 MiB at a time)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", fs, fu + fy, fm/1024; \
+	  printf "bench-safetensors: dumpcheck (stats + histograms) %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, du + dy, dm/1024; \
+	  printf "bench-safetensors: dumpcheck / floor = %.2fx wall; peak %.1f MiB (target <= 64)\n", ds/fs, dm/1024 }'
+
 # ---- make fuzz: libFuzzer over in-memory HDF5 images (~60 s), seeded with small dumps
 FUZZERS += fuzz-dump
 FUZZ_PKGS += clang
@@ -43,11 +61,15 @@ DP_FUZZ_DIR := $(BUILD)/fuzz/dump
 DP_FUZZ_SECONDS ?= 60
 DP_FUZZ_SRCS := diag/fuzz_dump.c diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
                 diag/td_err.c diag/td_stats.c diag/td_h5.c diag/td_parse.c diag/td_text.c
-$(DP_FUZZ_DIR)/fuzz_dump: $(DP_FUZZ_SRCS) diag/td.h diag/td_h5.h diag/td_dump.h
+# $(call dp_fuzz_cc,SOURCES): link a libFuzzer harness into $@ (ASan + UBSan)
+define dp_fuzz_cc
 	@mkdir -p $(dir $@)
-	@command -v clang >/dev/null || { echo "fuzz-dump: clang is missing (apt-get install clang)" >&2; exit 1; }
+	@command -v clang >/dev/null || { echo "$(notdir $@): clang is missing (apt-get install clang)" >&2; exit 1; }
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag $(DEP_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(DP_FUZZ_SRCS) $(DEP_LIBS) -lpthread -lm
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(1) $(DEP_LIBS) -lpthread -lm
+endef
+$(DP_FUZZ_DIR)/fuzz_dump: $(DP_FUZZ_SRCS) diag/td.h diag/td_h5.h diag/td_dump.h
+	$(call dp_fuzz_cc,$(DP_FUZZ_SRCS))
 .PHONY: fuzz-dump
 fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 	@mkdir -p $(DP_FUZZ_DIR)/corpus
@@ -55,3 +77,15 @@ fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 	@printf '\003\001\003\001\000\003\001\000\005\001\000\001' > $(DP_FUZZ_DIR)/corpus/seed-keras
 	$(DP_FUZZ_DIR)/fuzz_dump -max_total_time=$(DP_FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
 	  -artifact_prefix=$(DP_FUZZ_DIR)/ $(DP_FUZZ_DIR)/corpus
+
+# fuzz-safetensors: libFuzzer over raw safetensors bytes (~60 s), seeded with a valid file
+FUZZERS += fuzz-safetensors
+ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c
+$(DP_FUZZ_DIR)/fuzz_st: $(ST_FUZZ_SRCS) diag/td.h diag/td_dump.h
+	$(call dp_fuzz_cc,$(ST_FUZZ_SRCS))
+.PHONY: fuzz-safetensors
+fuzz-safetensors: $(DP_FUZZ_DIR)/fuzz_st
+	@mkdir -p $(DP_FUZZ_DIR)/st-corpus
+	@printf '\073\000\000\000\000\000\000\000{"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]}}   \000\074\000\270\000\100\200\277' > $(DP_FUZZ_DIR)/st-corpus/seed
+	$(DP_FUZZ_DIR)/fuzz_st -max_total_time=$(DP_FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=$(DP_FUZZ_DIR)/st- $(DP_FUZZ_DIR)/st-corpus

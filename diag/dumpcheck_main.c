@@ -13,10 +13,12 @@
 static void usage(FILE *f, const td_dump_opts *o)
 {
     fprintf(f,
-        "usage: dumpcheck [options] FILE.h5...\n"
+        "usage: dumpcheck [options] FILE.h5|FILE.safetensors|DIR...\n"
         "Per-layer diagnostics of HDF5 dumps (tdiag /step_<N>/<layer>/..., Keras 2/3 .h5,\n"
-        "Keras 3 .weights.h5, or any file of numeric arrays). Several files: one per step\n"
-        "or one per rank (same tensors are merged).\n"
+        "Keras 3 .weights.h5, or any file of numeric arrays) and safetensors checkpoints\n"
+        "(files, model.safetensors.index.json shards, checkpoint-N folders, a folder of\n"
+        "them). Several files: one per step, one per rank (same tensors are merged), or\n"
+        "a sequence of checkpoints.\n"
         "  --json              machine-readable output (schema in dumpcheck(1))\n"
         "  --tensors           also list every tensor's statistics\n"
         "  --report DIR        also write a diagreport folder (ratios with the 1e-3 band,\n"
@@ -28,6 +30,12 @@ static void usage(FILE *f, const td_dump_opts *o)
         "  --sat-frac X        share of saturated tanh/sigmoid outputs to flag (default %g)\n"
         "  --grad-depth X      gradient RMS ratio to the output layer to flag (default %g)\n"
         "  --init-factor X     init std outside [min/X, max*X] of He/Glorot/LeCun (default %g)\n"
+        "  --steps-between N   training steps between consecutive files (in the order given);\n"
+        "                      otherwise from optimizer iterations, trainer_state.json beside\n"
+        "                      each file, or a step in the names (checkpoint-1000)\n"
+        "  --propagate         push a seeded random batch through the model config's layers\n"
+        "                      (default when a file has a Keras model_config)\n"
+        "  --no-propagate      no signal propagation\n"
         "  --max-elements N    largest dataset accepted (default %llu)\n"
         "  --chunk-mib N       read budget per hyperslab in MiB (default %zu)\n"
         "  --help, --version\n"
@@ -93,6 +101,8 @@ int main(int argc, char **argv)
         if (strcmp(a, "--version") == 0) { printf("dumpcheck %s\n", TD_VERSION); free(files); return TD_EXIT_OK; }
         if (strcmp(a, "--json") == 0) { json = 1; continue; }
         if (strcmp(a, "--tensors") == 0) { tensors = 1; continue; }
+        if (strcmp(a, "--propagate") == 0) { o.propagate = 2; continue; }
+        if (strcmp(a, "--no-propagate") == 0) { o.propagate = 0; continue; }
         if (strcmp(a, "--report") == 0) {
             if (i + 1 >= argc) { free(files); return fail_usage("--report needs a directory (see --help)"); }
             report_dir = argv[++i];
@@ -107,11 +117,13 @@ int main(int argc, char **argv)
         }
         if (done) continue;
         long long v;
-        if (strcmp(a, "--bins") == 0 || strcmp(a, "--max-elements") == 0 || strcmp(a, "--chunk-mib") == 0) {
+        if (strcmp(a, "--bins") == 0 || strcmp(a, "--max-elements") == 0 || strcmp(a, "--chunk-mib") == 0
+            || strcmp(a, "--steps-between") == 0) {
             if (i + 1 >= argc) { free(files); return fail_usage("option needs a value"); }
             long long hi = strcmp(a, "--bins") == 0 ? 4096 : strcmp(a, "--chunk-mib") == 0 ? 1024 : (long long)1e15;
             if (td_parse_long(a, argv[++i], 1, hi, &v, &e) != TD_OK) { free(files); return fail_usage(e.msg); }
-            if (a[2] == 'b') o.bins = (int)v;
+            if (a[2] == 's') o.steps_between = v;
+            else if (a[2] == 'b') o.bins = (int)v;
             else if (a[2] == 'm') o.max_elems = (uint64_t)v;
             else o.chunk_bytes = (size_t)v << 20;
             continue;

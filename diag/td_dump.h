@@ -17,6 +17,11 @@
  *             1 bias; 4 vars of a batch-norm: gamma, beta, moving_mean, moving_variance).
  *  - GENERIC  any other file: every numeric dataset, walked recursively; what
  *             could not be interpreted is listed in td_dump.notes.
+ *  - SAFETENSORS  Hugging Face / PyTorch checkpoints (dp_safetensors.c): files,
+ *             sharded indexes, checkpoint-N folders; layers from tensor names.
+ * Several files without stored steps are a checkpoint sequence whose steps
+ * dp_ckpt.c finds; a Keras model_config lets dp_propagate.c push a random
+ * batch through the stored layers.
  * Keras kernels are in Keras order: Dense (in,out), Conv (kh,kw,in,out).
  *
  * Every dataset is streamed in hyperslabs along its first axis aligned to
@@ -102,7 +107,7 @@ typedef struct {
     int rank;
     uint64_t dims[TD_DUMP_MAXRANK];
     uint64_t n;           /* elements */
-    char cls;             /* 'f' float, 'i' signed int, 'u' unsigned int */
+    char cls;             /* 'f' float, 'b' bfloat16, 'i' signed int, 'u' unsigned int */
     int bits;             /* 16, 32, 64, 8 ... */
 } td_dump_shape;
 
@@ -131,7 +136,7 @@ td_code td_dump_pair(int64_t fa, const char *file_a, const char *path_a,
 /* ---- the dump model ---------------------------------------------------------- */
 typedef enum {
     TD_DUMP_TDIAG = 0, TD_DUMP_KERAS2, TD_DUMP_KERAS3_LEGACY,
-    TD_DUMP_KERAS3_WEIGHTS, TD_DUMP_GENERIC
+    TD_DUMP_KERAS3_WEIGHTS, TD_DUMP_GENERIC, TD_DUMP_SAFETENSORS
 } td_dump_layout;
 const char *td_dump_layout_name(td_dump_layout l); /* "tdiag", "keras2", ... */
 
@@ -143,6 +148,72 @@ typedef enum {
     TD_DK_OTHER      /* a numeric array of a generic file */
 } td_dump_kind;
 const char *td_dump_kind_name(td_dump_kind k); /* "param", "grad", ... */
+
+/* ---- checkpoint sequences (dp_ckpt.c) ------------------------------------------ */
+typedef enum {
+    TD_STEPS_IN_FILE = 0,   /* steps stored in the file (or one file) */
+    TD_STEPS_OPTION,        /* --steps-between N: file i is step i·N, in the order given */
+    TD_STEPS_ITERATIONS,    /* Keras optimizer iterations saved in each file */
+    TD_STEPS_TRAINER_STATE, /* global_step of trainer_state.json in each file's folder */
+    TD_STEPS_NAME,          /* a step in each name: checkpoint-1000, step_500, iter3 */
+    TD_STEPS_EPOCH_NAME,    /* an epoch number in each name (weights.03.hdf5): order only */
+    TD_STEPS_ORDER          /* nothing: the order given */
+} td_step_source;
+/* TD_STEPS_EPOCH_NAME and TD_STEPS_ORDER leave the steps between unknown. */
+#define TD_STEPS_KNOWN(s) ((s) != TD_STEPS_EPOCH_NAME && (s) != TD_STEPS_ORDER)
+const char *td_dump_step_source_text(td_step_source s);
+/* Number in a checkpoint's name: after checkpoint/global_step/ckpt/step/
+ * iteration/iter (optionally one of -_.= between) in the base name, then in
+ * the parent folder's name (*is_step = 1); else after "epoch" or the first
+ * bare number of the base name (*is_step = 0). -1: none. */
+long long td_dump_name_step(const char *path, int *is_step);
+/* global_step of trainer_state.json in file's folder (json-c). *step = -1
+ * and TD_OK when there is none; TD_EINPUT naming it when it is not JSON
+ * or has no non-negative integer global_step. */
+td_code td_dump_trainer_step(const char *file, long long *step, td_err *e);
+/* Steps of files[0..n) (one checkpoint each): the first source above that
+ * gives every file a distinct step (iterations[i] < 0: none; the array may
+ * be NULL). Always succeeds but for a bad trainer_state.json. */
+td_code td_dump_ckpt_steps(const char *const *files, int nfiles, const long long *iterations,
+                           long long steps_between, long long *steps, td_step_source *src, td_err *e);
+
+/* ---- safetensors (dp_safetensors.c) ------------------------------------------------ */
+/* One tensor of a safetensors header. */
+typedef struct {
+    char *name;
+    td_dump_shape shape;
+    uint64_t begin, end;  /* data_offsets, relative to the data */
+    uint64_t offset;      /* absolute byte offset in the file: 8 + N + begin */
+} td_st_entry;
+/* Parse and check file's header: length within the file (and ≤ 100 MiB),
+ * a JSON object (json-c), every tensor with a known dtype (F64 F32 F16 BF16
+ * I64..I8 U64..U8 BOOL), rank ≤ 4, dims whose product does not overflow,
+ * offsets [begin, end] with end − begin = elements × size, inside the data
+ * and overlapping no other tensor. Empty tensors are skipped. TD_EINPUT with
+ * one line "file: tensor 'name': what" on any violation. */
+td_code td_st_header(const char *file, td_st_entry **out, size_t *n, uint64_t max_elems, td_err *e);
+void td_st_free(td_st_entry *v, size_t n);
+/* Stream a tensor through acc, chunk_bytes of file data at a time. */
+td_code td_st_stream(const char *file, const td_st_entry *x, size_t chunk_bytes, td_dump_acc *acc,
+                     void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx, td_err *e);
+/* Σ (b − a)² over two same-size tensors, chunk by chunk; non-finite differences counted in *bad. */
+td_code td_st_pair_diff(const char *fa, const td_st_entry *a, const char *fb, const td_st_entry *b,
+                        size_t chunk_bytes, double *sum, uint64_t *bad, td_err *e);
+/* 1 when path is a .safetensors, a .safetensors.index.json, or a folder
+ * holding model.safetensors, its index, or checkpoint-* folders. */
+int td_st_is_safetensors(const char *path);
+/* One checkpoint: its shard files (one for model.safetensors). */
+typedef struct { char **shards; size_t nshards; } td_st_ckpt;
+/* Each argument is a checkpoint (a file, an index whose weight_map names
+ * shards beside it, a folder with either), or a folder of checkpoint-*
+ * folders (each one, in natural name order: checkpoint-40 before checkpoint-120). */
+td_code td_st_expand(const char *const *args, int nargs, td_st_ckpt **out, size_t *n, td_err *e);
+void td_st_ckpt_free(td_st_ckpt *v, size_t n);
+/* Layer and parameter from a tensor name: "model.layers.3.mlp.down_proj.weight"
+ * -> "model.layers.3.mlp.down_proj", "weight" (no dot: both the name). */
+void td_st_layer_of(const char *name, char *layer, size_t lcap, char *param, size_t pcap);
+/* strcmp with runs of digits compared as numbers (layers.2 < layers.10). */
+int td_st_natural_cmp(const char *a, const char *b);
 
 /* ---- walking one file into tensors ----------------------------------------- */
 /* One dataset as the layout interprets it (before any data is read). */
@@ -165,6 +236,7 @@ typedef struct {
     double lr;           /* NaN: none found */
     char optimizer[32];  /* lower case, "" none */
     long long iterations; /* -1: none */
+    char *model_config;  /* Keras model_config attribute (NULL: none) */
 } td_dump_walk;
 
 /* Detect the layout of the open file fid and list its tensors. Link cycles
@@ -187,6 +259,7 @@ typedef struct {
     td_hist *hist;       /* owned */
     uint64_t units, dead_units; /* activations: units along axis 1, never non-zero */
     uint64_t saturated;  /* activations of tanh/sigmoid: values near an asymptote */
+    uint64_t data_offset; /* safetensors: byte offset of its data in its file */
 } td_dump_tensor;
 
 /* Layer flags (bit mask). */
@@ -202,8 +275,10 @@ typedef enum {
     TD_DF_EXPLODING_GRAD  = 1 << 8,  /* gradient RMS far above the output layer's */
     TD_DF_LR_HIGH       = 1 << 9,  /* update/weight ratio above ratio_hi */
     TD_DF_LR_LOW        = 1 << 10, /* update/weight ratio below ratio_lo */
-    TD_DF_INIT_SCALE    = 1 << 11  /* weight std far from He/Glorot/LeCun at the first step */
+    TD_DF_INIT_SCALE    = 1 << 11, /* weight std far from He/Glorot/LeCun (first step, or any model file) */
+    TD_DF_COLLAPSE      = 1 << 12  /* propagation: activations collapse to ~0 with depth */
 } td_dump_flag;
+#define TD_DF_LAST TD_DF_COLLAPSE
 const char *td_dump_flag_name(td_dump_flag f); /* "dead_relu", ... */
 
 typedef struct {
@@ -218,8 +293,29 @@ typedef struct {
     unsigned flags;      /* td_dump_flag bits */
 } td_dump_layer;
 
+/* One layer of a signal propagation (dp_propagate.c): a seeded batch of
+ * unit-variance Gaussian inputs of the model's input shape pushed forward
+ * through the stored weights (inference mode: BatchNormalization with its
+ * moving statistics, Dropout the identity), and a unit-variance Gaussian
+ * upstream gradient at the output pulled back (mean over the batch). */
+typedef struct {
+    char name[64];       /* layer name from the model config (made safe) */
+    char cls[32];        /* Keras class: Dense, Conv2D, Activation, ... */
+    char act[16];        /* activation applied by it ("" none) */
+    int layer;           /* index in td_dump.layers (-1: a layer without weights) */
+    uint64_t units;      /* output units (last axis) */
+    double act_std;      /* std of its output over batch and units */
+    double dead_frac;    /* ReLU: share of units zero for every sample and position (NaN: not
+                            ReLU, or fewer than 16 samples × positions to tell) */
+    double sat_frac;     /* sigmoid/tanh: share of outputs within sat_margin of an asymptote (NaN: neither) */
+    double grad_rms;     /* RMS of the loss gradient of its kernel (NaN: no kernel) */
+    double wstd_he;      /* kernel std / He std √(2/fan_in) (NaN: no kernel) */
+} td_dump_prop;
+
 /* One update/weight ratio of one parameter. */
-typedef enum { TD_RATIO_DIFF = 0, TD_RATIO_GRAD, TD_RATIO_ADAM } td_ratio_method;
+/* TD_RATIO_CKPT: ‖W(k+1)−W(k)‖/‖W(k)‖ between two checkpoints whose steps
+ * between are unknown: a per-checkpoint change, never judged per step. */
+typedef enum { TD_RATIO_DIFF = 0, TD_RATIO_GRAD, TD_RATIO_ADAM, TD_RATIO_CKPT } td_ratio_method;
 typedef struct {
     int layer;
     char *param;
@@ -255,6 +351,8 @@ typedef struct {
     double act_explode;    /* activation RMS to flag (1e3) */
     double grad_depth;     /* vanishing/exploding when first/last gradient RMS < 1/x or > x (100) */
     double init_factor;    /* init scale flagged outside [min/x, max·x] of the three schemes (10) */
+    long long steps_between; /* steps between consecutive files (0: find them out) */
+    int propagate;         /* signal propagation: 0 off, 1 when the file has a model config (default), 2 asked for */
     uint64_t max_elems;    /* per dataset (1e10) */
     size_t chunk_bytes;    /* hyperslab budget (4 MiB) */
     void (*progress)(void *ctx, uint64_t done_bytes, uint64_t total_bytes);
@@ -277,11 +375,16 @@ typedef struct {
     long long iterations;    /* optimizer iterations found (-1: none) */
     uint64_t bytes;          /* bytes of data streamed */
     int keras_order;         /* kernels stored (in,out) / (kh,kw,in,out) */
+    td_step_source step_source; /* where the steps of a several-file sequence came from */
+    char *model_config;      /* Keras model_config JSON of the last file (NULL: none) */
+    td_dump_prop *prop;      size_t nprop;     /* signal propagation, one per layer passed */
+    int prop_batch;          /* batch size propagated (0: not run) */
 } td_dump;
 
 /* Read files[0..nfiles) (one per step, or one per rank: tensors of the same
- * step, layer and name are merged), compute every statistic, histogram,
- * ratio and flag. *out is NULL on error. */
+ * step, layer and name are merged; or safetensors checkpoints and folders),
+ * compute every statistic, histogram, ratio and flag, and the signal
+ * propagation when o->propagate allows it. *out is NULL on error. */
 td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
                      const td_dump_opts *o, td_err *e);
 void td_dump_free(td_dump *d);
@@ -301,9 +404,32 @@ void td_dump_tensor_bins(const td_dump_tensor *t, int bins, double *counts);
 td_code td_dump_first_layer_image(const td_dump *d, td_dump_image *img, td_err *e);
 void td_dump_image_free(td_dump_image *img);
 
+/* For the analysis steps: add a finding (message formatted, one line; the
+ * layer's flag bit set when layer >= 0), or a note "file: msg". -1 / TD_ENOMEM
+ * when out of memory. */
+td_code td_dump_add_finding(td_dump *d, td_err *e, td_dump_flag f, int layer, long long step,
+                            double value, double thr, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+int td_dump_add_note(td_dump *d, const char *file, const char *msg);
+
+/* Signal propagation through d's last checkpoint using its model_config
+ * (Sequential, or a functional model that is a single chain): fills
+ * d->prop, d->prop_batch and adds findings (vanishing/exploding gradient:
+ * first kernel's gradient RMS below 1/grad_depth or above grad_depth times
+ * the last's; collapse: a hidden layer's output std below 1e-2 of the input's
+ * (1), or the std falling 1e-3-fold from the first layer; exploding: output
+ * RMS above act_explode; a ReLU layer with every unit dead; kernel std
+ * outside [min/init_factor, max·init_factor] of He/Glorot/LeCun). A layer it
+ * cannot pass (LSTM, attention, custom, a branch) ends it with a note.
+ * Weights are read whole (at most 64 MiB of them); the batch is chosen so
+ * the multiply-adds stay near 3e8 and the stored outputs within 64 MiB. */
+td_code td_dump_propagate(td_dump *d, const td_dump_opts *o, td_err *e);
+
 /* Writers: human summary per layer with its flags, and the JSON document
  * (schema in dumpcheck(1)). */
 void td_dump_write_text(const td_dump *d, const td_dump_opts *o, td_out *out);
 void td_dump_write_json(const td_dump *d, const td_dump_opts *o, td_out *out);
+/* The propagation table / "propagation" member (null when not run); used by the writers above. */
+void td_dump_write_prop_text(const td_dump *d, td_out *out);
+void td_dump_write_prop_json(const td_dump *d, td_json *j);
 
 #endif

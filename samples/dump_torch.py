@@ -26,8 +26,14 @@ output is dumped then.
 
 Run as a script it trains the project's sample runs (seconds on a CPU):
     python3 dump_torch.py --model mlp|cnn --fault none|lr|dead --out FILE.h5
+With --format safetensors it writes a Hugging Face Trainer-style sequence
+instead: OUT/checkpoint-<step>/model.safetensors (the state_dict, written by
+dump_safetensors.py's hand-made writer) and trainer_state.json, every
+--every steps:
+    python3 dump_torch.py --format safetensors --out DIR [--shards N]
 """
 import argparse
+import os
 import sys
 
 import h5py
@@ -141,6 +147,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--act-batch", type=int, default=16, help="samples whose activations are dumped")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--format", choices=["tdiag", "safetensors"], default="tdiag",
+                    help="tdiag: one HDF5 dump; safetensors: OUT/checkpoint-<step>/ folders")
+    ap.add_argument("--shards", type=int, default=1, help="safetensors: shard files per checkpoint")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
@@ -150,16 +159,27 @@ def main():
     if a.fault == "lr":
         lr *= 100  # far too high
     opt = torch.optim.SGD(net.parameters(), lr=lr)
-    dumper = TdiagDump(net, a.out, every=a.every, optimizer=opt, act_batch=a.act_batch)
+    st = a.format == "safetensors"
+    if st:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from dump_safetensors import write_checkpoint
+    dumper = None if st else TdiagDump(net, a.out, every=a.every, optimizer=opt, act_batch=a.act_batch)
     loss_fn = nn.CrossEntropyLoss()
+    history = []
     for step in range(a.steps):
         idx = torch.randint(0, len(x), (32,), generator=gen)
         loss = loss_fn(net(x[idx]), y[idx])
         opt.zero_grad()
         loss.backward()
-        dumper.step(step)
+        if dumper:
+            dumper.step(step)
         opt.step()
-    dumper.close()
+        history.append({"step": step + 1, "loss": loss.item(), "learning_rate": lr})
+        if st and (step + 1) % a.every == 0:  # after step+1 optimizer steps, as the Trainer counts
+            sd = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
+            write_checkpoint(os.path.join(a.out, "checkpoint-%d" % (step + 1)), sd, "F32", a.shards, step + 1, history[-a.every:])
+    if dumper:
+        dumper.close()
     print("%s: %s %s, final batch loss %.4f" % (a.out, a.model, a.fault, loss.item()), file=sys.stderr)
 
 

@@ -79,9 +79,82 @@ else
     echo "# skipped: the numpy comparison needs python3-h5py and python3-numpy"
 fi
 
+expect_exit 0 "--propagate on a dump without a model config" "$DC" --propagate "$S/mlp_healthy.h5"
+expect_out '^note: .*--propagate: no Keras model_config in the file, nothing to propagate' "--propagate without a config: one note"
+
 # ---- several files: one per step ---------------------------------------------------
 expect_exit 0 "the same dump twice (one per rank) merges" "$DC" "$S/mlp_healthy.h5" "$S/mlp_healthy.h5"
 expect_out 'layout tdiag, 60 tensors' "two ranks: tensors merged, not doubled"
+
+# ---- checkpoint sequences: what lies between the files (Keras files by h5py) ----
+expect_exit 2 "--steps-between 0 is a usage error" "$DC" --steps-between 0 "$S/mlp_healthy.h5"
+expect_err_line '--steps-between' "--steps-between 0: one line naming the option"
+if "$PY" -c 'import h5py, numpy' 2>/dev/null; then
+    mkdir -p "$TMP/seq"
+    "$PY" - "$TMP/seq" <<'EOF2'
+import sys, json, h5py, numpy as np
+rng = np.random.default_rng(1)
+k = rng.standard_normal((16, 8)).astype(np.float32) * np.float32(np.sqrt(2 / 16))
+cfg = {"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {
+    "name": "d", "units": 8, "activation": "relu", "batch_input_shape": [None, 16]}}]}}
+for epoch in (1, 2, 3):  # a healthy run: every tensor moves 2-3 % per epoch
+    with h5py.File("%s/weights.%02d.hdf5" % (sys.argv[1], epoch), "w") as f:
+        f.attrs["keras_version"] = "2.3.1"
+        f.attrs["model_config"] = json.dumps(cfg)
+        g = f.create_group("model_weights")
+        g.attrs["layer_names"] = [b"d"]
+        g.create_group("d").attrs["weight_names"] = [b"d/kernel:0", b"d/bias:0"]
+        g["d/d/kernel:0"] = k
+        g["d/d/bias:0"] = np.full(8, 0.01 * epoch, np.float32)
+    k = k + (rng.standard_normal(k.shape) * 0.025 * k.std()).astype(np.float32)
+EOF2
+    expect_exit 0 "per-epoch checkpoints, steps unknown: not judged per step" "$DC" "$TMP"/seq/weights.0*.hdf5
+    expect_out 'steps between the checkpoints unknown \(epoch numbers' "steps unknown: said so"
+    expect_out 'per checkpoint and not judged against ~1e-3 per step; --steps-between N would judge them' "steps unknown: one line naming the option"
+    expect_no_out 'update/weight ratio per step' "steps unknown: no learning-rate finding"
+    expect_exit 0 "--steps-between 500: per-step ratios, healthy" "$DC" --steps-between 500 --json "$TMP"/seq/weights.0*.hdf5
+    if "$PY" - "$TMP/out" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["steps"] == [0, 500, 1000] and d["steps_known"] and d["step_source"] == "--steps-between"
+r = [r for r in d["ratios"] if r["param"] == "kernel"]
+assert r and all(x["method"] == "diff" and 1e-5 < x["ratio"] < 1e-3 for x in r), r
+EOF2
+    then ok "--steps-between: ratios per step (2.5 %/500), method diff"; else not_ok "--steps-between JSON: $(head -c 300 "$TMP/out")"; fi
+    for k in 1 2 3; do mkdir -p "$TMP/seq/checkpoint-$((k * 250))"; cp "$TMP/seq/weights.0$k.hdf5" "$TMP/seq/checkpoint-$((k * 250))/model.h5"; done
+    expect_exit 0 "checkpoint-N folders: steps from the names" "$DC" "$TMP"/seq/checkpoint-*/model.h5
+    expect_out 'checkpoint steps from steps in the file names: update/weight ratios are per step' "checkpoint-N: per step, stated"
+    expect_out '3 steps \(250\.\.750\)' "checkpoint-N: steps 250..750 whatever the glob order"
+else
+    echo "# skipped: the checkpoint sequence needs python3-h5py and python3-numpy"
+fi
+
+# ---- safetensors: bad headers are exit 3 with one line; a Trainer-style sequence ----
+st() { printf "$(printf '\\%03o' $(($2 & 255)) 0 0 0 0 0 0 0)%s" "$3" >"$TMP/$1.safetensors"; }
+st past 200 '{}'
+expect_exit 3 "safetensors: header length past the file" "$DC" "$TMP/past.safetensors"
+expect_err_line 'past\.safetensors: safetensors header length 200 runs past the end of the file' "length past the file: one line"
+h='{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}'
+st dtype ${#h} "$h"
+expect_exit 3 "safetensors: unknown dtype" "$DC" "$TMP/dtype.safetensors"
+expect_err_line "dtype\.safetensors: tensor 'w': unknown dtype 'Q7'" "unknown dtype: one line naming the tensor"
+st json 7 '{"w":[} '
+expect_exit 3 "safetensors: header not JSON" "$DC" "$TMP/json.safetensors"
+expect_no_out '.' "bad header: no partial report"
+expect_exit 0 "committed Trainer-style sample (real torch run): healthy" "$DC" "$S/hf_mlp"
+expect_out 'layout safetensors, 12 tensors, 3 layers, 2 steps \(40\.\.80\)' "hf_mlp: steps from trainer_state.json"
+expect_out '^note: .*checkpoint-40/model\.safetensors: checkpoint steps from trainer_state\.json global_step' "hf_mlp: checkpoint-40 first (natural order)"
+expect_exit 0 "a checkpoint-N folder alone" "$DC" "$S/hf_mlp/checkpoint-80"
+expect_out 'layout safetensors, 6 tensors, 3 layers' "one checkpoint folder: read"
+if "$PY" -c 'import numpy' 2>/dev/null; then
+    "$PY" samples/dump_safetensors.py --out "$TMP/hf" --steps 300 --every 100 --shards 2 --dtype BF16
+    expect_exit 0 "safetensors checkpoint-* sequence (sharded, bf16): healthy" "$DC" "$TMP/hf"
+    expect_out 'layout safetensors, 18 tensors, 3 layers, 3 steps \(100\.\.300\)' "safetensors: layers grouped by name, steps from trainer_state.json"
+    expect_out 'checkpoint steps from trainer_state.json global_step: update/weight ratios are per step' "safetensors: per-step ratios, stated"
+    expect_out '^2 +model\.layers\.0\.mlp\.up_proj +- +\(64,64\)' "safetensors: a Hugging Face layer name and its weight"
+else
+    echo "# skipped: the safetensors sample needs python3-numpy"
+fi
 
 # ---- real PyTorch runs with planted faults (skipped without torch/h5py) --------
 if "$PY" -c 'import torch, h5py' 2>/dev/null; then
@@ -94,6 +167,12 @@ if "$PY" -c 'import torch, h5py' 2>/dev/null; then
     expect_out 'update/weight ratio .* far above ~1e-3' "lr far too high: found by the update/weight ratio"
     "$DC" "$TMP/cnn_dead.h5" >"$TMP/out"
     expect_out '^finding: 2: activations all zero' "dead layer: found"
+    for f in "none 0" "lr 1"; do
+        set -- $f
+        "$PY" samples/dump_torch.py --format safetensors --fault "$1" --steps 120 --every 40 --shards 2 --out "$TMP/hf_$1" 2>/dev/null
+        expect_exit "$2" "torch safetensors sequence fault=$1" "$DC" "$TMP/hf_$1"
+    done
+    expect_out 'update/weight ratio per step .* far above ~1e-3' "safetensors, lr far too high: found per step"
 else
     echo "# skipped: the real PyTorch runs need python3-torch and python3-h5py"
 fi
@@ -112,6 +191,22 @@ if [ -d "$R" ]; then
     expect_out 'conv2d +- +\(3,3,1,32\)' "Keras 3 weights: vars/0 is the kernel"
     expect_exit 0 "arrays file" "$DC" "$R/dlai_test_catvnoncat_arrays.h5"
     expect_out 'note: .*list_classes: not numbers, skipped' "arrays file: strings noted, not a crash"
+    # signal propagation: the expert's reading of three model files, the healthy ones quiet
+    expect_exit 1 "sigmoid stack: propagation finds the gradient vanishing" "$DC" "$R/autotrainer_gradient_vanish_case_model.h5"
+    expect_out '^finding: signal propagation .*dense_1 .*the gradient vanishes by the first layer' "sigmoid stack: vanishes by the first layer"
+    expect_exit 1 "34 ReLU layers, Glorot: activations collapse" "$DC" "$R/autotrainer_motivation_dyingrelu_mnist_relu_layer34.h5"
+    expect_out '^finding: signal propagation .*activations collapse with depth' "34 ReLU layers: collapse with depth"
+    expect_exit 1 "kernels at 0.03 x He: the signal dies" "$DC" "$R/deepdiagnosis_mnist_normal_best_model_with_optimizer.h5"
+    expect_out 'the signal dies' "0.03 x He: the signal dies"
+    expect_out '^finding: 17 of 17 kernels have a std far below every standard init scale' "0.03 x He: far below, worded as such"
+    for f in aitzaz_tomato_leaf_cnn_model.h5 deepdiagnosis_mnist_normal_model_al_22.h5 autotrainer_oscillating_loss_case_model.h5 \
+             deepender25_mnist_digit_classifier_model.h5 deepfd_31556268_xor_model.h5 deepfd_59282996_model.h5; do
+        expect_exit 0 "healthy $f: propagation quiet" "$DC" "$R/$f"
+        expect_out '^verdict: no finding' "healthy $f: no finding"
+    done
+    expect_out 'signal propagation stopped after masking_1: bidirectional_1: a Bidirectional layer is not propagated' "LSTM: stops with a note"
+    expect_exit 0 "--no-propagate" "$DC" --no-propagate "$R/autotrainer_gradient_vanish_case_model.h5"
+    expect_no_out '^propagation' "--no-propagate: no propagation table"
 else
     echo "# skipped: ../shared/realdata is absent"
 fi

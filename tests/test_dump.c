@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "td.h"
@@ -887,6 +888,581 @@ static void test_json(void **state)
     td_dump_free(d);
 }
 
+/* ---- checkpoint sequences ------------------------------------------------------- */
+static const struct { const char *path; long long step; int is_step; } name_cases[] = {
+    { "run/weights.03.hdf5", 3, 0 }, { "weights.12-0.45.hdf5", 12, 0 }, { "out/checkpoint-1000/model.safetensors", 1000, 1 },
+    { "ckpt_step_250.h5", 250, 1 }, { "model-epoch07.h5", 7, 0 }, { "iter=42.h5", 42, 1 }, { "final.h5", -1, 0 },
+    { "a/checkpoint-500/model-00001-of-00002.safetensors", 500, 1 },
+};
+
+static void test_ckpt_names(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof name_cases / sizeof name_cases[0]; i++) {
+        int is_step = -1;
+        long long s = td_dump_name_step(name_cases[i].path, &is_step);
+        if (s != name_cases[i].step || is_step != name_cases[i].is_step)
+            fail_msg("%s: step %lld is_step %d, want %lld %d", name_cases[i].path, s, is_step, name_cases[i].step, name_cases[i].is_step);
+    }
+}
+
+/* A Keras 2 file of one Dense 8x8 "d" (kernel k0·(1+move) + a ramp), with
+ * optimizer iterations when it >= 0. */
+static void write_keras_ckpt(const char *path, double move, long long it)
+{
+    td_h5_quiet();
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    static const char *const layers[] = { "d" };
+    static const char *const wn[] = { "d/kernel:0", "d/bias:0" };
+    attr_str(f, "/", "keras_version", "2.3.1");
+    attr_str(f, "/", "model_config", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Dense\", "
+             "\"config\": {\"name\": \"d\", \"units\": 8, \"activation\": \"relu\", \"batch_input_shape\": [null, 8]}}]}}");
+    mkgroup(f, "/model_weights/d/d");
+    attr_strs(f, "/model_weights", "layer_names", layers, 1);
+    attr_strs(f, "/model_weights/d", "weight_names", wn, 2);
+    double k[64], b[8];
+    for (int i = 0; i < 64; i++) k[i] = 0.5 * sin(1.0 + i) + move * cos(3.0 * i);
+    for (int i = 0; i < 8; i++) b[i] = 0.01 * i;
+    put2(f, "/model_weights/d/d/kernel:0", 8, 8, k);
+    put2(f, "/model_weights/d/d/bias:0", 8, 0, b);
+    if (it >= 0) {
+        static const char *const on[] = { "SGD/iterations:0" };
+        mkgroup(f, "/optimizer_weights/SGD");
+        attr_strs(f, "/optimizer_weights", "weight_names", on, 1);
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t d = H5Dcreate2(f, "/optimizer_weights/SGD/iterations:0", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        double v = (double)it;
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
+        H5Dclose(d); H5Sclose(sp);
+    }
+    H5Fclose(f);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+typedef struct {
+    const char *what;
+    const char *fmt;          /* file name pattern, %d = 1, 2, 3 (folders made) */
+    long long it0;            /* iterations of file k: it0·k (-1: none) */
+    int trainer;              /* trainer_state.json global_step 100·k beside each */
+    long long between;        /* --steps-between */
+    double move;              /* kernel change per checkpoint */
+    td_step_source src;
+    long long dstep;          /* steps between consecutive files (0: unknown) */
+    int lr_high;              /* update_ratio_high expected */
+} seq_case;
+static const seq_case seq_cases[] = {
+    { "epoch names, healthy: per checkpoint, not judged", "weights.%02d.hdf5", -1, 0, 0, 0.02, TD_STEPS_EPOCH_NAME, 0, 0 },
+    { "epoch names + --steps-between", "weights.%02d.hdf5", -1, 0, 400, 0.02, TD_STEPS_OPTION, 400, 0 },
+    { "optimizer iterations", "e%d.h5", 300, 0, 0, 0.02, TD_STEPS_ITERATIONS, 300, 0 },
+    { "trainer_state.json", "checkpoint-x%d/model.h5", -1, 1, 0, 0.02, TD_STEPS_TRAINER_STATE, 100, 0 },
+    { "step in the names, a step apart: judged", "step_%d.h5", -1, 0, 0, 0.02, TD_STEPS_NAME, 1, 1 },
+    { "no number: order given", "ab%c.h5", -1, 0, 0, 0.02, TD_STEPS_ORDER, 0, 0 },
+};
+
+static void test_ckpt_sequence(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof seq_cases / sizeof seq_cases[0]; c++) {
+        const seq_case *sc = &seq_cases[c];
+        char names[3][400];
+        const char *files[3];
+        for (int k = 0; k < 3; k++) {
+            char rel[128];
+            if (strstr(sc->fmt, "%c")) snprintf(rel, sizeof rel, sc->fmt, 'a' + k);
+            else snprintf(rel, sizeof rel, sc->fmt, k + 1);
+            snprintf(names[k], sizeof names[k], "%s/seq%zu", tmpdir, c);
+            mkdir(names[k], 0700);
+            snprintf(names[k], sizeof names[k], "%s/seq%zu/%s", tmpdir, c, rel);
+            char *slash = strrchr(names[k], '/');
+            *slash = 0;
+            mkdir(names[k], 0700);
+            if (sc->trainer) {
+                char ts[1300], body[64];
+                snprintf(ts, sizeof ts, "%s/trainer_state.json", names[k]);
+                snprintf(body, sizeof body, "{\"global_step\": %d, \"epoch\": 1.0}", 100 * (k + 1));
+                write_text(ts, body);
+            }
+            *slash = '/';
+            write_keras_ckpt(names[k], sc->move * k, sc->it0 >= 0 ? sc->it0 * (k + 1) : -1);
+            files[k] = names[k];
+        }
+        td_dump_opts o;
+        td_dump_opts_default(&o);
+        o.steps_between = sc->between;
+        td_dump *d = NULL;
+        td_err e;
+        td_err_clear(&e);
+        if (td_dump_open(&d, files, 3, &o, &e) != TD_OK) fail_msg("%s: %s", sc->what, e.msg);
+        if (d->step_source != sc->src) fail_msg("%s: source %d, want %d", sc->what, d->step_source, sc->src);
+        assert_int_equal(d->nsteps, 3);
+        /* the ratio of the kernel between the first two files, per step when the steps are known */
+        double dk = 0, k0 = 0;
+        for (int i = 0; i < 64; i++) {
+            float a = (float)(0.5 * sin(1.0 + i)), b = (float)(0.5 * sin(1.0 + i) + sc->move * cos(3.0 * i));
+            dk += ((double)b - a) * ((double)b - a);
+            k0 += (double)a * a;
+        }
+        double want = sqrt(dk) / sqrt(k0) / (sc->dstep ? (double)sc->dstep : 1.0);
+        int seen = 0;
+        for (size_t i = 0; i < d->nratios; i++) {
+            const td_dump_ratio *r = &d->ratios[i];
+            if (strcmp(r->param, "kernel") != 0 || r->step != d->steps[0]) continue;
+            assert_int_equal(r->method, sc->dstep ? TD_RATIO_DIFF : TD_RATIO_CKPT);
+            if (fabs(r->ratio - want) > 1e-9 * want) fail_msg("%s: ratio %g, want %g", sc->what, r->ratio, want);
+            if (sc->dstep) assert_int_equal(r->step_to - r->step, sc->dstep);
+            seen = 1;
+        }
+        assert_true(seen);
+        int high = 0, note_opt = 0;
+        for (size_t i = 0; i < d->nfindings; i++) high |= d->findings[i].flag == TD_DF_LR_HIGH;
+        for (size_t i = 0; i < d->nnotes; i++) note_opt += strstr(d->notes[i], "--steps-between N would judge them") != NULL;
+        if (high != sc->lr_high) fail_msg("%s: update_ratio_high %d, want %d", sc->what, high, sc->lr_high);
+        assert_int_equal(note_opt, sc->dstep ? 0 : 1); /* one line naming the option, only when unknown */
+        td_dump_free(d);
+    }
+    /* files that store their steps: --steps-between is ignored, and said so */
+    {
+        write_tdiag("sb.h5", F_NONE);
+        const char *one[2] = { tpath("sb.h5"), tpath("sb.h5") };
+        td_dump_opts o;
+        td_dump_opts_default(&o);
+        o.steps_between = 7;
+        td_dump *d = NULL;
+        td_err e;
+        assert_int_equal(td_dump_open(&d, one, 2, &o, &e), TD_OK);
+        int said = 0;
+        for (size_t i = 0; i < d->nnotes; i++) said |= strstr(d->notes[i], "--steps-between ignored") != NULL;
+        assert_true(said);
+        assert_int_equal(d->step_source, TD_STEPS_IN_FILE);
+        td_dump_free(d);
+    }
+    /* a trainer_state.json that is not JSON: exit-3 class error naming it */
+    char dir[512], ts[600], f1[600], f2[600];
+    snprintf(dir, sizeof dir, "%s/badts", tmpdir);
+    mkdir(dir, 0700);
+    snprintf(ts, sizeof ts, "%s/trainer_state.json", dir);
+    write_text(ts, "{\"global_step\": ");
+    snprintf(f1, sizeof f1, "%s/a.h5", dir);
+    snprintf(f2, sizeof f2, "%s/b.h5", dir);
+    write_keras_ckpt(f1, 0, -1);
+    write_keras_ckpt(f2, 0.01, -1);
+    const char *files[2] = { f1, f2 };
+    td_dump *d = NULL;
+    td_err e;
+    td_err_clear(&e);
+    assert_int_equal(td_dump_open(&d, files, 2, NULL, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "trainer_state.json"));
+    assert_null(d);
+}
+
+/* ---- signal propagation ---------------------------------------------------------- */
+/* A Keras 2 Sequential of dense layers: n layers of width w (the last of
+ * width wl), kernel std scale·√(2/fan_in) (seeded), activation act (the last
+ * last_act); mid_cls, if set, is inserted as a layer of that class after the
+ * first. Kernel values come from a fixed pseudo-random sequence. */
+typedef struct {
+    const char *what;
+    int n, in, w, wl;
+    const char *act, *last_act;
+    double scale;
+    const char *mid_cls;
+    unsigned want;      /* findings' flags expected (exactly) */
+    const char *note;   /* part of a note expected, or NULL */
+} prop_case;
+static const prop_case prop_cases[] = {
+    { "healthy ReLU stack (He)", 6, 16, 32, 4, "relu", "softmax", 1.0, NULL, 0, NULL },
+    { "sigmoid stack: gradient vanishes", 9, 2, 5, 1, "sigmoid", "sigmoid", 1.0, NULL, TD_DF_VANISHING_GRAD, NULL },
+    { "deep ReLU stack, Glorot: collapse", 24, 32, 64, 10, "relu", "softmax", 0.71, NULL, TD_DF_COLLAPSE, NULL },
+    { "0.03 x He: far below, signal dies", 6, 16, 32, 4, "relu", "softmax", 0.03, NULL, TD_DF_COLLAPSE | TD_DF_INIT_SCALE, NULL },
+    { "30 x He: far above, explodes", 6, 16, 32, 4, "relu", "softmax", 30, NULL, TD_DF_EXPLODING_ACT | TD_DF_INIT_SCALE, NULL },
+    { "softmax over one unit", 3, 8, 8, 1, "relu", "softmax", 1.0, NULL, TD_DF_VANISHING_GRAD, NULL },
+    { "an LSTM stops it", 4, 8, 8, 2, "relu", "softmax", 1.0, "LSTM", 0, "a LSTM layer is not propagated" },
+    { "Dropout is the identity", 4, 8, 16, 2, "relu", "softmax", 1.0, "Dropout", 0, NULL },
+    { "a ReLU layer after a linear Dense", 4, 8, 16, 2, "linear", "softmax", 1.0, "ReLU", 0, NULL },
+    { "SELU stack with LeCun init: self-normalising", 12, 16, 32, 4, "selu", "softmax", 0.7071, NULL, 0, NULL },
+    { "relu6 stack (He)", 6, 16, 32, 4, "relu6", "softmax", 1.0, NULL, 0, NULL },
+    { "an unknown activation stops it", 4, 8, 8, 2, "mish", "softmax", 1.0, NULL, 0, "activation 'mish' not propagated" },
+};
+
+static double prng(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((double)(*s >> 11) / 9007199254740992.0) * 2 - 1; /* uniform [-1, 1), std 1/√3 */
+}
+
+static void write_dense_model(const char *name, const prop_case *pc)
+{
+    hid_t f = create(name);
+    char cfg[16384], lname[32], path[128], *p = cfg;
+    const char *lnames[64];
+    char store[64][32];
+    p += sprintf(p, "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [");
+    int nl = 0;
+    uint64_t s = 12345;
+    for (int i = 0; i < pc->n; i++) {
+        int last = i == pc->n - 1, fin = i ? pc->w : pc->in, fout = last ? pc->wl : pc->w;
+        snprintf(lname, sizeof lname, "dense_%d", i + 1);
+        p += sprintf(p, "%s{\"class_name\": \"Dense\", \"config\": {\"name\": \"%s\", \"units\": %d, \"activation\": \"%s\"%s}}",
+                     i ? ", " : "", lname, fout, last ? pc->last_act : pc->act, i ? "" : (pc->in == 8 ? ", \"batch_input_shape\": [null, 8]" : ""));
+        if (i == 0 && pc->in != 8) p += sprintf(p - 2, ", \"batch_input_shape\": [null, %d]}}", pc->in) - 2;
+        if (i == 0 && pc->mid_cls) p += sprintf(p, ", {\"class_name\": \"%s\", \"config\": {\"name\": \"mid\", \"rate\": 0.5, \"units\": %d}}", pc->mid_cls, pc->w);
+        snprintf(store[nl], sizeof store[nl], "%s", lname);
+        lnames[nl] = store[nl];
+        nl++;
+        double k[64 * 64], b[64], sd = pc->scale * sqrt(2.0 / fin) * sqrt(3.0);
+        for (int j = 0; j < fin * fout; j++) k[j] = sd * prng(&s);
+        for (int j = 0; j < fout; j++) b[j] = 0;
+        char wn0[64], wn1[64];
+        snprintf(wn0, sizeof wn0, "%s/kernel:0", lname);
+        snprintf(wn1, sizeof wn1, "%s/bias:0", lname);
+        const char *wn[2] = { wn0, wn1 };
+        snprintf(path, sizeof path, "/model_weights/%s/%s", lname, lname);
+        mkgroup(f, path);
+        snprintf(path, sizeof path, "/model_weights/%s", lname);
+        attr_strs(f, path, "weight_names", wn, 2);
+        snprintf(path, sizeof path, "/model_weights/%s/%s/kernel:0", lname, lname);
+        put2(f, path, (hsize_t)fin, (hsize_t)fout, k);
+        snprintf(path, sizeof path, "/model_weights/%s/%s/bias:0", lname, lname);
+        put2(f, path, (hsize_t)fout, 0, b);
+    }
+    p += sprintf(p, "]}}");
+    attr_str(f, "/", "keras_version", "2.3.1");
+    attr_str(f, "/", "model_config", cfg);
+    attr_strs(f, "/model_weights", "layer_names", lnames, nl);
+    H5Fclose(f);
+}
+
+static void test_propagate(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof prop_cases / sizeof prop_cases[0]; c++) {
+        const prop_case *pc = &prop_cases[c];
+        write_dense_model("prop.h5", pc);
+        td_dump *d = open1("prop.h5", TD_OK, NULL);
+        unsigned got = 0;
+        for (size_t i = 0; i < d->nfindings; i++) got |= (unsigned)d->findings[i].flag;
+        if (got != pc->want) fail_msg("%s: flags 0x%x, want 0x%x (%s)", pc->what, got, pc->want, d->nfindings ? d->findings[0].msg : "-");
+        int noted = 0;
+        for (size_t i = 0; i < d->nnotes; i++) noted |= pc->note && strstr(d->notes[i], pc->note) != NULL;
+        assert_int_equal(noted, pc->note != NULL);
+        if (!pc->note) assert_int_equal(d->nprop, (size_t)pc->n + (pc->mid_cls != NULL));
+        else assert_int_equal(d->nprop, pc->mid_cls ? 1 : 0); /* stopped after the first layer, or at it */
+        assert_true(d->nprop == 0 || d->prop_batch >= 1);
+        td_dump_free(d);
+        td_dump_opts o; /* --no-propagate: nothing of it */
+        td_dump_opts_default(&o);
+        o.propagate = 0;
+        const char *files[1] = { tpath("prop.h5") };
+        td_err e;
+        assert_int_equal(td_dump_open(&d, files, 1, &o, &e), TD_OK);
+        assert_int_equal(d->nprop, 0);
+        td_dump_free(d);
+    }
+}
+
+/* Two linear Dense layers W1 = a·I, W2 = b·I: ∂L/∂W2 = a·xᵀg/B and
+ * ∂L/∂W1 = b·xᵀg/B, so the kernel gradient RMS ratio first/last is b/a. */
+static void test_propagate_exact(void **state)
+{
+    (void)state;
+    static const double ab[][2] = { { 1, 0.5 }, { 2, 8 }, { 1, 1e-3 } };
+    for (size_t c = 0; c < sizeof ab / sizeof ab[0]; c++) {
+        hid_t f = create("lin.h5");
+        attr_str(f, "/", "keras_version", "2.3.1");
+        attr_str(f, "/", "model_config", "{\"class_name\": \"Sequential\", \"config\": [{\"class_name\": \"Dense\", \"config\": {\"name\": \"l1\", "
+                 "\"units\": 6, \"activation\": \"linear\", \"batch_input_shape\": [null, 6]}}, {\"class_name\": \"Dense\", \"config\": "
+                 "{\"name\": \"l2\", \"units\": 6, \"activation\": \"linear\"}}]}");
+        static const char *const ln[] = { "l1", "l2" };
+        for (int l = 0; l < 2; l++) {
+            double k[36] = { 0 };
+            for (int i = 0; i < 6; i++) k[i * 6 + i] = ab[c][l];
+            char g[64], ds[64], wn0[32];
+            snprintf(g, sizeof g, "/model_weights/%s/%s", ln[l], ln[l]);
+            mkgroup(f, g);
+            snprintf(wn0, sizeof wn0, "%s/kernel:0", ln[l]);
+            const char *wn[1] = { wn0 };
+            snprintf(g, sizeof g, "/model_weights/%s", ln[l]);
+            attr_strs(f, g, "weight_names", wn, 1);
+            snprintf(ds, sizeof ds, "/model_weights/%s/%s/kernel:0", ln[l], ln[l]);
+            put2(f, ds, 6, 6, k);
+        }
+        attr_strs(f, "/model_weights", "layer_names", ln, 2);
+        H5Fclose(f);
+        td_dump *d = open1("lin.h5", TD_OK, NULL);
+        if (d->nprop != 2) fail_msg("case %zu: %zu layers propagated (%s)", c, d->nprop, d->nnotes ? d->notes[d->nnotes - 1] : "-");
+        double r = d->prop[0].grad_rms / d->prop[1].grad_rms, want = ab[c][1] / ab[c][0];
+        if (fabs(r - want) > 1e-5 * want) fail_msg("case %zu: ratio %.9g, want %.9g", c, r, want);
+        assert_true(fabs(d->prop[0].act_std / d->prop[1].act_std - 1 / ab[c][1]) < 1e-5 / ab[c][1]);
+        int vanish = 0;
+        for (size_t i = 0; i < d->nfindings; i++) vanish |= d->findings[i].flag == TD_DF_VANISHING_GRAD;
+        assert_int_equal(vanish, want < 1e-2);
+        td_dump_free(d);
+    }
+}
+
+/* Conv2D / pooling / BatchNormalization / Flatten: shapes through the chain
+ * and exact forward scales. The model: Conv2D(4 filters, 3x3, pad, stride)
+ * with a kernel that copies the input's centre to every filter, times a,
+ * then a pooling layer, a BatchNormalization (gamma 2, mean 0, var 3),
+ * Flatten and Dense(units 2). */
+static const struct {
+    const char *pad; int stride; const char *pool; int flat;
+} conv_cases[] = {
+    { "valid", 1, "MaxPooling2D", 3 * 3 * 4 },     /* 8 -> 6 -> 3 */
+    { "same", 1, "AveragePooling2D", 4 * 4 * 4 },  /* 8 -> 8 -> 4 */
+    { "same", 2, "MaxPooling2D", 2 * 2 * 4 },      /* 8 -> 4 -> 2 */
+    { "valid", 2, "GlobalAveragePooling2D", 4 },   /* 8 -> 3 -> 1 */
+};
+
+static void test_propagate_conv(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof conv_cases / sizeof conv_cases[0]; c++) {
+        hid_t f = create("conv.h5");
+        char cfg[2048];
+        snprintf(cfg, sizeof cfg,
+                 "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+                 "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"batch_input_shape\": [null, 8, 8, 1]}},"
+                 "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c\", \"filters\": 4, \"kernel_size\": [3, 3], \"strides\": [%d, %d],"
+                 " \"padding\": \"%s\", \"activation\": \"linear\", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1]}},"
+                 "{\"class_name\": \"%s\", \"config\": {\"name\": \"p\", \"pool_size\": [2, 2], \"padding\": \"valid\"}},"
+                 "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", \"epsilon\": 0.001, \"axis\": -1}},"
+                 "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"fl\"}},"
+                 "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 2, \"activation\": \"softmax\"}}]}}",
+                 conv_cases[c].stride, conv_cases[c].stride, conv_cases[c].pad, conv_cases[c].pool);
+        attr_str(f, "/", "keras_version", "2.3.1");
+        attr_str(f, "/", "model_config", cfg);
+        static const char *const ln[] = { "c", "bn", "d" };
+        mkgroup(f, "/model_weights/c/c");
+        mkgroup(f, "/model_weights/bn/bn");
+        mkgroup(f, "/model_weights/d/d");
+        static const char *const wc[] = { "c/kernel:0", "c/bias:0" }, *const wb[] = { "bn/gamma:0", "bn/beta:0", "bn/moving_mean:0", "bn/moving_variance:0" },
+                                 *const wd[] = { "d/kernel:0" };
+        attr_strs(f, "/model_weights/c", "weight_names", wc, 2);
+        attr_strs(f, "/model_weights/bn", "weight_names", wb, 4);
+        attr_strs(f, "/model_weights/d", "weight_names", wd, 1);
+        attr_strs(f, "/model_weights", "layer_names", ln, 3);
+        double k[36] = { 0 }, b4[4] = { 0 }, g4[4] = { 2, 2, 2, 2 }, v4[4] = { 3, 3, 3, 3 };
+        for (int o = 0; o < 4; o++) k[(1 * 3 + 1) * 4 + o] = 0.5; /* (kh,kw,in,out): the centre */
+        hsize_t kd[4] = { 3, 3, 1, 4 };
+        put(f, "/model_weights/c/c/kernel:0", H5T_IEEE_F32LE, 4, kd, k, NULL, 0);
+        put2(f, "/model_weights/c/c/bias:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/gamma:0", 4, 0, g4);
+        put2(f, "/model_weights/bn/bn/beta:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/moving_mean:0", 4, 0, b4);
+        put2(f, "/model_weights/bn/bn/moving_variance:0", 4, 0, v4);
+        int fl = conv_cases[c].flat;
+        double *dk = malloc((size_t)fl * 2 * sizeof *dk);
+        for (int i = 0; i < fl * 2; i++) dk[i] = sin(i + 1.0) * sqrt(2.0 / fl);
+        put2(f, "/model_weights/d/d/kernel:0", (hsize_t)fl, 2, dk);
+        free(dk);
+        H5Fclose(f);
+        td_dump *d = open1("conv.h5", TD_OK, NULL);
+        if (d->nprop != 6) fail_msg("case %zu: %zu layers propagated (%s)", c, d->nprop, d->nnotes ? d->notes[d->nnotes - 1] : "-");
+        assert_int_equal(d->prop[1].units, 4);
+        assert_int_equal(d->prop[4].units, (uint64_t)fl); /* Flatten: H x W x C of the pooled output */
+        /* the conv copies the input x 0.5 (valid: the centre is always inside) */
+        if (strcmp(conv_cases[c].pad, "valid") == 0 && conv_cases[c].stride == 1)
+            assert_true(fabs(d->prop[1].act_std - 0.5 * d->prop[0].act_std) < 0.05 * d->prop[0].act_std);
+        double want = 2 / sqrt(3.001); /* BN: gamma (x - 0) / sqrt(var + eps) */
+        if (fabs(d->prop[3].act_std / d->prop[2].act_std - want) > 1e-5 * want)
+            fail_msg("case %zu: BN scaled std by %.8g, want %.8g", c, d->prop[3].act_std / d->prop[2].act_std, want);
+        assert_true(d->prop[1].grad_rms > 0 && d->prop[5].grad_rms > 0);
+        assert_true(isnan(d->prop[2].grad_rms)); /* pooling has no kernel */
+        td_dump_free(d);
+    }
+}
+
+/* ---- safetensors -------------------------------------------------------------------- */
+/* Write a safetensors file: header text as given (its length field = hlen,
+ * or the real length when hlen is 0), then nbytes of data. */
+static void write_st(const char *path, const char *header, uint64_t hlen, const void *data, size_t nbytes)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint64_t n = hlen ? hlen : strlen(header);
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)(n >> (8 * i));
+    fwrite(lb, 1, 8, fp);
+    fwrite(header, 1, strlen(header), fp);
+    if (nbytes) fwrite(data, 1, nbytes, fp);
+    fclose(fp);
+}
+
+static const struct { const char *what, *header; uint64_t hlen; size_t nbytes; const char *part; } st_bad[] = {
+    { "length past the file", "{}", 1000000, 0, "runs past the end of the file" },
+    { "not JSON", "{\"a\": {\"dtype\": ", 0, 0, "not a JSON object" },
+    { "unknown dtype", "{\"a\": {\"dtype\": \"F8_E4M3X\", \"shape\": [2], \"data_offsets\": [0, 2]}}", 0, 8, "unknown dtype 'F8_E4M3X'" },
+    { "overlapping offsets", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+      "\"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", 0, 8, "overlap" },
+    { "offsets past the data", "{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", 0, 8, "run past the end" },
+    { "offsets that overflow", "{\"a\": {\"dtype\": \"F64\", \"shape\": [4611686018427387904, 8], \"data_offsets\": [0, 16]}}", 0, 16, "overflows" },
+    { "offset past 2^63", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [18446744073709551615, 8]}}", 0, 8, "are reversed" },
+    { "negative offset", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [-8, 0]}}", 0, 8, "not non-negative 64-bit" },
+    { "end offset past 2^64 - 1 + size", "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [18446744073709551608, 0]}}", 0, 8, "are reversed" },
+    { "size not dtype x shape", "{\"a\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", 0, 16, "do not match its dtype and shape" },
+    { "shape not integers", "{\"a\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", 0, 8, "shape is not" },
+    { "no tensors", "{\"__metadata__\": {\"format\": \"pt\"}}", 0, 0, "no tensor" },
+    { "short length field", "", 3, 0, "shorter than the 8-byte" },
+};
+
+static void test_st_bad(void **state)
+{
+    (void)state;
+    unsigned char zeros[64] = { 0 };
+    for (size_t i = 0; i < sizeof st_bad / sizeof st_bad[0]; i++) {
+        const char *f = tpath("bad.safetensors");
+        if (st_bad[i].hlen == 3) { FILE *fp = fopen(f, "wb"); fwrite("abc", 1, 3, fp); fclose(fp); }
+        else write_st(f, st_bad[i].header, st_bad[i].hlen, zeros, st_bad[i].nbytes);
+        const char *files[1] = { f };
+        td_dump *d = NULL;
+        td_err e;
+        td_err_clear(&e);
+        td_code rc = td_dump_open(&d, files, 1, NULL, &e);
+        if (rc != TD_EINPUT || !strstr(e.msg, st_bad[i].part) || strchr(e.msg, '\n') || !strstr(e.msg, "bad.safetensors"))
+            fail_msg("%s: rc %d, '%s' (want '%s')", st_bad[i].what, rc, e.msg, st_bad[i].part);
+        assert_null(d);
+    }
+}
+
+/* Values of every dtype decode to what was written. */
+static void test_st_dtypes(void **state)
+{
+    (void)state;
+    /* F32 1.5,-2; F64 0.25,3; F16 1.0(0x3c00),-0.5(0xb800); BF16 2.0(0x4000),-1.0(0xbf80); I32 -7,5; U8 200,1; I8 -3,4 */
+    unsigned char data[] = { 0, 0, 0xc0, 0x3f, 0, 0, 0, 0xc0,
+                             0, 0, 0, 0, 0, 0, 0xd0, 0x3f, 0, 0, 0, 0, 0, 0, 0x08, 0x40,
+                             0x00, 0x3c, 0x00, 0xb8, 0x00, 0x40, 0x80, 0xbf,
+                             0xf9, 0xff, 0xff, 0xff, 5, 0, 0, 0, 200, 1, 0xfd, 4 };
+    const char *hdr = "{\"__metadata__\": {\"format\": \"pt\"},"
+        "\"a.f32\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+        "\"a.f64\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [8, 24]},"
+        "\"a.f16\": {\"dtype\": \"F16\", \"shape\": [2], \"data_offsets\": [24, 28]},"
+        "\"a.bf16\": {\"dtype\": \"BF16\", \"shape\": [2], \"data_offsets\": [28, 32]},"
+        "\"b.i32\": {\"dtype\": \"I32\", \"shape\": [1, 2], \"data_offsets\": [32, 40]},"
+        "\"b.u8\": {\"dtype\": \"U8\", \"shape\": [2], \"data_offsets\": [40, 42]},"
+        "\"b.i8\": {\"dtype\": \"I8\", \"shape\": [2], \"data_offsets\": [42, 44]},"
+        "\"b.empty\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [44, 44]}}";
+    static const struct { const char *name; double a, b; } want[] = {
+        { "a.f32", 1.5, -2 }, { "a.f64", 0.25, 3 }, { "a.f16", 1, -0.5 }, { "a.bf16", 2, -1 },
+        { "b.i32", -7, 5 }, { "b.u8", 200, 1 }, { "b.i8", -3, 4 },
+    };
+    write_st(tpath("types.safetensors"), hdr, 0, data, sizeof data);
+    td_dump *d = open1("types.safetensors", TD_OK, NULL);
+    assert_int_equal(d->layout, TD_DUMP_SAFETENSORS);
+    assert_int_equal(d->ntensors, 7); /* the empty one skipped */
+    assert_int_equal(d->nlayers, 2);  /* "a" and "b", grouped by name */
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        long t = -1;
+        for (size_t k = 0; k < d->ntensors; k++) if (strcmp(d->tensors[k].path, want[i].name) == 0) t = (long)k;
+        assert_true(t >= 0);
+        const td_stats *s = &d->tensors[t].st;
+        if (s->n != 2 || s->min != fmin(want[i].a, want[i].b) || s->max != fmax(want[i].a, want[i].b) || s->mean != (want[i].a + want[i].b) / 2)
+            fail_msg("%s: n %llu min %g max %g mean %g", want[i].name, (unsigned long long)s->n, s->min, s->max, s->mean);
+    }
+    td_dump_free(d);
+    char l[64], p[64];
+    static const char *const names[][3] = { { "model.layers.3.mlp.down_proj.weight", "model.layers.3.mlp.down_proj", "weight" },
+                                            { "lm_head.weight", "lm_head", "weight" }, { "scale", "scale", "scale" } };
+    for (size_t i = 0; i < 3; i++) {
+        td_st_layer_of(names[i][0], l, sizeof l, p, sizeof p);
+        assert_string_equal(l, names[i][1]);
+        assert_string_equal(p, names[i][2]);
+    }
+    assert_true(td_st_natural_cmp("layers.2.w", "layers.10.w") < 0);
+    assert_true(td_st_natural_cmp("layers.10.w", "layers.010.w") == 0);
+    assert_true(td_st_natural_cmp("a", "b") < 0);
+}
+
+/* A Trainer-style sequence: checkpoint-100 and checkpoint-300, one of them
+ * sharded through an index, with trainer_state.json: per-step ratios. */
+static void test_st_sequence(void **state)
+{
+    (void)state;
+    char dir[600], f[700];
+    float w0[16], w1[16], bb[4] = { 0.1f, 0.2f, 0.3f, 0.4f };
+    double dk = 0, k0 = 0;
+    for (int i = 0; i < 16; i++) {
+        w0[i] = (float)sin(i + 1.0);
+        w1[i] = w0[i] + (float)(0.01 * cos(2.0 * i));
+        dk += ((double)w1[i] - w0[i]) * ((double)w1[i] - w0[i]);
+        k0 += (double)w0[i] * w0[i];
+    }
+    const char *hw = "{\"model.layers.0.proj.weight\": {\"dtype\": \"F32\", \"shape\": [4, 4], \"data_offsets\": [0, 64]}}";
+    const char *hb = "{\"model.layers.0.proj.bias\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}";
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
+    mkdir(dir, 0700);
+    for (int k = 0; k < 2; k++) {
+        snprintf(dir, sizeof dir, "%s/run/checkpoint-%d", tmpdir, k ? 300 : 100);
+        mkdir(dir, 0700);
+        snprintf(f, sizeof f, "%s/trainer_state.json", dir);
+        write_text(f, k ? "{\"global_step\": 300}" : "{\"global_step\": 100}");
+        if (k == 0) { /* one file holding both */
+            char h[400];
+            snprintf(h, sizeof h, "{\"model.layers.0.proj.bias\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [64, 80]},"
+                     "\"model.layers.0.proj.weight\": {\"dtype\": \"F32\", \"shape\": [4, 4], \"data_offsets\": [0, 64]}}");
+            unsigned char buf[80];
+            memcpy(buf, w0, 64);
+            memcpy(buf + 64, bb, 16);
+            snprintf(f, sizeof f, "%s/model.safetensors", dir);
+            write_st(f, h, 0, buf, sizeof buf);
+        } else { /* two shards and an index */
+            snprintf(f, sizeof f, "%s/model-00001-of-00002.safetensors", dir);
+            write_st(f, hw, 0, w1, 64);
+            snprintf(f, sizeof f, "%s/model-00002-of-00002.safetensors", dir);
+            write_st(f, hb, 0, bb, 16);
+            snprintf(f, sizeof f, "%s/model.safetensors.index.json", dir);
+            write_text(f, "{\"metadata\": {}, \"weight_map\": {\"model.layers.0.proj.weight\": \"model-00001-of-00002.safetensors\","
+                          " \"model.layers.0.proj.bias\": \"model-00002-of-00002.safetensors\"}}");
+        }
+    }
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
+    const char *files[1] = { dir }; /* the output folder: its checkpoint-* in order */
+    td_dump *d = NULL;
+    td_err e;
+    td_err_clear(&e);
+    if (td_dump_open(&d, files, 1, NULL, &e) != TD_OK) fail_msg("%s", e.msg);
+    assert_int_equal(d->layout, TD_DUMP_SAFETENSORS);
+    assert_int_equal(d->nfiles, 3);
+    assert_int_equal(d->step_source, TD_STEPS_TRAINER_STATE);
+    assert_int_equal(d->nsteps, 2);
+    assert_true(d->steps[0] == 100 && d->steps[1] == 300);
+    int seen = 0;
+    for (size_t i = 0; i < d->nratios; i++) {
+        const td_dump_ratio *r = &d->ratios[i];
+        if (strcmp(r->param, "weight") == 0) {
+            double want = sqrt(dk) / sqrt(k0) / 200;
+            assert_int_equal(r->method, TD_RATIO_DIFF);
+            if (fabs(r->ratio - want) > 1e-9 * want) fail_msg("ratio %g, want %g", r->ratio, want);
+            seen++;
+        } else {
+            assert_true(r->ratio == 0); /* the bias did not move */
+        }
+    }
+    assert_int_equal(seen, 1);
+    td_dump_free(d);
+    /* a tensor missing from a later checkpoint: one line naming both */
+    snprintf(f, sizeof f, "%s/run/checkpoint-300/model.safetensors.index.json", tmpdir);
+    write_text(f, "{\"weight_map\": {\"model.layers.0.proj.weight\": \"model-00001-of-00002.safetensors\"}}");
+    assert_int_equal(td_dump_open(&d, files, 1, NULL, &e), TD_EINPUT);
+    if (!strstr(e.msg, "model.layers.0.proj/bias: missing at step 300 (present at step 100") || !strstr(e.msg, "checkpoint-300"))
+        fail_msg("missing tensor: %s", e.msg);
+    /* an index naming a shard outside its folder is refused */
+    snprintf(f, sizeof f, "%s/run/checkpoint-300/model.safetensors.index.json", tmpdir);
+    write_text(f, "{\"weight_map\": {\"w\": \"../x.safetensors\"}}");
+    files[0] = f;
+    assert_int_equal(td_dump_open(&d, files, 1, NULL, &e), TD_EINPUT);
+    assert_non_null(strstr(e.msg, "shard file names in its folder"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -920,6 +1496,14 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_first_layer_image),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_ckpt_names),
+        cmocka_unit_test(test_ckpt_sequence),
+        cmocka_unit_test(test_propagate),
+        cmocka_unit_test(test_propagate_exact),
+        cmocka_unit_test(test_propagate_conv),
+        cmocka_unit_test(test_st_bad),
+        cmocka_unit_test(test_st_dtypes),
+        cmocka_unit_test(test_st_sequence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
