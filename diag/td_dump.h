@@ -396,6 +396,12 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
 /* Tensor lookup: index of (layer, kind, param, step) or -1. */
 long td_dump_find(const td_dump *d, int layer, td_dump_kind kind,
                   const char *param, long long step);
+/* The same with an optimizer slot name (NULL: none), for td_dump_open. */
+long td_dump_find_slot(const td_dump *d, int layer, td_dump_kind kind, const char *param,
+                       const char *slot, long long step);
+/* Index of the layer called name, added (with depth, -1 unknown) when new;
+ * -1 and e set on ENOMEM. */
+int td_dump_layer_index(td_dump *d, const char *name, int depth, td_err *e);
 /* Histogram of tensor t as o->bins bins over [min, max] (counts has bins entries). */
 void td_dump_tensor_bins(const td_dump_tensor *t, int bins, double *counts);
 /* First-layer weights as an image grid (TD_EINPUT when there is no
