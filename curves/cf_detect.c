@@ -99,11 +99,55 @@ static const td_detector_fn DETECTORS[] = {
     cf_detect_progress,
 };
 
+/* First finite value of s (NaN when none). */
+static double first_value(const td_series *s)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (isfinite(s->y[i])) return s->y[i];
+    return NAN;
+}
+
+/* Without --classes: C in 2..1000 when the run's first training loss is
+ * within chance_tol/2 of ln C and its first accuracy (training, else
+ * validation) within half of 1/C of 1/C — a fresh classifier at chance,
+ * which says C. 0 when nothing fits. */
+static int infer_classes(const td_run *r, const td_detect_opts *o, double *loss0, double *acc0)
+{
+    const td_series *l = pick(r, 0, K(TD_METRIC_LOSS));
+    const td_series *a = pick(r, 0, K(TD_METRIC_ACCURACY));
+    if (!a) a = pick_val(r, K(TD_METRIC_ACCURACY));
+    if (!l || !a) return 0;
+    *loss0 = first_value(l);
+    *acc0 = first_value(a) / (a->percent ? 100.0 : 1.0);
+    if (!(*loss0 > 0) || !(*acc0 > 0)) return 0;
+    int c = (int)lround(exp(*loss0)), best = 0;
+    double bestd = INFINITY;
+    for (int k = c - 1; k <= c + 1; k++) { /* the C whose ln C is nearest, if it fits */
+        if (k < 2 || k > 1000) continue;
+        double lc = log((double)k), d = fabs(*loss0 - lc);
+        if (d <= 0.5 * o->chance_tol * lc && fabs(*acc0 - 1.0 / k) <= 0.5 / k && d < bestd) { best = k; bestd = d; }
+    }
+    return best;
+}
+
 td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
                            td_findings *out, td_err *e)
 {
-    td_detect_opts def;
+    td_detect_opts def, inferred;
     if (!o) { td_detect_opts_default(&def); o = &def; }
+    double loss0, acc0;
+    int k = o->classes ? 0 : infer_classes(run, o, &loss0, &acc0);
+    if (k) {
+        inferred = *o;
+        inferred.classes = k;
+        o = &inferred;
+        const td_series *l = pick(run, 0, K(TD_METRIC_LOSS));
+        td_code rc = td_findings_add(out, TD_FIND_CLASSES_ASSUMED, run, l, NULL, l->x[0], l->x[0],
+                                     l->line ? l->line[0] : 0, k, NAN, NAN, NAN, e,
+                                     "assumed %d classes: the first loss %.4g is ln %d = %.4g and the first accuracy %.3g is about 1/%d (pass --classes C to set it)",
+                                     k, loss0, k, log((double)k), acc0, k);
+        if (rc) return rc;
+    }
     td_detect_ctx c;
     td_code rc = ctx_init(&c, run, o, e);
     for (size_t i = 0; rc == TD_OK && i < sizeof DETECTORS / sizeof DETECTORS[0]; i++)

@@ -47,6 +47,8 @@ static const struct {
         "stopped improving long before the end: fewer steps would do (not compute-bound), or decay the learning rate earlier (seed 000)"},
     [TD_FIND_STILL_IMPROVING] = {"still_improving", TD_SEV_INFO,
         "still improving at the end: compute-bound; more steps or a schedule change would likely help (seed 000)"},
+    [TD_FIND_CLASSES_ASSUMED] = {"classes_assumed", TD_SEV_INFO,
+        "the number of classes was inferred for the chance checks (initial loss, underfitting, stuck at ln C); pass --classes C if it is wrong"},
     [TD_FIND_GAP_WIDENING] = {"gap_widening", TD_SEV_INFO,
         "validation stalls while training improves: more steps only fit the training set; keep the checkpoint at the validation best, regularize if the gap keeps growing (seed 000)"},
 };

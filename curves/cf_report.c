@@ -257,6 +257,13 @@ td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
         }
         free(g);
     }
+    size_t off = 0;
+    for (size_t i = 0; ro->classes == 0 && i < n; i++)
+        off += td_findings_objective(runs[i].run, 0) && td_findings_objective(runs[i].run, 0)->kind == TD_METRIC_LOSS &&
+               !td_findings_has(&runs[i].findings, TD_FIND_CLASSES_ASSUMED, runs[i].run->name, NULL);
+    if (off)
+        td_out_printf(o, "note: chance checks off for %zu run%s (initial loss vs ln C, underfitting by loss, stuck at ln C): "
+                         "the classes are unknown; pass --classes C\n", off, off == 1 ? "" : "s");
     size_t nf = 0;
     for (size_t i = 0; ro->fail_on < TD_SEV_NEVER && i < n; i++)
         nf += td_findings_count_at_least(&runs[i].findings, ro->fail_on);

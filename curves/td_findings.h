@@ -65,6 +65,8 @@ typedef enum {
     TD_FIND_STILL_IMPROVING,   /* "still_improving": compute-bound at the end  (info) */
     TD_FIND_GAP_WIDENING,      /* "gap_widening": validation stalls while training improves
                                   and the gap widens: overfitting beginning (info) */
+    TD_FIND_CLASSES_ASSUMED,   /* "classes_assumed": no --classes, C inferred from the first
+                                  loss (ln C) and first accuracy (1/C) (info) */
     TD_FIND_NKINDS
 } td_finding_kind;
 

@@ -32,6 +32,7 @@ static const struct { draw_how how; const char *label; } draw_kind[TD_FIND_NKIND
     [TD_FIND_SATURATION] = {DRAW_SPAN, "plateau"},
     [TD_FIND_STILL_IMPROVING] = {DRAW_NONE, "still improving"},
     [TD_FIND_GAP_WIDENING] = {DRAW_SPAN, "gap widens"},
+    [TD_FIND_CLASSES_ASSUMED] = {DRAW_NONE, "classes assumed"},
 };
 
 static const td_plot_level sev_level[] = {

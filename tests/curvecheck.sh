@@ -187,6 +187,15 @@ EOF
 )
 [ -z "$bad" ] && ok "every 'logged V at line N' of a finding is in the file at that line" || not_ok "quoted numbers: $bad"
 
+# ---- chance checks: classes inferred, or said to be off ----
+expect_exit 1 "classes inferred from ln C and 1/C" "$CC" $S/overfitting.keras.csv
+expect_out "assumed 10 classes: the first loss 2.279 is ln 10" "the assumption is said with its evidence"
+expect_exit 1 "--classes overrides the inference" "$CC" --classes 10 $S/overfitting.keras.csv
+if grep -q "classes_assumed" "$TMP/out"; then not_ok "--classes 10 still says classes_assumed"; else ok "--classes 10: nothing assumed"; fi
+printf 'epoch,loss\n0,1.24\n1,1.239\n2,1.241\n3,1.24\n4,1.2405\n5,1.2401\n' >"$TMP/noacc.csv"
+run "$CC" "$TMP/noacc.csv"
+expect_out "^note: chance checks off for 1 run .*pass --classes C" "without accuracy or --classes the chance checks are said to be off"
+
 # ---- --series: what was read, per run and series ----
 printf 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n0,2.0,2.1\n1,1.5,1.6\n' >"$TMP/two.csv"
 expect_exit 0 "--series on two appended runs" "$CC" --series "$TMP/two.csv"
