@@ -142,6 +142,13 @@ void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out
         }
         i = j + 1;
     }
+    /* an AMP loss scale ("loss_scale", "loss scale") is no loss */
+    for (size_t i = a; i < b;) {
+        size_t j = i;
+        while (j < b && !cv_is_sep(low[j])) j++;
+        if (cv_word_is(low, i, j, "scale") || cv_word_is(low, i, j, "scaler")) info->kind = TD_METRIC_OTHER;
+        i = j + 1;
+    }
     info->split_named = info->split != TD_SPLIT_NONE;
     if (info->split == TD_SPLIT_NONE && info->kind != TD_METRIC_LR && info->kind != TD_METRIC_OTHER)
         info->split = TD_SPLIT_TRAIN;

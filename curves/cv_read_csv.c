@@ -39,6 +39,15 @@ typedef struct {
     size_t fcap;
     double *vals;            /* (ncols) parsed values of the current row */
     unsigned char *has;      /* (ncols) 1 present, 0 missing */
+    /* without an x column: the first text column, to tell a table of
+     * results per label (one row per class) from a log over rows */
+    long labcol;             /* -1: none yet */
+    char labname[64];
+    char **hname;            /* (ncols) header names, kept only without an x column */
+    int lab_timey;           /* a value has a digit or ':' (a time stamp, an id) */
+    uint64_t labhash[256];
+    size_t nlab, lab_distinct;
+    char lab_first[32];
 } cv_csv;
 
 /* x-axis column names, best first, and the x name each gives. */
@@ -51,7 +60,7 @@ static const struct { const char *name; const char *x; } cv_x_cols[] = {
 static void *cv_csv_new(td_log_builder *b)
 {
     cv_csv *c = calloc(1, sizeof *c);
-    if (c) { c->b = b; c->xcol = -1; }
+    if (c) { c->b = b; c->xcol = -1; c->labcol = -1; }
     return c;
 }
 
@@ -59,6 +68,8 @@ static void cv_csv_free(void *st)
 {
     cv_csv *c = st;
     if (!c) return;
+    for (size_t i = 0; c->hname && i < c->ncols; i++) free(c->hname[i]);
+    free(c->hname);
     free(c->col); free(c->state); free(c->fa); free(c->fb); free(c->vals); free(c->has);
     free(c);
 }
@@ -157,6 +168,15 @@ static td_code cv_header(cv_csv *c, const char *s, size_t n, size_t lineno, td_e
         if (td_log_builder_x_name(c->b, cv_x_cols[best].x) != TD_OK)
             return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
     }
+    if (c->xcol < 0) { /* names for a message about a table of labels */
+        if (!(c->hname = calloc(c->ncols, sizeof *c->hname))) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+        for (size_t i = 0; i < c->ncols; i++) {
+            size_t len = c->fb[i] - c->fa[i];
+            if (!(c->hname[i] = malloc(len + 1))) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+            memcpy(c->hname[i], s + c->fa[i], len);
+            c->hname[i][len] = '\0';
+        }
+    }
     c->have_header = 1;
     c->header_line = lineno;
     return TD_OK;
@@ -218,6 +238,21 @@ static int cv_fast_row(cv_csv *c, const char *s, size_t n, double *x)
     return 1;
 }
 
+/* Note the label column's value of a row (its first 256 rows). */
+static void cv_label(cv_csv *c, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] >= '0' && v[i] <= '9') || v[i] == ':') c->lab_timey = 1;
+    if (c->nlab == 0) snprintf(c->lab_first, sizeof c->lab_first, "%.*s", (int)(n < 31 ? n : 31), v);
+    if (c->nlab >= sizeof c->labhash / sizeof *c->labhash) return;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)v[i]; h *= 1099511628211ull; }
+    int seen = 0;
+    for (size_t i = 0; i < c->nlab && !seen; i++) seen = c->labhash[i] == h;
+    c->labhash[c->nlab++] = h;
+    c->lab_distinct += !seen;
+}
+
 static td_code cv_commit(cv_csv *c, double x, size_t lineno, td_err *e)
 {
     const char *src = td_log_builder_source(c->b);
@@ -274,10 +309,15 @@ static td_code cv_csv_line(void *st, const char *s, size_t n, size_t lineno, td_
             continue;
         } else if (c->state[i] == CV_UNKNOWN) {
             c->state[i] = CV_TEXT;
+            if (c->xcol < 0 && c->labcol < 0) {
+                c->labcol = (long)i;
+                td_safe_text(c->labname, sizeof c->labname, c->hname ? c->hname[i] : "label");
+            }
         } else {
             return cv_bad(c, lineno, e);
         }
     }
+    if (c->labcol >= 0) cv_label(c, s + c->fa[c->labcol], c->fb[c->labcol] - c->fa[c->labcol]);
     return cv_commit(c, x, lineno, e);
 }
 
@@ -289,6 +329,13 @@ static td_code cv_csv_finish(void *st, td_err *e)
     if (c->data_lines == 0) return td_fail(e, TD_EINPUT, "%s:%zu: CSV header but no data row", src, c->header_line);
     if (c->numeric_cols == 0)
         return td_fail(e, TD_EINPUT, "%s:%zu: header has no numeric column", src, c->header_line);
+    if (c->labcol >= 0 && !c->lab_timey && c->nlab >= 2 && c->lab_distinct == c->nlab) {
+        char safe[64];
+        return td_fail(e, TD_EINPUT,
+                       "%s:%zu: a table with one row per %s ('%s', ...), not a training log: no step, epoch or "
+                       "iteration column, and every row names another %s",
+                       src, c->header_line, c->labname, td_safe_text(safe, sizeof safe, c->lab_first), c->labname);
+    }
     return TD_OK;
 }
 

@@ -72,8 +72,9 @@ typedef struct {
     char *names;
     size_t names_len, names_cap;
     cv_table table;        /* the console table whose rows follow, n 0: none */
-    /* shapes of the lines that gave x (a step, progress, an epoch or a row
-     * number), for telling a log from a document with numbers in it */
+    cv_table copypaste;    /* detectron2's "copypaste: AP,AP50,..." names, n 0: none */
+    /* shapes of the lines with pairs (after a dropped preamble), for
+     * telling a log from a document with numbers in it */
     uint64_t xshape[64];
     size_t xcount[64], nxshape, xlines;
     /* the line without colour codes */
@@ -245,16 +246,45 @@ static double cv_step_x(cv_text *t, const cv_line_info *L)
     return raw + t->step_offset;
 }
 
-/* Count the shape of a line that gave x (the first 64 shapes). */
+/* Count the shape of a line with pairs (64 shapes; when the table is
+ * full a shape seen once makes room). */
 static void cv_count_xshape(cv_text *t, uint64_t shape)
 {
     t->xlines++;
     for (size_t i = 0; i < t->nxshape; i++)
         if (t->xshape[i] == shape) { t->xcount[i]++; return; }
-    if (t->nxshape < sizeof t->xshape / sizeof *t->xshape) {
-        t->xshape[t->nxshape] = shape;
-        t->xcount[t->nxshape++] = 1;
+    size_t cap = sizeof t->xshape / sizeof *t->xshape, at = t->nxshape;
+    if (at == cap)
+        for (at = 0; at < cap && t->xcount[at] > 1; at++) {}
+    if (at < cap) {
+        t->xshape[at] = shape;
+        t->xcount[at] = 1;
+        if (at == t->nxshape) t->nxshape++;
     }
+}
+
+/* The preamble held back is dropped: forget its lines and their shapes. */
+static void cv_drop_preamble(cv_text *t)
+{
+    if (!t->nheld) return;
+    cv_drop_held(t);
+    t->nxshape = 0;
+    t->xlines = 0;
+}
+
+/* 1 when the held lines of this shape do not all carry the same values (a
+ * setting printed again is the same every time; a metric changes). */
+static int cv_shape_varies(const cv_text *t, uint64_t shape)
+{
+    const cv_held_line *first = NULL;
+    for (size_t i = 0; i < t->nheld; i++) {
+        const cv_held_line *h = &t->held[i];
+        if (h->shape != shape) continue;
+        if (!first) { first = h; continue; }
+        for (size_t k = 0; k < h->np && k < first->np; k++)
+            if (t->pairs[h->first + k].v != t->pairs[first->first + k].v) return 1;
+    }
+    return 0;
 }
 
 static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
@@ -274,10 +304,18 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     size_t lead = 0;
     while (lead < n && (s[lead] == ' ' || s[lead] == '\t')) lead++;
     if (lead == n) return TD_OK;
-    if (!cv_table_row(&t->table, s, n, &L)) {
+    if (!cv_table_row(&t->table, s, n, &L) && !cv_copypaste(s, n, &t->copypaste, &L)) {
         cv_text_scan(s, n, &L);
-        if (!cv_table_header(s, n, &t->table)) t->table.n = 0;
-        else if (L.np) t->table.n = 0; /* pairs: not a header */
+        cv_table T;
+        if (!cv_table_header(s, n, &T)) {
+            t->table.n = 0;
+        } else if (L.np == 0 || (L.np == 1 && L.nlen[0] == T.len[T.n - 1] &&
+                                 memcmp(L.names + L.noff[0], T.names + T.off[T.n - 1], T.len[0 + T.n - 1]) == 0)) {
+            t->table = T; /* a header; "mAP50-95: 100%" of its progress bar is no pair */
+            return TD_OK;
+        } else {
+            t->table.n = 0; /* pairs: not a header */
+        }
     }
     if (L.config) return TD_OK;
     if (L.has_epoch) {
@@ -288,11 +326,12 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     }
     if (L.np == 0) return TD_OK;
     t->lines_with_pairs++;
-    if (L.has_step || L.has_frac || (!t->stepped && (L.has_epoch || !t->have_epoch)))
-        cv_count_xshape(t, L.shape);
+    if (L.has_step || L.has_frac || L.has_epoch || t->have_epoch)
+        cv_drop_preamble(t); /* before counting: the preamble's shapes go with it */
+    cv_count_xshape(t, L.shape);
     if (L.has_step) {
         if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
-        if (!t->stepped) cv_drop_held(t);
+        if (!t->stepped) cv_drop_preamble(t);
         t->stepped = 1;
         return cv_row(t, cv_step_x(t, &L), lineno, &L, e);
     }
@@ -305,19 +344,19 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
         }
     }
     if (t->have_epoch && L.has_frac) {
-        cv_drop_held(t);
+        cv_drop_preamble(t);
         if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
         t->frac_seen = 1;
         return cv_row(t, t->epoch - t->epoch_base + L.frac_i / L.frac_n, lineno, &L, e);
     }
     if (L.has_frac) {
-        cv_drop_held(t);
+        cv_drop_preamble(t);
         if ((rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
         t->stepped = 1;
         return cv_row(t, L.frac_i, lineno, &L, e);
     }
     if (t->have_epoch) {
-        cv_drop_held(t);
+        cv_drop_preamble(t);
         if ((rc = cv_set_x(t, "epoch", e)) != TD_OK) return rc;
         double x = t->frac_seen ? t->epoch - t->epoch_base + 1 : t->epoch;
         if (!t->open || x != t->open_x) {
@@ -331,7 +370,7 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
     if (t->row_mode) return cv_row(t, (double)t->rows++, lineno, &L, e);
     if ((rc = cv_hold(t, &L, lineno, e)) != TD_OK) return rc;
-    if (cv_shape_count(t, L.shape) >= 3 || t->nheld >= CV_HOLD_MAX) {
+    if ((cv_shape_count(t, L.shape) >= 3 && cv_shape_varies(t, L.shape)) || t->nheld >= CV_HOLD_MAX) {
         /* the log's own line shape: keep from its first line on */
         size_t first = 0;
         while (first < t->nheld && t->held[first].shape != L.shape && t->nheld < CV_HOLD_MAX) first++;

@@ -15,8 +15,13 @@
  *    fairseq's "| key v |" segments; a lone split word between '|' or
  *    before ':' ("| valid |", "Test set: Average loss: 0.1") is a section
  *    that names the split of the keys after it;
+ *    A key repeated on the line after a key naming a split takes that split
+ *    ("Train Loss: 1 | Acc: 2 | Val Loss: 3 | Acc: 4": "Val Acc"); mmdet's
+ *    "Epoch(val)" names the split of the whole line. Keys that are prose
+ *    (with, of, the, to, saved, ...) or source files ("x.cpp:314") are none;
+ *    a key does not reach back over a word ending a sentence;
  *  - a step: one of the step keys (step, global_step, iteration, iter, it,
- *    steps, num_updates) with a number;
+ *    steps, num_updates, batch) with a number; "ep: 0" is an epoch;
  *  - an epoch marker: "epoch" followed by blanks, '[', ':', '=', '#' or
  *    quotes and a number ("Epoch 3/50", "Epoch [3/50]", "epoch: 3",
  *    "'epoch': 0.5"), or a whole number before the word ("in 0 epoch");
@@ -29,7 +34,9 @@
  *  - configuration: a line holding "Namespace(" or "Config(", or three or
  *    more key=/key: items of which most have no number as value
  *    ("batch_size=2, ckpt='w/', flip=False, optimizer='Adam'") is a
- *    configuration dump and gives nothing.
+ *    configuration dump and gives nothing; so are comments ("# ..."), W&B's
+ *    run summary ("wandb: ..."), pycocotools' table ("... @[ IoU=0.50 ...")
+ *    and a progress bar's update inside an epoch (a bar at i/N, i < N).
  */
 #ifndef CV_TEXT_H
 #define CV_TEXT_H
@@ -56,6 +63,8 @@ typedef struct {
     int has_frac;                       /* progress i/N */
     double frac_i, frac_n;
     uint64_t shape;                     /* hash of the pair names in order */
+    const char *lastsplit;              /* while scanning: the split word of the last key */
+    size_t lastsplit_n;                 /* that named one ("Val" of "Val Loss"), 0: none */
 } cv_line_info;
 
 /* Read line s[0..n) (no line end; the last '\r' segment and ANSI colour
@@ -73,11 +82,20 @@ typedef struct {
     size_t n;                            /* columns; 0: no header */
     size_t off[CV_MAX_PAIRS], len[CV_MAX_PAIRS];
     char names[1024];
+    int val;                             /* a validation table (first column "Class") */
 } cv_table;
 
 /* 1 and *T filled when s[0..n) is a table header. */
 int cv_table_header(const char *s, size_t n, cv_table *T);
-/* 1 and *L filled (as cv_text_scan would) when s[0..n) is a row of T. */
+/* 1 and *L filled (as cv_text_scan would) when s[0..n) is a row of T.
+ * A table whose first column is "Class" (YOLO's validation table) is a
+ * validation one: its names get "val/". */
 int cv_table_row(const cv_table *T, const char *s, size_t n, cv_line_info *L);
+
+/* detectron2's evaluation result: "copypaste: AP,AP50,AP75" then
+ * "copypaste: 3.07,6.88,2.24". The names line fills *names (and L->np = 0),
+ * the values line of as many numbers fills *L with pairs "val/AP", ...;
+ * 1 for either, 0 when s is no copypaste line. */
+int cv_copypaste(const char *s, size_t n, cv_table *names, cv_line_info *L);
 
 #endif

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps", "num_updates"};
+static const char *cv_step_keys[] = {"step", "global_step", "iteration", "iter", "it", "steps", "num_updates",
+                                     "batch"};
 
 static int cv_wordc(char c) { return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '/'; }
 static int cv_quote(char c) { return c == '\'' || c == '"'; }
@@ -71,7 +72,12 @@ static size_t cv_value(const char *s, size_t i, size_t n, int kv, double *v, int
     while (j < n && cv_blank(s[j])) j++;
     if (j == n) return i;
     if (!isalpha((unsigned char)s[j])) return kv ? (s[j] == '|' || s[j] == '-' || s[j] == '(' ? i : 0) : i;
-    return cv_next_key(s, j, n) ? i : 0; /* not "30 train / 300 val points" */
+    if (cv_next_key(s, j, n)) return i;
+    /* a unit ending the line or a clause: "0.0381 s/iter.", "12.3 ms, ..." */
+    size_t u = j;
+    while (u < n && (isalpha((unsigned char)s[u]) || s[u] == '/' || s[u] == '.')) u++;
+    if (!kv && u - j <= 8 && (u == n || s[u] == ',' || s[u] == ';' || s[u] == '|')) return i;
+    return 0; /* not "30 train / 300 val points" */
 }
 
 /* s[i] may be part of a key word: letters, digits, _ . / and a '-' between
@@ -83,8 +89,33 @@ static int cv_keyc(const char *s, size_t i, size_t end)
            isalnum((unsigned char)s[i + 1]);
 }
 
+/* Words that make a key prose ("Saved new best model with accuracy: 41.6",
+ * "setting loss scale to: 16384"): such a key is no metric. */
+static const char *cv_prose_words[] = {"with", "of", "the", "to", "for", "at", "in", "on", "by", "from",
+                                       "and", "new", "saved", "save", "saving", "is", "are", "was", "setting"};
+/* Source files ("Controller.cpp:314]"): a key ending like one is no metric. */
+static const char *cv_source_ext[] = {".cpp", ".cc", ".c", ".h", ".hpp", ".py", ".cu", ".java", ".go", ".rs"};
+
+static int cv_prose_key(const char *s, size_t a, size_t b)
+{
+    for (size_t i = a; i < b;) {
+        size_t j = i;
+        while (j < b && s[j] != ' ') j++;
+        for (size_t k = 0; k < sizeof cv_prose_words / sizeof *cv_prose_words; k++)
+            if (strlen(cv_prose_words[k]) == j - i && strncasecmp(s + i, cv_prose_words[k], j - i) == 0) return 1;
+        i = j + 1;
+    }
+    for (size_t k = 0; k < sizeof cv_source_ext / sizeof *cv_source_ext; k++) {
+        size_t m = strlen(cv_source_ext[k]);
+        if (b - a > m && strncasecmp(s + b - m, cv_source_ext[k], m) == 0) return 1;
+    }
+    return 0;
+}
+
 /* The key ending right before position p (the ':', '=' or blank): up to
- * maxw words, each starting with a letter, one blank apart. */
+ * maxw words, each starting with a letter, one blank apart, not reaching
+ * back over a word that ends a sentence ("0.0015 s/iter. Inference:" ->
+ * "Inference"); 0 when there is none or it is prose (cv_prose_key). */
 static int cv_key(const char *s, size_t p, int maxw, size_t *ka, size_t *kb)
 {
     size_t b = p;
@@ -95,11 +126,12 @@ static int cv_key(const char *s, size_t p, int maxw, size_t *ka, size_t *kb)
         size_t w = cand;
         while (w > 0 && cv_keyc(s, w - 1, b)) w--;
         if (w == cand || !isalpha((unsigned char)s[w])) break;
+        if (words > 0 && s[cand - 1] == '.') break; /* that word ends a sentence */
         a = w;
         if (w < 2 || s[w - 1] != ' ') break;
         cand = w - 1;
     }
-    if (a == b) return 0;
+    if (a == b || cv_prose_key(s, a, b)) return 0;
     *ka = a;
     *kb = b;
     return 1;
@@ -244,6 +276,20 @@ static void cv_keep(cv_line_info *L, const char *s, size_t a, size_t b, const ch
         if (v == v) { L->has_step = 1; L->step = v; }
         return;
     }
+    if (b - a == 2 && strncasecmp(s + a, "ep", 2) == 0) { /* "ep: 0, batch: 20" */
+        if (!L->has_epoch && v == v) { L->has_epoch = 1; L->epoch = v; }
+        return;
+    }
+    /* the first word of a key naming a split ("Val" of "Val Loss"): a key
+     * repeated later on the line takes it ("Train Loss | Token Acc | Val
+     * Loss | Token Acc": the second is the validation one) */
+    size_t w1 = a;
+    while (w1 < b && s[w1] != ' ' && s[w1] != '_' && s[w1] != '/') w1++;
+    int repeated = 0;
+    for (size_t q = 0; q < L->np && !repeated; q++)
+        repeated = L->nlen[q] == b - a && memcmp(L->names + L->noff[q], s + a, b - a) == 0;
+    if (!ns && repeated && L->lastsplit_n) { sec = L->lastsplit; ns = L->lastsplit_n; }
+    if (w1 < b && cv_names_split(s + a, w1 - a)) { L->lastsplit = s + a; L->lastsplit_n = w1 - a; }
     size_t need = (ns ? ns + 1 : 0) + (b - a);
     if (L->names_used + need > CV_NAMES_CAP) return;
     char *d = L->names + L->names_used;
@@ -261,6 +307,31 @@ static void cv_keep(cv_line_info *L, const char *s, size_t a, size_t b, const ch
     L->pct[L->np] = pct;
     L->np++;
     L->names_used += need;
+}
+
+/* Lines that hold numbers but no point of a curve: comments ("# LR
+ * reduced at the 28 epoch"), W&B's run summary ("wandb: best/epoch 298"),
+ * pycocotools' summary table (" Average Precision (AP) @[ IoU=0.50 ...")
+ * and progress updates of a running value inside an epoch: a progress bar
+ * ("[=====>....]", "━━━", "|████  |") at i/N with i < N (Keras and tqdm
+ * print the epoch's average so far; the line at N/N is kept). */
+static int cv_ignored(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && cv_blank(s[i])) i++;
+    if (i < n && s[i] == '#') return 1;
+    if (n - i >= 6 && strncmp(s + i, "wandb:", 6) == 0) return 1;
+    for (size_t k = i; k + 7 <= n; k++)
+        if (memcmp(s + k, "@[ IoU=", 7) == 0) return 1;
+    int bar = 0;
+    for (size_t k = 0; k + 2 < n && !bar; k++)
+        bar = (s[k] == '[' && (s[k + 1] == '=' || s[k + 1] == '.' || s[k + 1] == '>')) ||
+              ((unsigned char)s[k] == 0xE2 && (unsigned char)s[k + 1] == 0x94 && (unsigned char)s[k + 2] == 0x81) ||
+              ((unsigned char)s[k] == 0xE2 && (unsigned char)s[k + 1] == 0x96 && (unsigned char)s[k + 2] == 0x88) ||
+              (s[k] == '|' && s[k + 1] == '#');
+    if (!bar) return 0;
+    double fi, fn;
+    return cv_progress(s, n, (size_t)-1, &fi, &fn) && fi < fn;
 }
 
 /* FNV-1a over the pair names in order: the line's shape. */
@@ -283,7 +354,9 @@ void cv_text_scan(const char *s, size_t n, cv_line_info *L)
     L->has_step = L->has_epoch = L->has_frac = 0;
     L->step = L->epoch = L->frac_i = L->frac_n = 0;
     L->shape = 0;
-    if (cv_config(s, n)) { L->config = 1; return; }
+    L->lastsplit = NULL;
+    L->lastsplit_n = 0;
+    if (cv_config(s, n) || cv_ignored(s, n)) { L->config = 1; return; }
     size_t marker_at = (size_t)-1;
     L->has_epoch = cv_epoch_marker(s, n, &L->epoch, &marker_at);
     L->has_frac = cv_progress(s, n, marker_at, &L->frac_i, &L->frac_n);
@@ -292,6 +365,13 @@ void cv_text_scan(const char *s, size_t n, cv_line_info *L)
     /* sections and pairs, left to right ("key v" pairs only where no '|'
      * segments are: those are fairseq's, read below with their sections) */
     size_t sa = 0, sb = 0;              /* current section name */
+    for (size_t i = 0; i + 6 <= n; i++) /* mmdetection's "Epoch(val) [1][200]": the line's section */
+        if (strncasecmp(s + i, "epoch(", 6) == 0) {
+            size_t j = i + 6;
+            while (j < n && isalpha((unsigned char)s[j])) j++;
+            if (j < n && s[j] == ')' && j > i + 6 && cv_names_split(s + i + 6, j - i - 6)) { sa = i + 6; sb = j; }
+            break;
+        }
     size_t kv_at[CV_MAX_PAIRS], nkv = 0; /* "key v" pairs, checked at the end */
     for (size_t i = 0; i < n && L->np < CV_MAX_PAIRS; i++) {
         size_t a, b, end, from;
@@ -411,6 +491,7 @@ int cv_table_header(const char *s, size_t n, cv_table *T)
         used += y - x;
     }
     T->n = k;
+    T->val = T->len[0] == 5 && strncasecmp(T->names + T->off[0], "class", 5) == 0;
     return 1;
 }
 
@@ -433,17 +514,76 @@ int cv_table_row(const cv_table *T, const char *s, size_t n, cv_line_info *L)
         if (T->len[i] == 5 && strncasecmp(name, "epoch", 5) == 0) { R.has_epoch = 1; R.epoch = v; continue; }
         if (slash) continue;                                     /* "3/10" in another column */
         if (cv_is_step_key(name, 0, T->len[i])) { R.has_step = 1; R.step = v; continue; }
-        if (R.names_used + T->len[i] > CV_NAMES_CAP) continue;
-        memcpy(R.names + R.names_used, name, T->len[i]);
+        size_t pre = T->val ? 4 : 0;
+        if (R.names_used + pre + T->len[i] > CV_NAMES_CAP) continue;
+        memcpy(R.names + R.names_used, "val/", pre);
+        memcpy(R.names + R.names_used + pre, name, T->len[i]);
         R.noff[R.np] = R.names_used;
-        R.nlen[R.np] = T->len[i];
+        R.nlen[R.np] = pre + T->len[i];
         R.val[R.np] = v;
         R.pct[R.np] = 0;
-        R.names_used += T->len[i];
+        R.names_used += pre + T->len[i];
         R.np++;
     }
     if (2 * numeric < T->n || R.np == 0) return 0;
     R.shape = cv_shape(&R);
+    *L = R;
+    return 1;
+}
+
+int cv_copypaste(const char *s, size_t n, cv_table *names, cv_line_info *L)
+{
+    static const char tag[] = "copypaste: ";
+    size_t m = sizeof tag - 1, at = 0;
+    while (at + m <= n && (memcmp(s + at, tag, m) != 0 || (at > 0 && s[at - 1] != ' '))) at++;
+    if (at + m > n) return 0;
+    size_t i = at + m, k = 0, used = 0, nums = 0;
+    size_t a[CV_MAX_PAIRS], b[CV_MAX_PAIRS];
+    while (i < n && k < CV_MAX_PAIRS) {
+        size_t x = i;
+        while (i < n && s[i] != ',') i++;
+        size_t y = i;
+        while (x < y && cv_blank(s[x])) x++;
+        while (y > x && cv_blank(s[y - 1])) y--;
+        if (x == y || memchr(s + x, ' ', y - x)) return 0; /* names and numbers hold no blank */
+        a[k] = x;
+        b[k++] = y;
+        double v;
+        nums += td_log_parse_number(s + x, y - x, &v) == 0;
+        if (i < n) i++;
+    }
+    if (k == 0 || i < n) return 0;
+    if (nums == 0) { /* the names */
+        for (size_t j = 0; j < k; j++) {
+            if (used + (b[j] - a[j]) > sizeof names->names) return 0;
+            memcpy(names->names + used, s + a[j], b[j] - a[j]);
+            names->off[j] = used;
+            names->len[j] = b[j] - a[j];
+            used += b[j] - a[j];
+        }
+        names->n = k;
+        names->val = 1;
+        L->np = 0;
+        L->config = 1; /* nothing to add from this line */
+        return 1;
+    }
+    if (nums != k || names->n != k) return 0; /* "copypaste: Task: bbox" and the like */
+    cv_line_info R;
+    memset(&R, 0, sizeof R);
+    for (size_t j = 0; j < k; j++) {
+        double v;
+        td_log_parse_number(s + a[j], b[j] - a[j], &v);
+        if (R.names_used + 4 + names->len[j] > CV_NAMES_CAP) break;
+        memcpy(R.names + R.names_used, "val/", 4);
+        memcpy(R.names + R.names_used + 4, names->names + names->off[j], names->len[j]);
+        R.noff[R.np] = R.names_used;
+        R.nlen[R.np] = 4 + names->len[j];
+        R.val[R.np] = v;
+        R.names_used += 4 + names->len[j];
+        R.np++;
+    }
+    R.shape = cv_shape(&R);
+    names->n = 0;
     *L = R;
     return 1;
 }

@@ -273,6 +273,10 @@ static void test_csv_quirks(void **state)
     const td_series *l = series(&log->runs[0], "loss");
     assert_true(l->n == 2 && l->y[1] == 1.25);
     td_log_free(log);
+    /* no x column, a time stamp text column: still a log over rows */
+    log = read_ok("ts.csv", "time,loss\n2023-01-01 10:00,1.0\n2023-01-01 10:01,0.9\n", TD_FMT_AUTO);
+    assert_int_equal(series(&log->runs[0], "loss")->n, 2);
+    td_log_free(log);
     /* "\r\r\n" (a CSVLogger file written through text mode twice): the last column is numeric */
     log = read_ok("rr.csv", "epoch,loss,val_loss\r\r\n0,1.5,1.6\r\r\n1,1.25,1.3\r\r\n", TD_FMT_AUTO);
     l = series(&log->runs[0], "val_loss");
@@ -495,7 +499,81 @@ static const struct {
      "        2/3        15G      3.100       4.00        812        640: 100%|##########| 204/204 [03:00<00:00]\n"
      "                 Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100%| 26/26\n"
      "                   all        306      10187      0.392       0.44       0.36      0.117\n",
-     1, "epoch", "mAP50", 2, 2, 0.36, "Class"},
+     1, "epoch", "val/mAP50", 2, 2, 0.36, "Class"},
+    {"YOLOv5: the header's own progress bar is no pair; W&B's summary is no run",
+     "      Epoch    GPU_mem   box_loss   obj_loss  Instances       Size\n"
+     "    397/3999      1.85G    0.03938   0.006168          3        320: 100% 8/8 [00:01<00:00,  6.20it/s]\n"
+     "                 Class     Images  Instances          P          R      mAP50   mAP50-95: 100% 1/1 [00:00]\n"
+     "                   all         30         49       0.94      0.937      0.967      0.582\n"
+     "      Epoch    GPU_mem   box_loss   obj_loss  Instances       Size\n"
+     "    398/3999      1.85G    0.03900   0.006100          3        320: 100% 8/8 [00:01<00:00,  6.20it/s]\n"
+     "wandb:           best/epoch 298\nwandb:    best/mAP_0.5:0.95 0.61058\n",
+     1, "epoch", "val/mAP50-95", 1, 397, 0.582, "mAP50-95"},
+    {"a settings dump at the top, longer than the shape table, then detectron2",
+     "  KEY_1: 1\n  KEY_2: 2\n  KEY_3: 3\n  KEY_4: 4\n  KEY_5: 5\n  KEY_6: 6\n  KEY_7: 7\n  KEY_8: 8\n"
+     "  KEY_9: 9\n  KEY_10: 10\n  KEY_11: 11\n  KEY_12: 12\n  KEY_13: 13\n  KEY_14: 14\n  KEY_15: 15\n"
+     "  KEY_16: 16\n  KEY_17: 17\n  KEY_18: 18\n  KEY_19: 19\n  KEY_20: 20\n  KEY_21: 21\n  KEY_22: 22\n"
+     "  KEY_23: 23\n  KEY_24: 24\n  KEY_25: 25\n  KEY_26: 26\n  KEY_27: 27\n  KEY_28: 28\n  KEY_29: 29\n"
+     "  KEY_30: 30\n  KEY_31: 31\n  KEY_32: 32\n  KEY_33: 33\n  KEY_34: 34\n  KEY_35: 35\n  KEY_36: 36\n"
+     "  KEY_37: 37\n  KEY_38: 38\n  KEY_39: 39\n  KEY_40: 40\n  KEY_41: 41\n  KEY_42: 42\n  KEY_43: 43\n"
+     "  KEY_44: 44\n  KEY_45: 45\n  KEY_46: 46\n  KEY_47: 47\n  KEY_48: 48\n  KEY_49: 49\n  KEY_50: 50\n"
+     "  KEY_51: 51\n  KEY_52: 52\n  KEY_53: 53\n  KEY_54: 54\n  KEY_55: 55\n  KEY_56: 56\n  KEY_57: 57\n"
+     "  KEY_58: 58\n  KEY_59: 59\n  KEY_60: 60\n  KEY_61: 61\n  KEY_62: 62\n  KEY_63: 63\n  KEY_64: 64\n"
+     "  KEY_65: 65\n"
+     "[05/23 23:57:47] d2.utils.events INFO:  eta: 20:35:02  iter: 19  total_loss: 2.1  lr: 0.0004\n"
+     "[05/23 23:57:57] d2.utils.events INFO:  eta: 20:35:01  iter: 39  total_loss: 1.9  lr: 0.0004\n"
+     "[05/23 23:58:07] d2.utils.events INFO:  eta: 20:35:00  iter: 59  total_loss: 1.8  lr: 0.0004\n",
+     1, "step", "total_loss", 3, 59, 1.8, "KEY_1"},
+    {"a settings block printed again on each start is no run; nor a YAML comment naming an epoch",
+     "eval_interval = 250 # keep frequent\nbatch_size = 64\nKeyError: 'bfloat16'\n"
+     "eval_interval = 250 # keep frequent\nbatch_size = 64\nKeyError: 'bfloat16'\n"
+     "eval_interval = 250 # keep frequent\nbatch_size = 64\n"
+     "SOLVER:\n  # LR reduced at the 28 epoch and 34 epoch\n  BASE_LR: 0.01\n"
+     "step 0: train loss 4.2874, val loss 4.2823\niter 0: loss 4.2586, time 35048.17ms\n"
+     "iter 10: loss 3.2202, time 1389.25ms\n",
+     1, "step", "loss", 2, 10, 3.2202, "eval_interval"},
+    {"prose keys, source files and sentence ends are no metric names",
+     "Validation set: Loss: 51.1366, Accuracy: 41.60%\nSaved new best model with accuracy: 41.60%\n"
+     "STAGE:2025-04-07 10:29:46 22264:22264 ActivityProfilerController.cpp:314] Completed Stage\n"
+     "Validation set: Loss: 50.1366, Accuracy: 42.60%\nSaved new best model with accuracy: 42.60%\n"
+     "Inference done 137/3334. Dataloading: 0.0015 s/iter. Inference: 0.0381 s/iter.\n"
+     "Validation set: Loss: 49.1366, Accuracy: 43.60%\n",
+     1, "row", "Validation set Accuracy", 3, 3, 43.6, "model with accuracy"},
+    {"a source file and line is no metric",
+     "a.cpp:314] Stage\nloss: 1.0\nController.cpp:315] Stage\nloss: 0.9\nloss: 0.8\n",
+     1, "row", "loss", 3, 2, 0.8, "Controller.cpp"},
+    {"a key does not reach back over a sentence end",
+     "Dataloading: 0.0015 s/iter. Inference: 0.0381 s/iter.\nDataloading: 0.0016 s/iter. Inference: 0.0382 s/iter.\n"
+     "Dataloading: 0.0017 s/iter. Inference: 0.0383 s/iter.\n",
+     1, "row", "Inference", 3, 2, 0.0383, "s/iter. Inference"},
+    {"a key repeated after 'Val' is the validation one",
+     "Epoch 0 | Train Loss: 11.2 | Token Acc: 0.049 | Val Loss: 10.9 | Token Acc: 0.066\n"
+     "Epoch 1 | Train Loss: 10.2 | Token Acc: 0.059 | Val Loss: 10.1 | Token Acc: 0.076\n",
+     1, "epoch", "Val Token Acc", 2, 1, 0.076, NULL},
+    {"Keras progress updates inside an epoch are no points",
+     "Epoch 4/5\n160/165 \xe2\x94\x81\xe2\x94\x81\xe2\x94\x81 0s 2ms/step - accuracy: 0.7824 - loss: 0.1608\n"
+     "165/165 \xe2\x94\x81\xe2\x94\x81\xe2\x94\x81 1s 3ms/step - accuracy: 0.7825 - loss: 0.1607 - val_loss: 0.1543\n"
+     "Epoch 5/5\n100/165 [=========>....] - ETA: 1s - accuracy: 0.79 - loss: 0.1500\n"
+     "165/165 [==============================] - 1s 3ms/step - accuracy: 0.7925 - loss: 0.1500 - val_loss: 0.1443\n",
+     1, "epoch", "loss", 2, 5, 0.15, NULL},
+    {"'ep' and 'batch' counters give the x axis",
+     "ep: 0, batch: 20, time: 9.17, loss: 10.98\nep: 0, batch: 40, time: 8.38, loss: 10.97\n"
+     "ep: 1, batch: 20, time: 9.10, loss: 9.98\n",
+     1, "step", "loss", 3, 60, 9.98, "ep"},
+    {"detectron2's copypaste result is validation AP; fairseq's loss scale is no loss",
+     "[11/17 15:16:42] d2.utils.events INFO:  eta: 21:12:23  iter: 19  total_loss: 0.41  loss_scale: 8.0\n"
+     "[11/17 15:30:45] d2.evaluation.testing INFO: copypaste: Task: bbox\n"
+     "[11/17 15:30:45] d2.evaluation.testing INFO: copypaste: AP,AP50,AP75\n"
+     "[11/17 15:30:45] d2.evaluation.testing INFO: copypaste: 3.0706,6.8876,2.2430\n"
+     "[11/17 15:16:55] d2.utils.events INFO:  eta: 21:12:09  iter: 39  total_loss: 0.39  loss_scale: 8.0\n",
+     1, "step", "val/AP50", 1, 19, 6.8876, "copypaste"},
+    {"mmdetection: Epoch(val) lines are validation; the COCO summary table is no metric",
+     "2022-11-12 14:30:37,044 - mmdet - INFO - Epoch [1][50/962]\tlr: 1.978e-03, loss: 1.0950\n"
+     "2022-11-12 14:41:28,645 - mmdet - INFO -\n"
+     " Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=1000 ] = 0.009\n"
+     "2022-11-12 14:41:28,652 - mmdet - INFO - Epoch(val) [1][200]\tbbox_mAP: 0.0310, bbox_mAP_50: 0.1190\n"
+     "2022-11-12 14:42:05,631 - mmdet - INFO - Epoch [2][50/962]\tlr: 2.000e-02, loss: 0.6170\n",
+     1, "epoch", "val bbox_mAP", 1, 1, 0.031, "IoU"},
     {"a per-epoch step counter is one run, not one per epoch",
      "epoch 1 step 100 loss 2.0\nepoch 1 step 200 loss 1.8\nepoch 2 step 100 loss 1.6\nepoch 2 step 200 loss 1.5\n",
      1, "step", "loss", 4, 400, 1.5, NULL},
@@ -763,6 +841,10 @@ static void test_bad_input(void **state)
     read_bad("e.txt", "", 0, "empty input");
     read_bad("p.txt", "hello world\nno numbers here\n", 28, "not a training log");
     read_bad("h.csv", "epoch,name\na,b\nc,d\n", 19, "h.csv:1: header has no numeric column");
+    static const char per_class[] = "class_index,class_name,precision,recall\n0,Healthy_Leaf,0.97,0.99\n"
+                                    "1,Healthy_Nut,0.99,0.98\n2,Rust,0.91,0.93\n";
+    read_bad("pc.csv", per_class, strlen(per_class),
+             "pc.csv:1: a table with one row per class_name ('Healthy_Leaf', ...), not a training log");
     read_bad("g.csv", "\nname,comment\na,b\nc,d\n", 21, "g.csv:2: header has no numeric column");
     read_bad("o.csv", "epoch,loss\n", 11, "no data row");
     static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0";
