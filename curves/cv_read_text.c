@@ -23,8 +23,10 @@
  *     E - b + 1;
  *  4. progress i/N without an epoch: x = i (a step);
  *  5. a known epoch: x = E, the pairs of all lines of one epoch forming one
- *     row (the last value of a key wins; committed when the next epoch
- *     starts or at the end: a live log lags one epoch);
+ *     row (committed when the next epoch starts or at the end: a live log
+ *     lags one epoch); once a key comes twice within one epoch ("Epoch 1 -
+ *     Batch loss: 0.81" a line), each line is its own point, the J lines
+ *     of epoch E at E - 1 + j/J;
  *  6. none of these: the number of the line among such lines (x = row).
  *     Such lines are held back while no line shape (the names of its pairs
  *     in order) has come three times: a preamble (settings printed as
@@ -36,10 +38,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A line held back (rule 6). */
+/* Lines kept for later: rule 6's preamble, and the lines of the epoch
+ * being read (rule 5). */
 typedef struct {
     size_t lineno;
-    size_t first, np;     /* its pairs in cv_text.pairs */
+    size_t first, np;     /* its pairs in cv_lines.pair */
     uint64_t shape;
 } cv_held_line;
 
@@ -48,6 +51,15 @@ typedef struct {
     double v;
     int pct;
 } cv_held_pair;
+
+typedef struct {
+    cv_held_line *line;
+    size_t n, cap;
+    cv_held_pair *pair;
+    size_t np, pcap;
+    char *names;
+    size_t nlen, ncap;
+} cv_lines;
 
 typedef struct {
     td_log_builder *b;
@@ -64,13 +76,9 @@ typedef struct {
     int row_mode;          /* rule 6: a shape repeated, row lines go straight in */
     size_t lines_with_pairs;
     const char *x_name;    /* x axis of the last row (a static string) */
-    /* rule 6's held lines */
-    cv_held_line *held;
-    size_t nheld, held_cap;
-    cv_held_pair *pairs;
-    size_t npairs, pairs_cap;
-    char *names;
-    size_t names_len, names_cap;
+    cv_lines held;         /* rule 6's held lines */
+    cv_lines ep;           /* rule 5: the lines of the open epoch */
+    int per_line;          /* rule 5: a key came twice in one epoch: a point a line */
     cv_table table;        /* the console table whose rows follow, n 0: none */
     cv_table copypaste;    /* detectron2's "copypaste: AP,AP50,..." names, n 0: none */
     /* shapes of the lines with pairs (after a dropped preamble), for
@@ -95,7 +103,9 @@ static void cv_text_free(void *st)
 {
     cv_text *t = st;
     if (!t) return;
-    free(t->held); free(t->pairs); free(t->names); free(t->clean);
+    free(t->held.line); free(t->held.pair); free(t->held.names);
+    free(t->ep.line); free(t->ep.pair); free(t->ep.names);
+    free(t->clean);
     free(t);
 }
 
@@ -104,11 +114,33 @@ static td_code cv_oom(cv_text *t, td_err *e)
     return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(t->b));
 }
 
+static td_code cv_add_kept(cv_text *t, const cv_lines *B, size_t i, td_err *e);
+static int cv_key_repeats(const cv_lines *B);
+static void cv_lines_clear(cv_lines *B);
+
+/* Commit the open epoch's lines: one row at its x, or — when a key came
+ * twice in it ("Epoch 1 - Batch loss: 0.81" a line) — a row a line at
+ * x = open_x - 1 + (j+1)/J over its J lines. */
 static td_code cv_close(cv_text *t, td_err *e)
 {
     if (!t->open) return TD_OK;
     t->open = 0;
-    return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
+    td_code rc = TD_OK;
+    cv_lines *B = &t->ep;
+    if (!t->per_line && cv_key_repeats(B)) t->per_line = 1;
+    if (!t->per_line) {
+        td_log_builder_begin(t->b, t->open_x, B->n ? B->line[0].lineno : 0);
+        for (size_t i = 0; i < B->n && rc == TD_OK; i++) rc = cv_add_kept(t, B, i, e);
+        if (rc == TD_OK && td_log_builder_end(t->b) != TD_OK) rc = cv_oom(t, e);
+    } else {
+        for (size_t i = 0; i < B->n && rc == TD_OK; i++) {
+            td_log_builder_begin(t->b, t->open_x - 1 + (double)(i + 1) / (double)B->n, B->line[i].lineno);
+            rc = cv_add_kept(t, B, i, e);
+            if (rc == TD_OK && td_log_builder_end(t->b) != TD_OK) rc = cv_oom(t, e);
+        }
+    }
+    cv_lines_clear(B);
+    return rc;
 }
 
 /* The x axis of the rows from now on (applies to runs not yet holding a point). */
@@ -152,49 +184,59 @@ static int cv_grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-static td_code cv_hold(cv_text *t, const cv_line_info *L, size_t lineno, td_err *e)
+static td_code cv_keep_line(cv_text *t, cv_lines *B, const cv_line_info *L, size_t lineno, td_err *e)
 {
-    if (cv_grow((void **)&t->held, &t->held_cap, t->nheld + 1, sizeof *t->held) ||
-        cv_grow((void **)&t->pairs, &t->pairs_cap, t->npairs + L->np, sizeof *t->pairs) ||
-        cv_grow((void **)&t->names, &t->names_cap, t->names_len + L->names_used, 1))
+    if (cv_grow((void **)&B->line, &B->cap, B->n + 1, sizeof *B->line) ||
+        cv_grow((void **)&B->pair, &B->pcap, B->np + L->np, sizeof *B->pair) ||
+        cv_grow((void **)&B->names, &B->ncap, B->nlen + L->names_used, 1))
         return cv_oom(t, e);
-    cv_held_line *h = &t->held[t->nheld++];
+    cv_held_line *h = &B->line[B->n++];
     h->lineno = lineno;
-    h->first = t->npairs;
+    h->first = B->np;
     h->np = L->np;
     h->shape = L->shape;
     for (size_t k = 0; k < L->np; k++) {
-        cv_held_pair *p = &t->pairs[t->npairs++];
-        p->name_off = t->names_len + L->noff[k];
+        cv_held_pair *p = &B->pair[B->np++];
+        p->name_off = B->nlen + L->noff[k];
         p->name_len = L->nlen[k];
         p->v = L->val[k];
         p->pct = L->pct[k];
     }
-    memcpy(t->names + t->names_len, L->names, L->names_used);
-    t->names_len += L->names_used;
+    memcpy(B->names + B->nlen, L->names, L->names_used);
+    B->nlen += L->names_used;
+    return TD_OK;
+}
+
+static void cv_lines_clear(cv_lines *B) { B->n = B->np = B->nlen = 0; }
+
+/* Add kept line i's pairs to the row being built. */
+static td_code cv_add_kept(cv_text *t, const cv_lines *B, size_t i, td_err *e)
+{
+    const cv_held_line *h = &B->line[i];
+    for (size_t k = h->first; k < h->first + h->np; k++) {
+        const cv_held_pair *p = &B->pair[k];
+        long col = td_log_builder_column(t->b, B->names + p->name_off, p->name_len, p->pct);
+        if (col < 0 || td_log_builder_add(t->b, col, p->v) != TD_OK) return cv_oom(t, e);
+    }
     return TD_OK;
 }
 
 /* Commit held line i as the next x = row row. */
 static td_code cv_commit_held(cv_text *t, size_t i, td_err *e)
 {
-    const cv_held_line *h = &t->held[i];
-    td_log_builder_begin(t->b, (double)t->rows++, h->lineno);
-    for (size_t k = h->first; k < h->first + h->np; k++) {
-        const cv_held_pair *p = &t->pairs[k];
-        long col = td_log_builder_column(t->b, t->names + p->name_off, p->name_len, p->pct);
-        if (col < 0 || td_log_builder_add(t->b, col, p->v) != TD_OK) return cv_oom(t, e);
-    }
+    td_log_builder_begin(t->b, (double)t->rows++, t->held.line[i].lineno);
+    td_code rc = cv_add_kept(t, &t->held, i, e);
+    if (rc != TD_OK) return rc;
     return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
 }
 
-static void cv_drop_held(cv_text *t) { t->nheld = t->npairs = t->names_len = 0; }
+static void cv_drop_held(cv_text *t) { cv_lines_clear(&t->held); }
 
 /* How many held lines have shape. */
 static size_t cv_shape_count(const cv_text *t, uint64_t shape)
 {
     size_t c = 0;
-    for (size_t i = 0; i < t->nheld; i++) c += t->held[i].shape == shape;
+    for (size_t i = 0; i < t->held.n; i++) c += t->held.line[i].shape == shape;
     return c;
 }
 
@@ -203,11 +245,23 @@ static size_t cv_shape_count(const cv_text *t, uint64_t shape)
 static td_code cv_flush_held(cv_text *t, size_t min, td_err *e)
 {
     td_code rc = TD_OK;
-    if (t->nheld && (rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
-    for (size_t i = 0; i < t->nheld && rc == TD_OK; i++)
-        if (min == 0 || cv_shape_count(t, t->held[i].shape) >= min) rc = cv_commit_held(t, i, e);
+    if (t->held.n && (rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
+    for (size_t i = 0; i < t->held.n && rc == TD_OK; i++)
+        if (min == 0 || cv_shape_count(t, t->held.line[i].shape) >= min) rc = cv_commit_held(t, i, e);
     cv_drop_held(t);
     return rc;
+}
+
+/* 1 when two kept lines of B give the same key (a point a line, not a
+ * summary spread over several lines). */
+static int cv_key_repeats(const cv_lines *B)
+{
+    for (size_t i = 0; i < B->np; i++)
+        for (size_t j = i + 1; j < B->np; j++)
+            if (B->pair[i].name_len == B->pair[j].name_len &&
+                memcmp(B->names + B->pair[i].name_off, B->names + B->pair[j].name_off, B->pair[i].name_len) == 0)
+                return 1;
+    return 0;
 }
 
 /* ---- a line ----------------------------------------------------------- */
@@ -266,7 +320,7 @@ static void cv_count_xshape(cv_text *t, uint64_t shape)
 /* The preamble held back is dropped: forget its lines and their shapes. */
 static void cv_drop_preamble(cv_text *t)
 {
-    if (!t->nheld) return;
+    if (!t->held.n) return;
     cv_drop_held(t);
     t->nxshape = 0;
     t->xlines = 0;
@@ -277,12 +331,12 @@ static void cv_drop_preamble(cv_text *t)
 static int cv_shape_varies(const cv_text *t, uint64_t shape)
 {
     const cv_held_line *first = NULL;
-    for (size_t i = 0; i < t->nheld; i++) {
-        const cv_held_line *h = &t->held[i];
+    for (size_t i = 0; i < t->held.n; i++) {
+        const cv_held_line *h = &t->held.line[i];
         if (h->shape != shape) continue;
         if (!first) { first = h; continue; }
         for (size_t k = 0; k < h->np && k < first->np; k++)
-            if (t->pairs[h->first + k].v != t->pairs[first->first + k].v) return 1;
+            if (t->held.pair[h->first + k].v != t->held.pair[first->first + k].v) return 1;
     }
     return 0;
 }
@@ -361,20 +415,19 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
         double x = t->frac_seen ? t->epoch - t->epoch_base + 1 : t->epoch;
         if (!t->open || x != t->open_x) {
             if ((rc = cv_close(t, e)) != TD_OK) return rc;
-            td_log_builder_begin(t->b, x, lineno);
             t->open = 1;
             t->open_x = x;
         }
-        return cv_add_pairs(t, &L, e);
+        return cv_keep_line(t, &t->ep, &L, lineno, e);
     }
     if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
     if (t->row_mode) return cv_row(t, (double)t->rows++, lineno, &L, e);
-    if ((rc = cv_hold(t, &L, lineno, e)) != TD_OK) return rc;
-    if ((cv_shape_count(t, L.shape) >= 3 && cv_shape_varies(t, L.shape)) || t->nheld >= CV_HOLD_MAX) {
+    if ((rc = cv_keep_line(t, &t->held, &L, lineno, e)) != TD_OK) return rc;
+    if ((cv_shape_count(t, L.shape) >= 3 && cv_shape_varies(t, L.shape)) || t->held.n >= CV_HOLD_MAX) {
         /* the log's own line shape: keep from its first line on */
         size_t first = 0;
-        while (first < t->nheld && t->held[first].shape != L.shape && t->nheld < CV_HOLD_MAX) first++;
-        for (size_t i = first; i < t->nheld && rc == TD_OK; i++) rc = cv_commit_held(t, i, e);
+        while (first < t->held.n && t->held.line[first].shape != L.shape && t->held.n < CV_HOLD_MAX) first++;
+        for (size_t i = first; i < t->held.n && rc == TD_OK; i++) rc = cv_commit_held(t, i, e);
         cv_drop_held(t);
         t->row_mode = 1;
     }
@@ -386,9 +439,9 @@ static td_code cv_text_finish(void *st, td_err *e)
     cv_text *t = st;
     td_code rc = cv_close(t, e);
     if (rc != TD_OK) return rc;
-    if (t->nheld) {
+    if (t->held.n) {
         int other_rows = t->rows > 0 || t->stepped || t->have_epoch;
-        size_t held = t->nheld;
+        size_t held = t->held.n;
         if ((rc = cv_flush_held(t, 2, e)) != TD_OK) return rc;
         if (!other_rows && t->rows == 0)
             return td_fail(e, TD_EINPUT, "%s:1: not a training log: none of its %zu lines with `key: number` "

@@ -546,6 +546,11 @@ static const struct {
      "Dataloading: 0.0015 s/iter. Inference: 0.0381 s/iter.\nDataloading: 0.0016 s/iter. Inference: 0.0382 s/iter.\n"
      "Dataloading: 0.0017 s/iter. Inference: 0.0383 s/iter.\n",
      1, "row", "Inference", 3, 2, 0.0383, "s/iter. Inference"},
+    {"a batch loss a line within an epoch: a point a line, not the epoch's last",
+     "2025-03-02 05:16:20 - INFO - Epoch 1 - Batch loss: 12.13\n2025-03-02 05:16:21 - INFO - Epoch 1 - Batch loss: 3.20\n"
+     "2025-03-02 05:16:22 - INFO - Epoch 1 - Batch loss: 0.81\n2025-03-02 05:16:23 - INFO - Epoch 2 - Batch loss: 0.49\n"
+     "2025-03-02 05:16:24 - INFO - Epoch 2 - Batch loss: 0.28\n",
+     1, "epoch", "Batch loss", 5, 2, 0.28, NULL},
     {"a key repeated after 'Val' is the validation one",
      "Epoch 0 | Train Loss: 11.2 | Token Acc: 0.049 | Val Loss: 10.9 | Token Acc: 0.066\n"
      "Epoch 1 | Train Loss: 10.2 | Token Acc: 0.059 | Val Loss: 10.1 | Token Acc: 0.076\n",
