@@ -375,6 +375,15 @@ td_code td_log_builder_end(td_log_builder *b)
     return TD_OK;
 }
 
+void td_log_builder_drop_run(td_log_builder *b)
+{
+    if (!b->have_run || b->log->nruns == 0) return;
+    cv_run_clear(&b->log->runs[--b->log->nruns]);
+    b->have_run = 0;
+    b->row_n = 0;
+    if (b->log->nruns == 1) cv_name_run(b->log, 0, 1);
+}
+
 td_code td_log_builder_bad(td_log_builder *b, size_t line)
 {
     td_code rc;

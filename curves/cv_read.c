@@ -271,6 +271,17 @@ td_code td_log_reader_finish(td_log_reader *r, td_err *e)
     if (rc == TD_OK) rc = td_log_builder_finish(r->b);
     if (rc == TD_OK && td_log_points(r->log) == 0)
         rc = td_fail(&local, TD_EINPUT, "%s: no metric values found (not a training log?)", r->log->source);
+    if (rc == TD_OK && r->log->format == TD_FMT_TEXT && r->log->nruns >= 3) {
+        /* text cut into three or more "runs" none of which has a curve (a
+         * series of three points): numbers in prose, not a log */
+        size_t longest = 0;
+        for (size_t i = 0; i < r->log->nruns; i++)
+            for (size_t k = 0; k < r->log->runs[i].nseries; k++)
+                if (r->log->runs[i].series[k].n > longest) longest = r->log->runs[i].series[k].n;
+        if (longest < 3)
+            rc = td_fail(&local, TD_EINPUT, "%s:1: not a training log: its numbers fall into %zu runs of at most "
+                         "%zu points each, no curve", r->log->source, r->log->nruns, longest);
+    }
     if (rc != TD_OK) {
         cv_stick(r, rc, &local);
         if (e) *e = r->fail;

@@ -16,7 +16,9 @@
  *     last step (one run, not one per epoch);
  *  2. once the log has steps (1 or 4), a line without one belongs to the
  *     step before it (td_log_builder_attach: evaluation results, epoch
- *     summaries, timing lines never start a run);
+ *     summaries, timing lines never start a run) — when the next step
+ *     continues the count; when the count goes back (a new run), such lines
+ *     were the new run's preamble (its settings dump) and are dropped;
  *  3. progress i/N with a known epoch E: x = E - b + i/N in epochs, b = 1
  *     when the log's first epoch is 1 or more ("Epoch 1/10" counts from 1),
  *     else 0; a later line of that epoch without progress is at its end,
@@ -79,10 +81,13 @@ typedef struct {
     cv_lines held;         /* rule 6's held lines */
     cv_lines ep;           /* rule 5: the lines of the open epoch */
     int per_line;          /* rule 5: a key came twice in one epoch: a point a line */
+    int have_epoch_rows;   /* a row at an epoch was made */
+    cv_lines pend;         /* rule 2: lines after a step, attached when the next step continues */
+    double last_step_x;
     cv_table table;        /* the console table whose rows follow, n 0: none */
     cv_table copypaste;    /* detectron2's "copypaste: AP,AP50,..." names, n 0: none */
-    /* shapes of the lines with pairs (after a dropped preamble), for
-     * telling a log from a document with numbers in it */
+    /* shapes of the lines with pairs (after a dropped preamble, not those
+     * attached to a step), for telling a log from a document with numbers */
     uint64_t xshape[64];
     size_t xcount[64], nxshape, xlines;
     /* the line without colour codes */
@@ -105,6 +110,7 @@ static void cv_text_free(void *st)
     if (!t) return;
     free(t->held.line); free(t->held.pair); free(t->held.names);
     free(t->ep.line); free(t->ep.pair); free(t->ep.names);
+    free(t->pend.line); free(t->pend.pair); free(t->pend.names);
     free(t->clean);
     free(t);
 }
@@ -317,10 +323,48 @@ static void cv_count_xshape(cv_text *t, uint64_t shape)
     }
 }
 
-/* The preamble held back is dropped: forget its lines and their shapes. */
+/* The lines kept after the last step: attached to it (attach = 1) or
+ * dropped (a new run's preamble). */
+static td_code cv_flush_pending(cv_text *t, int attach, td_err *e)
+{
+    td_code rc = TD_OK;
+    for (size_t i = 0; attach && i < t->pend.n && rc == TD_OK; i++) {
+        if (!td_log_builder_attach(t->b, t->pend.line[i].lineno)) break;
+        rc = cv_add_kept(t, &t->pend, i, e);
+        if (rc == TD_OK && td_log_builder_end(t->b) != TD_OK) rc = cv_oom(t, e);
+    }
+    cv_lines_clear(&t->pend);
+    return rc;
+}
+
+/* 1 when the counted lines look like a log's: the four commonest shapes
+ * are at least half of them, the commonest at least twice (one line: yes). */
+static int cv_log_like(const cv_text *t, size_t *top0)
+{
+    size_t top[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < t->nxshape; i++) {
+        size_t c = t->xcount[i];
+        for (int k = 0; k < 4; k++)
+            if (c > top[k]) { size_t tmp = top[k]; top[k] = c; c = tmp; }
+    }
+    *top0 = top[0];
+    return t->xlines <= 1 || (top[0] >= 2 && 2 * (top[0] + top[1] + top[2] + top[3]) >= t->xlines);
+}
+
+/* The first line with a step, progress or an epoch: the lines before it
+ * were a preamble — those held back are dropped, and rows already made of
+ * them (a settings dump whose keys repeat across its sections) too when
+ * they do not look like a log's lines. Their shapes are forgotten. */
 static void cv_drop_preamble(cv_text *t)
 {
-    if (!t->held.n) return;
+    size_t top0;
+    if (t->row_mode && !t->stepped && !t->have_epoch_rows && !cv_log_like(t, &top0)) {
+        td_log_builder_drop_run(t->b);
+        t->row_mode = 0;
+        t->rows = 0;
+    } else if (!t->held.n) {
+        return;
+    }
     cv_drop_held(t);
     t->nxshape = 0;
     t->xlines = 0;
@@ -382,20 +426,24 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     t->lines_with_pairs++;
     if (L.has_step || L.has_frac || L.has_epoch || t->have_epoch)
         cv_drop_preamble(t); /* before counting: the preamble's shapes go with it */
-    cv_count_xshape(t, L.shape);
+    /* lines attached to a step (rule 2: evaluation results, a settings dump
+     * of a run appended later) do not count as the log's own lines */
+    if (!(t->stepped && !L.has_step && !(t->have_epoch && L.has_frac))) cv_count_xshape(t, L.shape);
     if (L.has_step) {
         if ((rc = cv_close(t, e)) != TD_OK || (rc = cv_set_x(t, "step", e)) != TD_OK) return rc;
         if (!t->stepped) cv_drop_preamble(t);
+        double x = cv_step_x(t, &L);
+        if ((rc = cv_flush_pending(t, t->stepped && x >= t->last_step_x, e)) != TD_OK) return rc;
         t->stepped = 1;
-        return cv_row(t, cv_step_x(t, &L), lineno, &L, e);
+        t->last_step_x = x;
+        return cv_row(t, x, lineno, &L, e);
     }
     if (t->stepped && !(t->have_epoch && L.has_frac)) {
-        /* a step row came before, so there is a run to attach to */
+        /* a step row came before: wait for the next step to know whether
+         * this line belongs to it (evaluation results) or to a new run's
+         * preamble (the step counter goes back) */
         if ((rc = cv_close(t, e)) != TD_OK) return rc;
-        if (td_log_builder_attach(t->b, lineno)) {
-            if ((rc = cv_add_pairs(t, &L, e)) != TD_OK) return rc;
-            return td_log_builder_end(t->b) == TD_OK ? TD_OK : cv_oom(t, e);
-        }
+        return cv_keep_line(t, &t->pend, &L, lineno, e);
     }
     if (t->have_epoch && L.has_frac) {
         cv_drop_preamble(t);
@@ -418,6 +466,7 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
             t->open = 1;
             t->open_x = x;
         }
+        t->have_epoch_rows = 1;
         return cv_keep_line(t, &t->ep, &L, lineno, e);
     }
     if ((rc = cv_set_x(t, "row", e)) != TD_OK) return rc;
@@ -438,6 +487,7 @@ static td_code cv_text_finish(void *st, td_err *e)
 {
     cv_text *t = st;
     td_code rc = cv_close(t, e);
+    if (rc == TD_OK) rc = cv_flush_pending(t, 1, e);
     if (rc != TD_OK) return rc;
     if (t->held.n) {
         int other_rows = t->rows > 0 || t->stepped || t->have_epoch;
@@ -448,19 +498,13 @@ static td_code cv_text_finish(void *st, td_err *e)
                            "pairs repeats another's keys (a log prints the same keys every step or epoch)",
                            td_log_builder_source(t->b), held);
     }
-    /* a log prints the same keys every step or epoch: its four commonest
-     * shapes are at least half of its lines */
-    size_t top[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < t->nxshape; i++) {
-        size_t c = t->xcount[i];
-        for (int k = 0; k < 4; k++)
-            if (c > top[k]) { size_t tmp = top[k]; top[k] = c; c = tmp; }
-    }
-    if (t->xlines > 1 && (top[0] < 2 || 2 * (top[0] + top[1] + top[2] + top[3]) < t->xlines))
+    /* a log prints the same keys every step or epoch */
+    size_t top0;
+    if (!cv_log_like(t, &top0))
         return td_fail(e, TD_EINPUT, "%s:1: not a training log: its %zu lines with `key: number` pairs name "
                        "%s (a log prints the same keys every step or epoch)",
                        td_log_builder_source(t->b), t->xlines,
-                       top[0] < 2 ? "no set of keys twice" : "mostly sets of keys that do not come again");
+                       top0 < 2 ? "no set of keys twice" : "mostly sets of keys that do not come again");
     if (t->lines_with_pairs == 0)
         return td_fail(e, TD_EINPUT, "%s:1: not a training log in a known format (no `key: number` pair found)",
                        td_log_builder_source(t->b));

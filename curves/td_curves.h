@@ -255,6 +255,9 @@ td_code td_log_builder_end(td_log_builder *b);
  * an epoch summary between "iter: N" lines — belongs to the step before
  * it). Returns 0 (and begins nothing) when there is no run yet. */
 int td_log_builder_attach(td_log_builder *b, size_t line);
+/* Forget the current run (a settings dump taken for rows: the reader
+ * learns it only when the real log starts); the next row starts a new run. */
+void td_log_builder_drop_run(td_log_builder *b);
 /* Record a malformed row (line) in the current run. */
 td_code td_log_builder_bad(td_log_builder *b, size_t line);
 /* Finish: sort series by x when runs are not split, drop empty runs,

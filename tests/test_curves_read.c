@@ -551,6 +551,15 @@ static const struct {
      "2025-03-02 05:16:22 - INFO - Epoch 1 - Batch loss: 0.81\n2025-03-02 05:16:23 - INFO - Epoch 2 - Batch loss: 0.49\n"
      "2025-03-02 05:16:24 - INFO - Epoch 2 - Batch loss: 0.28\n",
      1, "epoch", "Batch loss", 5, 2, 0.28, NULL},
+    {"two detectron2 runs, each after a settings dump whose keys repeat across sections",
+     "MODEL:\n  BACKBONE:\n    DEPTH: 50\n    LR: 0.1\n  HEAD:\n    DIM: 256\n    LR: 0.2\n  NECK:\n    LR: 0.3\n"
+     "    LAYERS: 4\n  TAIL:\n    LR: 0.4\n    DROP: 0.1\n    WIDTH: 64\n  SOLVER:\n    MAX_ITER: 90000\n"
+     "    WARMUP: 1000\n    GAMMA: 0.1\n    MOMENTUM: 0.9\n    DECAY: 0.0001\n    IMS: 16\n    SEED: 42\n"
+     "[d2.utils.events]:  iter: 19  total_loss: 2.1  lr: 0.0004\n[d2.utils.events]:  iter: 39  total_loss: 1.9  lr: 0.0004\n"
+     "copypaste: AP,AP50\ncopypaste: 3.0,6.0\n"
+     "MODEL:\n  BACKBONE:\n    LR: 0.1\n  HEAD:\n    LR: 0.2\n  NECK:\n    LR: 0.3\n  TAIL:\n    LR: 0.4\n"
+     "[d2.utils.events]:  iter: 19  total_loss: 2.0  lr: 0.0004\n[d2.utils.events]:  iter: 39  total_loss: 1.7  lr: 0.0004\n",
+     2, "step", "total_loss", 2, 39, 1.7, "LR"},
     {"a key repeated after 'Val' is the validation one",
      "Epoch 0 | Train Loss: 11.2 | Token Acc: 0.049 | Val Loss: 10.9 | Token Acc: 0.066\n"
      "Epoch 1 | Train Loss: 10.2 | Token Acc: 0.059 | Val Loss: 10.1 | Token Acc: 0.076\n",
@@ -599,6 +608,8 @@ static void test_console_logs(void **state)
         "| layer | full1_s: 0.013 |\nloss: 1.1 at the start\nEpoch 3: the ratio=64 is large\n"
         "a seed=7 gives value: 147.4\nclasses=10 and chance=2.303\nlr: 0.01 is the default\n";
     read_bad("doc.md", doc, strlen(doc), "doc.md:1: not a training log: its");
+    static const char scattered[] = "iter 1: a=1\niter 2: a=2\niter 1: a=3\niter 2: a=4\niter 1: a=5\n";
+    read_bad("s.md", scattered, strlen(scattered), "s.md:1: not a training log: its numbers fall into 3 runs");
     static const char one_key_each[] = "lr: 0.1\nbatch_size: 32\nepochs: 3\n";
     read_bad("cfg.yaml", one_key_each, strlen(one_key_each), "cfg.yaml:1: not a training log: none of its 3 lines");
     for (size_t i = 0; i < sizeof console_cases / sizeof *console_cases; i++) {
