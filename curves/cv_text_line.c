@@ -92,7 +92,8 @@ static int cv_keyc(const char *s, size_t i, size_t end)
 /* Words that make a key prose ("Saved new best model with accuracy: 41.6",
  * "setting loss scale to: 16384"): such a key is no metric. */
 static const char *cv_prose_words[] = {"with", "of", "the", "to", "for", "at", "in", "on", "by", "from",
-                                       "and", "new", "saved", "save", "saving", "is", "are", "was", "setting"};
+                                       "and", "new", "saved", "save", "saving", "is", "are", "was", "setting",
+                                       "after", "since", "until"};
 /* Source files ("Controller.cpp:314]"): a key ending like one is no metric. */
 static const char *cv_source_ext[] = {".cpp", ".cc", ".c", ".h", ".hpp", ".py", ".cu", ".java", ".go", ".rs"};
 
@@ -109,6 +110,18 @@ static int cv_prose_key(const char *s, size_t a, size_t b)
         size_t m = strlen(cv_source_ext[k]);
         if (b - a > m && strncasecmp(s + b - m, cv_source_ext[k], m) == 0) return 1;
     }
+    return 0;
+}
+
+/* The word right before position i (one blank apart) is a prose word. */
+static int cv_prose_before(const char *s, size_t i)
+{
+    if (i < 2 || s[i - 1] != ' ') return 0;
+    size_t b = i - 1, a = b;
+    while (a > 0 && isalpha((unsigned char)s[a - 1])) a--;
+    if (a == b) return 0;
+    for (size_t k = 0; k < sizeof cv_prose_words / sizeof *cv_prose_words; k++)
+        if (strlen(cv_prose_words[k]) == b - a && strncasecmp(s + a, cv_prose_words[k], b - a) == 0) return 1;
     return 0;
 }
 
@@ -146,6 +159,7 @@ static int cv_epoch_marker(const char *s, size_t n, double *ep, size_t *num_at)
         if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) continue;
         size_t j = i + 5;
         if (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_')) continue;
+        if (cv_prose_before(s, i)) continue; /* "Best results observed at epoch 232" */
         while (j < n && (s[j] == ' ' || s[j] == '[' || s[j] == ':' || s[j] == '=' || s[j] == '#' || cv_quote(s[j])))
             j++;
         size_t a = j;

@@ -560,6 +560,12 @@ static const struct {
      "MODEL:\n  BACKBONE:\n    LR: 0.1\n  HEAD:\n    LR: 0.2\n  NECK:\n    LR: 0.3\n  TAIL:\n    LR: 0.4\n"
      "[d2.utils.events]:  iter: 19  total_loss: 2.0  lr: 0.0004\n[d2.utils.events]:  iter: 39  total_loss: 1.7  lr: 0.0004\n",
      2, "step", "total_loss", 2, 39, 1.7, "LR"},
+    {"prose naming an epoch after training is no epoch marker",
+     "      Epoch    GPU_mem   box_loss  Instances       Size\n   331/333      1.85G    0.03938          3        320: 100%\n"
+     "      Epoch    GPU_mem   box_loss  Instances       Size\n   332/333      1.85G    0.03838          3        320: 100%\n"
+     "Stopping training early. Best results observed at epoch 232, best model saved as best.pt.\n"
+     "To update EarlyStopping(patience=100) pass a new patience value\n",
+     1, "epoch", "box_loss", 2, 332, 0.03838, NULL},
     {"a key repeated after 'Val' is the validation one",
      "Epoch 0 | Train Loss: 11.2 | Token Acc: 0.049 | Val Loss: 10.9 | Token Acc: 0.066\n"
      "Epoch 1 | Train Loss: 10.2 | Token Acc: 0.059 | Val Loss: 10.1 | Token Acc: 0.076\n",
