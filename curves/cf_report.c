@@ -275,9 +275,10 @@ td_code td_findings_write_text(td_out *o, const td_judged *runs, size_t n,
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
-static void json_finding(td_json *j, const td_finding *f)
+static void json_finding_status(td_json *j, const td_finding *f, const char *status)
 {
     td_json_obj(j);
+    if (status) td_json_kstr(j, "status", status);
     td_json_kstr(j, "kind", td_finding_kind_name(f->kind));
     td_json_kstr(j, "severity", td_severity_name(f->severity));
     td_json_kstr(j, "run", f->run);
@@ -295,16 +296,19 @@ static void json_finding(td_json *j, const td_finding *f)
     td_json_end_obj(j);
 }
 
-void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json)
+static void json_finding(td_json *j, const td_finding *f) { json_finding_status(j, f, NULL); }
+
+void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json, const char *status)
 {
     if (json) {
         td_json j;
         td_json_init(&j, o, 0);
-        json_finding(&j, f);
+        json_finding_status(&j, f, status);
         td_out_puts(o, "\n");
         return;
     }
     char a[NAME_CAP], b[NAME_CAP], c[TD_FINDING_TEXT];
+    if (status) td_out_printf(o, "%s: ", status);
     td_out_printf(o, "%s: %s %s %s %s %g..%g: %s\n", safe(a, f->run), td_severity_name(f->severity),
                   td_finding_kind_name(f->kind), safe(b, f->metric), x_name ? x_name : "step",
                   f->x_from, f->x_to, td_safe_text(c, sizeof c, f->evidence));

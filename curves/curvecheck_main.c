@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,8 +34,12 @@ static void usage(FILE *f)
         "  --format F        auto|csv|hf|jsonl|text|tfevents (default auto)\n"
         "  --follow          read one input as it grows (a pipe: train.py | tee log |\n"
         "                    curvecheck --follow) and print each finding (warning or\n"
-        "                    error) as soon as the evidence is there; the full report\n"
-        "                    follows at the end of the input\n"
+        "                    error) as soon as the evidence is there, marked\n"
+        "                    'provisional:'; at the end the ones the whole log no\n"
+        "                    longer supports are marked 'withdrawn:', then the report\n"
+        "  --stop-on S       with --follow: stop at the first finding of severity S\n"
+        "                    (warning|error; default never) and report; the trainer\n"
+        "                    piping into curvecheck gets SIGPIPE on its next write\n"
         "  --classes C       number of classes: initial loss vs ln C, underfitting\n"
         "                    (default 0: unknown)\n"
         "  --fail-on S       exit 1 when a finding at or above S: info|warning|error|never\n"
@@ -89,6 +94,7 @@ static int emit(td_buf *b)
 typedef struct {
     td_log_format fmt;
     int follow, json, series;
+    td_severity stop_on;    /* --follow: stop reading at a finding this severe (NEVER: no) */
     const char *report_dir; /* --report DIR, or NULL */
     td_detect_opts dopts;
     td_report_opts ropts;
@@ -138,15 +144,26 @@ static int report(td_log **logs, size_t nlogs, const cli *c, td_buf *out)
 }
 
 /* ---- --follow ------------------------------------------------------------ */
-/* Findings already printed: "run\tkind\tmetric" keys. */
-typedef struct { char **k; size_t n, cap; } seen_set;
+/* Findings already printed: "run\tkind\tmetric" keys, with a copy of each
+ * finding as printed (to say at the end which no longer hold). */
+typedef struct { char **k; td_findings printed; size_t n, cap; } seen_set;
 
-static int seen_add(seen_set *s, const td_finding *f)
+static void seen_key(const td_finding *f, char *key, size_t cap)
+{
+    snprintf(key, cap, "%s\t%d\t%s", f->run ? f->run : "", (int)f->kind, f->metric ? f->metric : "");
+}
+
+static int seen_has(const seen_set *s, const char *key)
+{
+    for (size_t i = 0; i < s->n; i++) if (strcmp(s->k[i], key) == 0) return 1;
+    return 0;
+}
+
+static int seen_add(seen_set *s, const td_finding *f, const td_run *run)
 {
     char key[600];
-    snprintf(key, sizeof key, "%s\t%d\t%s", f->run ? f->run : "", (int)f->kind,
-             f->metric ? f->metric : "");
-    for (size_t i = 0; i < s->n; i++) if (strcmp(s->k[i], key) == 0) return 0;
+    seen_key(f, key, sizeof key);
+    if (seen_has(s, key)) return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 16;
         char **k = realloc(s->k, cap * sizeof *k);
@@ -156,6 +173,15 @@ static int seen_add(seen_set *s, const td_finding *f)
     }
     char *d = strdup(key);
     if (!d) return 0;
+    td_err e;
+    if (td_findings_add(&s->printed, f->kind, run, NULL, NULL, f->x_from, f->x_to, f->line, f->value, f->limit,
+                        f->noise, f->p, &e, "%s", f->evidence) != TD_OK) {
+        free(d);
+        return 0;
+    }
+    td_finding *c = &s->printed.f[s->printed.n - 1];
+    c->severity = f->severity;
+    if (f->metric && !c->metric) c->metric = strdup(f->metric);
     s->k[s->n++] = d;
     return 1;
 }
@@ -164,11 +190,13 @@ static void seen_free(seen_set *s)
 {
     for (size_t i = 0; i < s->n; i++) free(s->k[i]);
     free(s->k);
+    td_findings_free(&s->printed);
 }
 
 /* Judge the log read so far; print findings (warning and above) not yet
- * printed, at once. */
-static td_code follow_judge(const td_log *log, const cli *c, seen_set *seen, td_err *e)
+ * printed, at once, marked provisional (more input may change them). Sets
+ * *stop when one reaches --stop-on. */
+static td_code follow_judge(const td_log *log, const cli *c, seen_set *seen, int *stop, td_err *e)
 {
     td_out o = td_out_file(stdout);
     for (size_t r = 0; r < log->nruns; r++) {
@@ -176,13 +204,42 @@ static td_code follow_judge(const td_log *log, const cli *c, seen_set *seen, td_
         td_findings_init(&fs);
         td_code rc = td_findings_detect(&log->runs[r], &c->dopts, &fs, e);
         for (size_t i = 0; !rc && i < fs.n; i++)
-            if (fs.f[i].severity >= TD_SEV_WARNING && seen_add(seen, &fs.f[i]))
-                td_finding_write_line(&o, &fs.f[i], log->runs[r].x_name, c->json);
+            if (fs.f[i].severity >= TD_SEV_WARNING && seen_add(seen, &fs.f[i], &log->runs[r])) {
+                td_finding_write_line(&o, &fs.f[i], log->runs[r].x_name, c->json, "provisional");
+                if (fs.f[i].severity >= c->stop_on) *stop = 1;
+            }
         td_findings_free(&fs);
         if (rc) return rc;
     }
     fflush(stdout);
     return TD_OK;
+}
+
+/* At the end of a follow: say which printed findings the whole log no
+ * longer supports, so the live lines and the final report agree. */
+static void follow_withdrawn(const td_log *log, const cli *c, seen_set *seen)
+{
+    td_out o = td_out_file(stdout);
+    seen_set final = {0};
+    for (size_t r = 0; r < log->nruns; r++) {
+        td_findings fs;
+        td_findings_init(&fs);
+        td_err e;
+        if (td_findings_detect(&log->runs[r], &c->dopts, &fs, &e) == TD_OK)
+            for (size_t i = 0; i < fs.n; i++) seen_add(&final, &fs.f[i], &log->runs[r]);
+        td_findings_free(&fs);
+    }
+    for (size_t i = 0; i < seen->printed.n; i++) {
+        char key[600];
+        seen_key(&seen->printed.f[i], key, sizeof key);
+        if (seen_has(&final, key)) continue;
+        const char *xn = NULL;
+        for (size_t r = 0; r < log->nruns && !xn; r++)
+            if (log->runs[r].name && seen->printed.f[i].run && strcmp(log->runs[r].name, seen->printed.f[i].run) == 0)
+                xn = log->runs[r].x_name;
+        td_finding_write_line(&o, &seen->printed.f[i], xn, c->json, "withdrawn");
+    }
+    seen_free(&final);
 }
 
 static double now_s(void)
@@ -210,12 +267,26 @@ static int follow(const char *path, cli *c)
         return fail(&e);
     }
     seen_set seen = {0};
+    int stop = 0;
     char buf[1 << 16];
     size_t judged_rows = 0;
     double last = 0;
     td_code rc = TD_OK;
     int fd = fileno(f);
     for (;;) {
+        /* rows not judged yet: wait at most 0.2 s for more, then judge what
+         * there is (a trainer that prints an epoch and goes quiet) */
+        if (td_log_reader_rows(rd) > judged_rows) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            int pr = poll(&pfd, 1, 200);
+            if (pr == 0) {
+                if ((rc = follow_judge(td_log_reader_log(rd), c, &seen, &stop, &e))) break;
+                judged_rows = td_log_reader_rows(rd);
+                last = now_s();
+                if (stop) break;
+                continue;
+            }
+        }
         ssize_t got = read(fd, buf, sizeof buf);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
@@ -230,13 +301,15 @@ static int follow(const char *path, cli *c)
         double t = now_s();
         /* judge when rows arrived, at most ~5 times a second on a fast stream */
         if (rows > judged_rows && t - last >= 0.2) {
-            if ((rc = follow_judge(td_log_reader_log(rd), c, &seen, &e))) break;
+            if ((rc = follow_judge(td_log_reader_log(rd), c, &seen, &stop, &e))) break;
             judged_rows = rows;
             last = t;
+            if (stop) break; /* --stop-on: the trainer gets SIGPIPE on its next write */
         }
     }
     if (!rc) rc = td_log_reader_finish(rd, &e);
-    if (!rc) rc = follow_judge(td_log_reader_log(rd), c, &seen, &e);
+    if (!rc && !stop) rc = follow_judge(td_log_reader_log(rd), c, &seen, &stop, &e);
+    if (!rc) follow_withdrawn(td_log_reader_log(rd), c, &seen);
     int code;
     if (rc) {
         code = fail(&e);
@@ -267,14 +340,16 @@ int main(int argc, char **argv)
     c.fmt = TD_FMT_AUTO;
     td_detect_opts_default(&c.dopts);
     c.ropts.fail_on = TD_SEV_WARNING;
+    c.stop_on = TD_SEV_NEVER;
     c.ropts.min_points = c.dopts.min_points;
-    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION, O_REPORT, O_SERIES };
+    enum { O_FORMAT = 256, O_FOLLOW, O_CLASSES, O_FAIL_ON, O_SET, O_JSON, O_HELP, O_VERSION, O_REPORT, O_SERIES, O_STOP_ON };
     static const struct option longopts[] = {
         {"format", required_argument, 0, O_FORMAT},   {"follow", no_argument, 0, O_FOLLOW},
         {"classes", required_argument, 0, O_CLASSES}, {"fail-on", required_argument, 0, O_FAIL_ON},
         {"set", required_argument, 0, O_SET},         {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {"version", no_argument, 0, O_VERSION},
         {"report", required_argument, 0, O_REPORT},   {"series", no_argument, 0, O_SERIES},
+        {"stop-on", required_argument, 0, O_STOP_ON},
         {0, 0, 0, 0}};
     td_err e;
     td_err_clear(&e);
@@ -321,6 +396,9 @@ int main(int argc, char **argv)
         case O_JSON: c.json = 1; break;
         case O_REPORT: c.report_dir = optarg; break;
         case O_SERIES: c.series = 1; break;
+        case O_STOP_ON:
+            if (td_severity_parse("--stop-on", optarg, &c.stop_on, &e)) return fail(&e);
+            break;
         case 'h':
         case O_HELP: usage(stdout); return TD_EXIT_OK;
         case O_VERSION: printf("curvecheck %s\n", TD_VERSION); return TD_EXIT_OK;
@@ -340,6 +418,10 @@ int main(int argc, char **argv)
     if (c.follow) {
         if (nfiles != 1) return usage_error("--follow reads one input");
         if (c.series) return usage_error("--series reads whole inputs, not with --follow");
+    } else if (c.stop_on != TD_SEV_NEVER) {
+        return usage_error("--stop-on needs --follow");
+    }
+    if (c.follow) {
         return follow(files[0], &c);
     }
     int nstdin = 0;

@@ -318,8 +318,10 @@ typedef struct {
 } td_report_opts;
 
 /* One finding as one line (the --follow form): "<run>: <severity> <kind>
- * <metric> <x> a..b: <evidence>"; as a compact JSON object when json. */
-void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json);
+ * <metric> <x> a..b: <evidence>"; as a compact JSON object when json. The
+ * status, when not NULL, leads the line ("provisional: ...", "withdrawn:
+ * ...") or is the JSON member "status". */
+void td_finding_write_line(td_out *o, const td_finding *f, const char *x_name, int json, const char *status);
 
 /* The series a split is judged on (val=1: validation — or test when there
  * is no validation series, as DeiT/DETR call it — else training):

@@ -196,6 +196,22 @@ printf 'epoch,loss\n0,1.24\n1,1.239\n2,1.241\n3,1.24\n4,1.2405\n5,1.2401\n' >"$T
 run "$CC" "$TMP/noacc.csv"
 expect_out "^note: chance checks off for 1 run .*pass --classes C" "without accuracy or --classes the chance checks are said to be off"
 
+# ---- --follow: provisional lines, withdrawn at the end, --stop-on ----
+( printf 'epoch,loss\n'; awk 'BEGIN { for (i = 0; i < 12; i++) printf "%d,%.2f\n", i, 1 + 0.1 * i }'; sleep 1
+  awk 'BEGIN { for (i = 12; i <= 60; i++) printf "%d,%.4f\n", i, 2.1 / (1 + (i - 11) * 0.5) }' ) | "$CC" --follow >"$TMP/fw" 2>&1
+grep -q "^provisional: <stdin>: error loss_rising loss epoch 0..11" "$TMP/fw" && ok "--follow marks a live finding provisional" \
+    || not_ok "--follow: no provisional loss_rising: $(head -c 300 "$TMP/fw")"
+grep -q "^withdrawn: <stdin>: error loss_rising loss epoch" "$TMP/fw" && ok "--follow withdraws it when the whole log no longer shows it" \
+    || not_ok "--follow: loss_rising not withdrawn: $(head -c 300 "$TMP/fw")"
+grep -q "verdict: .*loss_rising" "$TMP/fw" && not_ok "--follow: the final report still has loss_rising" || ok "--follow: the final report agrees"
+( cat $S/explosion.console.txt; for i in $(seq 1 50); do sleep 0.1; echo "Epoch 99/99" || exit 7; done ) | "$CC" --follow --stop-on error >"$TMP/fs" 2>&1
+st=("${PIPESTATUS[@]}")
+[ "${st[1]}" -eq 1 ] && ok "--stop-on error: exit 1" || not_ok "--stop-on error: exit ${st[1]}"
+[ "${st[0]}" -ne 0 ] && ok "--stop-on error: the writer lost its reader (SIGPIPE or a failed write: ${st[0]})" \
+    || not_ok "--stop-on error: curvecheck read the whole pipe"
+grep -q "verdict: .*explosion" "$TMP/fs" && ok "--stop-on prints the report of what was read" || not_ok "--stop-on: no report"
+expect_exit 2 "--stop-on without --follow" "$CC" --stop-on error $S/healthy.keras.csv
+
 # ---- --series: what was read, per run and series ----
 printf 'epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n0,2.0,2.1\n1,1.5,1.6\n' >"$TMP/two.csv"
 expect_exit 0 "--series on two appended runs" "$CC" --series "$TMP/two.csv"

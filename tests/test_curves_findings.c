@@ -486,14 +486,20 @@ static void test_finding_line(void **state)
                                      0.1, NAN, &e, "noise %d%%", 40), TD_OK);
     td_buf b = {0};
     td_out o = td_out_buf(&b);
-    td_finding_write_line(&o, &fs.f[0], "epoch", 0);
+    td_finding_write_line(&o, &fs.f[0], "epoch", 0, NULL);
     assert_string_equal(b.data, "r?un: warning noise lo?ss epoch 5..9: noise 40%\n");
     td_buf_free(&b);
     o = td_out_buf(&b);
-    td_finding_write_line(&o, &fs.f[0], "epoch", 1);
+    td_finding_write_line(&o, &fs.f[0], "epoch", 0, "provisional");
+    assert_string_equal(b.data, "provisional: r?un: warning noise lo?ss epoch 5..9: noise 40%\n");
+    td_buf_free(&b);
+    o = td_out_buf(&b);
+    td_finding_write_line(&o, &fs.f[0], "epoch", 1, "withdrawn");
     json_object *j = json_tokener_parse(b.data);
     assert_non_null(j);
     json_object *x;
+    assert_true(json_object_object_get_ex(j, "status", &x));
+    assert_string_equal(json_object_get_string(x), "withdrawn");
     assert_true(json_object_object_get_ex(j, "p", &x));
     assert_true(json_object_is_type(x, json_type_null)); /* NaN -> null */
     assert_true(json_object_object_get_ex(j, "metric", &x));
