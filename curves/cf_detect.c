@@ -34,6 +34,15 @@ static size_t finite_points(const td_series *s)
     return k;
 }
 
+/* Every value is exactly 0: a column the logger fills but nothing
+ * computes (YOLO's validation losses with no validation) — no objective. */
+static int all_zero(const td_series *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->y[i] != 0) return 0;
+    return s->n > 0;
+}
+
 /* Best series of a split among the given kinds (mask of 1<<kind), or NULL. */
 static const td_series *pick(const td_run *r, int want_val, unsigned kinds)
 {
@@ -42,7 +51,7 @@ static const td_series *pick(const td_run *r, int want_val, unsigned kinds)
     for (size_t i = 0; i < r->nseries; i++) {
         const td_series *s = &r->series[i];
         if (!split_is(s, want_val) || !((kinds >> s->kind) & 1u)) continue;
-        if (finite_points(s) < 2 && s->n < 2) continue;
+        if ((finite_points(s) < 2 && s->n < 2) || all_zero(s)) continue;
         double sc = objective_score(s);
         if (sc > bs) { bs = sc; best = s; }
     }

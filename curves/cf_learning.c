@@ -3,7 +3,9 @@
  *                 loss differs from chance ln C by more than chance_tol·ln C;
  *   not_learning  the objective (training, else validation) never improves
  *                 by more than max(z·σ, flat_rel·|start|) and has no
- *                 significant downward trend: flat at its initial value;
+ *                 significant downward trend: flat at its initial value
+ *                 (not for a run resumed late: its x starts beyond its
+ *                 own length);
  *                 or a loss that ends flat (its last plateau_frac within
  *                 sat_level of its end) within trivial_tol of a constant
  *                 predictor's loss — 0.25 (MSE of 0.5 on 0/1 targets), ln 2,
@@ -50,6 +52,10 @@ static int flat(const td_detect_ctx *c, const td_curve *v, td_findings *out, td_
     double gain = start - v->sm[m], need = fmax(o->z * sig, o->flat_rel * fabs(start));
     double p, tau = td_trend_mann_kendall(v->y, n, &p);
     if (gain > need || p < o->alpha) return 0; /* learned, or a real trend (rising: cf_explosion) */
+    /* a run resumed late (its x starts beyond its own length: "epoch 143"
+     * of a continued training) that stays flat has converged before; it is
+     * the plateau detector's, not "not learning" */
+    if (v->x[0] > v->x[n - 1] - v->x[0] && v->x[0] > 0) return 0;
     *rc = td_findings_add(out, TD_FIND_NOT_LEARNING, c->run, v->s, NULL, v->x[0], v->x[n - 1],
                           v->line[0], gain, need, v->sigma, p, e,
                           "stays at its start %.4g: best improvement %.4g <= %.4g (max of %g noise %.3g and %g of the start); Mann-Kendall tau %.2f, p %.2g",

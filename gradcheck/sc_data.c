@@ -184,7 +184,7 @@ static void check_balance(const td_sc_data *d, long C, const td_sc_data_opts *o,
     } else if (ratio > o->max_ratio) {
         c->status = TD_SC_FAIL;
         td_sc_cause(c, "class %zu has %.3g x the examples of class %zu (more than %g): the model leans to the "
-                       "larger class; over-sample the smaller one and keep each mini-batch balanced (seed 004)",
+                       "larger class; over-sample the smaller one and keep each mini-batch balanced (tuning tips)",
                     hi, ratio, lo, o->max_ratio);
     }
     free(cnt);

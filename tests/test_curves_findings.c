@@ -255,6 +255,41 @@ static void test_findings_not_raised(void **state)
         }
 }
 
+/* A run resumed late that stays flat has converged (no not_learning); a
+ * validation column of zeros is no objective (nothing judged against it). */
+static double flat31(double t) { (void)t; return 3.1; }
+static double zero(double t) { (void)t; return 0; }
+static void test_resumed_and_zero_columns(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        mrun m;
+        memset(&m, 0, sizeof m);
+        m.run.name = (char *)"resumed";
+        m.run.x_name = (char *)"step";
+        td_rng rng;
+        td_rng_seed(&rng, seed);
+        td_series *t = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 100);
+        fill(t, flat31, 0.005, 40000, 10, &rng); /* steps 40000..40990: resumed */
+        td_series *v = add_series(&m, "val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 20);
+        fill(v, zero, 0, 40000, 50, &rng);
+        td_detect_opts o;
+        td_detect_opts_default(&o);
+        td_findings fs;
+        td_err e;
+        td_findings_init(&fs);
+        assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+        for (size_t i = 0; i < fs.n; i++) {
+            if (fs.f[i].kind == TD_FIND_NOT_LEARNING) fail_msg("seed %llu: not_learning on a resumed run", (unsigned long long)seed);
+            if (fs.f[i].metric && strcmp(fs.f[i].metric, "val_loss") == 0)
+                fail_msg("seed %llu: %s judged on a column of zeros", (unsigned long long)seed,
+                         td_finding_kind_name(fs.f[i].kind));
+        }
+        td_findings_free(&fs);
+        mrun_free(&m);
+    }
+}
+
 /* A healthy run drowned in noise: noise is reported, and nothing else at
  * warning or above (the noise fools no other detector), over 20 seeds. */
 static void test_noise_fools_nothing(void **state)
@@ -693,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_noise_fools_nothing),
         cmocka_unit_test(test_findings_not_raised),
+        cmocka_unit_test(test_resumed_and_zero_columns),
         cmocka_unit_test(test_threshold_moves_decision),
         cmocka_unit_test(test_short_runs),
         cmocka_unit_test(test_verdict),
