@@ -113,7 +113,9 @@ void td_json_kstr(td_json *j, const char *k, const char *s);
 void td_json_knum(td_json *j, const char *k, double v);
 void td_json_kint(td_json *j, const char *k, long long v);
 void td_json_kbool(td_json *j, const char *k, int v);
-/* Write s as a JSON string literal (with quotes) to o. */
+/* Write s as a JSON string literal (with quotes) to o: control bytes
+ * escaped, well-formed UTF-8 kept, any byte that is not (names from hostile
+ * files) written as \ufffd, so the output is always valid JSON. */
 void td_json_write_string(td_out *o, const char *s);
 
 /* ---- numbers parsed fully ---------------------------------------------- */
