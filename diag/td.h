@@ -184,4 +184,14 @@ double td_rel_error(double a, double n, double floor);
  * so names from logs or dumps cannot drive a terminal. Returns dst. */
 char *td_safe_text(char *dst, size_t cap, const char *src);
 
+/* ---- files from other people's machines (td_file.c) --------------------- */
+/* Open path read-only only if it is a regular file, never blocking on the
+ * way (opened O_NONBLOCK, then checked, then made blocking): a FIFO, a
+ * folder or a device is refused, not waited on. shown names the file in
+ * messages (NULL: path). Returns an fd (close it), or -1 with e: TD_EIO
+ * "<shown>: cannot open: <OS reason>" or "<shown>: not a regular file
+ * (a FIFO)". td_fopen_regular: the same as a stdio stream ("rb"). */
+int td_open_regular(const char *path, const char *shown, td_err *e);
+FILE *td_fopen_regular(const char *path, const char *shown, td_err *e);
+
 #endif

@@ -26,16 +26,9 @@ td_code td_h5_open(const char *file, const char *shown, int64_t *fid, td_err *e)
     *fid = -1;
     if (td_h5_quiet() != 0)
         return td_fail(e, TD_EINTERNAL, "%s: cannot turn HDF5's plugin loading and external links off", shown);
-    int fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) return td_fail(e, TD_EIO, "%s: cannot open: %s", shown, strerror(errno));
-    struct stat st;
-    int r = fstat(fd, &st), err = errno;
+    int fd = td_open_regular(file, shown, e); /* HDF5 then opens it by name */
+    if (fd < 0) return TD_EIO;
     close(fd);
-    if (r != 0) return td_fail(e, TD_EIO, "%s: cannot open: %s", shown, strerror(err));
-    if (!S_ISREG(st.st_mode))
-        return td_fail(e, TD_EIO, "%s: not a regular file (%s)", shown,
-                       S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO"
-                       : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
     hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return td_fail(e, TD_EIO, "%s: cannot open as HDF5 (truncated or not HDF5)", shown);
     *fid = (int64_t)f;

@@ -77,13 +77,8 @@ static td_code classify(const char *path, in_kind *k, td_err *e)
 {
     static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     unsigned char head[512];
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return td_fail(e, TD_EIO, "%s: not a regular file", path);
-    }
+    int fd = td_open_regular(path, NULL, e);
+    if (fd < 0) return TD_EIO;
     ssize_t n = read(fd, head, sizeof head - 1);
     int err = errno;
     close(fd);

@@ -118,6 +118,10 @@ hostile 3 "dumpcheck on a missing file" "$DC" "$IN/missing.h5"
 expect_err_line "missing.h5: cannot open: No such file or directory" "the OS reason is given"
 hostile 3 "dumpcheck on a FIFO" "$DC" "$IN/fifo"
 expect_err_line "fifo: not a regular file \(a FIFO\)" "a FIFO is refused, not waited on"
+mkfifo "$IN/fifo.safetensors"
+hostile 3 "dumpcheck on a FIFO named .safetensors" "$DC" "$IN/fifo.safetensors"
+expect_err_line "fifo.safetensors: not a regular file \(a FIFO\)" "a .safetensors FIFO is refused, not waited on"
+hostile 3 "dumpcheck on a missing .safetensors" "$DC" "$IN/missing.safetensors"
 
 # ---- training logs (curvecheck, diagreport): names that try to run something,
 # bytes that are not UTF-8, NUL, non-finite values, garbage, deep nesting ------
