@@ -35,7 +35,7 @@ FUZZ_PKGS += clang
 CV_FUZZ_DIR := $(BUILD)/fuzz/curves
 CV_FUZZ_SECONDS ?= 60
 CV_FUZZ_SRCS := curves/fuzz_readers.c $(CURVES_READ_SRCS) diag/td_err.c diag/td_out.c diag/td_parse.c \
-                diag/td_rng.c diag/td_robust.c diag/td_text.c diag/td_stats.c
+                diag/td_rng.c diag/td_robust.c diag/td_text.c diag/td_stats.c diag/td_json.c
 
 $(CV_FUZZ_DIR)/fuzz_readers: $(CV_FUZZ_SRCS) $(wildcard curves/*.h diag/*.h)
 	@mkdir -p $(dir $@)

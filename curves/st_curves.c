@@ -12,9 +12,86 @@
 #include "td_curves.h"
 #include "td_findings.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Open the curve file f that a table names, relative to dir (NULL: "."),
+ * as the table's own: f must be a relative path without "..", every folder
+ * on the way and the file itself are opened without following symlinks
+ * (openat, O_NOFOLLOW) and without blocking (O_NONBLOCK), and the file must
+ * be a regular file. So a hostile table cannot make studycheck read
+ * /etc/passwd, ../../secret, a FIFO or /dev/zero. Returns an fd to close,
+ * or -1 with e saying why (safe is f, printable). */
+static int open_curve(const char *dir, const char *f, const char *safe, td_err *e)
+{
+    if (!f[0] || f[0] == '/') {
+        td_fail(e, TD_EINPUT, "%s: refused: not a path relative to the table", safe);
+        return -1;
+    }
+    for (const char *p = f; *p; p += strcspn(p, "/"), p += *p == '/') {
+        if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == 0)) {
+            td_fail(e, TD_EINPUT, "%s: refused: a path with '..' leaves the table's folder", safe);
+            return -1;
+        }
+    }
+    int dfd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) { td_fail(e, TD_EIO, "%s: cannot open the table's folder: %s", safe, strerror(errno)); return -1; }
+    char comp[4096];
+    const char *p = f;
+    for (;;) {
+        size_t len = strcspn(p, "/");
+        if (len >= sizeof comp) { close(dfd); td_fail(e, TD_EINPUT, "%s: name too long", safe); return -1; }
+        memcpy(comp, p, len);
+        comp[len] = 0;
+        p += len;
+        while (*p == '/') p++;
+        int last = *p == 0;
+        if (len == 0 || (len == 1 && comp[0] == '.')) { if (last) break; continue; }
+        int fd = openat(dfd, comp, last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+                                        : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int err = errno;
+        close(dfd);
+        if (fd < 0) {
+            td_fail(e, TD_EIO, "%s: cannot open: %s", safe, err == ELOOP || (err == ENOTDIR && !last)
+                    ? "a symbolic link (not followed)" : strerror(err));
+            return -1;
+        }
+        if (!last) { dfd = fd; continue; }
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            td_fail(e, TD_EINPUT, "%s: refused: not a regular file", safe);
+            return -1;
+        }
+        return fd;
+    }
+    td_fail(e, TD_EINPUT, "%s: refused: not a file name", safe);
+    return -1;
+}
+
+/* Read the log on fd with curvecheck's streaming reader, name as source. */
+static td_code read_curve(int fd, const char *name, td_log **out, td_err *e)
+{
+    *out = NULL;
+    td_log_reader *r = td_log_reader_new(name, TD_FMT_AUTO);
+    char *buf = malloc(1 << 16);
+    td_code rc = r && buf ? TD_OK : td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+    for (ssize_t n; rc == TD_OK && (n = read(fd, buf, 1 << 16)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        rc = n < 0 ? td_fail(e, TD_EIO, "%s: read error: %s", name, strerror(errno))
+                   : td_log_reader_feed(r, buf, (size_t)n, e);
+    }
+    if (rc == TD_OK) rc = td_log_reader_finish(r, e);
+    if (rc == TD_OK && !(*out = td_log_reader_take(r))) rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+    free(buf);
+    td_log_reader_free(r);
+    return rc;
+}
 
 /* Judge the curve of trial i; who says which best trial it is
  * ("best trial #2", "best trial for optimizer = sgd"). */
@@ -23,13 +100,16 @@ static td_code judge_one(const td_study *s, const td_study_cfg *c, const char *w
 {
     char path[4096], safe[256];
     const char *f = s->curve[i];
-    if (c->curve_dir && f[0] != '/') snprintf(path, sizeof path, "%s/%s", c->curve_dir, f);
+    if (c->curve_dir) snprintf(path, sizeof path, "%s/%s", c->curve_dir, f);
     else snprintf(path, sizeof path, "%s", f);
     td_safe_text(safe, sizeof safe, f);
     td_log *log = NULL;
     td_err le;
     td_err_clear(&le);
-    if (td_log_read_file(path, TD_FMT_AUTO, &log, &le) != TD_OK)
+    int fd = open_curve(c->curve_dir, f, safe, &le);
+    td_code lrc = fd < 0 ? le.code : read_curve(fd, path, &log, &le);
+    if (fd >= 0) close(fd);
+    if (lrc != TD_OK)
         return td_study_add(r, TD_SF_CURVE, 0, -1, 0, rank, NAN, "%s (%s %zu): its curve cannot be read: %s",
                             who, s->row_word, s->row[i], le.msg);
     td_detect_opts o;

@@ -21,7 +21,8 @@ static const unsigned PRIMES[64] = {
 
 td_code td_halton_scrambled(double *u, size_t n, size_t dim, uint64_t start, td_rng *rng, td_err *e)
 {
-    if (dim == 0 || dim > 64) return td_fail(e, TD_EUSAGE, "halton: dimension %zu outside [1, 64]", dim);
+    if (dim == 0 || dim > TD_HALTON_MAXDIM)
+        return td_fail(e, TD_EUSAGE, "halton: dimension %zu outside [1, %d]", dim, TD_HALTON_MAXDIM);
     for (size_t d = 0; d < dim; d++) {
         unsigned b = PRIMES[d];
         int K = (int)ceil(53.0 / log2((double)b));

@@ -2,12 +2,17 @@
  * hyperparameter-axis plot (objective against one hyperparameter,
  * infeasible trials marked) and the isolation plot (best objective per
  * bucket of a scientific hyperparameter), and their gnuplot data files. */
+#define _GNU_SOURCE /* renameat2 (RENAME_EXCHANGE) */
 #include "td_study.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void td_study_axis_free(td_study_axis *a)
@@ -153,20 +158,52 @@ td_code td_study_isolation(const td_study *s, size_t sci, size_t nbuckets, td_st
     return TD_OK;
 }
 
-/* Write path atomically: data goes to path.tmp, renamed on success. */
-static td_code write_atomic(const char *path, td_code (*fill)(const void *, FILE *), const void *arg, td_err *e)
+/* Create path (in our own fresh folder: O_EXCL, no link followed) and fill it. */
+static td_code write_new(const char *path, td_code (*fill)(const void *, FILE *), const void *arg, td_err *e)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return td_fail(e, TD_EIO, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return td_fail(e, TD_EIO, "%s: cannot create", tmp);
-    td_code rc = fill(arg, f);
-    if (fclose(f) != 0 || rc != TD_OK || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return td_fail(e, TD_EIO, "%s: write error", path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        if (fd >= 0) close(fd);
+        return td_fail(e, TD_EIO, "%s: cannot create: %s", path, strerror(errno));
     }
+    td_code rc = fill(arg, f);
+    if (fclose(f) != 0 || rc != TD_OK) return td_fail(e, TD_EIO, "%s: write error", path);
     return TD_OK;
+}
+
+/* 1 when name is one of the files td_study_write_plot_data writes. */
+static int plot_file(const char *name)
+{
+    size_t k;
+    char tail[8];
+    return strcmp(name, "isolation.dat") == 0 || (sscanf(name, "axis_%zu%7s", &k, tail) == 2 && strcmp(tail, ".dat") == 0);
+}
+
+/* Remove dir and the plot files in it (nothing else is there, or it is
+ * left: then dir stays too). */
+static void remove_plot_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    char p[8500];
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (plot_file(de->d_name) && (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p) unlink(p);
+    if (d) closedir(d);
+    rmdir(dir);
+}
+
+/* 0 when dir holds only plot files (a previous --plot-data, or nothing). */
+static int foreign_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && !plot_file(de->d_name)) n++;
+    closedir(d);
+    return n;
 }
 
 typedef struct {
@@ -218,21 +255,53 @@ static td_code fill_iso(const void *arg, FILE *f)
     return ferror(f) ? TD_EIO : TD_OK;
 }
 
+/* The files into tmp (a fresh folder). */
+static td_code fill_dir(const td_study *s, long sci, size_t nbuckets, const char *tmp, td_err *e)
+{
+    char path[8500];
+    td_code rc = TD_OK;
+    for (size_t k = 0; k < s->nhp && rc == TD_OK; k++) {
+        plot_arg p = {s, k, sci, nbuckets};
+        snprintf(path, sizeof path, "%s/axis_%zu.dat", tmp, k);
+        rc = write_new(path, fill_axis, &p, e);
+    }
+    if (rc == TD_OK && sci >= 0 && (size_t)sci < s->nhp) {
+        plot_arg p = {s, 0, sci, nbuckets};
+        snprintf(path, sizeof path, "%s/isolation.dat", tmp);
+        rc = write_new(path, fill_iso, &p, e);
+    }
+    return rc;
+}
+
 td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets, const char *dir, td_err *e)
 {
-    char path[4096];
-    for (size_t k = 0; k < s->nhp; k++) {
-        plot_arg p = {s, k, sci, nbuckets};
-        if ((size_t)snprintf(path, sizeof path, "%s/axis_%zu.dat", dir, k) >= sizeof path)
-            return td_fail(e, TD_EIO, "%s: path too long", dir);
-        td_code rc = write_atomic(path, fill_axis, &p, e);
-        if (rc != TD_OK) return rc;
+    char tmp[8200], t[4096];
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    if (len == 0 || len >= 4000) return td_fail(e, TD_EUSAGE, "--plot-data: folder name empty or too long");
+    memcpy(t, dir, len);
+    t[len] = 0;
+    char *slash = strrchr(t, '/');
+    const char *base = slash ? slash + 1 : t;
+    if (!strcmp(base, ".") || !strcmp(base, ".."))
+        return td_fail(e, TD_EUSAGE, "%s: not usable as a --plot-data folder name", dir);
+    snprintf(tmp, sizeof tmp, "%.*s.%s.tmp.XXXXXX", slash ? (int)(slash + 1 - t) : 0, t, base);
+    struct stat st;
+    int exists = lstat(t, &st) == 0;
+    if (exists && (!S_ISDIR(st.st_mode) || foreign_entries(t)))
+        return td_fail(e, TD_EIO, "%s: exists and is not a studycheck --plot-data folder; not replaced", dir);
+    if (!mkdtemp(tmp)) return td_fail(e, TD_EIO, "%s: cannot create a temporary folder: %s", dir, strerror(errno));
+    td_code rc = fill_dir(s, sci, nbuckets, tmp, e);
+    if (rc == TD_OK && chmod(tmp, 0755) != 0) rc = td_fail(e, TD_EIO, "%s: cannot chmod: %s", tmp, strerror(errno));
+    if (rc == TD_OK) {
+        /* in place in one step; a previous one ends up at tmp and goes */
+        int r = exists ? renameat2(AT_FDCWD, tmp, AT_FDCWD, t, RENAME_EXCHANGE) : rename(tmp, t);
+        if (r != 0 && exists && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
+            remove_plot_dir(t); /* no exchange on this file system: only plot files are there */
+            r = rename(tmp, t);
+        }
+        if (r != 0) rc = td_fail(e, TD_EIO, "%s: cannot move the plot data into place: %s", dir, strerror(errno));
     }
-    if (sci >= 0 && (size_t)sci < s->nhp) {
-        plot_arg p = {s, 0, sci, nbuckets};
-        if ((size_t)snprintf(path, sizeof path, "%s/isolation.dat", dir) >= sizeof path)
-            return td_fail(e, TD_EIO, "%s: path too long", dir);
-        return write_atomic(path, fill_iso, &p, e);
-    }
-    return TD_OK;
+    remove_plot_dir(tmp);
+    return rc;
 }

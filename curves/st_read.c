@@ -291,6 +291,12 @@ td_code td_study_read_mem(const char *name, const char *data, size_t len,
 {
     td_st_table t;
     *out = NULL;
+    const char *nul = memchr(data, 0, len); /* would cut a cell short: "0.2\0" read as 0 */
+    if (nul) {
+        size_t line = 1;
+        for (const char *p = data; p < nul; p++) line += *p == '\n';
+        return td_fail(e, TD_EINPUT, "%s: line %zu: a NUL byte (not a text table)", name, line);
+    }
     td_code rc = looks_json(data, len) ? td_st_jsonl(name, data, len, &t, e)
                                        : td_st_csv(name, data, len, &t, e);
     if (rc != TD_OK) return rc;

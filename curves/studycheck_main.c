@@ -116,9 +116,13 @@ static int suggest_main(int argc, char **argv)
     if (optind != argc - 1) return usage_error("suggest: give one SPACE.json");
     td_space *sp = NULL;
     if (td_space_read(argv[optind], &sp, &e)) return fail(&e);
-    if (sp->n == 0) {
+    if (sp->n == 0 || sp->n > TD_HALTON_MAXDIM) { /* the space is the input: exit 3 */
+        char safe[256];
+        td_safe_text(safe, sizeof safe, argv[optind]);
+        if (sp->n) td_fail(&e, TD_EINPUT, "%s: %zu hyperparameters; suggest draws points in at most %d dimensions",
+                           safe, sp->n, TD_HALTON_MAXDIM);
+        else td_fail(&e, TD_EINPUT, "%s: no hyperparameters", safe);
         td_space_free(sp);
-        td_fail(&e, TD_EINPUT, "%s: no hyperparameters", argv[optind]);
         return fail(&e);
     }
     td_buf b = {0};
@@ -224,11 +228,6 @@ int main(int argc, char **argv)
     cfg.curve_dir = slash ? (dir[0] ? dir : "/") : ".";
     if (td_study_check(s, &cfg, &rep, &e)) { code = fail(&e); goto done; }
     if (plot) {
-        if (mkdir(plot, 0777) != 0 && errno != EEXIST) {
-            td_fail(&e, TD_EIO, "%s: cannot create directory", plot);
-            code = fail(&e);
-            goto done;
-        }
         if (td_study_write_plot_data(s, cfg.scientific, cfg.buckets, plot, &e)) { code = fail(&e); goto done; }
     }
     td_out o = td_out_buf(&b);

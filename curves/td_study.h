@@ -279,7 +279,11 @@ size_t td_study_iso_bucket(const td_study *s, size_t sci, const td_study_iso *is
  *   isolation.dat  (when sci >= 0) "# scientific <name> log <0|1> type <t>",
  *                  "# x lo hi best trials feasible label", one row per bucket
  *                  (label: the categorical level, spaces and quotes as '_')
- * File names use indices, never names from the table. */
+ * File names use indices, never names from the table. dir is written as
+ * diagreport writes reports: every file goes into a fresh temporary sibling
+ * (".<dir>.tmp.XXXXXX"), which is renamed into place once complete; an
+ * existing dir is replaced only when it holds nothing but these files,
+ * anything else is TD_EIO and left untouched; on failure nothing is left. */
 td_code td_study_write_plot_data(const td_study *s, long sci, size_t nbuckets,
                                  const char *dir, td_err *e);
 
@@ -295,7 +299,8 @@ typedef struct {
     size_t buckets;       /* isolation buckets for continuous ones (5) */
     double tie_z;         /* top-two gap below tie_z * standard error = tie (2) */
     size_t curves;        /* check the training curves of this many best trials (3) */
-    const char *curve_dir;/* folder the curve paths are relative to (NULL: as written) */
+    const char *curve_dir;/* folder the curve paths are relative to (NULL: "."); only relative
+                             paths without "..", to regular files, no symlink on the way */
 } td_study_cfg;
 void td_study_cfg_default(td_study_cfg *c);
 
@@ -380,7 +385,8 @@ const char *td_study_kind_name(td_study_kind k); /* "boundary", ... */
 /* u (n x dim, row-major) gets points start..start+n-1 of a Halton sequence
  * in bases 2, 3, 5, ... whose digits are scrambled by random permutations
  * drawn from rng (one per dimension and digit position; Owen-style random
- * digit permutation), each in [0,1). dim <= 64. */
+ * digit permutation), each in [0,1). dim <= TD_HALTON_MAXDIM. */
+#define TD_HALTON_MAXDIM 64
 td_code td_halton_scrambled(double *u, size_t n, size_t dim, uint64_t start, td_rng *rng, td_err *e);
 /* Map a unit value to hyperparameter h of a spec: float linear/log,
  * int rounded to a whole value in [lo, hi], categorical the level index. */

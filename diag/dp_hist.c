@@ -265,6 +265,14 @@ void td_hist_merge(td_hist *into, const td_hist *o)
     }
 }
 
+/* Output bin of x in nb bins of width W from lo, clamped to [0, nb-1]
+ * before the cast (an overflowing span gives inf/inf = NaN: bin 0). */
+static int out_bin(double x, double lo, double W, int nb)
+{
+    double t = floor((x - lo) / W);
+    return !(t >= 0) ? 0 : t >= nb ? nb - 1 : (int)t;
+}
+
 void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *counts)
 {
     for (int i = 0; i < nb; i++) counts[i] = 0;
@@ -277,14 +285,11 @@ void td_hist_rebin(const td_hist *h, double lo, double hi, int nb, double *count
         double a0 = fmax(ldexp((double)(h->start + b), h->k), lo);
         double a1 = fmin(ldexp((double)(h->start + b + 1), h->k), hi);
         if (!(W > 0) || !(a1 > a0)) { /* one point: the output bin holding it */
-            int o = W > 0 ? (int)floor((a0 - lo) / W) : 0;
-            counts[o < 0 ? 0 : o >= nb ? nb - 1 : o] += c;
+            counts[W > 0 ? out_bin(a0, lo, W, nb) : 0] += c;
             continue;
         }
         /* spread uniformly over the output bins it overlaps */
-        int o0 = (int)floor((a0 - lo) / W), o1 = (int)floor((a1 - lo) / W);
-        if (o0 < 0) o0 = 0;
-        if (o1 >= nb) o1 = nb - 1;
+        int o0 = out_bin(a0, lo, W, nb), o1 = out_bin(a1, lo, W, nb);
         for (int o = o0; o <= o1; o++) {
             double e0 = fmax(a0, lo + o * W), e1 = fmin(a1, lo + (o + 1) * W);
             if (e1 > e0) counts[o] += c * (e1 - e0) / (a1 - a0);

@@ -220,9 +220,7 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     /* 1. walk every file */
     int any_step = 0;
     for (int i = 0; i < nfiles; i++) {
-        hid_t f = H5Fopen(files[i], H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (f < 0) { rc = td_fail(e, TD_EIO, "%s: cannot open as HDF5 (missing, truncated or not HDF5)", files[i]); goto done; }
-        fids[i] = (int64_t)f;
+        if ((rc = td_h5_open(files[i], NULL, &fids[i], e)) != TD_OK) goto done;
         if ((rc = td_dump_walk_file(fids[i], files[i], o->max_elems, &walks[i], e)) != TD_OK) goto done;
         if (i == 0) { d->layout = walks[i].layout; d->keras_order = walks[i].keras_order; }
         else if (walks[i].layout != d->layout) {

@@ -45,8 +45,8 @@ static int get_u64(json_object *v, uint64_t *out)
 td_code td_st_header(const char *file, td_st_entry **out, size_t *nout, uint64_t max_elems, td_err *e)
 {
     *out = NULL; *nout = 0;
-    FILE *fp = fopen(file, "rb");
-    if (!fp) return td_fail(e, TD_EIO, "%s: cannot open (%s)", file, strerror(errno));
+    FILE *fp = td_fopen_regular(file, NULL, e); /* a FIFO is refused, not waited on */
+    if (!fp) return TD_EIO;
     td_code rc = TD_OK;
     char *hdr = NULL;
     json_object *j = NULL;
@@ -194,12 +194,12 @@ static td_code each_chunk(const char *file, const td_st_entry *x, size_t chunk_b
     int native = native_float(&x->shape); /* little-endian float32/64: read in place */
     void *conv = malloc(per * (wide ? sizeof(double) : sizeof(float)));
     unsigned char *raw = native ? conv : malloc(per * es);
-    FILE *fp = fopen(file, "rb");
+    FILE *fp = td_fopen_regular(file, NULL, e);
     td_code rc = TD_OK;
     char kn[128];
     td_safe_text(kn, sizeof kn, x->name);
     if (!raw || !conv) rc = td_fail(e, TD_ENOMEM, "out of memory");
-    else if (!fp) rc = td_fail(e, TD_EIO, "%s: cannot open (%s)", file, strerror(errno));
+    else if (!fp) rc = TD_EIO;
     else if (fseeko(fp, (off_t)x->offset, SEEK_SET) != 0) rc = td_fail(e, TD_EIO, "%s: tensor '%s': cannot seek", file, kn);
     for (uint64_t done = 0; rc == TD_OK && done < x->shape.n;) {
         size_t cnt = (size_t)(x->shape.n - done < per ? x->shape.n - done : per);

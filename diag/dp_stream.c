@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "td_h5.h"
+
 typedef struct {
     int rank, s;
     hsize_t dims[TD_DUMP_MAXRANK];
@@ -152,6 +154,7 @@ done:
 static hid_t open_dataset(hid_t f, const char *file, const char *path, td_err *e)
 {
     H5O_info_t info;
+    if (td_h5_check_path((int64_t)f, file, path, e) != TD_OK) return H5I_INVALID_HID;
     if (H5Lexists(f, path, H5P_DEFAULT) <= 0 || H5Oget_info_by_name2(f, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
         td_fail(e, TD_EINPUT, "%s: %s: no such dataset", file, path);
         return H5I_INVALID_HID;
@@ -162,6 +165,7 @@ static hid_t open_dataset(hid_t f, const char *file, const char *path, td_err *e
     }
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     if (d < 0) td_fail(e, TD_EINPUT, "%s: %s: cannot open the dataset", file, path);
+    else if (td_h5_check_dataset((int64_t)d, file, path, e) != TD_OK) { H5Dclose(d); d = H5I_INVALID_HID; }
     return d;
 }
 

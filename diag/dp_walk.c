@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "td_h5.h"
+
 #define MAX_NAMES 1000000
 #define MAX_STRLEN (1u << 20)
 #define MAX_DEPTH 64
@@ -183,12 +185,15 @@ static double attr_number(hid_t obj, const char *name)
     return v;
 }
 
-/* A numeric scalar (or 1-element) dataset as double; NaN otherwise. */
+/* A numeric scalar (or 1-element) dataset as double; NaN otherwise (also
+ * when reaching it or its values would leave the file: nothing is read). */
 static double scalar_dataset(hid_t f, const char *path)
 {
     double v = NAN;
+    if (td_h5_check_path((int64_t)f, "", path, NULL) != TD_OK) return v;
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     if (d < 0) return v;
+    if (td_h5_check_dataset((int64_t)d, "", path, NULL) != TD_OK) { H5Dclose(d); return v; }
     hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
     if (t >= 0 && sp >= 0) {
         H5T_class_t c = H5Tget_class(t);
@@ -213,6 +218,7 @@ static herr_t collect_cb(hid_t g, const char *name, const H5L_info_t *info, void
 /* Names of the links in group path, in name order. */
 static td_code list_names(hid_t f, const char *file, const char *path, strlist *out, td_err *e)
 {
+    if (td_h5_check_path((int64_t)f, file, path, e) != TD_OK) return TD_EINPUT;
     hid_t g = H5Gopen2(f, path, H5P_DEFAULT);
     if (g < 0) return td_fail(e, TD_EINPUT, "%s: %s: cannot open the group", file, path);
     hsize_t idx = 0;
@@ -515,6 +521,7 @@ static td_code keras_optimizer(hid_t f, const char *file, uint64_t max_elems, td
                                size_t first_param, size_t nparams, td_err *e)
 {
     if (H5Lexists(f, "optimizer_weights", H5P_DEFAULT) <= 0) return TD_OK;
+    if (td_h5_check_path((int64_t)f, file, "/optimizer_weights", e) != TD_OK) return TD_EINPUT;
     hid_t g = H5Gopen2(f, "optimizer_weights", H5P_DEFAULT);
     if (g < 0) return td_fail(e, TD_EINPUT, "%s: /optimizer_weights: cannot open the group", file);
     strlist wn = {0};
@@ -527,6 +534,7 @@ static td_code keras_optimizer(hid_t f, const char *file, uint64_t max_elems, td
     int wrap = 0;
     for (size_t i = 0; rc == TD_OK && i < wn.n; i++) {
         snprintf(path, sizeof path, "/optimizer_weights/%s", wn.v[i]);
+        if ((rc = td_h5_check_path((int64_t)f, file, path, e)) != TD_OK) break;
         if (H5Lexists(f, path, H5P_DEFAULT) <= 0) {
             /* intermediate groups may be missing: H5Lexists on a deep path fails early */
             rc = td_fail(e, TD_EINPUT, "%s: %s: no such dataset (named by weight_names)", file, path);
@@ -619,6 +627,7 @@ static td_code walk_keras(hid_t f, const char *file, const char *base, uint64_t 
     if (root < 0) return td_fail(e, TD_EINPUT, "%s: /: cannot open the root group", file);
     keras_json(root, w, &an, &ak);
     H5Gclose(root);
+    if ((rc = td_h5_check_path((int64_t)f, file, base, e)) != TD_OK) goto done;
     bg = H5Gopen2(f, base, H5P_DEFAULT);
     if (bg < 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: cannot open the group", file, base); goto done; }
     if (attr_strings(bg, "layer_names", &names) < 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: layer_names is not a list of strings", file, base); goto done; }
@@ -627,6 +636,7 @@ static td_code walk_keras(hid_t f, const char *file, const char *base, uint64_t 
     size_t first = w->n;
     for (size_t i = 0; rc == TD_OK && i < names.n; i++) {
         join(lpath, sizeof lpath, base, names.v[i]);
+        if ((rc = td_h5_check_path((int64_t)f, file, lpath, e)) != TD_OK) break;
         if (H5Lexists(f, lpath, H5P_DEFAULT) <= 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: layer group missing (named by layer_names)", file, lpath); break; }
         hid_t lg = H5Gopen2(f, lpath, H5P_DEFAULT);
         if (lg < 0) { rc = td_fail(e, TD_EINPUT, "%s: %s: not a group", file, lpath); break; }
@@ -638,6 +648,7 @@ static td_code walk_keras(hid_t f, const char *file, const char *base, uint64_t 
         for (size_t a = 0; a < an.n; a++) if (strcmp(an.v[a], names.v[i]) == 0) act = ak.v[a];
         for (size_t j = 0; rc == TD_OK && j < wn.n; j++) {
             join(dpath, sizeof dpath, lpath, wn.v[j]);
+            if ((rc = td_h5_check_path((int64_t)f, file, dpath, e)) != TD_OK) break;
             if (H5Lexists(f, dpath, H5P_DEFAULT) <= 0) {
                 rc = td_fail(e, TD_EINPUT, "%s: %s: no such dataset (named by weight_names)", file, dpath);
                 break;
@@ -655,6 +666,7 @@ static td_code walk_keras(hid_t f, const char *file, const char *base, uint64_t 
         if (listed) continue;
         if (strcmp(base, "/") == 0 && (strcmp(kids.v[i], "optimizer_weights") == 0)) continue;
         join(lpath, sizeof lpath, base, kids.v[i]);
+        if ((rc = td_h5_check_path((int64_t)f, file, lpath, e)) != TD_OK) break;
         hid_t lg = H5Gopen2(f, lpath, H5P_DEFAULT);
         sl_free(&wn);
         if (lg >= 0) { attr_strings(lg, "weight_names", &wn); H5Gclose(lg); }
@@ -701,6 +713,7 @@ static td_code walk_keras3_weights(hid_t f, const char *file, td_dump_walk *w, t
                 join(dp, sizeof dp, lp, kids.v[k]);
                 rc = note(w, e, "%s: nested layer content, not interpreted", dp);
             }
+        if (rc == TD_OK) rc = td_h5_check_path((int64_t)f, file, vp, e);
         if (rc != TD_OK || H5Lexists(f, vp, H5P_DEFAULT) <= 0) continue;
         sl_free(&vars);
         if ((rc = list_names(f, file, vp, &vars, e)) != TD_OK) break;
@@ -717,6 +730,7 @@ static td_code walk_keras3_weights(hid_t f, const char *file, td_dump_walk *w, t
     }
     if (rc == TD_OK && layers.n)
         rc = note(w, e, "/layers: a .weights.h5 file does not record the layer order; layers are in name order");
+    if (rc == TD_OK) rc = td_h5_check_path((int64_t)f, file, "/optimizer/vars", e);
     if (rc == TD_OK && H5Lexists(f, "/optimizer", H5P_DEFAULT) > 0 && H5Lexists(f, "/optimizer/vars", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "/optimizer/vars", H5P_DEFAULT);
         if (g >= 0) { read_opt_attrs(g, w); attr_string(g, "name", w->optimizer, sizeof w->optimizer); H5Gclose(g); }
@@ -763,13 +777,14 @@ td_code td_dump_walk_file(int64_t fid, const char *file, uint64_t max_elems,
         w->layout = TD_DUMP_TDIAG;
         rc = walk_tdiag(f, file, w, e);
     } else if (H5Lexists(f, "model_weights", H5P_DEFAULT) > 0 || root_layers) {
-        if (!ver[0] && H5Lexists(f, "model_weights", H5P_DEFAULT) > 0) {
+        if (!ver[0] && H5Lexists(f, "model_weights", H5P_DEFAULT) > 0
+            && (rc = td_h5_check_path((int64_t)f, file, "/model_weights", e)) == TD_OK) {
             hid_t g = H5Gopen2(f, "model_weights", H5P_DEFAULT);
             if (g >= 0) { attr_string(g, "keras_version", ver, sizeof ver); H5Gclose(g); }
         }
         w->layout = ver[0] == '3' ? TD_DUMP_KERAS3_LEGACY : TD_DUMP_KERAS2;
         w->keras_order = 1;
-        rc = walk_keras(f, file, root_layers ? "/" : "/model_weights", max_elems, w, e);
+        if (rc == TD_OK) rc = walk_keras(f, file, root_layers ? "/" : "/model_weights", max_elems, w, e);
     } else if (H5Lexists(f, "layers", H5P_DEFAULT) > 0) {
         w->layout = TD_DUMP_KERAS3_WEIGHTS;
         w->keras_order = 1;

@@ -60,7 +60,7 @@ FUZZ_PKGS += clang
 DP_FUZZ_DIR := $(BUILD)/fuzz/dump
 DP_FUZZ_SECONDS ?= 60
 DP_FUZZ_SRCS := diag/fuzz_dump.c diag/dp_hist.c diag/dp_acc.c diag/dp_stream.c diag/dp_walk.c \
-                diag/td_err.c diag/td_stats.c diag/td_h5.c diag/td_parse.c diag/td_text.c
+                diag/td_err.c diag/td_stats.c diag/td_h5.c diag/td_file.c diag/td_parse.c diag/td_text.c
 # $(call dp_fuzz_cc,SOURCES): link a libFuzzer harness into $@ (ASan + UBSan)
 define dp_fuzz_cc
 	@mkdir -p $(dir $@)

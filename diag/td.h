@@ -113,7 +113,9 @@ void td_json_kstr(td_json *j, const char *k, const char *s);
 void td_json_knum(td_json *j, const char *k, double v);
 void td_json_kint(td_json *j, const char *k, long long v);
 void td_json_kbool(td_json *j, const char *k, int v);
-/* Write s as a JSON string literal (with quotes) to o. */
+/* Write s as a JSON string literal (with quotes) to o: control bytes
+ * escaped, well-formed UTF-8 kept, any byte that is not (names from hostile
+ * files) written as \ufffd, so the output is always valid JSON. */
 void td_json_write_string(td_out *o, const char *s);
 
 /* ---- numbers parsed fully ---------------------------------------------- */
@@ -181,5 +183,15 @@ double td_rel_error(double a, double n, double floor);
 /* Copy src into dst (size cap) replacing control characters and DEL by '?',
  * so names from logs or dumps cannot drive a terminal. Returns dst. */
 char *td_safe_text(char *dst, size_t cap, const char *src);
+
+/* ---- files from other people's machines (td_file.c) --------------------- */
+/* Open path read-only only if it is a regular file, never blocking on the
+ * way (opened O_NONBLOCK, then checked, then made blocking): a FIFO, a
+ * folder or a device is refused, not waited on. shown names the file in
+ * messages (NULL: path). Returns an fd (close it), or -1 with e: TD_EIO
+ * "<shown>: cannot open: <OS reason>" or "<shown>: not a regular file
+ * (a FIFO)". td_fopen_regular: the same as a stdio stream ("rb"). */
+int td_open_regular(const char *path, const char *shown, td_err *e);
+FILE *td_fopen_regular(const char *path, const char *shown, td_err *e);
 
 #endif

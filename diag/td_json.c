@@ -49,6 +49,25 @@ void td_json_end_obj(td_json *j) { close_(j, '}'); }
 void td_json_arr(td_json *j) { open_(j, '['); }
 void td_json_end_arr(td_json *j) { close_(j, ']'); }
 
+/* Length of the well-formed UTF-8 sequence at p (2..4), 0 when it is not
+ * one: a stray continuation byte, a truncated sequence, an overlong form,
+ * a surrogate (U+D800..DFFF) or beyond U+10FFFF (RFC 3629). */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (!n) return 0;
+    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c == 0xe0) lo = 0xa0;
+    else if (c == 0xed) hi = 0x9f;
+    else if (c == 0xf0) lo = 0x90;
+    else if (c == 0xf4) hi = 0x8f;
+    if (p[1] < lo || p[1] > hi) return 0;
+    for (int i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf) return 0;
+    return n;
+}
+
 void td_json_write_string(td_out *o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -57,6 +76,14 @@ void td_json_write_string(td_out *o, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         const char *esc = NULL;
         char u[7];
+        if (*p >= 0x80) { /* valid UTF-8 passes; any other byte becomes U+FFFD, so the JSON stays valid */
+            int n = utf8_len(p);
+            if (n) { p += n - 1; continue; }
+            td_out_write(o, run, (size_t)((const char *)p - run));
+            td_out_puts(o, "\\ufffd");
+            run = (const char *)p + 1;
+            continue;
+        }
         switch (*p) {
         case '"': esc = "\\\""; break;
         case '\\': esc = "\\\\"; break;

@@ -19,6 +19,7 @@ void td_gc_opts_default(td_gc_opts *o)
     o->seed = 1;
     o->threads = 2;
     o->check_contract = 1;
+    o->max_mem_mb = TD_ISOLATE_MAX_MEM_MB;
 }
 
 void td_gc_note(td_gc_result *res, int finding, const char *fmt, ...)

@@ -123,7 +123,7 @@ td_code td_gc_check_isolated(const char *path, int n, const char *const *keys,
     check_args ca = { path, n, keys, vals, opts, json, json_out != NULL };
     td_buf raw = { 0 };
     int status = 0;
-    td_code rc = td_isolate(safe, child_run, &ca, timeout_s, td_gc_stage_name, &raw, &status, e);
+    td_code rc = td_isolate(safe, child_run, &ca, timeout_s, opts->max_mem_mb, td_gc_stage_name, &raw, &status, e);
     if (rc != TD_OK) return rc;
     char *nl1 = raw.data ? strchr(raw.data, '\n') : NULL, *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
     int code = 0, ex = 0;

@@ -34,6 +34,8 @@ static void usage(FILE *f)
         "  --at-map MAP   dataset names for --at: W=/path/kernel,b=/path/bias\n"
         "  --threads N    workers for reentrant layers (default %d)\n"
         "  --timeout S    seconds before a plugin counts as hung (default 60)\n"
+        "  --max-mem MB   memory a plugin may allocate; beyond, its allocations fail\n"
+        "                 (default %.0f; 0: no limit)\n"
         "  --no-contract  skip the overwrite/determinism/read-only checks\n"
         "  --json         machine-readable output\n"
         "  --report DIR   also write a diagreport folder (error per tensor against the\n"
@@ -42,7 +44,7 @@ static void usage(FILE *f)
         "  --help, --version\n"
         "exit: 0 correct, 1 a wrong or suspicious tensor, 2 usage, 3 plugin or input error\n",
         TD_LAYER_ABI_VERSION, d.h, (unsigned long long)d.seed, TD_GC_AUTO_ALL,
-        TD_GC_AUTO_SAMPLE, d.threads);
+        TD_GC_AUTO_SAMPLE, d.threads, d.max_mem_mb);
 }
 
 static int usage_error(const char *msg)
@@ -125,6 +127,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--timeout") == 0) {
             NEED_ARG();
             if (td_parse_double("--timeout", next, 0.01, 86400, &timeout, &e) != TD_OK) return usage_error(e.msg);
+        } else if (strcmp(a, "--max-mem") == 0) {
+            NEED_ARG();
+            if (td_parse_double("--max-mem", next, 0, 1 << 30, &o.max_mem_mb, &e) != TD_OK) return usage_error(e.msg);
         } else if (strcmp(a, "--at") == 0) { NEED_ARG(); o.at_file = next; }
         else if (strcmp(a, "--at-map") == 0) { NEED_ARG(); o.at_map = next; }
         else if (strcmp(a, "--report") == 0) { NEED_ARG(); report_dir = next; }

@@ -38,7 +38,7 @@ SC_FUZZ_DIR := $(BUILD)/fuzz/sanity
 SC_FUZZ_SECONDS ?= 30
 SC_FUZZ_SRCS := gradcheck/sc_fuzz.c gradcheck/sc_data.c gradcheck/sc_chance.c gradcheck/sc_report.c \
                 diag/td_err.c diag/td_out.c diag/td_json.c diag/td_parse.c diag/td_text.c diag/td_stats.c \
-                diag/td_h5.c diag/td_rng.c
+                diag/td_h5.c diag/td_file.c diag/td_rng.c
 $(SC_FUZZ_DIR)/fuzz_sanity: $(SC_FUZZ_SRCS) $(wildcard gradcheck/*.h diag/*.h)
 	@mkdir -p $(dir $@)
 	$(call ensure_pkgs,$(FUZZ_PKGS))

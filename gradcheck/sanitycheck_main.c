@@ -45,6 +45,7 @@ static void usage(FILE *f)
         "        --steps N per optimizer and step size (default %ld)  --target F (default %g:\n"
         "        overfit when loss <= F*chance and accuracy 100%%)  --init-scale S (default %g)\n"
         "        --tol T  --timeout S (default 60)  --x NAME --y NAME (datasets)\n"
+        "        --max-mem MB (memory the plugin may allocate, default 8192; 0: no limit)\n"
         "  data FILE.h5 [--x NAME] [--y NAME]\n"
         "        labels in range and integer, class balance, normalized inputs, duplicates\n"
         "        --classes C (default max label + 1)  --max-ratio R (default %g)\n"
@@ -73,7 +74,7 @@ static int fail_err(const td_err *e)
 typedef struct {
     const char *loss, *classes, *value, *batch, *margin, *mean_y2, *log, *tol;
     const char *data, *xname, *yname, *seed, *subset, *steps, *target, *init_scale, *timeout;
-    const char *max_ratio, *max_mean, *std_range;
+    const char *max_mem, *max_ratio, *max_mean, *std_range;
     int json, regression;
     const char *pos[MAX_KV]; /* positional arguments */
     int npos;
@@ -88,7 +89,7 @@ static const struct {
     O("--margin", margin), O("--mean-y2", mean_y2), O("--log", log), O("--tol", tol),
     O("--data", data), O("--x", xname), O("--y", yname), O("--seed", seed),
     O("--subset", subset), O("--steps", steps), O("--target", target),
-    O("--init-scale", init_scale), O("--timeout", timeout), O("--max-ratio", max_ratio),
+    O("--init-scale", init_scale), O("--timeout", timeout), O("--max-mem", max_mem), O("--max-ratio", max_ratio),
     O("--max-mean", max_mean), O("--std-range", std_range),
 #undef O
 };
@@ -273,7 +274,8 @@ static int mode_model(const cli *c)
         opt_double("--target", c->target, 1e-12, 1, &o.target, &e) ||
         opt_double("--init-scale", c->init_scale, 0, 1e6, &o.init_scale, &e) ||
         opt_double("--tol", c->tol, 1e-300, 1e300, &o.tol, &e) ||
-        opt_double("--timeout", c->timeout, 0.1, 1e6, &timeout, &e))
+        opt_double("--timeout", c->timeout, 0.1, 1e6, &timeout, &e) ||
+        opt_double("--max-mem", c->max_mem, 0, 1 << 30, &o.max_mem_mb, &e))
         return fail_err(&e);
     o.seed = (uint64_t)seed;
     o.batch = (size_t)batch;

@@ -48,9 +48,10 @@ static herr_t scan_cb(hid_t g, const char *name, const H5L_info_t *info, void *c
 /* Fill xname/yname when not given: "x"/"y", else the single "*_x"/"*_y". */
 static td_code find_pair(const char *file, const char *safe, char *xn, char *yn, size_t cap, td_err *e)
 {
-    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return td_fail(e, TD_EIO, "%s: cannot open as HDF5", safe);
-    td_code rc = TD_OK;
+    int64_t fid;
+    td_code rc = td_h5_open(file, safe, &fid, e);
+    if (rc != TD_OK) return rc;
+    hid_t f = (hid_t)fid;
     if (!*xn) {
         if (H5Lexists(f, "x", H5P_DEFAULT) > 0) snprintf(xn, cap, "x");
         else if (H5Lexists(f, "X", H5P_DEFAULT) > 0) snprintf(xn, cap, "X");

@@ -69,7 +69,7 @@ td_code td_sc_model_check_isolated(const char *path, int n, const char *const *k
     child_args ca = { path, n, keys, vals, data, o, r };
     td_buf ans = { 0 };
     int status = -1;
-    td_code rc = td_isolate(safe, child_run, &ca, timeout_s, td_sc_stage_name, &ans, &status, e);
+    td_code rc = td_isolate(safe, child_run, &ca, timeout_s, o->max_mem_mb, td_sc_stage_name, &ans, &status, e);
     if (rc != TD_OK) return rc;
     if (ans.len != sizeof(child_answer)) {
         td_buf_free(&ans);

@@ -22,6 +22,7 @@ void td_sc_model_opts_default(td_sc_model_opts *o)
     o->steps = 300;
     o->target = 0.05;
     o->tol = 0;
+    o->max_mem_mb = TD_ISOLATE_MAX_MEM_MB;
 }
 
 const char *td_sc_stage_name(int stage)

@@ -51,6 +51,8 @@ typedef struct {
     const char *at_file;  /* HDF5 file with datasets named like the tensors */
     const char *at_map;   /* "W=/path/kernel,b=/path/bias": other dataset names */
     volatile int *stage;  /* if set: the td_gc_stage of the call in progress */
+    double max_mem_mb;    /* isolated plugin check: memory it may add (default
+                             TD_ISOLATE_MAX_MEM_MB; 0 = no limit) */
 } td_gc_opts;
 
 /* Defaults above. */

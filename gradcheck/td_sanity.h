@@ -12,6 +12,7 @@
 #define TD_SANITY_H
 
 #include "td.h"
+#include "td_isolate.h"
 #include "td_model.h"
 
 /* ---- report ---------------------------------------------------------------- */
@@ -148,6 +149,8 @@ typedef struct {
     long steps;           /* overfit: step budget per configuration, default 300 */
     double target;        /* overfit: reached when L_data <= target·chance (and acc 100%), default 0.05 */
     double tol;           /* chance tolerance override (0 = from the batch) */
+    double max_mem_mb;    /* isolated check: memory the plugin may add (default
+                             TD_ISOLATE_MAX_MEM_MB; 0 = no limit) */
 } td_sc_model_opts;
 void td_sc_model_opts_default(td_sc_model_opts *o);
 

@@ -5,12 +5,32 @@
 #include "td_h5.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define PROG "diagreport"
 #define MAX_RUN_FIGS 8          /* runs of one log drawn one by one */
+
+/* The signal that asked us to stop (SIGINT, SIGTERM, SIGHUP), 0 if none:
+ * the report writer looks at it, kills gnuplot and removes its temporary
+ * folder; main then dies of that signal. A main's own, not the library's. */
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
+}
 
 static void usage(FILE *f)
 {
@@ -49,15 +69,20 @@ static void usage(FILE *f)
 typedef enum { IN_LOG, IN_H5, IN_GRADCHECK } in_kind;
 
 /* What an input is, by its first bytes: HDF5 signature, a JSON object
- * naming "tool": "gradcheck", else a log (the readers sniff the format). */
+ * naming "tool": "gradcheck", else a log (the readers sniff the format).
+ * An input is read twice (here, then by its reader), so it must be a
+ * regular file; it is opened without blocking, so a FIFO is refused, not
+ * waited on. */
 static td_code classify(const char *path, in_kind *k, td_err *e)
 {
     static const unsigned char h5sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     unsigned char head[512];
-    FILE *f = fopen(path, "rb");
-    if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
+    int fd = td_open_regular(path, NULL, e);
+    if (fd < 0) return TD_EIO;
+    ssize_t n = read(fd, head, sizeof head - 1);
+    int err = errno;
+    close(fd);
+    if (n < 0) return td_fail(e, TD_EIO, "%s: cannot read: %s", path, strerror(err));
     head[n] = '\0';
     *k = IN_LOG;
     if (n >= 8 && !memcmp(head, h5sig, 8)) *k = IN_H5;
@@ -163,10 +188,11 @@ static td_code add_study(td_report *r, const char *path, const char *sci, td_err
 
 static const char *const level_word[] = {"info", "warning", "error"};
 
+/* The summary into b (the caller writes it out at once). */
 static void print_summary(const td_report *r, const char *out, const td_plot_result *res,
-                          int json)
+                          int json, td_buf *sum)
 {
-    td_out o = td_out_file(stdout);
+    td_out o = td_out_buf(sum);
     if (json) {
         td_json j;
         td_json_init(&j, &o, 1);
@@ -275,6 +301,8 @@ int main(int argc, char **argv)
     const char *out = a.out, **inputs = a.inputs, **studies = a.studies, *sci = a.sci;
     int nin = a.nin, nstudy = a.nstudy, json = a.json;
     td_plot_opts po = a.po;
+    po.stop = &stop_signal;
+    catch_signals();
     td_h5_quiet();
     td_report *r = td_report_new(a.title);
     const char **h5 = calloc((size_t)nin + 1, sizeof *h5);
@@ -298,7 +326,17 @@ int main(int argc, char **argv)
     memset(&res, 0, sizeof res);
     if (!c) c = td_report_write_dir(r, out, &po, &res, &e);
     int rc;
-    if (c) {
+    if (c && stop_signal) {
+        int sig = stop_signal;
+        fprintf(stderr, PROG ": interrupted by %s; no report written\n", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+        td_report_free(r);
+        free(h5);
+        free(inputs);
+        free(studies);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return TD_EXIT_INPUT;
+    } else if (c) {
         char safe[TD_ERR_MSG];
         fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, e.msg));
         rc = td_exit_code(c);
@@ -306,10 +344,15 @@ int main(int argc, char **argv)
         char warn[1024];
         td_plot_result_warning(&res, out, po.gnuplot, warn, sizeof warn);
         if (warn[0]) fprintf(stderr, PROG ": %s\n", warn);
-        print_summary(r, out, &res, json);
+        td_buf sum = { 0 };
+        print_summary(r, out, &res, json, &sum);
         rc = TD_EXIT_OK;
         for (size_t i = 0; i < r->nfindings; i++)
             if (r->findings[i].level >= TD_PLOT_WARN) rc = TD_EXIT_FINDING;
+        if (td_buf_emit(&sum, stdout) != 0) { /* the report is written; its summary is not */
+            fprintf(stderr, PROG ": <stdout>: write error\n");
+            rc = TD_EXIT_INPUT;
+        }
     }
     td_report_free(r);
     free(h5);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,20 +84,62 @@ int td_plot_rmtree(const char *path)
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-td_code td_plot_commit_dir(const char *tmp, const char *target, td_err *e)
+td_code td_plot_check_target(const char *target, int *exists, td_err *e)
 {
     struct stat st;
+    *exists = 0;
     if (lstat(target, &st) != 0) {
         if (errno != ENOENT) return td_fail(e, TD_EIO, "%s: %s", target, strerror(errno));
+        return TD_OK;
+    }
+    *exists = 1;
+    if (!S_ISDIR(st.st_mode))
+        return td_fail(e, TD_EIO, "%s: exists and is not a directory; not replaced", target);
+    if (!replaceable(target))
+        return td_fail(e, TD_EIO, "%s: exists and is not a tdiag report; not replaced", target);
+    return TD_OK;
+}
+
+/* 1 when name is ".<base>.tmp.XXXXXX" or that + ".old" (our temporaries). */
+static int our_tmp_name(const char *name, const char *base)
+{
+    size_t lb = strlen(base);
+    if (name[0] != '.' || strncmp(name + 1, base, lb) != 0 || strncmp(name + 1 + lb, ".tmp.", 5) != 0) return 0;
+    const char *x = name + 1 + lb + 5;
+    return strlen(x) == 6 || (strlen(x) == 10 && strcmp(x + 6, ".old") == 0);
+}
+
+int td_plot_clean_stale(const char *target)
+{
+    char parent[4096], base[4096], p[8200];
+    if (split_target(target, parent, base, sizeof parent, NULL) != TD_OK) return 0;
+    DIR *d = opendir(parent);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!our_tmp_name(de->d_name, base) || snprintf(p, sizeof p, "%s/%s", parent, de->d_name) >= (int)sizeof p) continue;
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        /* a live writer holds its lock; a stale one is a report or empty */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && replaceable(p) && td_plot_rmtree(p) == 0) n++;
+        close(fd);
+    }
+    closedir(d);
+    return n;
+}
+
+td_code td_plot_commit_dir(const char *tmp, const char *target, td_err *e)
+{
+    int exists;
+    td_code c = td_plot_check_target(target, &exists, e);
+    if (c) return c;
+    if (!exists) {
         if (rename(tmp, target) != 0)
             return td_fail(e, TD_EIO, "%s: cannot move the report into place: %s", target,
                            strerror(errno));
         return TD_OK;
     }
-    if (!S_ISDIR(st.st_mode))
-        return td_fail(e, TD_EIO, "%s: exists and is not a directory; not replaced", target);
-    if (!replaceable(target))
-        return td_fail(e, TD_EIO, "%s: exists and is not a tdiag report; not replaced", target);
     /* swap in one step; the old report ends up at tmp and is removed */
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
         td_plot_rmtree(tmp);

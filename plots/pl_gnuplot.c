@@ -35,6 +35,14 @@ static int drawn(const td_plot_series *s)
     return is_image(s) ? s->rows > 0 && s->cols > 0 : s->n > 0;
 }
 
+/* "set <axis>range [lo:hi]" only when both ends are finite and ordered:
+ * gnuplot reads a bare inf or nan as an undefined variable and draws
+ * nothing (a 0-byte SVG); otherwise it autoscales. */
+static void set_range(td_out *o, const char *axis, double lo, double hi)
+{
+    if (isfinite(lo) && isfinite(hi) && lo < hi) td_out_printf(o, "set %srange [%.9g:%.9g]\n", axis, lo, hi);
+}
+
 static void num(td_out *o, double v)
 {
     if (isfinite(v)) td_out_printf(o, "%.9g", v);
@@ -107,7 +115,7 @@ static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
     for (size_t i = 0; i < p->nseries; i++)
         for (size_t k = 0; k < p->series[i].n; k++) {
             double y = p->series[i].y[k];
-            if (logy && y <= 0) continue;
+            if ((logy && y <= 0) || !isfinite(y)) continue; /* not drawn */
             if (y < *lo) *lo = y;
             if (y > *hi) *hi = y;
         }
@@ -118,12 +126,14 @@ static int y_cover(const td_plot_panel *p, int logy, double *lo, double *hi)
         if (b->hi > *hi) *hi = b->hi;
     }
     if (!(*lo <= *hi)) return 0;
+    double l = *lo, h = *hi;
     if (logy) { *lo /= 2; *hi *= 2; }
     else {
         double pad = (*hi - *lo) * 0.05;
-        if (pad == 0) pad = fabs(*hi) > 0 ? fabs(*hi) * 0.05 : 1;
+        if (pad == 0 || !isfinite(pad)) pad = fabs(*hi) > 0 && isfinite(*hi * 0.05) ? fabs(*hi) * 0.05 : 1;
         *lo -= pad; *hi += pad;
     }
+    if (!isfinite(*lo) || !isfinite(*hi) || *lo == 0) { *lo = l; *hi = h; } /* padding overflowed (1e308) */
     return 1;
 }
 
@@ -233,18 +243,16 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         if (p->series[i].style == TD_PLOT_BOXES && p->series[i].n) {
             const td_plot_series *s = &p->series[i];
             double w = s->n > 1 ? s->x[1] - s->x[0] : 0;
-            if (!(w > 0)) w = fabs(s->x[0]) > 0 ? fabs(s->x[0]) * 0.1 : 0.1;
+            if (!(w > 0) || !isfinite(w)) w = fabs(s->x[0]) > 0 && isfinite(s->x[0]) ? fabs(s->x[0]) * 0.1 : 0.1;
+            if (!isfinite(w)) w = 0.1;
             td_out_printf(o, "set boxwidth %.9g absolute\nset yrange [0:*]\n", w);
-            if (s->n == 1)
-                td_out_printf(o, "set xrange [%.9g:%.9g]\n", s->x[0] - 5 * w, s->x[0] + 5 * w);
+            if (s->n == 1) set_range(o, "x", s->x[0] - 5 * w, s->x[0] + 5 * w);
             break;
         }
     double lo, hi;
-    if (!image && !p->logx && !p->nxtics && x_cover(p, &lo, &hi))
-        td_out_printf(o, "set xrange [%.9g:%.9g]\n", lo, hi);
-    if (!image && p->nbands && y_cover(p, logy, &lo, &hi))
-        td_out_printf(o, "set yrange [%.9g:%.9g]\n", lo, hi);
-    if (logy && !image && y_cover(p, logy, &lo, &hi) && lo > 0 && hi / lo < 400) {
+    if (!image && !p->logx && !p->nxtics && x_cover(p, &lo, &hi)) set_range(o, "x", lo, hi);
+    if (!image && p->nbands && y_cover(p, logy, &lo, &hi)) set_range(o, "y", lo, hi);
+    if (logy && !image && y_cover(p, logy, &lo, &hi) && lo > 0 && isfinite(hi) && hi / lo < 400) {
         /* under about two decades gnuplot labels one tic or none: 1-2-5 tics */
         td_out_puts(o, "set ytics (");
         int k = 0;
@@ -291,7 +299,7 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     size_t ndrawn = 0;
     for (size_t i = 0; i < p->nseries; i++) ndrawn += drawn(&p->series[i]) != 0;
     if (!ndrawn) { /* nothing to draw: an empty, labelled frame instead of an error */
-        td_out_puts(o, "set label 99 \"no data\" at graph 0.5, 0.5 center\n"
+        td_out_puts(o, "unset logscale\nset label 99 \"no data\" at graph 0.5, 0.5 center\n"
                        "plot [0:1][0:1] 1/0 notitle\n");
         return;
     }

@@ -2,8 +2,10 @@
  * into a temporary directory, then moved into place in one step. */
 #include "td_plot.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,9 +41,12 @@ static int nonempty(const char *dir, const char *name)
     return td_plot_path(p, sizeof p, dir, name) == 0 && stat(p, &st) == 0 && st.st_size > 0;
 }
 
-/* Run gnuplot on one script; 1 drawn, 0 failed, -1 gnuplot missing. */
+#define STOPPED(o) ((o)->stop && *(o)->stop)
+
+/* Run gnuplot on one script; 1 drawn, 0 failed, -1 gnuplot missing or
+ * interrupted (*stop). */
 static int render(const char *prog, const char *tmp, const char *log, const char *script,
-                  const char *fmt_expr)
+                  const char *fmt_expr, volatile sig_atomic_t *stop)
 {
     const char *args[4] = {0};
     size_t k = 0;
@@ -49,7 +54,7 @@ static int render(const char *prog, const char *tmp, const char *log, const char
     args[k] = script;
     int st;
     td_err e;
-    if (td_plot_run(prog, args, tmp, log, &st, &e)) return -1;
+    if (td_plot_run_until(prog, args, tmp, log, stop, &st, &e)) return -1;
     return st == 0;
 }
 
@@ -59,6 +64,7 @@ static td_code fill(const td_report *r, const char *tmp, const td_plot_opts *opt
     char name[64], log[4200];
     td_code c = td_plot_write_file(tmp, ".tdiag-report", w_marker, r, e);
     for (size_t i = 0; !c && i < r->nfigs; i++) {
+        if (STOPPED(opts)) return td_fail(e, TD_EIO, "interrupted");
         snprintf(name, sizeof name, "%s.dat", r->figs[i]->id);
         c = td_plot_write_file(tmp, name, w_dat, r->figs[i], e);
         snprintf(name, sizeof name, "%s.gp", r->figs[i]->id);
@@ -72,16 +78,18 @@ static td_code fill(const td_report *r, const char *tmp, const td_plot_opts *opt
     for (size_t i = 0; opts->render && !res->gnuplot_missing && i < r->nfigs; i++) {
         const char *id = r->figs[i]->id;
         snprintf(name, sizeof name, "%s.gp", id);
-        int ok = render(prog, tmp, log, name, NULL);
+        int ok = render(prog, tmp, log, name, NULL, opts->stop);
+        if (STOPPED(opts)) return td_fail(e, TD_EIO, "interrupted");
         if (ok < 0) { res->gnuplot_missing = 1; break; }
-        if (ok && opts->png) ok = render(prog, tmp, log, name, "fmt='png'") > 0;
+        if (ok && opts->png) ok = render(prog, tmp, log, name, "fmt='png'", opts->stop) > 0;
         snprintf(name, sizeof name, "%s.svg", id);
         rendered[i] = ok && nonempty(tmp, name);
         if (rendered[i]) res->rendered++;
         else res->failed++;
     }
     if (opts->render && opts->pdf && !res->gnuplot_missing)
-        res->pdf = render(prog, tmp, log, "report.gp", NULL) > 0 && nonempty(tmp, "report.pdf");
+        res->pdf = render(prog, tmp, log, "report.gp", NULL, opts->stop) > 0 && nonempty(tmp, "report.pdf");
+    if (STOPPED(opts)) return td_fail(e, TD_EIO, "interrupted");
     if (!res->failed && !nonempty(tmp, "gnuplot.log")) unlink(log); /* kept when it explains a failure */
     html_job h = {r, rendered};
     return td_plot_write_file(tmp, "index.html", w_html, &h, e);
@@ -97,14 +105,22 @@ td_code td_report_write_dir(const td_report *r, const char *dir,
     if (!res) res = &local;
     memset(res, 0, sizeof *res);
     char tmp[4200];
-    td_code c = td_plot_tmpdir(dir, tmp, sizeof tmp, e);
+    int exists;
+    /* refused before anything is written; then what interrupted runs left */
+    td_code c = td_plot_check_target(dir, &exists, e);
     if (c) return c;
-    unsigned char *rendered = calloc(r->nfigs ? r->nfigs : 1, 1);
-    if (!rendered) c = td_fail(e, TD_ENOMEM, "out of memory");
+    td_plot_clean_stale(dir);
+    if ((c = td_plot_tmpdir(dir, tmp, sizeof tmp, e))) return c;
+    int lock = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* ours while we write (see td_plot_clean_stale) */
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) c = td_fail(e, TD_EIO, "%s: cannot lock", tmp);
+    unsigned char *rendered = c ? NULL : calloc(r->nfigs ? r->nfigs : 1, 1);
+    if (!c && !rendered) c = td_fail(e, TD_ENOMEM, "out of memory");
     if (!c) c = fill(r, tmp, opts, res, rendered, e);
     free(rendered);
     if (!c && chmod(tmp, 0755) != 0) c = td_fail(e, TD_EIO, "%s: cannot chmod", tmp);
+    if (!c && STOPPED(opts)) c = td_fail(e, TD_EIO, "interrupted");
     if (!c) c = td_plot_commit_dir(tmp, dir, e);
     if (c) td_plot_rmtree(tmp);
+    if (lock >= 0) close(lock);
     return c;
 }

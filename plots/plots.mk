@@ -36,3 +36,28 @@ bench-plots: $(BUILD)/bin/diagreport
 	  printf "  gnuplot alone, 6 unreduced series, 1 SVG:          %6.2f s, SVG %.2f MB\n", c-b, gs/1e6; \
 	  printf "  ratio gnuplot/diagreport: time %.1fx, size %.0fx\n", (c-b)/(b-a), gs/rs }'
 MANPAGES += plots/diagreport.1
+
+# ---- make fuzz: libFuzzer over diagreport's inputs (issue 12): logs, gradcheck
+# JSON and byte-built HDF5 dumps through the adapters into every figure's data,
+# script and the page (in memory), names through the escaping (~60 s).
+FUZZERS += fuzz-report
+FUZZ_PKGS += clang
+PL_FUZZ_DIR := $(BUILD)/fuzz/report
+PL_FUZZ_SECONDS ?= 60
+$(PL_FUZZ_DIR)/fuzz_report: plots/fuzz_report.c $(LIB_SRCS) $(ALL_HEADERS)
+	@mkdir -p $(dir $@)
+	$(call ensure_pkgs,$(FUZZ_PKGS))
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 $(addprefix -I,$(PARTS)) $(DEP_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ plots/fuzz_report.c $(LIB_SRCS) \
+	  $(DEP_LIBS) -ldl -lpthread -lm
+.PHONY: fuzz-report
+fuzz-report: $(PL_FUZZ_DIR)/fuzz_report
+	@mkdir -p $(PL_FUZZ_DIR)/corpus
+	@for f in samples/curves/*.csv samples/curves/*.jsonl samples/curves/*.log; do \
+	  [ $$(stat -c %s "$$f") -le 16384 ] && { printf '\000'; cat "$$f"; } > $(PL_FUZZ_DIR)/corpus/log-$$(basename "$$f"); \
+	done; true
+	@$(BUILD)/bin/gradcheck --json dense:in=3,out=2,batch=2 2>/dev/null | { printf '\001'; cat; } > $(PL_FUZZ_DIR)/corpus/gradcheck.json || true
+	@printf '\002\001\001dense\000\020\021\013\014\012\001\002\003\004\005\006' > $(PL_FUZZ_DIR)/corpus/dump
+	@printf '\003title"; system("x")\000cap\000\377\300bad\000ser$$(x)\000`t`' > $(PL_FUZZ_DIR)/corpus/names
+	$(PL_FUZZ_DIR)/fuzz_report -max_total_time=$(PL_FUZZ_SECONDS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(PL_FUZZ_DIR)/ $(PL_FUZZ_DIR)/corpus

@@ -24,6 +24,8 @@
 
 #include "td.h"
 
+#include <signal.h>
+
 /* ---- escaping untrusted text --------------------------------------------- */
 /* Copy s into a fresh string with invalid UTF-8 bytes and control
  * characters (C0, DEL) replaced by '?'. Returns NULL on allocation failure;
@@ -183,6 +185,9 @@ typedef struct {
     int pdf;               /* also render report.pdf */
     int render;            /* run gnuplot at all (default 1) */
     const char *gnuplot;   /* program name or path; NULL: "gnuplot" (PATH) */
+    volatile sig_atomic_t *stop; /* when set and non-zero (a tool's signal
+                              handler sets it): stop writing, gnuplot killed,
+                              the temporary folder removed, TD_EIO "interrupted" */
 } td_plot_opts;
 void td_plot_opts_init(td_plot_opts *o);
 
@@ -217,6 +222,15 @@ td_code td_plot_report_to_dir(const td_report *r, const char *dir, char *warn, s
 /* ---- pieces of td_report_write_dir, exposed for tests ------------------- */
 /* Create the temporary sibling of target; path receives it (cap bytes). */
 td_code td_plot_tmpdir(const char *target, char *path, size_t cap, td_err *e);
+/* Whether target may become a report: TD_OK (*exists 0 when it does not
+ * exist), or TD_EIO when it exists and is not a directory or not a tdiag
+ * report (checked before anything is written, and again at the commit). */
+td_code td_plot_check_target(const char *target, int *exists, td_err *e);
+/* Remove the temporary siblings of target that an interrupted run left
+ * (".<name>.tmp.XXXXXX" directories, no symlink, holding a report marker
+ * or nothing, whose writer is gone: a live one holds flock on it).
+ * Returns how many were removed. */
+int td_plot_clean_stale(const char *target);
 /* Move the finished tmp into target (replacing a previous report, see
  * above). On failure tmp is left for the caller to remove. */
 td_code td_plot_commit_dir(const char *tmp, const char *target, td_err *e);
@@ -235,6 +249,10 @@ td_code td_plot_write_file(const char *dir, const char *name,
  * *status = -1 when prog cannot be started (not found). */
 td_code td_plot_run(const char *prog, const char *const *args, const char *dir,
                     const char *log_path, int *status, td_err *e);
+/* The same, killing prog (and reaping it) as soon as *stop becomes non-zero
+ * (stop may be NULL): TD_EIO "interrupted". */
+td_code td_plot_run_until(const char *prog, const char *const *args, const char *dir,
+                          const char *log_path, volatile sig_atomic_t *stop, int *status, td_err *e);
 
 /* ---- adapters: each tool's results as figures and findings ---------------- */
 #include "td_curves.h"

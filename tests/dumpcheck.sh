@@ -21,7 +21,7 @@ expect_out '^dumpcheck [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
 
 # ---- bad inputs: exit 3, one line naming the file ------------------------------
 expect_exit 3 "missing file" "$DC" "$TMP/nope.h5"
-expect_err_line "nope\.h5: cannot open as HDF5" "missing file: one line"
+expect_err_line "nope\.h5: cannot open: No such file or directory" "missing file: one line with the OS reason"
 printf 'epoch,loss\n1,0.5\n' >"$TMP/log.csv"
 expect_exit 3 "a CSV is not HDF5" "$DC" "$TMP/log.csv"
 expect_err_line "log\.csv: cannot open as HDF5" "not HDF5: one line"

@@ -68,7 +68,7 @@ expect_exit 3 "a file that is not a plugin" "$G" "$TMP/fake.so"
 expect_err_line "fake.so: not a loadable plugin" "not a plugin named"
 expect_exit 3 "missing plugin" "$G" "$TMP/missing.so"
 expect_exit 3 "--at a missing file" "$G" --at "$TMP/none.h5" dense
-expect_err_line "none.h5: cannot open as HDF5" "--at error names the file"
+expect_err_line "none.h5: cannot open: No such file or directory" "--at error names the file and the OS reason"
 
 expect_exit 3 "a shape too large to check" "$G" dense in=100000 out=1000
 expect_err_line "tensor W has 100000000 elements" "the oversized tensor is named"

@@ -10,6 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "td.h"
@@ -87,6 +89,14 @@ static const struct { const char *in, *out; } json_str_cases[] = {
     { "nl\n\t", "\"nl\\n\\t\"" },
     { "\x01\x7f", "\"\\u0001\\u007f\"" },
     { "<script>", "\"<script>\"" },
+    /* UTF-8: well-formed kept, anything else U+FFFD, so the JSON stays valid */
+    { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+    { "a\xff" "b", "\"a\\ufffdb\"" },                 /* never a UTF-8 byte */
+    { "\x80x", "\"\\ufffdx\"" },                   /* stray continuation */
+    { "\xc3", "\"\\ufffd\"" },                     /* truncated at the end */
+    { "\xc0\xaf", "\"\\ufffd\\ufffd\"" },         /* overlong '/' */
+    { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" }, /* a surrogate */
+    { "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* beyond U+10FFFF */
 };
 
 static void test_json_strings(void **state)
@@ -215,7 +225,9 @@ static void test_h5_read(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    td_h5_quiet();
+    /* the file is made before td_h5_quiet, which unregisters HDF5's
+     * external links for the whole process (this is the first HDF5 test) */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(f >= 0);
     hsize_t dims[2] = { 2, 3 };
@@ -226,22 +238,61 @@ static void test_h5_read(void **state)
     H5Dclose(d);
     hid_t s = H5Dcreate2(f, "s", H5T_C_S1, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dclose(s);
+    /* hostile: values in another file (external storage naming a FIFO that
+     * would block, a virtual dataset), links into another file, a filter
+     * HDF5 would look for in its plugin folder */
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s.fifo", path);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_external(pl, fifo, 0, 6 * sizeof(float)) >= 0);
+    H5Dclose(H5Dcreate2(f, "ext", H5T_IEEE_F32LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT));
+    H5Pclose(pl);
+    pl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_virtual(pl, sp, "/etc/other.h5", "/w", sp) >= 0);
+    H5Dclose(H5Dcreate2(f, "vds", H5T_IEEE_F32LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT));
+    H5Pclose(pl);
+    pl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_chunk(pl, 2, dims) >= 0 && H5Pset_filter(pl, 32111, H5Z_FLAG_OPTIONAL, 0, NULL) >= 0);
+    H5Dclose(H5Dcreate2(f, "filt", H5T_IEEE_F32LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT));
+    H5Pclose(pl);
+    assert_true(H5Lcreate_soft("/w", f, "inside", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    assert_true(H5Lcreate_external(path, "/", f, "out", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    assert_true(H5Lcreate_external(path, "/w", f, "elink", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    assert_true(H5Lcreate_soft("/out/w", f, "soft_out", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    assert_true(H5Lcreate_soft("loop", f, "loop", H5P_DEFAULT, H5P_DEFAULT) >= 0);
     H5Sclose(sp);
     H5Fclose(f);
+    assert_int_equal(td_h5_quiet(), 0);
+    unsigned plugins = 1;
+    assert_true(H5PLget_loading_state(&plugins) >= 0);
+    assert_int_equal(plugins, 0);                              /* no filter plugin is ever loaded */
+    assert_int_equal(H5Lis_registered(H5L_TYPE_EXTERNAL), 0); /* no external link traversed */
 
-    static const struct { const char *file, *dset; size_t max; td_code want; } cases[] = {
-        { NULL, "w", 100, TD_OK },
-        { NULL, "/w", 5, TD_EINPUT },         /* too large for the bound */
-        { NULL, "missing", 100, TD_EINPUT },
-        { NULL, "s", 100, TD_EINPUT },        /* string dataset */
-        { "/nonexistent/x.h5", "w", 100, TD_EIO },
+    static const struct { const char *file, *dset; size_t max; td_code want; const char *msg; } cases[] = {
+        { NULL, "w", 100, TD_OK, NULL },
+        { NULL, "inside", 100, TD_OK, NULL },  /* a soft link inside the file is fine */
+        { NULL, "/w", 5, TD_EINPUT, "too large" },  /* too large for the bound */
+        { NULL, "missing", 100, TD_EINPUT, "no dataset" },
+        { NULL, "s", 100, TD_EINPUT, "not a numeric" }, /* string dataset */
+        { NULL, "ext", 100, TD_EINPUT, ": ext: external storage" },
+        { NULL, "vds", 100, TD_EINPUT, ": vds: virtual dataset" },
+        { NULL, "filt", 100, TD_EINPUT, ": filt: compressed with filter 32111" },
+        { NULL, "elink", 100, TD_EINPUT, ": elink: external link" },
+        { NULL, "out/w", 100, TD_EINPUT, ": out/w: external link" },
+        { NULL, "soft_out", 100, TD_EINPUT, ": soft_out: soft link that leads out of the file" },
+        { NULL, "loop", 100, TD_EINPUT, "nested too deep" },
+        { "/nonexistent/x.h5", "w", 100, TD_EIO, "x.h5: cannot open: No such file or directory" },
+        { "/tmp", "w", 100, TD_EIO, "/tmp: not a regular file (a folder)" },
+        { "FIFO", "w", 100, TD_EIO, "not a regular file (a FIFO)" }, /* refused, not blocked on */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double *x = NULL; size_t n = 0; int rank = 0; uint64_t dd[TD_H5_MAXRANK];
         td_err e; td_err_clear(&e);
-        td_code rc = td_h5_read_f64(cases[i].file ? cases[i].file : path, cases[i].dset,
-                                    cases[i].max, &x, &n, &rank, dd, &e);
+        const char *file = !cases[i].file ? path : strcmp(cases[i].file, "FIFO") == 0 ? fifo : cases[i].file;
+        td_code rc = td_h5_read_f64(file, cases[i].dset, cases[i].max, &x, &n, &rank, dd, &e);
         assert_int_equal(rc, cases[i].want);
+        if (cases[i].msg && !strstr(e.msg, cases[i].msg)) fail_msg("%s: message '%s' lacks '%s'", cases[i].dset, e.msg, cases[i].msg);
         if (rc == TD_OK) {
             assert_int_equal(n, 6); assert_int_equal(rank, 2);
             assert_true(dd[0] == 2 && dd[1] == 3);
@@ -253,6 +304,7 @@ static void test_h5_read(void **state)
         free(x);
     }
     unlink(path);
+    unlink(fifo);
 }
 
 static void test_buf_emit(void **state)
@@ -306,6 +358,39 @@ static void child_exit5(void *arg, int fd, volatile int *stage)
     _exit(5);
 }
 
+/* forks a grandchild that holds the pipe and would outlive everything,
+ * then answers: the call returned, so not "hung"; the grandchild is killed */
+static void child_fork(void *arg, int fd, volatile int *stage)
+{
+    const char *canary = arg;
+    *stage = 1;
+    pid_t g = fork();
+    if (g == 0) {
+        sleep(1);
+        FILE *f = fopen(canary, "w");
+        if (f) fclose(f);
+        _exit(0);
+    }
+    *stage = 0;
+    if (write(fd, "forked", 6) != 6) _exit(1);
+}
+/* exit() inside a call: named */
+static void child_exit_in_call(void *arg, int fd, volatile int *stage)
+{
+    (void)arg; (void)fd;
+    *stage = 1;
+    exit(0);
+}
+/* 1 GiB beyond a 64 MiB limit: the allocation fails in the child */
+static void child_alloc(void *arg, int fd, volatile int *stage)
+{
+    (void)arg;
+    *stage = 1;
+    void *p = mmap(NULL, (size_t)1 << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const char *a = p == MAP_FAILED ? "refused" : "granted";
+    if (write(fd, a, strlen(a)) != (ssize_t)strlen(a)) _exit(1);
+}
+
 static const char *stage_name(int s)
 {
     static const char *const names[] = { "idle", "forward", "backward", "init" };
@@ -315,18 +400,27 @@ static const char *stage_name(int s)
 static void test_isolate(void **state)
 {
     (void)state;
-    static const struct { td_isolate_fn fn; td_code want; const char *msg; const char *answer; int status; } cases[] = {
-        { child_hello, TD_OK, NULL, "hello", 0 },
-        { child_abort, TD_EPLUGIN, "thing: crashed with SIGABRT (Aborted) in backward", NULL, 0 },
-        { child_sleep, TD_EPLUGIN, "thing: hung in init: no answer after 0.2 s (killed)", NULL, 0 },
-        { child_exit5, TD_OK, NULL, NULL, 5 },
+    char canary[] = "/tmp/td-test-isolate-XXXXXX";
+    int cfd = mkstemp(canary);
+    assert_true(cfd >= 0);
+    close(cfd);
+    unlink(canary);
+    static const struct { td_isolate_fn fn; double mem; td_code want; const char *msg; const char *answer; int status; } cases[] = {
+        { child_hello, 0, TD_OK, NULL, "hello", 0 },
+        { child_abort, 0, TD_EPLUGIN, "thing: crashed with SIGABRT (Aborted) in backward", NULL, 0 },
+        { child_sleep, 0, TD_EPLUGIN, "thing: hung in init: no answer after 0.2 s (killed)", NULL, 0 },
+        { child_exit5, 0, TD_OK, NULL, NULL, 5 },
+        { child_fork, 0, TD_OK, NULL, "forked", 0 },
+        { child_exit_in_call, 0, TD_EPLUGIN, "thing: exited with status 0 in forward (no answer)", NULL, 0 },
+        { child_alloc, 64, TD_OK, NULL, "refused", 0 },
+        { child_alloc, 0, TD_OK, NULL, "granted", 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         td_buf ans = { 0 };
         td_err e;
         td_err_clear(&e);
         int status = -1;
-        td_code rc = td_isolate("thing", cases[i].fn, NULL, 0.2, stage_name, &ans, &status, &e);
+        td_code rc = td_isolate("thing", cases[i].fn, canary, 0.2, cases[i].mem, stage_name, &ans, &status, &e);
         assert_int_equal(rc, cases[i].want);
         if (cases[i].msg) assert_string_equal(e.msg, cases[i].msg);
         else assert_int_equal(status, cases[i].status);
@@ -334,6 +428,10 @@ static void test_isolate(void **state)
         else assert_null(ans.data);
         td_buf_free(&ans);
     }
+    sleep(1);
+    usleep(300000);
+    assert_int_equal(access(canary, F_OK), -1); /* the forked grandchild was killed with the group */
+    unlink(canary);
 }
 
 static void test_safe_text(void **state)
