@@ -168,10 +168,11 @@ static hid_t open_dataset(hid_t f, const char *file, const char *path, td_err *e
 /* When the chunks a slab touches do not fit HDF5's default 1 MiB chunk
  * cache (chunks longer than the slab along its axis, e.g. column chunks),
  * each slab would decompress them again: reopen d with a cache that holds
- * them, if that is at most 32 MiB (memory stays bounded; beyond, slower). */
+ * them, if that is at most cache_max (memory stays bounded; beyond, slower):
+ * 32 MiB for one dataset, split among the members of more than two. */
 #define CACHE_MAX (32u << 20)
 static hid_t cache_for_slabs(hid_t d, hid_t f, const char *path, const slab_it *it,
-                             const hsize_t *chunk, size_t elsize)
+                             const hsize_t *chunk, size_t elsize, size_t cache_max)
 {
     if (it->rank == 0 || chunk[0] == 0) return d;
     double nchunks = 1, cbytes = (double)elsize;
@@ -183,7 +184,7 @@ static hid_t cache_for_slabs(hid_t d, hid_t f, const char *path, const slab_it *
         else if (i > it->s) nchunks *= ceil((double)it->dims[i] / (double)chunk[i]);
     }
     double need = nchunks * cbytes;
-    if (need <= (1u << 20) || need > CACHE_MAX) return d;
+    if (need <= (1u << 20) || need > (double)cache_max) return d;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     if (dapl < 0) return d;
     hid_t nd = H5I_INVALID_HID;
@@ -463,7 +464,8 @@ td_code td_dump_stream_steps(const int64_t *fids, const char *const *files, cons
     slab_plan(&it, &sh[0], chunk[0], es, budget);
     size_t cap = sh[0].rank ? it.run * it.inner : 1;
     for (int k = 0; k < n; k++) {
-        d[k] = cache_for_slabs(d[k], (hid_t)fids[k], paths[k], &it, chunk[k], (size_t)sh[k].bits / 8);
+        d[k] = cache_for_slabs(d[k], (hid_t)fids[k], paths[k], &it, chunk[k], (size_t)sh[k].bits / 8,
+                               n > 2 ? (size_t)CACHE_MAX * 2 / (size_t)n : CACHE_MAX);
         if (d[k] < 0) {
             rc = td_fail(e, TD_EINPUT, "%s: %s: cannot reopen the dataset", files[k], paths[k]);
             for (int j = k; j + 1 < opened; j++) d[j] = d[j + 1]; /* keep the open ones first */

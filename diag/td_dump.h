@@ -130,7 +130,8 @@ td_code td_dump_stream(int64_t fid, const char *file, const char *path,
  * terms (as td_dump_pair's TD_PAIR_DIFF). Float data of ≤ 32 bits is read
  * as float32, anything else as double. Up to 2 × chunk_bytes of slabs per
  * set (chunk_bytes each when n ≤ 2), three sets; large tensors are summarised
- * by two threads (the main one reads, and takes every third set). A shape
+ * by two threads (the main one reads, and takes every third set); chunk
+ * caches as in td_dump_stream, at most 64 MiB / n each when n > 2. A shape
  * that differs from paths[0]'s is TD_EINPUT "file: path: shape differs from".
  * sum and bad may be NULL when n == 1 (td_dump_stream is that case). */
 td_code td_dump_stream_steps(const int64_t *fids, const char *const *files, const char *const *paths, int n,

@@ -385,21 +385,24 @@ static void test_pair_diff_and_adam(void **state)
  * (cols) at every step, late/weight (cols×rows) from step late_from on only;
  * stored chunked (chunk rows) or contiguous (0), as float32, float64 or
  * alternating (types 0, 1, 2). nan_step ≥ 0 puts NaN/Inf in fc/weight at
- * that step; reshape stores late/weight transposed at its last step. */
+ * that step; reshape stores late/weight transposed at its last step;
+ * colchunk stores fc/weight in column chunks (rows × 4: chunk caches). */
 typedef struct {
     const char *name;
     int nsteps, rows, cols, chunk, type, late_from, nan_step, reshape;
     size_t budget;
+    int colchunk;
 } steps_case;
 static const steps_case steps_cases[] = {
-    { "2 steps f32 chunked, pipelined", 2, 96, 64, 8, 0, 0, -1, 0, 4096 },
-    { "2 steps f32 contiguous", 2, 50, 30, 0, 0, 0, -1, 0, 2048 },
-    { "5 steps f64 chunked, budget split", 5, 128, 40, 16, 1, 0, -1, 0, 8192 },
-    { "4 steps mixed f32/f64, late layer", 4, 64, 48, 0, 2, 2, -1, 0, 4096 },
-    { "6 steps f32, late layer, NaN at step 20", 6, 80, 33, 5, 0, 3, 2, 0, 3000 },
-    { "3 steps f32, one step only of late", 3, 40, 16, 8, 0, 2, -1, 0, 1u << 20 },
-    { "big budget, no pipeline", 3, 32, 32, 0, 1, 1, -1, 0, 4u << 20 },
-    { "late layer changes shape (two-pass error kept)", 3, 32, 16, 0, 0, 1, -1, 1, 4096 },
+    { "2 steps f32 chunked, pipelined", 2, 96, 64, 8, 0, 0, -1, 0, 4096, 0 },
+    { "2 steps f32 contiguous", 2, 50, 30, 0, 0, 0, -1, 0, 2048, 0 },
+    { "5 steps f64 chunked, budget split", 5, 128, 40, 16, 1, 0, -1, 0, 8192, 0 },
+    { "4 steps mixed f32/f64, late layer", 4, 64, 48, 0, 2, 2, -1, 0, 4096, 0 },
+    { "6 steps f32, late layer, NaN at step 20", 6, 80, 33, 5, 0, 3, 2, 0, 3000, 0 },
+    { "3 steps f32, one step only of late", 3, 40, 16, 8, 0, 2, -1, 0, 1u << 20, 0 },
+    { "big budget, no pipeline", 3, 32, 32, 0, 1, 1, -1, 0, 4u << 20, 0 },
+    { "late layer changes shape (two-pass error kept)", 3, 32, 16, 0, 0, 1, -1, 1, 4096, 0 },
+    { "4 steps f32, column chunks (chunk caches)", 4, 512, 64, 8, 0, 0, -1, 0, 8192, 1 },
 };
 
 static void write_steps(const char *name, const steps_case *c)
@@ -415,6 +418,7 @@ static void write_steps(const char *name, const steps_case *c)
         hid_t ty = c->type == 1 || (c->type == 2 && k % 2) ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
         char p[96];
         hsize_t dw[2] = { (hsize_t)c->rows, (hsize_t)c->cols }, cw[2] = { (hsize_t)c->chunk, (hsize_t)c->cols };
+        if (c->colchunk) { cw[0] = (hsize_t)c->rows; cw[1] = 4; }
         hsize_t db[1] = { (hsize_t)c->cols }, cb[1] = { (hsize_t)c->cols };
         double *wk = malloc(nw * sizeof *wk);
         memcpy(wk, w, nw * sizeof *wk);
