@@ -165,11 +165,14 @@ static hid_t open_dataset(hid_t f, const char *file, const char *path, td_err *e
     return d;
 }
 
-/* When the chunks a slab touches do not fit HDF5's default 1 MiB chunk
- * cache (chunks longer than the slab along its axis, e.g. column chunks),
- * each slab would decompress them again: reopen d with a cache that holds
- * them, if that is at most cache_max (memory stays bounded; beyond, slower):
- * 32 MiB for one dataset, split among the members of more than two. */
+/* When every chunk a slab touches lies wholly inside it (the usual row
+ * chunks), each chunk is read once: reopen d without a chunk cache, so HDF5
+ * reads the chunks straight into the slab instead of copying them through
+ * its cache. When the chunks a slab touches do not fit HDF5's default 1 MiB
+ * chunk cache (chunks longer than the slab along its axis, e.g. column
+ * chunks), each slab would decompress them again: reopen d with a cache that
+ * holds them, if that is at most cache_max (memory stays bounded; beyond,
+ * slower): 32 MiB for one dataset, split among the members of more than two. */
 #define CACHE_MAX (32u << 20)
 static hid_t cache_for_slabs(hid_t d, hid_t f, const char *path, const slab_it *it,
                              const hsize_t *chunk, size_t elsize, size_t cache_max)
@@ -183,12 +186,14 @@ static hid_t cache_for_slabs(hid_t d, hid_t f, const char *path, const slab_it *
                      : chunk[i] % it->run == 0 ? 1 : ceil((double)it->run / (double)chunk[i]) + 1;
         else if (i > it->s) nchunks *= ceil((double)it->dims[i] / (double)chunk[i]);
     }
+    int whole = it->run % chunk[it->s] == 0 || it->run == it->dims[it->s];
+    for (int i = 0; i < it->s; i++) whole &= chunk[i] == 1;
     double need = nchunks * cbytes;
-    if (need <= (1u << 20) || need > (double)cache_max) return d;
+    if (!whole && (need <= (1u << 20) || need > (double)cache_max)) return d;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     if (dapl < 0) return d;
     hid_t nd = H5I_INVALID_HID;
-    if (H5Pset_chunk_cache(dapl, 100003, (size_t)need + cbytes, 1.0) >= 0) {
+    if (H5Pset_chunk_cache(dapl, whole ? 0 : 100003, whole ? 0 : (size_t)need + (size_t)cbytes, 1.0) >= 0) {
         H5Dclose(d); /* an open dataset is shared: its cache would stay */
         nd = H5Dopen2(f, path, dapl);
         if (nd < 0) nd = H5Dopen2(f, path, H5P_DEFAULT);
