@@ -1,8 +1,12 @@
 /* dp_bench.c — the dumpcheck benchmark's two C helpers:
- *   bench_dump gen FILE [NDSETS ROWS COLS]  write NDSETS float32 datasets of ROWS×COLS,
- *                                           chunked 64×COLS, values ~N(0, 0.05)
+ *   bench_dump gen FILE [NSTEPS NLAYERS ROWS COLS]
+ *                                           a tdiag dump: /step_<k>/layer_<j>/weight, k < NSTEPS
+ *                                           (default 2), j < NLAYERS (8), float32 ROWS×COLS
+ *                                           (8192×4096: 2 GiB), chunked 64×COLS, values
+ *                                           ~N(0, 0.05) moved by ~1e-3 of that per step
  *   bench_dump floor FILE                   the floor: a bare chunked H5Dread of every
  *                                           dataset in 4 MiB whole-chunk slabs, nothing else
+ *                                           (no chunk cache: chunks go straight to the slab)
  * Exit 0, or 3 with one line on stderr. */
 #include <hdf5.h>
 #include <stdio.h>
@@ -12,38 +16,41 @@
 #include "td.h"
 #include "td_h5.h"
 
-static int gen(const char *file, int nd, hsize_t rows, hsize_t cols)
+static int gen(const char *file, int nsteps, int nl, hsize_t rows, hsize_t cols)
 {
     hid_t f = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) { fprintf(stderr, "bench_dump: %s: cannot create\n", file); return 3; }
     hsize_t dims[2] = { rows, cols }, chunk[2] = { 64, cols }, cnt[2] = { 64, cols }, start[2] = { 0, 0 };
     float *buf = malloc(64 * cols * sizeof *buf);
-    td_rng r;
-    td_rng_seed(&r, 2026);
-    int rc = 0;
-    for (int k = 0; k < nd && rc == 0; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "/layer_%02d/weight", k);
-        hid_t sp = H5Screate_simple(2, dims, NULL), dc = H5Pcreate(H5P_DATASET_CREATE), lp = H5Pcreate(H5P_LINK_CREATE);
-        H5Pset_chunk(dc, 2, chunk);
-        H5Pset_create_intermediate_group(lp, 1);
-        hid_t d = H5Dcreate2(f, name, H5T_IEEE_F32LE, sp, lp, dc, H5P_DEFAULT);
-        hid_t ms = H5Screate_simple(2, cnt, NULL);
-        for (hsize_t row = 0; row < rows && d >= 0; row += 64) {
-            for (size_t i = 0; i < 64 * cols; i++) { /* sum of 4 uniforms: cheap, bell-shaped */
-                uint64_t u = td_rng_u64(&r);
-                double s = (double)(u & 0xffff) + (double)((u >> 16) & 0xffff) + (double)((u >> 32) & 0xffff) + (double)(u >> 48);
-                buf[i] = (float)((s / 65536.0 - 2.0) * 0.087);
+    int rc = buf ? 0 : 3;
+    for (int k = 0; k < nsteps && rc == 0; k++)
+        for (int l = 0; l < nl && rc == 0; l++) {
+            char name[64];
+            snprintf(name, sizeof name, "/step_%d/layer_%02d/weight", k, l);
+            hid_t sp = H5Screate_simple(2, dims, NULL), dc = H5Pcreate(H5P_DATASET_CREATE), lp = H5Pcreate(H5P_LINK_CREATE);
+            H5Pset_chunk(dc, 2, chunk);
+            H5Pset_create_intermediate_group(lp, 1);
+            hid_t d = H5Dcreate2(f, name, H5T_IEEE_F32LE, sp, lp, dc, H5P_DEFAULT);
+            hid_t ms = H5Screate_simple(2, cnt, NULL);
+            td_rng base, move; /* the same base at every step, plus k small moves */
+            td_rng_seed(&base, 2026 + (uint64_t)l);
+            td_rng_seed(&move, 7 + (uint64_t)l);
+            for (hsize_t row = 0; row < rows && d >= 0; row += 64) {
+                for (size_t i = 0; i < 64 * cols; i++) { /* sum of 4 uniforms: cheap, bell-shaped */
+                    uint64_t u = td_rng_u64(&base), m = td_rng_u64(&move);
+                    double s = (double)(u & 0xffff) + (double)((u >> 16) & 0xffff) + (double)((u >> 32) & 0xffff) + (double)(u >> 48);
+                    double w = (s / 65536.0 - 2.0) * 0.087;
+                    buf[i] = (float)(w + k * 5e-5 * ((double)(m >> 11) / 9007199254740992.0 - 0.5));
+                }
+                start[0] = row;
+                H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL);
+                if (H5Dwrite(d, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) < 0) rc = 3;
             }
-            start[0] = row;
-            H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, cnt, NULL);
-            if (H5Dwrite(d, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, buf) < 0) rc = 3;
+            if (d < 0) rc = 3;
+            H5Sclose(ms);
+            if (d >= 0) H5Dclose(d);
+            H5Pclose(lp); H5Pclose(dc); H5Sclose(sp);
         }
-        if (d < 0) rc = 3;
-        H5Sclose(ms);
-        if (d >= 0) H5Dclose(d);
-        H5Pclose(lp); H5Pclose(dc); H5Sclose(sp);
-    }
     free(buf);
     if (H5Fclose(f) < 0) rc = 3;
     if (rc) fprintf(stderr, "bench_dump: %s: write failed\n", file);
@@ -75,8 +82,10 @@ static int floor_read(const char *file)
     size_t cap = 4u << 20;
     float *buf = malloc(cap);
     int rc = 0;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, 0, 0, 1.0);
     for (size_t k = 0; names[k] && rc == 0; k++) {
-        hid_t d = H5Dopen2(f, names[k], H5P_DEFAULT), sp = H5Dget_space(d);
+        hid_t d = H5Dopen2(f, names[k], dapl), sp = H5Dget_space(d);
         hsize_t dims[2], start[2] = { 0, 0 }, cnt[2];
         H5Sget_simple_extent_dims(sp, dims, NULL);
         hsize_t rows = cap / sizeof(float) / dims[1];
@@ -93,6 +102,7 @@ static int floor_read(const char *file)
         H5Sclose(sp);
         H5Dclose(d);
     }
+    H5Pclose(dapl);
     for (size_t k = 0; names[k]; k++) free(names[k]);
     free(names);
     free(buf);
@@ -150,18 +160,19 @@ int main(int argc, char **argv)
 {
     td_h5_quiet();
     if (argc >= 3 && strcmp(argv[1], "gen") == 0) {
-        long long nd = 16, rows = 8192, cols = 4096;
+        long long ns = 2, nl = 8, rows = 8192, cols = 4096;
         td_err e;
-        if (argc == 6 && (td_parse_long("NDSETS", argv[3], 1, 1000, &nd, &e) || td_parse_long("ROWS", argv[4], 64, 1 << 24, &rows, &e)
-                          || td_parse_long("COLS", argv[5], 1, 1 << 20, &cols, &e))) {
+        if (argc == 7 && (td_parse_long("NSTEPS", argv[3], 1, 1000, &ns, &e) || td_parse_long("NLAYERS", argv[4], 1, 1000, &nl, &e)
+                          || td_parse_long("ROWS", argv[5], 64, 1 << 24, &rows, &e) || td_parse_long("COLS", argv[6], 1, 1 << 20, &cols, &e))) {
             fprintf(stderr, "bench_dump: %s\n", e.msg);
             return 2;
         }
-        return gen(argv[2], (int)nd, (hsize_t)rows, (hsize_t)cols);
+        if (argc != 3 && argc != 7) { fprintf(stderr, "usage: bench_dump gen FILE [NSTEPS NLAYERS ROWS COLS]\n"); return 2; }
+        return gen(argv[2], (int)ns, (int)nl, (hsize_t)rows, (hsize_t)cols);
     }
     if (argc == 3 && strcmp(argv[1], "floor") == 0) return floor_read(argv[2]);
     if (argc == 3 && strcmp(argv[1], "gen-st") == 0) return gen_st(argv[2]);
     if (argc == 3 && strcmp(argv[1], "floor-st") == 0) return floor_st(argv[2]);
-    fprintf(stderr, "usage: bench_dump gen FILE [NDSETS ROWS COLS] | floor FILE | gen-st FILE | floor-st FILE\n");
+    fprintf(stderr, "usage: bench_dump gen FILE [NSTEPS NLAYERS ROWS COLS] | floor FILE | gen-st FILE | floor-st FILE\n");
     return 2;
 }

@@ -109,7 +109,10 @@ static td_code ratios(td_dump *d, const td_dump_opts *o, const int64_t *fids, td
             if (best >= 0) {
                 const td_dump_tensor *u = &d->tensors[best];
                 double sum; uint64_t bad;
-                if (d->layout == TD_DUMP_SAFETENSORS) {
+                if (t->paired && t->pair_to == u->step) { /* streamed with the statistics */
+                    sum = t->pair_sum;
+                    bad = t->pair_bad;
+                } else if (d->layout == TD_DUMP_SAFETENSORS) {
                     td_st_entry a = { t->path, t->shape, 0, 0, t->data_offset }, b = { u->path, u->shape, 0, 0, u->data_offset };
                     rc = td_st_pair_diff(d->files[t->file], &a, d->files[u->file], &b, o->chunk_bytes, &sum, &bad, e);
                 } else {

@@ -101,6 +101,83 @@ static int steps_note(td_dump *d, const char *file)
     return td_dump_add_note(d, file, msg);
 }
 
+/* 1 when tensors a and b are the same parameter (at two steps). */
+static int same_param(const td_dump_tensor *a, const td_dump_tensor *b)
+{
+    return a->kind == TD_DK_PARAM && b->kind == TD_DK_PARAM && a->layer == b->layer && strcmp(a->param, b->param) == 0;
+}
+
+/* fused[i] = 1 for the parameters whose steps are streamed together: every
+ * tensor of the parameter at a step (at least two), from one dataset each
+ * (not merged across files), no optimizer slot, one shape. The others are
+ * streamed one by one and their ratios read again by the analysis. */
+static void mark_fused(const td_dump *d, const int *nsrc, char *fused)
+{
+    for (size_t i = 0; i < d->ntensors; i++) {
+        const td_dump_tensor *t = &d->tensors[i];
+        if (t->kind != TD_DK_PARAM) continue;
+        int ok = 1;
+        size_t count = 0, first = i;
+        for (size_t j = 0; j < d->ntensors && ok; j++) {
+            const td_dump_tensor *u = &d->tensors[j];
+            if (!same_param(t, u)) continue;
+            if (j < first) first = j;
+            count++;
+            ok = u->step >= 0 && !u->slot && nsrc[j] == 1 && u->shape.rank == t->shape.rank
+                 && memcmp(u->shape.dims, t->shape.dims, sizeof t->shape.dims) == 0;
+        }
+        fused[i] = ok && count >= 2;
+    }
+}
+
+/* Stream every step of tensor ti's parameter in one lockstep pass: their
+ * statistics, and the sums of squared differences of consecutive steps. */
+static td_code stream_param_steps(td_dump *d, const td_dump_opts *o, const int64_t *fids, long ti,
+                                  char *fused, progress_ctx *pc, td_err *e)
+{
+    td_code rc = TD_OK;
+    size_t n = 0;
+    for (size_t j = 0; j < d->ntensors; j++) n += same_param(&d->tensors[ti], &d->tensors[j]);
+    long *m = malloc(n * sizeof *m);
+    int64_t *fs = malloc(n * sizeof *fs);
+    const char **files = malloc(n * sizeof *files), **paths = malloc(n * sizeof *paths);
+    td_dump_acc *acc = malloc(n * sizeof *acc);
+    double *sum = malloc(n * sizeof *sum);
+    uint64_t *bad = malloc(n * sizeof *bad);
+    if (!m || !fs || !files || !paths || !acc || !sum || !bad) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    size_t k = 0;
+    for (size_t j = 0; j < d->ntensors; j++) { /* in step order (steps are distinct) */
+        if (!same_param(&d->tensors[ti], &d->tensors[j])) continue;
+        size_t at = k++;
+        while (at > 0 && d->tensors[m[at - 1]].step > d->tensors[j].step) { m[at] = m[at - 1]; at--; }
+        m[at] = (long)j;
+    }
+    for (k = 0; k < n; k++) {
+        td_dump_tensor *t = &d->tensors[m[k]];
+        fs[k] = fids[t->file];
+        files[k] = d->files[t->file];
+        paths[k] = t->path;
+        td_dump_acc_init(&acc[k]);
+        acc[k].hist = t->hist;
+        acc[k].st = t->st;
+    }
+    rc = td_dump_stream_steps(fs, files, paths, (int)n, o->max_elems, o->chunk_bytes, acc, sum, bad, on_bytes, pc, e);
+    if (rc != TD_OK) goto done;
+    for (k = 0; k < n; k++) {
+        td_dump_tensor *t = &d->tensors[m[k]];
+        t->st = acc[k].st;
+        fused[m[k]] = 2;
+        if (k + 1 == n) continue;
+        t->paired = 1;
+        t->pair_to = d->tensors[m[k + 1]].step;
+        t->pair_sum = sum[k];
+        t->pair_bad = bad[k];
+    }
+done:
+    free(m); free(fs); free(files); free(paths); free(acc); free(sum); free(bad);
+    return rc;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     return td_st_natural_cmp(((const td_st_entry *)a)->name, ((const td_st_entry *)b)->name);
@@ -201,6 +278,8 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
     int64_t *fids = calloc((size_t)nfiles, sizeof *fids);
     long long *fsteps = NULL; /* steps of the files of a checkpoint sequence */
     td_dump_walk *walks = calloc((size_t)nfiles, sizeof *walks);
+    int *nsrc = NULL;    /* per tensor: the datasets merged into it */
+    char *fused = NULL;  /* per tensor: 1 streamed with its parameter's other steps, 2 done */
     if (!d || !fids || !walks) { free(d); free(fids); free(walks); return td_fail(e, TD_ENOMEM, "out of memory"); }
     for (int i = 0; i < nfiles; i++) fids[i] = -1;
     d->lr = NAN;
@@ -264,10 +343,15 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
             int li = td_dump_layer_index(d, en->layer, en->depth, e);
             if (li < 0) { rc = TD_ENOMEM; goto done; }
             if (en->act[0] && !d->layers[li].act[0]) snprintf(d->layers[li].act, sizeof d->layers[li].act, "%s", en->act);
-            if (td_dump_find_slot(d, li, en->kind, en->param, en->slot, step) >= 0) continue; /* merged when streamed */
+            long ex = td_dump_find_slot(d, li, en->kind, en->param, en->slot, step);
+            if (ex >= 0) { nsrc[ex]++; continue; } /* merged when streamed */
             td_dump_tensor *nt = realloc(d->tensors, (d->ntensors + 1) * sizeof *nt);
             if (!nt) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
             d->tensors = nt;
+            int *ns = realloc(nsrc, (d->ntensors + 1) * sizeof *ns);
+            if (!ns) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+            nsrc = ns;
+            nsrc[d->ntensors] = 1;
             td_dump_tensor *t = &d->tensors[d->ntensors];
             memset(t, 0, sizeof *t);
             t->path = strdup(en->path);
@@ -286,7 +370,9 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
         }
     }
 
-    /* 3. stream every dataset into its tensor */
+    /* 3. stream every dataset into its tensor; a parameter's steps together */
+    if (d->ntensors && !(fused = calloc(d->ntensors, 1))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    mark_fused(d, nsrc, fused);
     for (int i = 0; i < nfiles; i++) {
         for (size_t j = 0; j < walks[i].n; j++) {
             const td_dump_entry *en = &walks[i].e[j];
@@ -295,6 +381,11 @@ td_code td_dump_open(td_dump **out, const char *const *files, int nfiles,
             long ti = td_dump_find_slot(d, li, en->kind, en->param, en->slot, step);
             if (li < 0 || ti < 0) { rc = td_fail(e, TD_EINTERNAL, "tensor lost"); goto done; }
             td_dump_tensor *t = &d->tensors[ti];
+            if (fused[ti] == 2) continue; /* streamed with an earlier step */
+            if (fused[ti] == 1) {
+                if ((rc = stream_param_steps(d, o, fids, ti, fused, &pc, e)) != TD_OK) goto done;
+                continue;
+            }
             td_dump_acc acc;
             td_dump_acc_init(&acc);
             acc.hist = t->hist;
@@ -344,6 +435,8 @@ tail: /* 4. steps, layer order, missing steps, analysis */
     if (rc == TD_OK && o->propagate && (d->model_config || o->propagate > 1)) rc = td_dump_propagate(d, o, e);
 done:
     free(fsteps);
+    free(nsrc);
+    free(fused);
     for (int i = 0; i < nfiles; i++) { /* nfiles: the arguments, whatever d->files became */
         td_dump_walk_free(&walks[i]);
         if (fids[i] >= 0) H5Fclose((hid_t)fids[i]);

@@ -8,33 +8,56 @@ SHELL_TESTS += tests/dumpcheck.sh
 MANPAGES += diag/dumpcheck.1
 TESTS += dump
 
-# ---- benchmark: a 2 GiB float32 dump, floor vs dumpcheck vs h5py+numpy --------
+# ---- benchmark: a tdiag dump of float32 steps, floor vs dumpcheck vs h5py+numpy ----
+# bench-dump: 2 GiB, 2 steps of 8 weights of 8192x4096 (in make bench);
+# bench-scale-dump: 8 GiB, 8 steps of 8 weights of 8192x4096 (make bench-scale only:
+# a prerequisite-only rule, so the top-level Makefile may add its own points).
+# Each runs DUMP_BENCH_RUNS interleaved rounds of floor, dumpcheck, h5py and
+# prints the medians: wall and CPU (user + system) time, peak memory.
 BENCHES += bench-dump
 BENCH_PKGS += time python3-h5py python3-numpy
-DUMP_BENCH_FILE = $(BUILD)/bench/dump2g.h5
+DUMP_BENCH_RUNS ?= 3
 DUMP_BENCH_PY = $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 $(BUILD)/bin/bench_dump: $(BUILD)/obj/diag/dp_bench.o $(BUILD)/lib/libtdiag.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
-.PHONY: bench-dump
-bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+# $(call dump_bench,NAME,GEN-ARGS,WHAT): generate $(BUILD)/bench/NAME.h5 with
+# `bench_dump gen FILE GEN-ARGS`, time the three readers, print the medians.
+define dump_bench
 	@mkdir -p $(BUILD)/bench
-	@echo "bench-dump: writing 16 float32 datasets of 8192x4096, chunked 64x4096 (2 GiB)"
-	@$(BUILD)/bin/bench_dump gen $(DUMP_BENCH_FILE)
-	@t() { /usr/bin/time -f "%e %M %U %S" -o $(BUILD)/bench/t.txt "$$@" >/dev/null || exit 1; cat $(BUILD)/bench/t.txt; }; \
-	$(BUILD)/bin/bench_dump floor $(DUMP_BENCH_FILE) >/dev/null; \
-	read fs fm fu fy < <(t $(BUILD)/bin/bench_dump floor $(DUMP_BENCH_FILE)); \
-	read ds dm du dy < <(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_FILE)); \
-	read ps pm pu py < <(t $(DUMP_BENCH_PY) samples/dumps/bench_h5py.py $(DUMP_BENCH_FILE)); \
-	rm -f $(DUMP_BENCH_FILE) $(BUILD)/bench/t.txt; \
-	awk -v fs=$$fs -v fm=$$fm -v fu=$$fu -v fy=$$fy -v ds=$$ds -v dm=$$dm -v du=$$du -v dy=$$dy \
-	    -v ps=$$ps -v pm=$$pm -v pu=$$pu -v py=$$py -v load="$$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { \
-	  fc = fu + fy; dc = du + dy; pc = pu + py; \
-	  printf "bench-dump: load average %s on %d CPUs (wall-clock ratios need an idle machine)\n", load, '"$$(nproc)"'; \
-	  printf "bench-dump: floor (bare chunked H5Dread)     %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", fs, fc, fm/1024; \
-	  printf "bench-dump: dumpcheck (stats + histograms)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, dc, dm/1024; \
-	  printf "bench-dump: h5py + numpy                    %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ps, pc, pm/1024; \
-	  printf "bench-dump: dumpcheck / floor = %.2fx wall (target <= 1.3x); h5py+numpy / dumpcheck = %.1fx wall, %.1fx CPU (target >= 9x); peak %.1f MiB (target <= 64)\n", ds/fs, ps/ds, pc/dc, dm/1024 }'
+	@echo "$(1): writing $(3)"
+	@$(BUILD)/bin/bench_dump gen $(BUILD)/bench/$(1).h5 $(2)
+	@f=$(BUILD)/bench/$(1).h5; r=$(BUILD)/bench/$(1).runs; : > $$r; \
+	t() { /usr/bin/time -f "%e %U %S %M" -o $$r.t "$$@" >/dev/null; c=$$?; [ $$c -le 1 ] || { echo "$(1): $$* failed ($$c)" >&2; exit 1; }; cat $$r.t; }; \
+	$(BUILD)/bin/bench_dump floor $$f >/dev/null || exit 1; \
+	for i in $$(seq $(DUMP_BENCH_RUNS)); do \
+	  echo "floor $$(t $(BUILD)/bin/bench_dump floor $$f)" >> $$r || exit 1; \
+	  echo "dumpcheck $$(t $(BUILD)/bin/dumpcheck --json $$f)" >> $$r || exit 1; \
+	  echo "h5py $$(t $(DUMP_BENCH_PY) samples/dumps/bench_h5py.py $$f)" >> $$r || exit 1; \
+	done; \
+	rm -f $$f $$r.t; \
+	awk -v name=$(1) -v runs=$(DUMP_BENCH_RUNS) -v load="$$(cut -d' ' -f1 /proc/loadavg)" -v cpus=$$(nproc) ' \
+	  function med(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } \
+	                                   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 } \
+	  { k = $$1; n[k]++; w[k, n[k]] = $$2; c[k, n[k]] = $$3 + $$4; m[k, n[k]] = $$5 } \
+	  END { \
+	    split("floor dumpcheck h5py", ks, " "); \
+	    for (q = 1; q <= 3; q++) { k = ks[q]; for (i = 1; i <= n[k]; i++) { a[i] = w[k, i]; b[i] = c[k, i]; d[i] = m[k, i] } \
+	      W[k] = med(a, n[k]); C[k] = med(b, n[k]); M[k] = med(d, n[k]) } \
+	    printf "%s: load average %s on %d CPUs; medians of %d interleaved runs (CPU = user + system, the figure to trust on a loaded machine)\n", name, load, cpus, runs; \
+	    printf "%s: floor (bare chunked H5Dread)           %6.2f s wall %6.2f s CPU %7.1f MiB peak\n", name, W["floor"], C["floor"], M["floor"] / 1024; \
+	    printf "%s: dumpcheck (stats, histograms, ratios)  %6.2f s wall %6.2f s CPU %7.1f MiB peak\n", name, W["dumpcheck"], C["dumpcheck"], M["dumpcheck"] / 1024; \
+	    printf "%s: h5py + numpy (the same, read once)     %6.2f s wall %6.2f s CPU %7.1f MiB peak\n", name, W["h5py"], C["h5py"], M["h5py"] / 1024; \
+	    printf "%s: dumpcheck / floor = %.2fx wall, %.2fx CPU (goal <= 1.3x); h5py+numpy / dumpcheck = %.1fx wall, %.1fx CPU (goal >= 9x)\n", \
+	      name, W["dumpcheck"] / W["floor"], C["dumpcheck"] / C["floor"], W["h5py"] / W["dumpcheck"], C["h5py"] / C["dumpcheck"] }' $$r; \
+	rm -f $$r
+endef
+.PHONY: bench-dump bench-scale-dump bench-scale
+bench-scale: bench-scale-dump
+bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+	$(call dump_bench,bench-dump,2 8 8192 4096,2 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (2 GiB))
+bench-scale-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
+	$(call dump_bench,bench-scale-dump,8 8 8192 4096,8 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (8 GiB))
 
 # ---- benchmark: a 2 GiB float32 safetensors file, floor (plain fread) vs dumpcheck ----
 BENCHES += bench-safetensors

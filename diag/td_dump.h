@@ -123,6 +123,21 @@ td_code td_dump_stream(int64_t fid, const char *file, const char *path,
                        void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx,
                        td_err *e);
 
+/* One parameter at n successive steps (same-shape datasets, n ≥ 1), streamed
+ * in lockstep so each is read once: slab i of every member is read, then
+ * member k's values go to acc[k] (as td_dump_stream would) and, for k < n−1,
+ * sum[k], bad[k] receive Σ (x_{k+1} − x_k)² and its count of non-finite
+ * terms (as td_dump_pair's TD_PAIR_DIFF). Float data of ≤ 32 bits is read
+ * as float32, anything else as double. Up to 2 × chunk_bytes of slabs per
+ * set (chunk_bytes each when n ≤ 2), three sets; large tensors are summarised
+ * by two threads (the main one reads, and takes every third set); chunk
+ * caches as in td_dump_stream, at most 64 MiB / n each when n > 2. A shape
+ * that differs from paths[0]'s is TD_EINPUT "file: path: shape differs from".
+ * sum and bad may be NULL when n == 1 (td_dump_stream is that case). */
+td_code td_dump_stream_steps(const int64_t *fids, const char *const *files, const char *const *paths, int n,
+                             uint64_t max_elems, size_t chunk_bytes, td_dump_acc *acc, double *sum, uint64_t *bad,
+                             void (*on_bytes)(void *ctx, uint64_t bytes), void *ctx, td_err *e);
+
 /* Pair operators streamed over two same-shape datasets a, b in lockstep:
  *   TD_PAIR_DIFF:  Σ (b - a)²              (update between two steps)
  *   TD_PAIR_ADAM:  Σ (a / (√b + eps))²     (a = Adam m, b = Adam v)
@@ -260,6 +275,10 @@ typedef struct {
     uint64_t units, dead_units; /* activations: units along axis 1, never non-zero */
     uint64_t saturated;  /* activations of tanh/sigmoid: values near an asymptote */
     uint64_t data_offset; /* safetensors: byte offset of its data in its file */
+    int paired;          /* 1: pair_sum/pair_bad hold Σ (W(pair_to) − W(step))², streamed with it */
+    long long pair_to;   /* the next step of the same parameter */
+    double pair_sum;
+    uint64_t pair_bad;   /* non-finite terms left out of pair_sum */
 } td_dump_tensor;
 
 /* Layer flags (bit mask). */

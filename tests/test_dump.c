@@ -393,6 +393,144 @@ static void test_pair_diff_and_adam(void **state)
     H5Fclose(f);
 }
 
+/* ---- the update ratios streamed with the statistics, against the two-pass reading -- */
+/* A tdiag dump of nsteps steps (10 apart): fc/weight (rows×cols) and fc/bias
+ * (cols) at every step, late/weight (cols×rows) from step late_from on only;
+ * stored chunked (chunk rows) or contiguous (0), as float32, float64 or
+ * alternating (types 0, 1, 2). nan_step ≥ 0 puts NaN/Inf in fc/weight at
+ * that step; reshape stores late/weight transposed at its last step;
+ * colchunk stores fc/weight in column chunks (rows × 4: chunk caches). */
+typedef struct {
+    const char *name;
+    int nsteps, rows, cols, chunk, type, late_from, nan_step, reshape;
+    size_t budget;
+    int colchunk;
+} steps_case;
+static const steps_case steps_cases[] = {
+    { "2 steps f32 chunked, pipelined", 2, 96, 64, 8, 0, 0, -1, 0, 4096, 0 },
+    { "2 steps f32 contiguous", 2, 50, 30, 0, 0, 0, -1, 0, 2048, 0 },
+    { "5 steps f64 chunked, budget split", 5, 128, 40, 16, 1, 0, -1, 0, 8192, 0 },
+    { "4 steps mixed f32/f64, late layer", 4, 64, 48, 0, 2, 2, -1, 0, 4096, 0 },
+    { "6 steps f32, late layer, NaN at step 20", 6, 80, 33, 5, 0, 3, 2, 0, 3000, 0 },
+    { "3 steps f32, one step only of late", 3, 40, 16, 8, 0, 2, -1, 0, 1u << 20, 0 },
+    { "big budget, no pipeline", 3, 32, 32, 0, 1, 1, -1, 0, 4u << 20, 0 },
+    { "late layer changes shape (two-pass error kept)", 3, 32, 16, 0, 0, 1, -1, 1, 4096, 0 },
+    { "4 steps f32, column chunks (chunk caches)", 4, 512, 64, 8, 0, 0, -1, 0, 8192, 1 },
+};
+
+static void write_steps(const char *name, const steps_case *c)
+{
+    hid_t f = create(name);
+    size_t nw = (size_t)c->rows * (size_t)c->cols;
+    double *w = malloc(nw * sizeof *w), *b = malloc((size_t)c->cols * sizeof *b), *l = malloc(nw * sizeof *l);
+    td_rng r;
+    td_rng_seed(&r, 99);
+    for (size_t i = 0; i < nw; i++) { w[i] = 0.05 * td_rng_normal(&r); l[i] = 0.1 * td_rng_normal(&r); }
+    for (int i = 0; i < c->cols; i++) b[i] = 0.01 * i;
+    for (int k = 0; k < c->nsteps; k++) {
+        hid_t ty = c->type == 1 || (c->type == 2 && k % 2) ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
+        char p[96];
+        hsize_t dw[2] = { (hsize_t)c->rows, (hsize_t)c->cols }, cw[2] = { (hsize_t)c->chunk, (hsize_t)c->cols };
+        if (c->colchunk) { cw[0] = (hsize_t)c->rows; cw[1] = 4; }
+        hsize_t db[1] = { (hsize_t)c->cols }, cb[1] = { (hsize_t)c->cols };
+        double *wk = malloc(nw * sizeof *wk);
+        memcpy(wk, w, nw * sizeof *wk);
+        if (k == c->nan_step) { wk[3] = NAN; wk[nw - 1] = INFINITY; wk[nw / 2] = -INFINITY; }
+        snprintf(p, sizeof p, "/step_%d/fc/weight", 10 * k);
+        put(f, p, ty, 2, dw, wk, c->chunk ? cw : NULL, 0);
+        snprintf(p, sizeof p, "/step_%d/fc/bias", 10 * k);
+        put(f, p, ty, 1, db, b, c->chunk ? cb : NULL, 0);
+        if (k >= c->late_from) {
+            hsize_t dl[2] = { (hsize_t)c->cols, (hsize_t)c->rows }, cl[2] = { (hsize_t)c->chunk ? 4 : 0, (hsize_t)c->rows };
+            if (c->reshape && k == c->nsteps - 1) { dl[0] = (hsize_t)c->rows; dl[1] = (hsize_t)c->cols; cl[1] = (hsize_t)c->cols; }
+            snprintf(p, sizeof p, "/step_%d/late/weight", 10 * k);
+            put(f, p, ty, 2, dl, l, c->chunk ? cl : NULL, 0);
+        }
+        free(wk);
+        for (size_t i = 0; i < nw; i++) { w[i] += 1e-3 * (k + 1) * sin((double)i + k); l[i] *= 1 + 1e-4 * cos((double)i * k); }
+        for (int i = 0; i < c->cols; i++) b[i] += 1e-4 * (k + 1);
+    }
+    H5Fclose(f);
+    free(w); free(b); free(l);
+}
+
+static int close_rel(double a, double b, double tol)
+{
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    return a == b || fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
+}
+
+static void test_steps_ratios_one_pass(void **state)
+{
+    (void)state;
+    for (size_t ci = 0; ci < sizeof steps_cases / sizeof steps_cases[0]; ci++) {
+        const steps_case *c = &steps_cases[ci];
+        write_steps("steps.h5", c);
+        const char *file = tpath("steps.h5");
+        td_dump_opts o;
+        td_dump_opts_default(&o);
+        o.chunk_bytes = c->budget;
+        o.propagate = 0;
+        td_dump *d = NULL;
+        td_err e;
+        td_code rc = td_dump_open(&d, &file, 1, &o, &e);
+        hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        if (c->reshape) { /* the same error as the pair read gives */
+            assert_int_equal(rc, TD_EINPUT);
+            assert_non_null(strstr(e.msg, "shape differs"));
+            assert_null(d);
+            H5Fclose(f);
+            continue;
+        }
+        if (rc != TD_OK) fail_msg("%s: %s", c->name, e.msg);
+        /* the two-pass reading: each dataset streamed alone, each pair read again */
+        size_t want = 0;
+        for (size_t i = 0; i < d->ntensors; i++) {
+            const td_dump_tensor *t = &d->tensors[i];
+            td_dump_acc acc;
+            td_dump_acc_init(&acc);
+            assert_int_equal(td_dump_stream((int64_t)f, file, t->path, o.max_elems, o.chunk_bytes, &acc, NULL, NULL, &e), TD_OK);
+            if (!(t->st.n == acc.st.n && t->st.nans == acc.st.nans && t->st.infs == acc.st.infs && t->st.zeros == acc.st.zeros
+                  && close_rel(t->st.mean, acc.st.mean, 1e-12) && close_rel(t->st.m2, acc.st.m2, 1e-12)
+                  && close_rel(t->st.sumsq, acc.st.sumsq, 1e-12) && t->st.min == acc.st.min && t->st.max == acc.st.max))
+                fail_msg("%s: %s: statistics differ from a read of its own", c->name, t->path);
+            long nx = -1;
+            for (size_t j = 0; j < d->ntensors; j++) {
+                const td_dump_tensor *u = &d->tensors[j];
+                if (u->layer == t->layer && strcmp(u->param, t->param) == 0 && u->step > t->step
+                    && (nx < 0 || u->step < d->tensors[nx].step)) nx = (long)j;
+            }
+            if (nx < 0) continue;
+            const td_dump_tensor *u = &d->tensors[nx];
+            double sum;
+            uint64_t bad;
+            assert_int_equal(td_dump_pair((int64_t)f, file, t->path, (int64_t)f, file, u->path, TD_PAIR_DIFF, 0,
+                                          o.max_elems, o.chunk_bytes, &sum, &bad, &e), TD_OK);
+            double wn = td_stats_norm(&acc.st);
+            double r = wn > 0 ? sqrt(sum) / wn / (double)(u->step - t->step) : (sum > 0 ? INFINITY : 0);
+            if (bad >= t->shape.n) r = NAN;
+            want++;
+            int found = 0;
+            for (size_t k = 0; k < d->nratios; k++) {
+                const td_dump_ratio *q = &d->ratios[k];
+                if (q->layer != t->layer || strcmp(q->param, t->param) != 0 || q->step != t->step) continue;
+                found++;
+                assert_int_equal(q->method, TD_RATIO_DIFF);
+                assert_true(q->step_to == u->step);
+                if (!close_rel(q->ratio, r, 1e-12))
+                    fail_msg("%s: %s step %lld: ratio %.17g, the two-pass reading %.17g", c->name, t->param, t->step, q->ratio, r);
+            }
+            assert_int_equal(found, 1);
+        }
+        assert_int_equal(d->nratios, want);
+        size_t pairs = (size_t)(2 * (c->nsteps - 1) + (c->nsteps - 1 - c->late_from));
+        assert_int_equal(want, pairs);
+        H5Fclose(f);
+        td_dump_free(d);
+    }
+}
+
 /* ---- a synthetic tdiag dump with one planted fault per case ------------------------ */
 typedef enum { F_NONE, F_LR_HIGH, F_LR_LOW, F_FROZEN, F_DEAD, F_ZERO_ACT, F_SAT, F_EXPLODE_ACT,
                F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN } fault;
@@ -1500,6 +1638,7 @@ int main(void)
         cmocka_unit_test(test_acc_nonfinite),
         cmocka_unit_test(test_stream_types),
         cmocka_unit_test(test_pair_diff_and_adam),
+        cmocka_unit_test(test_steps_ratios_one_pass),
         cmocka_unit_test(test_flags_each),
         cmocka_unit_test(test_layout_keras2),
         cmocka_unit_test(test_layout_keras2_wrappers),
