@@ -23,7 +23,9 @@ CC      ?= cc
 CXX     ?= c++
 
 PKGS_BUILD := build-essential pkg-config libhdf5-dev libjson-c-dev libcmocka-dev gnuplot-nox
-TEST_PKGS  :=
+# python3: the shell tests check --json output and compute reference values
+# with it (tests/lib.sh expect_json, curvecheck.sh, studycheck.sh).
+TEST_PKGS  := python3
 BENCH_PKGS :=
 FUZZ_PKGS  :=
 
@@ -73,23 +75,26 @@ BINS     := $(addprefix $(BUILD)/bin/,$(TOOLS))
 TEST_BINS := $(addprefix $(BUILD)/tests/test_,$(TESTS))
 
 .SECONDARY:
-.PHONY: all deps test-deps bench-deps test test-run check-asan bench fuzz demo install clean
+.PHONY: all deps test-deps bench-deps test test-run check-asan check-fresh print-test-pkgs bench fuzz demo install clean
 
 all: $(LIB_A) $(LIB_SO) $(BINS)
 
 # ---- dependencies: install what is missing (root) or name it (others) ----
+# $(call ensure_pkgs,PACKAGES): every missing package named in one line;
+# root installs them all at once (log in $(BUILD)/apt.log), others are told
+# the one command that would.
 define ensure_pkgs
-	@missing=""; for p in $(1); do \
+	@missing=""; for p in $(sort $(1)); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "tdiag: installing$$missing"; \
-	    export DEBIAN_FRONTEND=noninteractive; \
+	    export DEBIAN_FRONTEND=noninteractive; mkdir -p $(BUILD); \
 	    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; } >$(BUILD)/apt.log 2>&1 \
 	      || { echo "tdiag: apt-get failed, see $(BUILD)/apt.log" >&2; exit 1; }; \
 	  else \
-	    echo "tdiag: missing Debian packages:$$missing (run: sudo apt-get install$$missing)" >&2; exit 1; \
+	    echo "tdiag: missing Debian packages:$$missing (as root: apt-get install -y$$missing; or run this make as root)" >&2; exit 1; \
 	  fi; \
 	fi
 endef
@@ -99,12 +104,16 @@ $(BUILD)/.deps-ok:
 	$(call ensure_pkgs,$(PKGS_BUILD))
 	@touch $@
 deps: $(BUILD)/.deps-ok
-test-deps: deps
+# test and bench check build and extra packages together, so a user is told
+# every missing package in one line, not one line per group.
+test-deps:
 	@mkdir -p $(BUILD)
-	$(call ensure_pkgs,$(TEST_PKGS))
-bench-deps: deps
+	$(call ensure_pkgs,$(PKGS_BUILD) $(TEST_PKGS))
+	@touch $(BUILD)/.deps-ok
+bench-deps:
 	@mkdir -p $(BUILD)
-	$(call ensure_pkgs,$(BENCH_PKGS))
+	$(call ensure_pkgs,$(PKGS_BUILD) $(BENCH_PKGS))
+	@touch $(BUILD)/.deps-ok
 
 # ---- library -----------------------------------------------------------
 # Headers are few; every object depends on all of them (simple and correct).
@@ -150,11 +159,20 @@ test: test-deps
 check-asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 OPT=-O1 test-run
 
+# the README's setup line, make demo and make test on a minimal Debian 12
+# root built with debootstrap (root only; a few minutes, network): .ci/fresh
+check-fresh:
+	@bash .ci/fresh $(BUILD)/fresh
+print-test-pkgs:
+	@echo $(sort $(PKGS_BUILD) $(TEST_PKGS))
+
 bench: bench-deps all
 	@$(MAKE) --no-print-directory $(BENCHES)
 
-fuzz: deps
-	$(call ensure_pkgs,$(FUZZ_PKGS))
+fuzz:
+	@mkdir -p $(BUILD)
+	$(call ensure_pkgs,$(PKGS_BUILD) $(FUZZ_PKGS))
+	@touch $(BUILD)/.deps-ok
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
 # ---- demo: the main job on the bundled samples ------------------------------

@@ -7,6 +7,11 @@ dumpcheck_MAIN := diag/dumpcheck_main.c
 SHELL_TESTS += tests/dumpcheck.sh
 MANPAGES += diag/dumpcheck.1
 TESTS += dump
+# tests/dumpcheck.sh checks moments and histograms against numpy on a file
+# h5py writes. Its real PyTorch runs need python3-torch too: ~165 Debian
+# packages for four cases, so it is a bench package (BENCH_PKGS below), not a
+# test one; without it `make test` names that group as skipped.
+TEST_PKGS += python3-h5py python3-numpy
 
 # ---- benchmark: a tdiag dump of float32 steps, floor vs dumpcheck vs h5py+numpy ----
 # bench-dump: 2 GiB, 2 steps of 8 weights of 8192x4096 (in make bench);

@@ -76,7 +76,7 @@ assert sum(c for _, _, c in t["exp_hist"]) == a.size
 EOF
     then ok "200k float32: moments exact, histogram within 2% of numpy's"; else not_ok "histogram/moments against numpy: $(head -c 300 "$TMP/out")"; fi
 else
-    echo "# skipped: the numpy comparison needs python3-h5py and python3-numpy"
+    skip numpy "python3-h5py or python3-numpy not importable; make test installs them as root"
 fi
 
 expect_exit 0 "--propagate on a dump without a model config" "$DC" --propagate "$S/mlp_healthy.h5"
@@ -174,7 +174,7 @@ if "$PY" -c 'import torch, h5py' 2>/dev/null; then
     done
     expect_out 'update/weight ratio per step .* far above ~1e-3' "safetensors, lr far too high: found per step"
 else
-    echo "# skipped: the real PyTorch runs need python3-torch and python3-h5py"
+    skip torch "python3-torch not installed; a bench package: make bench or apt-get install python3-torch installs it"
 fi
 
 # ---- real Keras files (../shared/realdata, read in place, never copied) --------
@@ -208,7 +208,7 @@ if [ -d "$R" ]; then
     expect_exit 0 "--no-propagate" "$DC" --no-propagate "$R/autotrainer_gradient_vanish_case_model.h5"
     expect_no_out '^propagation' "--no-propagate: no propagation table"
 else
-    echo "# skipped: ../shared/realdata is absent"
+    skip realdata "../shared/realdata absent: the real logs and HDF5 files beside the checkout"
 fi
 # ---- --report DIR: a diagreport folder next to the usual output ----
 expect_report "dumpcheck dead layer" 1 "$DC" "$S/cnn_dead.h5"

@@ -104,7 +104,7 @@ if [ -f "$R" ]; then
         --at-map "x=/list_classes"
     expect_err_line "not a numeric dataset" "--at string dataset named"
 else
-    echo "# ../shared/realdata absent: --at on real Keras files not run"
+    skip realdata "../shared/realdata absent: the real logs and HDF5 files beside the checkout"
 fi
 # ---- --report DIR: a diagreport folder next to the usual output ----
 expect_report "gradcheck built-in" 0 "$G" dense:in=6,out=4,batch=2

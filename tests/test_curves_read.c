@@ -1074,7 +1074,7 @@ static void test_realdata(void **state)
     (void)state;
     struct stat st;
     if (stat(REALDATA, &st) != 0) {
-        print_message("no " REALDATA ": real-log checks not run\n");
+        print_message("# skipped: realdata: no " REALDATA ": real-log checks not run\n");
         return;
     }
     for (size_t i = 0; i < sizeof real_cases / sizeof *real_cases; i++) {
