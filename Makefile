@@ -67,6 +67,8 @@ FUZZERS :=
 MANPAGES :=
 
 include $(sort $(wildcard $(addsuffix /*.mk,$(PARTS))))
+# every "$ " command of the README run as printed, and its CMocka example
+SHELL_TESTS += tests/readme.sh
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_A    := $(BUILD)/lib/libtdiag.a
@@ -151,7 +153,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB_A)
 	$(Q)$(CC) $(LDFLAGS_ALL) -rdynamic -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
 test-run: all $(TEST_BINS) $(TEST_DEPS)
-	@TD_BUILD=$(BUILD) bash tests/run.sh $(TEST_BINS) $(SHELL_TESTS)
+	@TD_BUILD=$(BUILD) TD_CFLAGS="$(SANFLAGS)" bash tests/run.sh $(TEST_BINS) $(SHELL_TESTS)
 
 test: test-deps
 	@$(MAKE) --no-print-directory test-run
@@ -219,6 +221,12 @@ install: all
 	$(if $(strip $(MANPAGES)),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define TD_VERSION "\(.*\)"/\1/p' diag/td.h)|' \
 	  diag/tdiag.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tdiag.pc
+	@# a system install is usable at once: the loader's cache learns libtdiag.so.0
+	@# (into a DESTDIR the packager's ldconfig trigger does it; as a user, say so)
+	@if [ -z "$(DESTDIR)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; \
+	  else echo "tdiag: run ldconfig as root, or LD_LIBRARY_PATH=$(PREFIX)/lib, before running programs linked with -ltdiag"; fi; \
+	fi
 
 clean:
 	rm -rf build build-asan
