@@ -67,8 +67,9 @@ FUZZERS :=
 MANPAGES :=
 
 include $(sort $(wildcard $(addsuffix /*.mk,$(PARTS))))
-# every "$ " command of the README run as printed, and its CMocka example
-SHELL_TESTS += tests/readme.sh
+# every "$ " command of the README run as printed, and its CMocka example;
+# the command-line manners shared by every tool
+SHELL_TESTS += tests/readme.sh tests/cli.sh
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_A    := $(BUILD)/lib/libtdiag.a

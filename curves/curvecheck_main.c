@@ -1,6 +1,7 @@
 /* curvecheck — what is wrong with my training curves? (issue 3; seeds 000,
  * 003, 004). Thin main: td_log_read_file / td_log_reader read the logs,
  * td_findings_detect judges each run, td_findings_write_text/json report. */
+#include "td_cli.h"
 #include "td_curves.h"
 #include "td_findings.h"
 #include "td_plot.h"
@@ -402,13 +403,10 @@ int main(int argc, char **argv)
         case 'h':
         case O_HELP: usage(stdout); return TD_EXIT_OK;
         case O_VERSION: printf("curvecheck %s\n", TD_VERSION); return TD_EXIT_OK;
-        default: {
-            char s[64];
-            const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-            fprintf(stderr, "curvecheck: unknown option or missing value: %s (see --help)\n",
-                    td_safe_text(s, sizeof s, bad));
+        default:
+            td_cli_getopt_error(argv, optind, optopt, longopts, &e);
+            fprintf(stderr, "curvecheck: %s\n", e.msg);
             return TD_EXIT_USAGE;
-        }
         }
     }
     int nfiles = argc - optind;

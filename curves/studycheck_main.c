@@ -1,5 +1,6 @@
 /* studycheck — is my hyperparameter study sound? (issue 7; seed 000
  * "从实验结果中提取洞察力", seed 002). Thin main over td_study.h. */
+#include "td_cli.h"
 #include "td_study.h"
 
 #include <errno.h>
@@ -104,13 +105,16 @@ static int suggest_main(int argc, char **argv)
     td_err e = {0};
     opterr = 0;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'n': if (td_parse_long("-n", optarg, 1, 1000000, &n, &e)) return fail(&e); break;
         case 's': if (td_parse_long("--seed", optarg, 0, INT64_MAX, &seed, &e)) return fail(&e); break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return 0;
-        default: return usage_error(optopt ? "suggest: unknown option or missing value" : "suggest: unknown option");
+        default:
+            td_cli_getopt_error(argv, optind, optopt, opts, &e);
+            fprintf(stderr, "studycheck: suggest: %s\n", e.msg);
+            return TD_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) return usage_error("suggest: give one SPACE.json");
@@ -163,7 +167,7 @@ int main(int argc, char **argv)
     td_err e = {0};
     if (!hps) return TD_EXIT_INPUT;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         td_code rc = TD_OK;
         switch (ch) {
         case O_SPACE: space = optarg; break;
@@ -184,14 +188,14 @@ int main(int argc, char **argv)
         case O_CURVES: rc = td_parse_long("--curves", optarg, 0, 1000, &ll, &e); cfg.curves = (size_t)ll; break;
         case O_PLOT: plot = optarg; break;
         case O_JSON: json = 1; break;
+        case 'h':
         case O_HELP: usage(stdout); free(hps); return 0;
         case O_VERSION: printf("studycheck %s\n", TD_VERSION); free(hps); return 0;
-        default: {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown option or missing value: %.100s", argv[optind - 1]);
+        default:
+            td_cli_getopt_error(argv, optind, optopt, opts, &e);
             free(hps);
-            return usage_error(msg);
-        }
+            fprintf(stderr, "studycheck: %s\n", e.msg);
+            return TD_EXIT_USAGE;
         }
         if (rc) { free(hps); return fail(&e); }
     }

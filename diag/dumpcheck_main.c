@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "td.h"
+#include "td_cli.h"
 #include "td_dump.h"
 #include "td_plot.h"
 
 static void usage(FILE *f, const td_dump_opts *o)
 {
     fprintf(f,
-        "usage: dumpcheck [options] FILE.h5|FILE.safetensors|DIR...\n"
+        "usage: dumpcheck [options] FILE.h5|FILE.safetensors|DIR...   ('-': one FILE from standard input)\n"
         "Per-layer diagnostics of HDF5 dumps (tdiag /step_<N>/<layer>/..., Keras 2/3 .h5,\n"
         "Keras 3 .weights.h5, or any file of numeric arrays) and safetensors checkpoints\n"
         "(files, model.safetensors.index.json shards, checkpoint-N folders, a folder of\n"
@@ -76,6 +77,14 @@ static int fail_usage(const char *msg)
     return TD_EXIT_USAGE;
 }
 
+/* the one wording for an option given last without its value */
+static int fail_needs_value(const char *opt)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "option '%.60s' needs a value (see --help)", opt);
+    return fail_usage(msg);
+}
+
 int main(int argc, char **argv)
 {
     td_dump_opts o;
@@ -104,14 +113,14 @@ int main(int argc, char **argv)
         if (strcmp(a, "--propagate") == 0) { o.propagate = 2; continue; }
         if (strcmp(a, "--no-propagate") == 0) { o.propagate = 0; continue; }
         if (strcmp(a, "--report") == 0) {
-            if (i + 1 >= argc) { free(files); return fail_usage("--report needs a directory (see --help)"); }
+            if (i + 1 >= argc) { free(files); return fail_needs_value(a); }
             report_dir = argv[++i];
             continue;
         }
         int done = 0;
         for (size_t k = 0; k < sizeof dopts / sizeof dopts[0] && !done; k++) {
             if (strcmp(a, dopts[k].name) != 0) continue;
-            if (i + 1 >= argc) { free(files); return fail_usage("option needs a value"); }
+            if (i + 1 >= argc) { free(files); return fail_needs_value(a); }
             if (td_parse_double(a, argv[++i], dopts[k].lo, dopts[k].hi, dst[k], &e) != TD_OK) { free(files); return fail_usage(e.msg); }
             done = 1;
         }
@@ -119,7 +128,7 @@ int main(int argc, char **argv)
         long long v;
         if (strcmp(a, "--bins") == 0 || strcmp(a, "--max-elements") == 0 || strcmp(a, "--chunk-mib") == 0
             || strcmp(a, "--steps-between") == 0) {
-            if (i + 1 >= argc) { free(files); return fail_usage("option needs a value"); }
+            if (i + 1 >= argc) { free(files); return fail_needs_value(a); }
             long long hi = strcmp(a, "--bins") == 0 ? 4096 : strcmp(a, "--chunk-mib") == 0 ? 1024 : (long long)1e15;
             if (td_parse_long(a, argv[++i], 1, hi, &v, &e) != TD_OK) { free(files); return fail_usage(e.msg); }
             if (a[2] == 's') o.steps_between = v;
@@ -128,21 +137,33 @@ int main(int argc, char **argv)
             else o.chunk_bytes = (size_t)v << 20;
             continue;
         }
-        char msg[300];
-        snprintf(msg, sizeof msg, "unknown option '%.200s' (see --help)", a);
+        static const char *const known[] = { "--help", "--version", "--json", "--tensors", "--report", "--ratio-lo",
+            "--ratio-hi", "--dead-frac", "--sat-frac", "--grad-depth", "--init-factor", "--bins", "--max-elements", "--chunk-mib",
+            "--steps-between", "--propagate", "--no-propagate" };
+        td_cli_unknown(a, known, sizeof known / sizeof *known, &e);
         free(files);
-        return fail_usage(msg);
+        return fail_usage(e.msg);
     }
     if (nfiles == 0) { free(files); return fail_usage("no input file (see --help)"); }
     if (o.ratio_lo >= o.ratio_hi) { free(files); return fail_usage("--ratio-lo must be below --ratio-hi"); }
 
+    /* '-': HDF5 needs a file it can seek, so stdin is copied to a temporary
+     * one, named "<stdin>" in messages and removed once the dump is read */
+    const char *label = strcmp(files[0], "-") == 0 ? "<stdin>" : files[0]; /* points into argv */
+    char spool[4096];
+    if (td_cli_spool_dash(files, nfiles, spool, sizeof spool, &e)) {
+        free(files);
+        if (e.code == TD_EUSAGE) return fail_usage(e.msg);
+        fprintf(stderr, "dumpcheck: %s\n", e.msg);
+        return TD_EXIT_INPUT;
+    }
     bar b = { .last = 0, .shown = 0 };
     clock_gettime(CLOCK_MONOTONIC, &b.t0);
     if (isatty(2)) { o.progress = progress; o.progress_ctx = &b; }
     td_dump *d = NULL;
     td_code rc = td_dump_open(&d, files, nfiles, &o, &e);
     if (b.shown) fprintf(stderr, "\r%60s\r", "");
-    const char *label = files[0]; /* points into argv */
+    td_spool_remove(spool);
     free(files);
     if (rc == TD_OK && report_dir) { /* before stdout: a failed report leaves no output */
         char warn[1024] = "", base[256];
@@ -155,8 +176,9 @@ int main(int argc, char **argv)
         if (warn[0]) fprintf(stderr, "dumpcheck: %s\n", warn);
     }
     if (rc != TD_OK) {
-        char safe[TD_ERR_MSG];
-        fprintf(stderr, "dumpcheck: %s\n", td_safe_text(safe, sizeof safe, e.msg));
+        char safe[TD_ERR_MSG], *msg = spool[0] ? td_cli_relabel(e.msg, spool, "<stdin>") : NULL;
+        fprintf(stderr, "dumpcheck: %s\n", td_safe_text(safe, sizeof safe, msg ? msg : e.msg));
+        free(msg);
         td_dump_free(d);
         return td_exit_code(rc);
     }
@@ -179,6 +201,8 @@ int main(int argc, char **argv)
         }
     }
     int code = d->nfindings ? TD_EXIT_FINDING : TD_EXIT_OK;
+    char *shown = spool[0] && buf.data ? td_cli_relabel(buf.data, spool, "<stdin>") : NULL;
+    if (shown) { free(buf.data); buf.data = shown; buf.len = buf.cap = strlen(shown); }
     if (out.failed || (buf.len && fwrite(buf.data, 1, buf.len, stdout) != buf.len) || fflush(stdout) != 0) {
         fprintf(stderr, "dumpcheck: cannot write the report\n");
         code = TD_EXIT_INPUT;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "td_cli.h"
 #include "td_gradcheck.h"
 #include "td_h5.h"
 #include "td_plot.h"
@@ -95,8 +96,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_ARG() do { if (!next) return usage_error("option needs a value"); i++; } while (0)
-        if (strcmp(a, "--help") == 0) { usage(stdout); return TD_EXIT_OK; }
+#define NEED_ARG() do { if (!next) { fprintf(stderr, "gradcheck: option '%s' needs a value (see --help)\n", a); return TD_EXIT_USAGE; } i++; } while (0)
+        if (td_cli_is_help(a)) { usage(stdout); return TD_EXIT_OK; }
         else if (strcmp(a, "--version") == 0) { printf("gradcheck %s (layer ABI %d)\n", TD_VERSION, TD_LAYER_ABI_VERSION); return TD_EXIT_OK; }
         else if (strcmp(a, "--json") == 0) json = 1;
         else if (strcmp(a, "--list") == 0) list = 1;
@@ -133,10 +134,13 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--at") == 0) { NEED_ARG(); o.at_file = next; }
         else if (strcmp(a, "--at-map") == 0) { NEED_ARG(); o.at_map = next; }
         else if (strcmp(a, "--report") == 0) { NEED_ARG(); report_dir = next; }
-        else if (a[0] == '-' && a[1] == '-') {
-            char safe[64], msg[128];
-            snprintf(msg, sizeof msg, "unknown option '%s'", td_safe_text(safe, sizeof safe, a));
-            return usage_error(msg);
+        else if (a[0] == '-' && a[1]) {
+            static const char *const known[] = { "--help", "--version", "--json", "--list", "--fast", "--jacobian",
+                "--h-sweep", "--no-contract", "--h", "--seed", "--samples", "--directions", "--threads", "--timeout",
+                "--at", "--at-map", "--report" };
+            td_cli_unknown(a, known, sizeof known / sizeof *known, &e);
+            fprintf(stderr, "gradcheck: %s\n", e.msg);
+            return TD_EXIT_USAGE;
         } else if (!layer) layer = a;
         else {
             if (nkv >= MAX_KV) return usage_error("too many key=value arguments");
@@ -155,6 +159,10 @@ int main(int argc, char **argv)
     if (!layer) return usage_error("no layer given");
     if (o.fast && o.jacobian) return usage_error("--fast and --jacobian exclude each other");
     td_h5_quiet();
+    char spool[4096]; /* --at -: the HDF5 point from standard input, copied to a file */
+    const char *at[1] = { o.at_file ? o.at_file : "" };
+    if (td_cli_spool_dash(at, 1, spool, sizeof spool, &e)) { fprintf(stderr, "gradcheck: %s\n", e.msg); return td_exit_code(e.code); }
+    if (o.at_file) o.at_file = at[0];
 
     td_gc_result *res = calloc(1, sizeof *res);
     td_buf out = { 0 }, jout = { 0 }; /* the output; the JSON for --report */
@@ -212,6 +220,9 @@ int main(int argc, char **argv)
         }
     }
     td_buf_free(&jout);
+    td_spool_remove(spool);
+    char *relabeled = rc != TD_OK && spool[0] ? td_cli_relabel(e.msg, spool, "<stdin>") : NULL;
+    if (relabeled) { snprintf(e.msg, sizeof e.msg, "%s", relabeled); free(relabeled); }
     /* plugin messages name the file already */
     if (said) {}
     else if (rc != TD_OK && is_plugin_path(layer)) fprintf(stderr, "gradcheck: %s\n", e.msg);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "td_cli.h"
 #include "td_h5.h"
 #include "td_sanity.h"
 
@@ -25,7 +26,7 @@ static void usage(FILE *f)
     td_sc_data_opts d;
     td_sc_data_opts_default(&d);
     fprintf(f,
-        "usage: sanitycheck MODE [options]\n"
+        "usage: sanitycheck MODE [options]   (options anywhere; '-' for one FILE: standard input)\n"
         "Sanity checks before learning: loss at chance, regularization raises the loss,\n"
         "a tiny subset overfits, the loss is a batch mean, the data is balanced and normalized.\n"
         "modes:\n"
@@ -76,9 +77,16 @@ typedef struct {
     const char *data, *xname, *yname, *seed, *subset, *steps, *target, *init_scale, *timeout;
     const char *max_mem, *max_ratio, *max_mean, *std_range;
     int json, regression;
-    const char *pos[MAX_KV]; /* positional arguments */
+    const char *mode;        /* the first positional argument */
+    const char *pos[MAX_KV]; /* the positional arguments after it */
     int npos;
+    char spool[4096];        /* where '-' (stdin) was copied, "" if not given */
 } cli;
+
+/* the file to read for path: '-' is the copy of standard input */
+static const char *rd(const cli *c, const char *path) { return strcmp(path, "-") ? path : c->spool; }
+/* the name to show for path */
+static const char *shown(const char *path) { return strcmp(path, "-") ? path : "<stdin>"; }
 
 static const struct {
     const char *name;
@@ -99,19 +107,24 @@ static int parse_cli(int argc, char **argv, cli *c, int *done)
 {
     memset(c, 0, sizeof *c);
     *done = 0;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json")) { c->json = 1; continue; }
         if (!strcmp(a, "--regression")) { c->regression = 1; continue; }
-        if (!strcmp(a, "--help")) { usage(stdout); *done = 1; return 0; }
+        if (td_cli_is_help(a)) { usage(stdout); *done = 1; return 0; }
         if (!strcmp(a, "--version")) { printf("sanitycheck %s\n", TD_VERSION); *done = 1; return 0; }
         if (a[0] == '-' && a[1] == '-') {
             size_t k = 0;
             while (k < sizeof opt_table / sizeof opt_table[0] && strcmp(a, opt_table[k].name)) k++;
-            char msg[160], safe[64];
+            char msg[160];
             if (k == sizeof opt_table / sizeof opt_table[0]) {
-                snprintf(msg, sizeof msg, "unknown option '%s'", td_safe_text(safe, sizeof safe, a));
-                return fail_usage(msg);
+                const char *known[sizeof opt_table / sizeof opt_table[0] + 5] = { "--json", "--regression", "--help", "--version" };
+                size_t n = 4;
+                for (size_t j = 0; j < sizeof opt_table / sizeof opt_table[0]; j++) known[n++] = opt_table[j].name;
+                td_err e;
+                td_cli_unknown(a, known, n, &e);
+                fprintf(stderr, "sanitycheck: %s\n", e.msg);
+                return TD_EXIT_USAGE;
             }
             if (i + 1 >= argc) {
                 snprintf(msg, sizeof msg, "%s needs a value", a);
@@ -120,6 +133,7 @@ static int parse_cli(int argc, char **argv, cli *c, int *done)
             *(const char **)((char *)c + opt_table[k].off) = argv[++i];
             continue;
         }
+        if (!c->mode) { c->mode = a; continue; }
         if (c->npos >= MAX_KV) return fail_usage("too many arguments");
         c->pos[c->npos++] = a;
     }
@@ -202,9 +216,9 @@ static int mode_init(const cli *c)
                  nv >= 2 ? "mean of the given per-example losses" : "given value");
     } else {
         char metric[64], safe[200];
-        if (td_sc_log_first_loss(c->log, &value, metric, sizeof metric, &e) != TD_OK) return fail_err(&e);
+        if (td_sc_log_first_loss(rd(c, c->log), &value, metric, sizeof metric, &e) != TD_OK) return fail_err(&e);
         snprintf(source, sizeof source, "%s loss, first '%s' of %s", td_sc_loss_name(l.kind), metric,
-                 td_safe_text(safe, sizeof safe, c->log));
+                 td_safe_text(safe, sizeof safe, shown(c->log)));
     }
     static td_sc_report r;
     td_sc_report_init(&r, "init", source);
@@ -241,11 +255,11 @@ static int mode_data(const cli *c)
     }
     td_h5_quiet();
     td_sc_data d;
-    if (td_sc_data_read(c->pos[0], c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK)
+    if (td_sc_data_read(rd(c, c->pos[0]), c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK)
         return fail_err(&e);
     static td_sc_report r;
     char src[400], safe[256];
-    snprintf(src, sizeof src, "%s (%s: %zu x %zu, %s)", td_safe_text(safe, sizeof safe, c->pos[0]),
+    snprintf(src, sizeof src, "%s (%s: %zu x %zu, %s)", td_safe_text(safe, sizeof safe, shown(c->pos[0])),
              d.xname, d.n, d.d, d.yname);
     td_sc_report_init(&r, "data", src);
     td_code rc = td_sc_data_check(&d, &o, &r, &e);
@@ -297,11 +311,11 @@ static int mode_model(const cli *c)
     }
     td_h5_quiet();
     td_sc_data d;
-    if (td_sc_data_read(c->data, c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK) return fail_err(&e);
+    if (td_sc_data_read(rd(c, c->data), c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK) return fail_err(&e);
     static td_sc_report r;
     char src[400], s1[200], s2[200];
     snprintf(src, sizeof src, "%s on %s (%zu examples of %zu)", td_safe_text(s1, sizeof s1, c->pos[0]),
-             td_safe_text(s2, sizeof s2, c->data), d.n, d.d);
+             td_safe_text(s2, sizeof s2, shown(c->data)), d.n, d.d);
     td_sc_report_init(&r, "model", src);
     td_code rc = td_sc_model_check_isolated(c->pos[0], n, keys, vals, &d, &o, timeout, &r, &e);
     td_sc_data_free(&d);
@@ -319,25 +333,39 @@ static int mode_overfit(const cli *c)
     static td_sc_report r;
     char src[300], safe[256];
     snprintf(src, sizeof src, "%s (tiny-subset run: loss to <= %g x its first value)",
-             td_safe_text(safe, sizeof safe, c->pos[0]), target);
+             td_safe_text(safe, sizeof safe, shown(c->pos[0])), target);
     td_sc_report_init(&r, "overfit", src);
-    if (td_sc_log_overfit(c->pos[0], target, &r, &e) != TD_OK) return fail_err(&e);
+    if (td_sc_log_overfit(rd(c, c->pos[0]), target, &r, &e) != TD_OK) return fail_err(&e);
     return emit(&r, c->json);
+}
+
+/* run the mode; '-' as its file, --log or --data reads a copy of stdin */
+static int run_mode(cli *c)
+{
+    const char *mode = c->mode;
+    const char *files[3] = { c->log ? c->log : "", c->data ? c->data : "",
+                             c->npos && (!strcmp(mode, "data") || !strcmp(mode, "overfit")) ? c->pos[0] : "" };
+    td_err e;
+    if (td_cli_spool_dash(files, 3, c->spool, sizeof c->spool, &e)) return fail_err(&e);
+    int rc;
+    if (!strcmp(mode, "init")) rc = mode_init(c);
+    else if (!strcmp(mode, "data")) rc = mode_data(c);
+    else if (!strcmp(mode, "model")) rc = mode_model(c);
+    else rc = mode_overfit(c);
+    td_spool_remove(c->spool);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) { usage(stderr); return TD_EXIT_USAGE; }
-    const char *mode = argv[1];
-    if (!strcmp(mode, "--help") || !strcmp(mode, "-h")) { usage(stdout); return 0; }
-    if (!strcmp(mode, "--version")) { printf("sanitycheck %s\n", TD_VERSION); return 0; }
-    cli c;
+    static cli c;
     int done = 0, rc = parse_cli(argc, argv, &c, &done);
     if (rc || done) return rc;
-    if (!strcmp(mode, "init")) return mode_init(&c);
-    if (!strcmp(mode, "data")) return mode_data(&c);
-    if (!strcmp(mode, "model")) return mode_model(&c);
-    if (!strcmp(mode, "overfit")) return mode_overfit(&c);
+    const char *mode = c.mode;
+    if (!mode) return fail_usage("no mode (init, model, data, overfit)");
+    if (!strcmp(mode, "init") || !strcmp(mode, "data") || !strcmp(mode, "model") || !strcmp(mode, "overfit"))
+        return run_mode(&c);
     char msg[160], safe[64];
     snprintf(msg, sizeof msg, "unknown mode '%s' (init, model, data, overfit)",
              td_safe_text(safe, sizeof safe, mode));

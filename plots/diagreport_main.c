@@ -3,6 +3,7 @@
  * figure that shows it. Thin main over td_plot.h and the tools' libraries. */
 #include "td_plot.h"
 #include "td_h5.h"
+#include "td_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,7 @@ static void catch_signals(void)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "Usage: " PROG " --out DIR [options] INPUT...\n"
+        "Usage: " PROG " --out DIR [options] INPUT...   ('-': one INPUT from standard input)\n"
         "Write a report folder DIR: index.html (findings first, each linking to its\n"
         "figure), and per figure its data (figNN.dat), gnuplot script (figNN.gp,\n"
         "re-runnable by hand) and SVG. Inputs, told apart by content:\n"
@@ -251,7 +252,7 @@ static int parse_args(int argc, char **argv, cli *c, td_err *e)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        if (!strcmp(a, "--help")) { usage(stdout); return 1; }
+        if (td_cli_is_help(a)) { usage(stdout); return 1; }
         if (!strcmp(a, "--version")) { printf(PROG " %s\n", TD_VERSION); return 1; }
         if (!strcmp(a, "--png")) c->po.png = 1;
         else if (!strcmp(a, "--pdf")) c->po.pdf = 1;
@@ -267,9 +268,12 @@ static int parse_args(int argc, char **argv, cli *c, td_err *e)
         } else if (!strcmp(a, "--")) {
             while (++i < argc) c->inputs[c->nin++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
-            char safe[128];
-            td_fail(e, TD_EUSAGE, "%s: unknown option or missing value (see --help)",
-                    td_safe_text(safe, sizeof safe, a));
+            static const char *const with_val[] = { "--out", "--gnuplot", "--title", "--study", "--scientific", "--columns" };
+            static const char *const known[] = { "--help", "--version", "--png", "--pdf", "--no-render", "--json", "--out",
+                "--gnuplot", "--title", "--study", "--scientific", "--columns" };
+            for (size_t k = 0; k < sizeof with_val / sizeof *with_val; k++)
+                if (!strcmp(a, with_val[k])) { td_fail(e, TD_EUSAGE, "option '%s' needs a value (see --help)", a); return 2; }
+            td_cli_unknown(a, known, sizeof known / sizeof *known, e);
             return 2;
         } else c->inputs[c->nin++] = a;
     }
@@ -298,6 +302,15 @@ int main(int argc, char **argv)
         free(a.studies);
         return how == 1 ? TD_EXIT_OK : how == 2 ? TD_EXIT_USAGE : TD_EXIT_INPUT;
     }
+    /* '-': standard input spooled to a temporary file (HDF5 seeks; one copy
+     * serves every reader), called "<stdin>" in what is printed, removed at the end */
+    char spool[4096];
+    if (td_cli_spool_dash(a.inputs, a.nin, spool, sizeof spool, &e)) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        free(a.inputs);
+        free(a.studies);
+        return td_exit_code(e.code);
+    }
     const char *out = a.out, **inputs = a.inputs, **studies = a.studies, *sci = a.sci;
     int nin = a.nin, nstudy = a.nstudy, json = a.json;
     td_plot_opts po = a.po;
@@ -322,9 +335,14 @@ int main(int argc, char **argv)
     if (!c && !r->nfigs && td_report_add_note(r, "Nothing to draw: the inputs hold no series of two "
                                               "points or more, no weight, gradient or activation tensor, no gradcheck tensor and no study."))
         c = td_fail(&e, TD_ENOMEM, "out of memory");
+    for (size_t i = 0; !c && spool[0] && i < r->nfindings; i++) {
+        char *shown = strstr(r->findings[i].source, spool) ? td_cli_relabel(r->findings[i].source, spool, "<stdin>") : NULL;
+        if (shown) { free(r->findings[i].source); r->findings[i].source = shown; }
+    }
     td_plot_result res;
     memset(&res, 0, sizeof res);
     if (!c) c = td_report_write_dir(r, out, &po, &res, &e);
+    td_spool_remove(spool);
     int rc;
     if (c && stop_signal) {
         int sig = stop_signal;
@@ -337,8 +355,9 @@ int main(int argc, char **argv)
         raise(sig);
         return TD_EXIT_INPUT;
     } else if (c) {
-        char safe[TD_ERR_MSG];
-        fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, e.msg));
+        char safe[TD_ERR_MSG], *msg = spool[0] ? td_cli_relabel(e.msg, spool, "<stdin>") : NULL;
+        fprintf(stderr, PROG ": %s\n", td_safe_text(safe, sizeof safe, msg ? msg : e.msg));
+        free(msg);
         rc = td_exit_code(c);
     } else {
         char warn[1024];

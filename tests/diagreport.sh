@@ -44,7 +44,7 @@ expect_err_line "^diagreport: .*--columns.*12x" "bad --columns names the option 
 expect_exit 2 "--scientific without --study" "$DR" --out "$TMP/r" --scientific lr "$TMP/overfit.csv"
 expect_err_line "^diagreport: --scientific goes with --study" "--scientific alone: one line"
 expect_exit 2 "unknown option" "$DR" --out "$TMP/r" --frobnicate "$TMP/overfit.csv"
-expect_err_line "^diagreport: --frobnicate: unknown option" "unknown option: one line"
+expect_err_line "^diagreport: unknown option '--frobnicate' \(see --help\)$" "unknown option: one line"
 
 # ---- input errors: one line, nothing written --------------------------------
 expect_exit 3 "missing input" "$DR" --out "$TMP/r" "$TMP/nope.csv"
