@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "td.h"
+#include "td_cli.h"
 #include "td_h5.h"
 #include "td_isolate.h"
 
@@ -434,6 +435,41 @@ static void test_isolate(void **state)
     unlink(canary);
 }
 
+/* td_cli: the nearest known option, and the one unknown-option wording */
+static void test_cli_nearest(void **state)
+{
+    (void)state;
+    static const char *const known[] = { "--json", "--classes", "--ratio-hi", "--ratio-lo", "--out", "--h", "--seed" };
+    static const struct { const char *arg, *want; } cases[] = {
+        { "--jsn", "--json" },        /* one deletion */
+        { "--josn", "--json" },       /* two neighbours swapped */
+        { "--clases", "--classes" },  /* one deletion, longer name */
+        { "--clsases", "--classes" }, /* two edits on a long name */
+        { "--ratio-h", "--ratio-hi" },/* nearest, not the first of two prefixes */
+        { "--ot", "--out" },
+        { "--sed=3", "--seed" },      /* the =value is not part of the name */
+        { "--cla", "--classes" },     /* a prefix of exactly one */
+        { "--ratio", NULL },          /* a prefix of two: no guess */
+        { "--zzzzzz", NULL },
+        { "-x", NULL },               /* one letter is close to everything */
+        { "--js0nn", NULL },          /* three edits */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = td_cli_nearest(cases[i].arg, known, sizeof known / sizeof *known);
+        if (cases[i].want == NULL ? got != NULL : (got == NULL || strcmp(got, cases[i].want) != 0))
+            fail_msg("%s: got %s, want %s", cases[i].arg, got ? got : "NULL", cases[i].want ? cases[i].want : "NULL");
+    }
+    td_err e;
+    assert_int_equal(td_cli_unknown("--jsn", known, 7, &e), TD_EUSAGE);
+    assert_string_equal(e.msg, "unknown option '--jsn' (did you mean --json?; see --help)");
+    assert_int_equal(td_cli_unknown("--a\nb", known, 7, &e), TD_EUSAGE);
+    assert_null(strchr(e.msg, '\n'));
+    assert_true(td_cli_is_help("-h") && td_cli_is_help("--help") && !td_cli_is_help("--h") && !td_cli_is_help("-"));
+    char *r = td_cli_relabel("/t/x: bad; /t/x again", "/t/x", "<stdin>");
+    assert_string_equal(r, "<stdin>: bad; <stdin> again");
+    free(r);
+}
+
 static void test_safe_text(void **state)
 {
     (void)state;
@@ -458,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_buf_emit),
         cmocka_unit_test(test_isolate),
         cmocka_unit_test(test_safe_text),
+        cmocka_unit_test(test_cli_nearest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
