@@ -160,6 +160,7 @@ td_code td_plot_add_gradcheck_json(td_report *r, const char *source, const char 
                     "with \"tensors\")", source);
     const char *layer = tool ? jstr(doc, "layer") : NULL;
     if (!layer) layer = "layer";
+    if (!c && td_report_add_input(r, source)) c = td_fail(e, TD_ENOMEM, "out of memory");
     if (!c) c = fig_tensors(r, doc, ts, source, layer, e);
     json_object *sw = c ? NULL : jarr(doc, "h_sweep");
     if (sw) c = fig_sweep(r, doc, sw, source, layer, e);

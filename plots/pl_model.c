@@ -28,9 +28,9 @@ static void *grow_arr(void *arr, size_t *cap, size_t n, size_t sz)
 
 /* Capacities are kept beside the public counts, in the hidden tail of the
  * allocation, so the public structs stay plain. */
-typedef struct { td_plot_panel p; size_t cs, cb, cm, cx; } panel_box;
+typedef struct { td_plot_panel p; size_t cs, cb, cm, cx, cl; } panel_box;
 typedef struct { td_plot_fig f; size_t cp; } fig_box;
-typedef struct { td_report r; size_t cf, cfind, cn; } report_box;
+typedef struct { td_report r; size_t cf, cfind, cn, ci; } report_box;
 
 td_report *td_report_new(const char *title)
 {
@@ -56,6 +56,8 @@ static void panel_free(td_plot_panel *p)
     for (size_t i = 0; i < p->nspans; i++) free(p->spans[i].label);
     for (size_t i = 0; i < p->nxtics; i++) free(p->xtics[i]);
     free(p->xtics);
+    for (size_t i = 0; i < p->nlabels; i++) free(p->labels[i].text);
+    free(p->labels);
     free(p->series); free(p->bands); free(p->marks); free(p->spans);
     free(p);
 }
@@ -76,6 +78,8 @@ void td_report_free(td_report *r)
         free(r->findings[i].source); free(r->findings[i].text);
     }
     for (size_t i = 0; i < r->nnotes; i++) free(r->notes[i]);
+    for (size_t i = 0; i < r->ninputs; i++) free(r->inputs[i]);
+    free(r->inputs);
     free(r->figs); free(r->findings); free(r->notes); free(r->title);
     free(r);
 }
@@ -288,7 +292,7 @@ td_code td_report_add_finding(td_report *r, td_plot_level level, const char *sou
     r->findings = g;
     char *s = strdup(source ? source : ""), *t = strdup(text ? text : "");
     if (!s || !t) { free(s); free(t); return TD_ENOMEM; }
-    r->findings[r->nfindings++] = (td_report_finding){level, s, t, fig};
+    r->findings[r->nfindings++] = (td_report_finding){level, s, t, fig, r->ninputs ? (int)r->ninputs - 1 : -1};
     return TD_OK;
 }
 
@@ -301,6 +305,30 @@ td_code td_report_add_note(td_report *r, const char *text)
     char *t = strdup(text ? text : "");
     if (!t) return TD_ENOMEM;
     r->notes[r->nnotes++] = t;
+    return TD_OK;
+}
+
+td_code td_report_add_input(td_report *r, const char *name)
+{
+    report_box *b = (report_box *)r;
+    void *g = grow_arr(r->inputs, &b->ci, r->ninputs, sizeof *r->inputs);
+    if (!g) return TD_ENOMEM;
+    r->inputs = g;
+    char *t = strdup(name ? name : "input");
+    if (!t) return TD_ENOMEM;
+    r->inputs[r->ninputs++] = t;
+    return TD_OK;
+}
+
+td_code td_plot_add_label(td_plot_panel *p, double x, double y, const char *text)
+{
+    panel_box *b = (panel_box *)p;
+    void *g = grow_arr(p->labels, &b->cl, p->nlabels, sizeof *p->labels);
+    if (!g) return TD_ENOMEM;
+    p->labels = g;
+    char *t = strdup(text ? text : "");
+    if (!t) return TD_ENOMEM;
+    p->labels[p->nlabels++] = (td_plot_label){x, y, t};
     return TD_OK;
 }
 

@@ -124,6 +124,7 @@ td_code td_plot_add_study(td_report *r, const td_study *s, const td_study_report
                           const char *label, td_err *e)
 {
     if (!label) label = s->source ? s->source : "study";
+    if (td_report_add_input(r, label)) return td_fail(e, TD_ENOMEM, "out of memory");
     int fa = fig_axes(r, s, label, e);
     if (fa == -2) return e ? e->code : TD_ENOMEM;
     int fi = rep ? fig_isolation(r, s, rep->scientific, rep->buckets, label, e) : -1;

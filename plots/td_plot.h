@@ -82,6 +82,7 @@ typedef struct {             /* lo <= y <= hi shaded, over x0..x1 (NaN: all x) *
 } td_plot_band;
 typedef struct { double x; char *label; } td_plot_mark;      /* vertical line at x */
 typedef struct { double x0, x1; char *label; } td_plot_span; /* x0 <= x <= x1, shaded */
+typedef struct { double x, y; char *text; } td_plot_label;   /* text at (x, y), data units */
 
 /* One plot: a figure has one panel, or several drawn as small multiples. */
 typedef struct {
@@ -92,6 +93,7 @@ typedef struct {
     td_plot_mark *marks;    size_t nmarks;
     td_plot_span *spans;    size_t nspans;
     char **xtics;          size_t nxtics; /* category labels at x = 0, 1, ... (untrusted) */
+    td_plot_label *labels; size_t nlabels; /* e.g. tile numbers on an image */
 } td_plot_panel;
 
 typedef struct {
@@ -109,6 +111,7 @@ typedef struct {
     char *source;          /* tool or input it came from (untrusted) */
     char *text;            /* one line (untrusted) */
     int fig;               /* index into figs of the figure showing it, or -1 */
+    int input;             /* index into the report's inputs, or -1 (see td_report_add_input) */
 } td_report_finding;
 
 typedef struct {
@@ -117,6 +120,7 @@ typedef struct {
     td_plot_fig **figs;    size_t nfigs;
     td_report_finding *findings; size_t nfindings;
     char **notes;          size_t nnotes; /* lines shown under the findings */
+    char **inputs;         size_t ninputs; /* what was read, one verdict each at the top */
 } td_report;
 
 /* New empty report; NULL on allocation failure. */
@@ -156,6 +160,13 @@ td_code td_plot_fig_caption_drawn(td_plot_fig *f);
 td_code td_report_add_finding(td_report *r, td_plot_level level, const char *source,
                               const char *text, int fig);
 td_code td_report_add_note(td_report *r, const char *text);
+/* Start a new input (a run, a dump, a gradcheck result, a study; name
+ * copied): the findings added after it count towards its verdict at the
+ * top of the page (healthy, or how many findings of which level). Every
+ * adapter below calls it. TD_ENOMEM on failure. */
+td_code td_report_add_input(td_report *r, const char *name);
+/* Text at (x, y) in data units, drawn in front (copied; escaped on output). */
+td_code td_plot_add_label(td_plot_panel *p, double x, double y, const char *text);
 /* Index of figure f in r, or -1. */
 int td_report_fig_index(const td_report *r, const td_plot_fig *f);
 
@@ -280,6 +291,11 @@ td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t
 /* Several runs overlaid: each run's primary validation loss (else train
  * loss, else first series) on one figure. Nothing when n < 2. */
 td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t n,
+                                 td_err *e);
+/* Runs compared, metric by metric: for every series name that at least two
+ * runs log (in first-seen order, at most max_figs; 0 = 8), one figure with
+ * that metric of every run overlaid, named by run. Nothing when n < 2. */
+td_code td_plot_add_runs_compare(td_report *r, const td_run *const *runs, size_t n, size_t max_figs,
                                  td_err *e);
 
 /* The figures of HDF5 dumps (o: the options d was computed with, for the
