@@ -93,7 +93,9 @@ static td_code classify(const char *path, in_kind *k, td_err *e)
     return TD_OK;
 }
 
-static td_code add_log(td_report *r, const char *path, td_err *e)
+/* A log's runs as figures; the log is handed to *keep (freed by the caller)
+ * for the runs-compared figures drawn once every log is read. */
+static td_code add_log(td_report *r, const char *path, td_log **keep, td_err *e)
 {
     td_log *log = NULL;
     td_code c = td_log_read_file(path, TD_FMT_AUTO, &log, e);
@@ -125,7 +127,7 @@ static td_code add_log(td_report *r, const char *path, td_err *e)
         }
     for (size_t i = 0; runs && i < log->nruns; i++) td_findings_free(&runs[i].findings);
     free(runs);
-    td_log_free(log);
+    *keep = log;
     return c;
 }
 
@@ -319,7 +321,9 @@ int main(int argc, char **argv)
     td_h5_quiet();
     td_report *r = td_report_new(a.title);
     const char **h5 = calloc((size_t)nin + 1, sizeof *h5);
-    td_code c = r && h5 ? TD_OK : td_fail(&e, TD_ENOMEM, "out of memory");
+    td_log **logs = calloc((size_t)nin + 1, sizeof *logs);
+    size_t nlogs = 0, nruns = 0;
+    td_code c = r && h5 && logs ? TD_OK : td_fail(&e, TD_ENOMEM, "out of memory");
     if (r) r->columns = (size_t)a.columns;
     int nh5 = 0;
     for (int i = 0; !c && i < nin; i++) {
@@ -328,16 +332,27 @@ int main(int argc, char **argv)
         if (c) break;
         if (k == IN_H5) h5[nh5++] = inputs[i];
         else if (k == IN_GRADCHECK) c = add_gradcheck(r, inputs[i], &e);
-        else c = add_log(r, inputs[i], &e);
+        else {
+            c = add_log(r, inputs[i], &logs[nlogs], &e);
+            if (logs[nlogs]) nruns += logs[nlogs++]->nruns;
+        }
     }
+    /* several logs: every metric they share, runs overlaid */
+    const td_run **all = !c && nlogs > 1 ? calloc(nruns + 1, sizeof *all) : NULL;
+    if (!c && nlogs > 1 && !all) c = td_fail(&e, TD_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; all && i < nlogs; i++)
+        for (size_t j = 0; j < logs[i]->nruns; j++) all[k++] = &logs[i]->runs[j];
+    if (all) c = td_plot_add_runs_compare(r, all, nruns, 0, &e);
+    free(all);
     if (!c && nh5) c = add_dumps(r, h5, nh5, &e);
     for (int i = 0; !c && i < nstudy; i++) c = add_study(r, studies[i], sci, &e);
     if (!c && !r->nfigs && td_report_add_note(r, "Nothing to draw: the inputs hold no series of two "
                                               "points or more, no weight, gradient or activation tensor, no gradcheck tensor and no study."))
         c = td_fail(&e, TD_ENOMEM, "out of memory");
-    for (size_t i = 0; !c && spool[0] && i < r->nfindings; i++) {
-        char *shown = strstr(r->findings[i].source, spool) ? td_cli_relabel(r->findings[i].source, spool, "<stdin>") : NULL;
-        if (shown) { free(r->findings[i].source); r->findings[i].source = shown; }
+    for (size_t i = 0; !c && spool[0] && i < r->nfindings + r->ninputs; i++) {
+        char **name = i < r->nfindings ? &r->findings[i].source : &r->inputs[i - r->nfindings];
+        char *shown = strstr(*name, spool) ? td_cli_relabel(*name, spool, "<stdin>") : NULL;
+        if (shown) { free(*name); *name = shown; }
     }
     td_plot_result res;
     memset(&res, 0, sizeof res);
@@ -374,6 +389,8 @@ int main(int argc, char **argv)
         }
     }
     td_report_free(r);
+    for (size_t i = 0; i < nlogs; i++) td_log_free(logs[i]);
+    free(logs);
     free(h5);
     free(inputs);
     free(studies);

@@ -12,13 +12,13 @@
 #define PL_MAX_LR_MARKS 8 /* more learning-rate changes than this: a schedule, not marked */
 
 /* How a finding is drawn (a table, not a switch). */
-typedef enum { DRAW_NONE, DRAW_MARK, DRAW_SPAN, DRAW_BAND } draw_how;
+typedef enum { DRAW_NONE, DRAW_MARK, DRAW_SPAN, DRAW_BAND, DRAW_REGION } draw_how;
 static const struct { draw_how how; const char *label; } draw_kind[TD_FIND_NKINDS] = {
     [TD_FIND_NONFINITE] = {DRAW_SPAN, "NaN/Inf"},
     [TD_FIND_NEGATIVE_LOSS] = {DRAW_MARK, "negative loss"},
     [TD_FIND_EXPLOSION] = {DRAW_MARK, "divergence"},
     [TD_FIND_SPIKE_UNRECOVERED] = {DRAW_MARK, "unrecovered spike"},
-    [TD_FIND_SPIKES] = {DRAW_NONE, "spikes"},
+    [TD_FIND_SPIKES] = {DRAW_MARK, "spikes from"},
     [TD_FIND_LOSS_RISING] = {DRAW_NONE, "loss rising"},
     [TD_FIND_LR_FAR_TOO_HIGH] = {DRAW_NONE, "lr far too high"},
     [TD_FIND_LR_TOO_HIGH] = {DRAW_NONE, "lr too high"},
@@ -26,7 +26,7 @@ static const struct { draw_how how; const char *label; } draw_kind[TD_FIND_NKIND
     [TD_FIND_NOT_LEARNING] = {DRAW_NONE, "not learning"},
     [TD_FIND_UNDERFITTING] = {DRAW_NONE, "underfitting"},
     [TD_FIND_INITIAL_LOSS] = {DRAW_NONE, "initial loss"},
-    [TD_FIND_OVERFITTING] = {DRAW_MARK, "overfitting"},
+    [TD_FIND_OVERFITTING] = {DRAW_REGION, "overfitting"},
     [TD_FIND_METRIC_DISAGREEMENT] = {DRAW_SPAN, "metric disagreement"},
     [TD_FIND_NOISE] = {DRAW_BAND, "noise"},
     [TD_FIND_SATURATION] = {DRAW_SPAN, "plateau"},
@@ -170,6 +170,23 @@ static td_code draw_finding(td_plot_panel *p, const td_run *run, const td_findin
         if (!seen) c = td_plot_add_span(p, f->x_from, x1, lab);
         break;
     }
+    case DRAW_REGION: { /* the stretch shaded from the best point on, the best point marked */
+        const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
+        double x1 = f->x_to;
+        for (size_t i = 0; s && i < s->n; i++) /* to the metric's end */
+            if (isfinite(s->x[i]) && !(x1 >= s->x[i])) x1 = s->x[i];
+        if (!(x1 > f->x_from)) x1 = f->x_from;
+        snprintf(lab, sizeof lab, "%s: %s worse than its best (%s %g-%g)", label,
+                 f->metric ? f->metric : "validation", xname, f->x_from, x1);
+        int seen = 0;
+        for (size_t i = 0; i < p->nspans; i++) seen |= !strcmp(p->spans[i].label, lab);
+        if (!seen) c = td_plot_add_span(p, f->x_from, x1, lab);
+        snprintf(lab, sizeof lab, "best %s (%s %g)", f->metric ? f->metric : "", xname, f->x_from);
+        seen = 0;
+        for (size_t i = 0; i < p->nmarks; i++) seen |= !strcmp(p->marks[i].label, lab);
+        if (!c && !seen) c = td_plot_add_mark(p, f->x_from, lab);
+        break;
+    }
     case DRAW_BAND: {
         const td_series *s = f->metric ? td_run_find_name(run, f->metric) : NULL;
         double m = s ? median_in(s, f->x_from, f->x_to) : NAN;
@@ -261,6 +278,7 @@ td_code td_plot_add_run(td_report *r, const td_run *run, const td_findings *fs, 
     char title[512], cap[1024];
     td_code c;
     int ilos = -1, iacc = -1;
+    if (td_report_add_input(r, run->name ? run->name : "run")) return td_fail(e, TD_ENOMEM, "out of memory");
     td_plot_panel *plos = NULL, *pacc = NULL;
 
     /* a run of one logged step (the head of an aborted run) gets no figure,
@@ -363,6 +381,42 @@ td_code td_plot_add_runs_overlay(td_report *r, const td_run *const *runs, size_t
     return TD_OK;
 }
 
+td_code td_plot_add_runs_compare(td_report *r, const td_run *const *runs, size_t n, size_t max_figs,
+                                 td_err *e)
+{
+    if (n < 2) return TD_OK;
+    if (!max_figs) max_figs = 8;
+    size_t made = 0;
+    for (size_t i = 0; i < n && made < max_figs; i++)
+        for (size_t k = 0; k < runs[i]->nseries && made < max_figs; k++) {
+            const char *m = runs[i]->series[k].name;
+            int earlier = 0, others = 0; /* one figure per name, where it first appears */
+            for (size_t j = 0; j < n; j++) {
+                const td_series *t = td_run_find_name(runs[j], m);
+                if (!has_points(t, 2)) continue;
+                if (j < i) earlier = 1;
+                else if (j > i) others = 1;
+            }
+            if (earlier || !others || !has_points(&runs[i]->series[k], 2)) continue;
+            char title[300], cap[600];
+            snprintf(title, sizeof title, "runs compared: %s", m);
+            snprintf(cap, sizeof cap, "%s of every run that logs it, overlaid on one axis (as "
+                     "TensorBoard compares runs); each run's own figures are above.", m);
+            td_plot_fig *f = td_report_fig(r, title, cap);
+            td_plot_panel *p = f ? td_plot_fig_panel(f, NULL, runs[i]->x_name, m) : NULL;
+            if (!p) return td_fail(e, TD_ENOMEM, "out of memory");
+            for (size_t j = 0; j < n; j++) {
+                const td_series *t = td_run_find_name(runs[j], m);
+                if (!has_points(t, 2)) continue;
+                if (td_plot_add_series(f, p, short_name(runs[j]->name), t->n <= 60 ? TD_PLOT_LINESPOINTS : TD_PLOT_LINES,
+                                       t->x, t->y, t->n))
+                    return td_fail(e, TD_ENOMEM, "out of memory");
+            }
+            made++;
+        }
+    return TD_OK;
+}
+
 td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t max_runs,
                            td_err *e)
 {
@@ -378,9 +432,11 @@ td_code td_plot_add_judged(td_report *r, const td_judged *runs, size_t n, size_t
     if (!c) c = td_plot_add_runs_overlay(r, all, n, e);
     /* runs past max_runs: their findings still listed, linked to the overlay */
     int overlay = r->nfigs > before ? (int)before : -1;
-    for (size_t i = max_runs; !c && i < n; i++)
+    for (size_t i = max_runs; !c && i < n; i++) {
+        if (td_report_add_input(r, runs[i].run->name ? runs[i].run->name : "run")) c = td_fail(e, TD_ENOMEM, "out of memory");
         for (size_t k = 0; !c && k < runs[i].findings.n; k++)
             c = list_finding(r, runs[i].run, &runs[i].findings.f[k], overlay, e);
+    }
     free(all);
     return c;
 }

@@ -85,65 +85,76 @@ static int fig_ratio(td_report *r, const td_dump *d, const char *label, td_err *
     for (size_t i = 0; i < d->nratios; i++)
         if (d->ratios[i].ratio > 0 && d->ratios[i].ratio < floor) floor = d->ratios[i].ratio;
     floor /= 10;
-    size_t nz = 0;
-    for (size_t i = 0; !rc && i < d->nratios; i++)
-        if (d->ratios[i].ratio == 0) {
-            const td_dump_ratio *b = &d->ratios[i];
-            x[nz] = one_step ? (double)d->layers[b->layer].depth : (double)b->step;
-            y[nz++] = floor;
-        }
-    char zname[96];
-    snprintf(zname, sizeof zname, "ratio 0: never moved (drawn at %.0e)", floor);
-    if (nz && td_plot_add_series(f, p, zname, TD_PLOT_POINTS, x, y, nz)) rc = -2;
-    /* group by (layer, param) in first-seen order; one_step: by param */
+    /* group by (layer, param) in first-seen order; one_step: by param. Every
+       group is named in the legend; its zeros (never moved) are its own points */
+    double *zx = malloc(d->nratios * sizeof *zx), *zy = malloc(d->nratios * sizeof *zy);
+    if (!zx || !zy) rc = -2;
+    int zgroups = 0; /* zero groups one above the other, so none hides another */
     for (size_t i = 0; !rc && i < d->nratios; i++) {
         if (done[i]) continue;
         const td_dump_ratio *a = &d->ratios[i];
-        size_t n = 0;
+        size_t n = 0, nz = 0;
         for (size_t k = i; k < d->nratios; k++) {
             const td_dump_ratio *b = &d->ratios[k];
             int same = !strcmp(a->param, b->param) && (one_step || a->layer == b->layer);
-            if (!same || done[k] || !(b->ratio > 0)) continue;
+            if (!same || done[k] || !(b->ratio >= 0)) continue;
             done[k] = 1;
-            x[n] = one_step ? (double)d->layers[b->layer].depth : (double)b->step;
-            y[n++] = b->ratio;
+            double bx = one_step ? (double)d->layers[b->layer].depth : (double)b->step;
+            if (b->ratio > 0) { x[n] = bx; y[n++] = b->ratio; }
+            else { zx[nz] = bx; zy[nz++] = floor * pow(1.5, zgroups); }
         }
-        char name[300];
+        char name[300], zname[400];
         if (one_step) snprintf(name, sizeof name, "%s", a->param);
         else snprintf(name, sizeof name, "%s/%s", d->layers[a->layer].name, a->param);
+        snprintf(zname, sizeof zname, "%s: ratio 0, never moved (drawn at %.1e)", name, floor * pow(1.5, zgroups));
+        zgroups += nz > 0;
         if (n && td_plot_add_series(f, p, name, TD_PLOT_LINESPOINTS, x, y, n)) rc = -2;
+        if (!rc && nz && td_plot_add_series(f, p, zname, TD_PLOT_POINTS, zx, zy, nz)) rc = -2;
     }
+    free(zx); free(zy);
     free(done); free(x); free(y);
     if (!rc && one_step && depth_tics(p, d)) rc = -2;
     if (rc) { NOMEM(e); return -2; }
     return td_report_fig_index(r, f);
 }
 
-/* Gradient RMS of each layer's weight at the last step against depth. */
+/* Gradient RMS of each layer's weight at the last step against depth; when
+ * every one is 0 (no gradient reached the weights) the zeros themselves, on a
+ * linear axis, rather than no figure. */
 static int fig_grad(td_report *r, const td_dump *d, const char *label, td_err *e)
 {
     double *x = malloc((d->nlayers + 1) * sizeof *x), *y = malloc((d->nlayers + 1) * sizeof *y);
     if (!x || !y) { free(x); free(y); NOMEM(e); return -2; }
-    size_t n = 0;
+    size_t n = 0, nzero = 0;
     for (size_t i = 0; i < d->nlayers; i++)
         if (d->layers[i].grad_rms_last > 0) {
             x[n] = d->layers[i].depth;
             y[n++] = d->layers[i].grad_rms_last;
         }
+    for (size_t i = 0; !n && i < d->nlayers; i++)
+        if (d->layers[i].grad_rms_last == 0) {
+            x[nzero] = d->layers[i].depth;
+            y[nzero++] = 0;
+        }
     int idx = -1;
-    if (n) {
+    if (n || nzero) {
         char t[512];
         snprintf(t, sizeof t, "%s: gradient RMS against depth", label);
-        td_plot_fig *f = td_report_fig(r, t, "RMS of each layer's weight gradient at the last "
-            "step against layer depth (0 = input side, named on the axis), log y. A fall of decades toward the "
-            "input is vanishing gradients; a rise, exploding gradients.");
+        td_plot_fig *f = td_report_fig(r, t, n
+            ? "RMS of each layer's weight gradient at the last step against layer depth (0 = input "
+              "side, named on the axis), log y. A fall of decades toward the input is vanishing "
+              "gradients; a rise, exploding gradients."
+            : "RMS of each layer's weight gradient at the last step against layer depth (0 = input "
+              "side, named on the axis): 0 in every layer, so no gradient reaches the weights "
+              "(linear y: a log axis has no 0).");
         td_plot_panel *p = f ? td_plot_fig_panel(f, NULL, "layer depth", "gradient RMS") : NULL;
-        if (!p || td_plot_add_series(f, p, "gradient RMS", TD_PLOT_LINESPOINTS, x, y, n))
+        if (!p || td_plot_add_series(f, p, n ? "gradient RMS" : "gradient RMS: 0 in every layer",
+                                     TD_PLOT_LINESPOINTS, x, y, n ? n : nzero))
             idx = -2;
         else if (depth_tics(p, d))
             idx = -2;
         else {
-            p->logy = 1;
+            p->logy = n ? 1 : 0;
             idx = td_report_fig_index(r, f);
         }
     }
@@ -193,13 +204,22 @@ static int fig_hist(td_report *r, const td_dump *d, const td_dump_opts *o, td_du
             n += snprintf(pt + n, sizeof pt - n, " dead %.0f%%", 100.0 * t->dead_units / t->units);
         if (k == TD_DK_ACT && n >= 0 && (size_t)n < sizeof pt &&
             (!strcmp(ly->act, "tanh") || !strcmp(ly->act, "sigmoid")))
-            snprintf(pt + n, sizeof pt - n, " sat %.0f%%", 100.0 * t->saturated / t->st.n);
+            n += snprintf(pt + n, sizeof pt - n, " sat %.0f%%", 100.0 * t->saturated / t->st.n);
+        double w = (t->st.max - t->st.min) / bins;
+        char only[32];
+        snprintf(only, sizeof only, "%.3g", t->st.min);
+        if (!(w > 0) && n >= 0 && (size_t)n < sizeof pt) /* one value: say so, no invented axis */
+            snprintf(pt + n, sizeof pt - n, ": all %llu = %s", (unsigned long long)t->st.n, only);
         td_plot_panel *p = td_plot_fig_panel(f, pt, what[k], "count");
         if (!p) { rc = -2; break; }
         td_dump_tensor_bins(t, bins, cnt);
-        double w = (t->st.max - t->st.min) / bins;
         for (int b = 0; b < bins; b++) cx[b] = t->st.min + (b + 0.5) * w;
-        if (td_plot_add_series(f, p, "", TD_PLOT_BOXES, cx, cnt, w > 0 ? (size_t)bins : 1))
+        if (!(w > 0)) { /* the single bar at category 0, labelled with the value */
+            const char *tic[1] = { only };
+            cx[0] = 0;
+            if (td_plot_set_xtics(p, tic, 1)) rc = -2;
+        }
+        if (!rc && td_plot_add_series(f, p, "", TD_PLOT_BOXES, cx, cnt, w > 0 ? (size_t)bins : 1))
             rc = -2;
         p->logy = 0;
         np++;
@@ -241,14 +261,19 @@ static int fig_image(td_report *r, const td_dump *d, const char *label, td_err *
     char t[512], cap[512];
     snprintf(t, sizeof t, "%s: first-layer weights (%s)", label,
              img.layer >= 0 && (size_t)img.layer < d->nlayers ? d->layers[img.layer].name : "?");
-    snprintf(cap, sizeof cap, "The %d filters of the first layer, %dx%d%s each, scaled to their "
-             "own min..max. Smooth, varied patterns are healthy; noisy or identical tiles "
+    snprintf(cap, sizeof cap, "The %d filters of the first layer, %dx%d%s each, numbered by unit, "
+             "one square per weight, scaled to their own min..max. Smooth, varied patterns are healthy; noisy or identical tiles "
              "suggest too little training, too high a learning rate or too little "
              "regularization.", img.n, img.h, img.w, rgb ? " RGB" : "");
     td_plot_fig *f = td_report_fig(r, t, cap);
     td_plot_panel *p = f ? td_plot_fig_panel(f, NULL, NULL, NULL) : NULL;
     int bad = !p || (rgb ? td_plot_add_rgb(p, "filters", z, rows, cols)
                          : td_plot_add_image(p, "filters", z, rows, cols));
+    for (int t = 0; !bad && t < img.n; t++) { /* each tile numbered by its unit, top left */
+        char num[16];
+        snprintf(num, sizeof num, "%d", t);
+        bad = td_plot_add_label(p, (t % gc) * (img.w + 1) - 0.45, (t / gc) * (img.h + 1) - 0.2, num) != TD_OK;
+    }
     free(z);
     td_dump_image_free(&img);
     if (bad) { NOMEM(e); return -2; }
@@ -261,6 +286,7 @@ td_code td_plot_add_dump(td_report *r, const td_dump *d, const td_dump_opts *o,
 {
     int fig[FIG_N];
     if (!label) label = "dump";
+    if (td_report_add_input(r, label)) return NOMEM(e);
     if ((fig[FIG_RATIO] = fig_ratio(r, d, label, e)) == -2 ||
         (fig[FIG_GRAD] = fig_grad(r, d, label, e)) == -2 ||
         (fig[FIG_ACT] = fig_hist(r, d, o, TD_DK_ACT, label, e)) == -2 ||
@@ -268,13 +294,7 @@ td_code td_plot_add_dump(td_report *r, const td_dump *d, const td_dump_opts *o,
         (fig[FIG_WEIGHT] = fig_hist(r, d, o, TD_DK_PARAM, label, e)) == -2 ||
         fig_image(r, d, label, e) == -2)
         return e ? e->code : TD_ENOMEM;
-    /* the depth axis of the figures, in words */
-    char note[1024];
-    int n = snprintf(note, sizeof note, "%s: layers by depth:", label);
-    for (size_t i = 0; i < d->nlayers && n >= 0 && (size_t)n < sizeof note; i++)
-        n += snprintf(note + n, sizeof note - n, " %d %s%s", d->layers[i].depth,
-                      d->layers[i].name, i + 1 < d->nlayers ? "," : "");
-    if (d->nlayers && td_report_add_note(r, note)) return NOMEM(e);
+    /* (no "layers by depth" note: the depth axes and panels carry the names) */
     for (size_t i = 0; i < d->nfindings; i++) {
         const td_dump_finding *df = &d->findings[i];
         int fi = -1;

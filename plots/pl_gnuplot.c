@@ -213,15 +213,21 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     int image = 0;
     for (size_t i = 0; i < p->nseries; i++) image |= is_image(&p->series[i]);
     int logy = p->logy < 0 ? td_plot_auto_log(p) : p->logy;
-    td_out_puts(o, "\nunset object; unset arrow; unset label; unset logscale\n"
+    td_out_puts(o, "\nunset object; unset arrow; unset label; unset logscale; unset offsets\n"
                    "set autoscale; set grid\n");
     if (f->npanels > 1) /* inside the panel, in the corner the curves' ends leave free */
         td_out_printf(o, "set key %s right noautotitle font \",8\" samplen 1.5\n",
                       ends_high(p) ? "bottom" : "top");
     else
         td_out_puts(o, "set key below noautotitle\n");
-    td_out_puts(o, "set title ");
-    td_plot_gp_string(o, p->title ? p->title : (f->npanels == 1 ? f->title : ""));
+    if (p->title) { /* a panel's own title */
+        td_out_puts(o, "set title ");
+        td_plot_gp_string(o, p->title);
+    } else { /* the figure's: the page heads it already, so only in the PDF */
+        td_out_puts(o, "unset title; if (exists(\"td_batch\")) { set title ");
+        td_plot_gp_string(o, f->npanels == 1 ? f->title : "");
+        td_out_puts(o, " }");
+    }
     td_out_puts(o, "\nset xlabel ");
     td_plot_gp_string(o, p->xlabel);
     td_out_puts(o, "\nset ylabel ");
@@ -239,6 +245,10 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     }
     if (logy) td_out_puts(o, "set logscale y\nset format y \"%g\"\n");
     if (image) write_image_setup(p, o);
+    int bars = 0;
+    for (size_t i = 0; i < p->nseries; i++) bars |= p->series[i].style == TD_PLOT_BOXES;
+    if (!image && !bars && !logy) /* curves at their extremes stay inside the frame */
+        td_out_puts(o, "set offsets 0, 0, graph 0.05, graph 0.05\n");
     for (size_t i = 0; i < p->nseries; i++) /* bars: from 0, as wide as their bins */
         if (p->series[i].style == TD_PLOT_BOXES && p->series[i].n) {
             const td_plot_series *s = &p->series[i];
@@ -285,6 +295,14 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
                       ++obj, s->x0, s->x1, pl_span_fill[i % 4]);
     }
     int lab = 0;
+    for (size_t i = 0; i < p->nlabels; i++) {
+        const td_plot_label *l = &p->labels[i];
+        if (!isfinite(l->x) || !isfinite(l->y)) continue;
+        td_out_printf(o, "set label %d ", ++lab);
+        td_plot_gp_string(o, l->text);
+        td_out_printf(o, " at first %.9g, first %.9g left front font \",9\" tc rgb \"%s\"\n",
+                      l->x, l->y, pl_mark_color);
+    }
     for (size_t i = 0; i < p->nmarks; i++) {
         const td_plot_mark *m = &p->marks[i];
         if (!isfinite(m->x)) continue;
@@ -309,10 +327,10 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         const td_plot_series *s = &p->series[i];
         if (!drawn(s)) continue;
         if (s->style == TD_PLOT_IMAGE)
-            td_out_printf(o, "%s\"%s.dat\" index %zu matrix with image notitle", sep, f->id,
+            td_out_printf(o, "%s\"%s.dat\" index %zu matrix with image pixels notitle", sep, f->id,
                           (*block)++);
         else if (s->style == TD_PLOT_RGB)
-            td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2:3:4:5 with rgbimage notitle", sep,
+            td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2:3:4:5 with rgbimage pixels notitle", sep,
                           f->id, (*block)++);
         else {
             td_out_printf(o, "%s\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\"%s title ",
@@ -370,10 +388,10 @@ td_code td_plot_write_gp(const td_plot_fig *f, td_out *o)
         "set termoption noenhanced\n"
         "set encoding utf8\n",
         f->id, TD_VERSION, f->id, f->id, f->id, f->id, f->id, w, h, f->id, w, h, f->id);
-    if (n > 1) {
-        td_out_printf(o, "set multiplot layout %zu,%zu title ", rows, cols);
+    if (n > 1) { /* the figure's title only in the PDF: the page heads the SVG already */
+        td_out_printf(o, "if (exists(\"td_batch\")) { set multiplot layout %zu,%zu title ", rows, cols);
         td_plot_gp_string(o, f->title);
-        td_out_puts(o, "\n");
+        td_out_printf(o, " } else { set multiplot layout %zu,%zu }\n", rows, cols);
     }
     size_t block = 0;
     for (size_t p = 0; p < f->npanels; p++) write_panel(f, f->panels[p], &block, o);

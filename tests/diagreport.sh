@@ -73,12 +73,14 @@ if grep -q '<a href="#fig01">overfitting' "$TMP/r/index.html" && grep -q '<figur
 then ok "index.html links the finding to its figure"; else not_ok "finding link missing in index.html"; fi
 if grep -Eq '(src|href)="(https?:)?//|<script|<link' "$TMP/r/index.html"; then not_ok "index.html loads something from outside"
 else ok "index.html is self-contained"; fi
-# the validation loss turns up after epoch 12: a mark there, with its line
-ep=$(sed -n 's/^set label [0-9]* "overfitting (epoch \([0-9]*\))" at first \([0-9]*\),.*/\1 \2/p' "$TMP/r/fig01.gp")
+# the validation loss turns up after epoch 12: its best point marked there, with its
+# line, and the overfitting stretch shaded from it to the end (epoch 29)
+ep=$(sed -n 's/^set label [0-9]* "best val_loss (epoch \([0-9]*\))" at first \([0-9]*\),.*/\1 \2/p' "$TMP/r/fig01.gp")
 set -- $ep
 if [ $# -eq 2 ] && [ "$1" = "$2" ] && [ "$1" -ge 11 ] && [ "$1" -le 14 ] &&
-   grep -q "^set arrow [0-9]* from first $1, graph 0" "$TMP/r/fig01.gp"
-then ok "overfitting mark drawn at epoch $1"; else not_ok "no overfitting mark near epoch 12: '$ep'"; fi
+   grep -q "^set arrow [0-9]* from first $1, graph 0" "$TMP/r/fig01.gp" &&
+   grep -q "^set object [0-9]* rect from first $1, graph 0 to first 29, graph 1" "$TMP/r/fig01.gp"
+then ok "best point marked at epoch $1, overfitting shaded from it to the end"; else not_ok "no best-point mark near epoch 12 or no shaded stretch: '$ep'"; fi
 grep -q '^set label [0-9]* "lr 0.001 -\\076 0.0001" at first 20,' "$TMP/r/fig01.gp" \
   && ok "learning-rate step marked at epoch 20 ('>' escaped)" || not_ok "no lr step mark at 20"
 
@@ -161,4 +163,34 @@ if [ -d "$RD/logs" ]; then
 else
   skip realdata "../shared/realdata absent: the real logs and HDF5 files beside the checkout"
 fi
+
+# ---- the page at a glance (issue 13) --------------------------------------------
+S=samples
+run "$DR" --no-render --out "$TMP/g" "$S/curves/real_spiral.keras.csv" "$TMP/overfit.csv" "$S/dumps/cnn_dead.h5"
+[ "$RC" -eq 1 ] && ok "glance report: exit 1" || not_ok "glance report: exit $RC: $(head -c 300 "$TMP/err")"
+H="$TMP/g/index.html"
+if grep -q '<h2 id="verdict">Verdict</h2>' "$H" && grep -Eq '<tr><td>samples/curves/real_spiral.keras.csv</td><td class="healthy"><b>healthy</b>' "$H" \
+   && grep -Eq '<tr><td>cnn_dead.h5</td><td class="warning"><b>findings</b>: 9 warnings' "$H" \
+   && [ "$(grep -o '<h2 id="verdict">' "$H" | wc -l)" -eq 1 ] && [ "$(grep -n 'id="verdict"' "$H" | cut -d: -f1)" -lt "$(grep -n 'id="findings"' "$H" | cut -d: -f1)" ]
+then ok "a verdict per input above the findings: healthy / 9 warnings"; else not_ok "verdict table: $(grep -A8 'id="verdict"' "$H" | head -c 600)"; fi
+if grep -q '5 &times; identical across all 3 step pairs (steps 0..41): never moved .*<span class="names">0/bias, 0/weight, 2/bias, 2/weight, 5/weight</span>' "$H" \
+   && [ "$(grep -c 'never moved' "$H")" -le 3 ]
+then ok "five never-moved tensors listed once, with their names"; else not_ok "repeated findings not grouped: $(grep -c 'never moved' "$H") lines"; fi
+grep -q 'layers by depth' "$H" && not_ok "the cryptic 'layers by depth' note is back" || ok "no 'layers by depth' line"
+img=$(grep -l 'with image' "$TMP"/g/fig*.gp | head -n1)
+if [ -n "$img" ] && grep -q 'matrix with image pixels' "$img" && [ "$(grep -Ec '^set label [0-9]+ "[0-7]" at first' "$img")" -eq 8 ]
+then ok "first-layer weights: sharp pixels (with image pixels), the 8 tiles numbered"; else not_ok "first-layer image: $(grep -E 'image|set label' "$img" | head -c 300)"; fi
+ratio=$(grep -l 'update / weight' "$TMP"/g/fig*.gp | head -n1)
+if [ -n "$ratio" ] && for t in 0/bias 0/weight 2/bias 2/weight 5/weight; do grep -q "\"$t: ratio 0, never moved" "$ratio" || exit 1; done && grep -q '"5/bias"' "$ratio"
+then ok "update/weight: every layer's parameter in the legend, zeros labelled"; else not_ok "update/weight legend: $(grep -o 'title "[^"]*"' "$ratio" | head -c 300)"; fi
+grad=$(grep -l 'gradient RMS: 0 in every layer' "$TMP"/g/fig*.gp | head -n1)
+if [ -n "$grad" ] && grep -q 'warning</span>cnn_dead.h5: <a href="#'"$(basename "$grad" .gp)"'">3 &times; gradient all zero at step 41' "$H"
+then ok "zero gradients: a finding, linked to the gradient-by-depth figure drawn at 0"; else not_ok "zero gradients: figure ${grad:-missing}"; fi
+if grep -q 'set title "0 (relu): all 72 = 0"' "$TMP"/g/fig*.gp
+then ok "an all-zero histogram says so in its title"; else not_ok "all-zero histogram title missing"; fi
+cmp=$(grep -l '"runs compared: val_loss"' "$TMP"/g/fig*.gp | head -n1)
+if [ -n "$cmp" ] && grep -q '"real_spiral.keras.csv"' "$cmp" && grep -q '"overfit.csv"' "$cmp"
+then ok "two logs: val_loss of both runs on one figure"; else not_ok "runs compared figure missing: ${cmp:-none}"; fi
+if grep -q '^unset title; if (exists("td_batch")) { set title' "$TMP"/g/fig01.gp && ! grep -q '^set multiplot layout' "$TMP"/g/fig02.gp
+then ok "figure titles only in the PDF (the page heads every figure): no double or triple titles"; else not_ok "titles: $(grep -E 'title|multiplot' "$TMP"/g/fig02.gp | head -c 300)"; fi
 finish

@@ -133,22 +133,26 @@ static void test_run_figures(void **state)
     const td_plot_panel *lp = r->figs[0]->panels[0];
     assert_int_equal(lp->nseries, 2);
     assert_int_equal(lp->series[1].dashed, 1);
-    /* marks: the learning-rate step at 6, the overfitting point at 5 */
+    /* marks: the learning-rate step at 6, the best point before overfitting at 5 */
     assert_int_equal(lp->nmarks, 2);
     assert_true(lp->marks[0].x == 6);
     assert_non_null(strstr(lp->marks[0].label, "0.01 -> 0.001"));
     assert_true(lp->marks[1].x == 5);
-    assert_non_null(strstr(lp->marks[1].label, "overfitting"));
-    /* the plateau span, and the noise band: median of val_loss over 4..8
-       (0.95) +- 2 sigma (0.05), over x 4..8 only */
-    assert_int_equal(lp->nspans, 1);
-    assert_true(lp->spans[0].x0 == 6 && lp->spans[0].x1 == 8);
+    assert_string_equal(lp->marks[1].label, "best val_loss (epoch 5)");
+    /* spans: the overfitting stretch from the best point to the end, the
+       plateau; the noise band: median of val_loss over 4..8 (0.95) +- 2
+       sigma (0.05), over x 4..8 only */
+    assert_int_equal(lp->nspans, 2);
+    assert_true(lp->spans[0].x0 == 5 && lp->spans[0].x1 == 8);
+    assert_string_equal(lp->spans[0].label, "overfitting: val_loss worse than its best (epoch 5-8)");
+    assert_true(lp->spans[1].x0 == 6 && lp->spans[1].x1 == 8);
     assert_int_equal(lp->nbands, 1);
     assert_true(fabs(lp->bands[0].lo - 0.85) < 1e-12 && fabs(lp->bands[0].hi - 1.05) < 1e-12);
     assert_true(lp->bands[0].x0 == 4 && lp->bands[0].x1 == 8);
     /* the caption names what is drawn, and only that */
-    assert_non_null(strstr(r->figs[0]->caption, "Dashed red lines: lr 0.01 -> 0.001; overfitting (epoch 5). "
-                                                "Shaded spans: plateau epoch 6-8. Shaded bands: val_loss noise"));
+    assert_non_null(strstr(r->figs[0]->caption, "Dashed red lines: lr 0.01 -> 0.001; best val_loss (epoch 5). "
+                                                "Shaded spans: overfitting: val_loss worse than its best (epoch 5-8); "
+                                                "plateau epoch 6-8. Shaded bands: val_loss noise"));
     assert_non_null(strstr(r->figs[1]->caption, "No finding is drawn on it."));
     /* the gap panel: train - val accuracy at the validation epochs */
     assert_int_equal(r->figs[1]->npanels, 2);
@@ -225,7 +229,7 @@ static void test_dump_figures(void **state)
     assert_int_equal(r->nfindings, d->nfindings);
     int linked = 0;
     for (size_t i = 0; i < r->nfindings; i++)
-        if (strstr(r->findings[i].text, "all zero")) linked = r->findings[i].fig == act;
+        if (strstr(r->findings[i].text, "activations all zero")) linked = r->findings[i].fig == act;
     assert_true(linked);
     td_report_free(r);
     td_dump_free(d);
