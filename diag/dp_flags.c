@@ -352,6 +352,17 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
     /* gradients across depth at the last step: each layer against the output layer */
     int lastg = -1;
     for (size_t li = 0; li < d->nlayers; li++) if (isfinite(d->layers[li].grad_rms_last) && d->layers[li].grad_rms_last > 0) lastg = (int)li;
+    /* no layer has a non-zero gradient: nothing to compare with, and no
+       gradient reaches the parameters at all (the extreme of vanishing) */
+    for (size_t li = 0; lastg < 0 && li < d->nlayers && rc == TD_OK; li++) {
+        const td_dump_layer *l = &d->layers[li];
+        if (l->grad_rms_last != 0) continue;
+        td_safe_text(ln, sizeof ln, l->name);
+        rc = finding(d, e, TD_DF_VANISHING_GRAD, (int)li, last_step, 0, 0,
+                     "%s: gradient all zero at step %lld, as in every layer: no gradient reaches the parameters "
+                     "(graph detached, zero_grad() between backward() and the dump, or dumped before backward())",
+                     ln, last_step);
+    }
     for (int li = 0; li < lastg && rc == TD_OK; li++) {
         const td_dump_layer *l = &d->layers[li];
         if (!isfinite(l->grad_rms_last)) continue;

@@ -533,7 +533,7 @@ static void test_steps_ratios_one_pass(void **state)
 
 /* ---- a synthetic tdiag dump with one planted fault per case ------------------------ */
 typedef enum { F_NONE, F_LR_HIGH, F_LR_LOW, F_FROZEN, F_DEAD, F_ZERO_ACT, F_SAT, F_EXPLODE_ACT,
-               F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN } fault;
+               F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN, F_ZERO_GRAD } fault;
 
 static void write_tdiag(const char *name, fault flt)
 {
@@ -572,7 +572,8 @@ static void write_tdiag(const char *name, fault flt)
             put2(f, p, (hsize_t)fan_out[l], (hsize_t)fan_in[l], w[l]);
             snprintf(p, sizeof p, "/step_%d/%s/bias", step, names[l]);
             put2(f, p, (hsize_t)fan_out[l], 0, bias[l]);
-            double g[16 * 8], grms = flt == F_VANISH && l == 0 ? 1e-6 : flt == F_EXPLODE_GRAD && l == 0 ? 10 : 1e-2;
+            double g[16 * 8], grms = flt == F_VANISH && l == 0 ? 1e-6 : flt == F_EXPLODE_GRAD && l == 0 ? 10
+                                   : flt == F_ZERO_GRAD ? 0 : 1e-2;
             for (int i = 0; i < n; i++) g[i] = grms * td_rng_normal(&r);
             if (flt == F_NAN && l == 2) g[3] = NAN;
             snprintf(p, sizeof p, "/step_%d/%s/grad/weight", step, names[l]);
@@ -603,6 +604,7 @@ static const struct { fault f; unsigned flags; } flag_cases[] = {
     { F_SAT, TD_DF_SATURATED }, { F_EXPLODE_ACT, TD_DF_EXPLODING_ACT },
     { F_VANISH, TD_DF_VANISHING_GRAD }, { F_EXPLODE_GRAD, TD_DF_EXPLODING_GRAD },
     { F_INIT, TD_DF_INIT_SCALE }, { F_NAN, TD_DF_NONFINITE },
+    { F_ZERO_GRAD, TD_DF_VANISHING_GRAD }, /* zero in every layer: a finding, not "nothing to compare" */
 };
 
 static void test_flags_each(void **state)
