@@ -293,6 +293,33 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
                 rc = td_dump_add_finding(d, e, TD_DF_LR_LOW, (int)li, -1, l->ratio_median, o->ratio_lo,
                              "%s: update/weight ratio per step %.2g (median of %zu) is far below ~1e-3 (< %.2g): learning rate too low",
                              ln, l->ratio_median, nr, o->ratio_lo);
+            /* any other parameter of the layer (a bias, a norm's scale) far above
+               the band: 30 x --ratio-hi, so the usual larger ratios of small
+               parameters are not findings but an update that rewrites one is */
+            for (size_t r0 = 0; r0 < d->nratios && rc == TD_OK && !(l->flags & TD_DF_LR_HIGH); r0++) {
+                const td_dump_ratio *a = &d->ratios[r0];
+                if (a->layer != (int)li || strcmp(a->param, w) == 0) continue;
+                int first = 1;
+                for (size_t k = 0; k < r0 && first; k++)
+                    first = !(d->ratios[k].layer == (int)li && strcmp(d->ratios[k].param, a->param) == 0);
+                if (!first) continue;
+                double *pv = malloc((d->nratios + 1) * sizeof *pv);
+                if (!pv) return td_fail(e, TD_ENOMEM, "out of memory");
+                size_t np = 0;
+                for (size_t k = r0; k < d->nratios; k++)
+                    if (d->ratios[k].layer == (int)li && strcmp(d->ratios[k].param, a->param) == 0 &&
+                        isfinite(d->ratios[k].ratio) && d->ratios[k].ratio > 0)
+                        pv[np++] = d->ratios[k].ratio;
+                double med = median_of(pv, np);
+                free(pv);
+                if (np && med > 30 * o->ratio_hi) {
+                    td_safe_text(pn, sizeof pn, a->param);
+                    rc = finding(d, e, TD_DF_LR_HIGH, (int)li, -1, med, 30 * o->ratio_hi,
+                                 "%s/%s: update/weight ratio %.2g (median of %zu) is %.0f x --ratio-hi %.2g (limit 30 x): "
+                                 "each update rewrites it; learning rate too high for it",
+                                 ln, pn, med, np, med / o->ratio_hi, o->ratio_hi);
+                }
+            }
             if (rc != TD_OK) break;
             long g = td_dump_find(d, (int)li, TD_DK_GRAD, w, last_step);
             if (g >= 0) l->grad_rms_last = td_stats_rms(&d->tensors[g].st);

@@ -533,7 +533,7 @@ static void test_steps_ratios_one_pass(void **state)
 
 /* ---- a synthetic tdiag dump with one planted fault per case ------------------------ */
 typedef enum { F_NONE, F_LR_HIGH, F_LR_LOW, F_FROZEN, F_DEAD, F_ZERO_ACT, F_SAT, F_EXPLODE_ACT,
-               F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN, F_ZERO_GRAD } fault;
+               F_VANISH, F_EXPLODE_GRAD, F_INIT, F_NAN, F_ZERO_GRAD, F_BIAS_HIGH } fault;
 
 static void write_tdiag(const char *name, fault flt)
 {
@@ -548,7 +548,7 @@ static void write_tdiag(const char *name, fault flt)
     for (int l = 0; l < 3; l++) {
         double sd = sqrt(2.0 / fan_in[l]) * (flt == F_INIT && l == 0 ? 50 : 1);
         for (int i = 0; i < fan_in[l] * fan_out[l]; i++) w[l][i] = sd * td_rng_normal(&r);
-        for (int i = 0; i < fan_out[l]; i++) bias[l][i] = 0;
+        for (int i = 0; i < fan_out[l]; i++) bias[l][i] = flt == F_BIAS_HIGH ? 0.01 : 0;
     }
     for (int step = 0; step < 2; step++) {
         snprintf(p, sizeof p, "/step_%d", step);
@@ -566,7 +566,7 @@ static void write_tdiag(const char *name, fault flt)
                 for (int i = 0; i < n; i++) wn += w[l][i] * w[l][i];
                 double sd = ratio * sqrt(wn / n);
                 for (int i = 0; i < n; i++) w[l][i] += sd * td_rng_normal(&r);
-                for (int i = 0; i < fan_out[l]; i++) bias[l][i] += 1e-3 * td_rng_normal(&r);
+                for (int i = 0; i < fan_out[l]; i++) bias[l][i] += (flt == F_BIAS_HIGH && l == 1 ? 1 : 1e-3) * td_rng_normal(&r);
             }
             snprintf(p, sizeof p, "/step_%d/%s/weight", step, names[l]);
             put2(f, p, (hsize_t)fan_out[l], (hsize_t)fan_in[l], w[l]);
@@ -605,6 +605,7 @@ static const struct { fault f; unsigned flags; } flag_cases[] = {
     { F_VANISH, TD_DF_VANISHING_GRAD }, { F_EXPLODE_GRAD, TD_DF_EXPLODING_GRAD },
     { F_INIT, TD_DF_INIT_SCALE }, { F_NAN, TD_DF_NONFINITE },
     { F_ZERO_GRAD, TD_DF_VANISHING_GRAD }, /* zero in every layer: a finding, not "nothing to compare" */
+    { F_BIAS_HIGH, TD_DF_LR_HIGH },        /* a bias's ratio ~100, far over 30 x --ratio-hi; weights fine */
 };
 
 static void test_flags_each(void **state)
