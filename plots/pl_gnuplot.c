@@ -207,6 +207,13 @@ static int ends_high(const td_plot_panel *p)
     return k && sum / (double)k > 0.5;
 }
 
+/* Tic labels of a log axis over [lo, hi], in one notation: plain numbers
+ * where %g writes every decade plainly (1e-4 .. 1e5), else all as 1eN. */
+static const char *log_format(double lo, double hi)
+{
+    return lo >= 1e-4 && hi < 1e5 ? "%g" : "1e%L";
+}
+
 static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *block,
                         td_out *o)
 {
@@ -233,7 +240,11 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
     td_out_puts(o, "\nset ylabel ");
     td_plot_gp_string(o, p->ylabel);
     td_out_puts(o, "\n");
-    if (p->logx) td_out_puts(o, "set logscale x\nset format x \"%g\"\n");
+    double xlo = INFINITY, xhi = -INFINITY, ylo, yhi;
+    for (size_t i = 0; i < p->nseries; i++)
+        for (size_t k = 0; k < p->series[i].n; k++)
+            if (p->series[i].x[k] > 0) { xlo = fmin(xlo, p->series[i].x[k]); xhi = fmax(xhi, p->series[i].x[k]); }
+    if (p->logx) td_out_printf(o, "set logscale x\nset format x \"%s\"\n", log_format(xlo, xhi));
     if (p->nxtics) {
         td_out_puts(o, "set xtics rotate by 30 right (");
         for (size_t i = 0; i < p->nxtics; i++) {
@@ -243,7 +254,8 @@ static void write_panel(const td_plot_fig *f, const td_plot_panel *p, size_t *bl
         }
         td_out_printf(o, ")\nset xrange [-0.5:%zu.5]\n", p->nxtics - 1);
     }
-    if (logy) td_out_puts(o, "set logscale y\nset format y \"%g\"\n");
+    if (logy) td_out_printf(o, "set logscale y\nset format y \"%s\"\n",
+                            y_cover(p, 1, &ylo, &yhi) ? log_format(ylo, yhi) : "%g");
     if (image) write_image_setup(p, o);
     int bars = 0;
     for (size_t i = 0; i < p->nseries; i++) bars |= p->series[i].style == TD_PLOT_BOXES;

@@ -166,7 +166,12 @@ fi
 
 # ---- the page at a glance (issue 13) --------------------------------------------
 S=samples
-run "$DR" --no-render --out "$TMP/g" "$S/curves/real_spiral.keras.csv" "$TMP/overfit.csv" "$S/dumps/cnn_dead.h5"
+cat >"$TMP/gc-wide.json" <<'JSON'
+{"tool": "gradcheck", "layer": "dense", "h": 1e-05,
+ "tensors": [{"name": "x", "max_rel_error": 3e-15, "verdict": "correct", "bug": null},
+             {"name": "W", "max_rel_error": 2, "verdict": "wrong", "bug": "sign flip"}], "notes": []}
+JSON
+run "$DR" --no-render --out "$TMP/g" "$S/curves/real_spiral.keras.csv" "$TMP/overfit.csv" "$S/dumps/cnn_dead.h5" "$TMP/gc-wide.json"
 [ "$RC" -eq 1 ] && ok "glance report: exit 1" || not_ok "glance report: exit $RC: $(head -c 300 "$TMP/err")"
 H="$TMP/g/index.html"
 if grep -q '<h2 id="verdict">Verdict</h2>' "$H" && grep -Eq '<tr><td>samples/curves/real_spiral.keras.csv</td><td class="healthy"><b>healthy</b>' "$H" \
@@ -193,4 +198,7 @@ if [ -n "$cmp" ] && grep -q '"real_spiral.keras.csv"' "$cmp" && grep -q '"overfi
 then ok "two logs: val_loss of both runs on one figure"; else not_ok "runs compared figure missing: ${cmp:-none}"; fi
 if grep -q '^unset title; if (exists("td_batch")) { set title' "$TMP"/g/fig01.gp && ! grep -q '^set multiplot layout' "$TMP"/g/fig02.gp
 then ok "figure titles only in the PDF (the page heads every figure): no double or triple titles"; else not_ok "titles: $(grep -E 'title|multiplot' "$TMP"/g/fig02.gp | head -c 300)"; fi
+wide=$(grep -l 'max relative error' "$TMP"/g/fig*.gp | head -n1)
+if [ -n "$wide" ] && grep -q '^set format y "1e%L"' "$wide" && ! grep -q '^set format y "%g"' "$wide"
+then ok "a log axis over 15 decades labels every tic as 1eN (one notation)"; else not_ok "log tics: $(grep 'set format' "$wide")"; fi
 finish
