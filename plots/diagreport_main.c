@@ -61,6 +61,10 @@ static void usage(FILE *f)
         "  --title TEXT    the page title (default: \"tdiag report\")\n"
         "  --study FILE    a hyperparameter study's trials table (repeatable)\n"
         "  --scientific NAME  the study's scientific hyperparameter (isolation plot)\n"
+        "  --classes C     number of classes, for the logs' initial-loss and\n"
+        "                  underfitting checks (as curvecheck --classes)\n"
+        "  --set NAME=VALUE  a curvecheck threshold for the logs (repeatable; names\n"
+        "                  and defaults in curvecheck --help)\n"
         "  --json          print a JSON summary instead of text\n"
         "  --help, --version\n"
         "Exit: 0 report written, no finding; 1 written, with a warning or error\n"
@@ -95,20 +99,19 @@ static td_code classify(const char *path, in_kind *k, td_err *e)
 
 /* A log's runs as figures; the log is handed to *keep (freed by the caller)
  * for the runs-compared figures drawn once every log is read. */
-static td_code add_log(td_report *r, const char *path, td_log **keep, td_err *e)
+static td_code add_log(td_report *r, const char *path, const td_detect_opts *dopts, td_log **keep,
+                       td_err *e)
 {
     td_log *log = NULL;
     td_code c = td_log_read_file(path, TD_FMT_AUTO, &log, e);
     if (c) return c;
-    td_detect_opts dopts;
-    td_detect_opts_default(&dopts);
     td_judged *runs = calloc(log->nruns ? log->nruns : 1, sizeof *runs);
     if (!runs) c = td_fail(e, TD_ENOMEM, "out of memory");
     for (size_t i = 0; !c && i < log->nruns; i++) {
         runs[i].run = &log->runs[i];
         runs[i].source = log->source;
         td_findings_init(&runs[i].findings);
-        c = td_findings_detect(&log->runs[i], &dopts, &runs[i].findings, e);
+        c = td_findings_detect(&log->runs[i], dopts, &runs[i].findings, e);
     }
     if (!c) c = td_plot_add_judged(r, runs, log->nruns, MAX_RUN_FIGS, e);
     if (!c && log->nruns > MAX_RUN_FIGS) {
@@ -240,6 +243,7 @@ static void print_summary(const td_report *r, const char *out, const td_plot_res
 /* The command line, parsed. */
 typedef struct {
     td_plot_opts po;
+    td_detect_opts dopts; /* curvecheck's thresholds for the logs: --classes, --set */
     const char *out, *title, *sci;
     long long columns;
     int json;
@@ -265,14 +269,24 @@ static int parse_args(int argc, char **argv, cli *c, td_err *e)
         else if (!strcmp(a, "--title") && has_val) c->title = argv[++i];
         else if (!strcmp(a, "--study") && has_val) c->studies[c->nstudy++] = argv[++i];
         else if (!strcmp(a, "--scientific") && has_val) c->sci = argv[++i];
-        else if (!strcmp(a, "--columns") && has_val) {
+        else if (!strcmp(a, "--classes") && has_val) {
+            long long v;
+            if (td_parse_long("--classes", argv[++i], 0, 1000000000, &v, e)) return 2;
+            c->dopts.classes = (int)v;
+        } else if (!strcmp(a, "--set") && has_val) {
+            char kv[512], *k, *v;
+            snprintf(kv, sizeof kv, "%s", argv[++i]);
+            if (td_split_kv(kv, &k, &v) != 0) { td_fail(e, TD_EUSAGE, "--set wants NAME=VALUE (see --help)"); return 2; }
+            if (td_detect_opts_set(&c->dopts, k, v, e)) { e->code = TD_EUSAGE; return 2; }
+        } else if (!strcmp(a, "--columns") && has_val) {
             if (td_parse_long("--columns", argv[++i], 0, 1000000, &c->columns, e)) return 2;
         } else if (!strcmp(a, "--")) {
             while (++i < argc) c->inputs[c->nin++] = argv[i];
         } else if (a[0] == '-' && a[1]) {
-            static const char *const with_val[] = { "--out", "--gnuplot", "--title", "--study", "--scientific", "--columns" };
+            static const char *const with_val[] = { "--out", "--gnuplot", "--title", "--study", "--scientific", "--columns",
+                "--classes", "--set" };
             static const char *const known[] = { "--help", "--version", "--png", "--pdf", "--no-render", "--json", "--out",
-                "--gnuplot", "--title", "--study", "--scientific", "--columns" };
+                "--gnuplot", "--title", "--study", "--scientific", "--columns", "--classes", "--set" };
             for (size_t k = 0; k < sizeof with_val / sizeof *with_val; k++)
                 if (!strcmp(a, with_val[k])) { td_fail(e, TD_EUSAGE, "option '%s' needs a value (see --help)", a); return 2; }
             td_cli_unknown(a, known, sizeof known / sizeof *known, e);
@@ -290,6 +304,7 @@ int main(int argc, char **argv)
     cli a;
     memset(&a, 0, sizeof a);
     td_plot_opts_init(&a.po);
+    td_detect_opts_default(&a.dopts);
     a.title = "tdiag report";
     a.columns = 1000;
     td_err e;
@@ -333,7 +348,7 @@ int main(int argc, char **argv)
         if (k == IN_H5) h5[nh5++] = inputs[i];
         else if (k == IN_GRADCHECK) c = add_gradcheck(r, inputs[i], &e);
         else {
-            c = add_log(r, inputs[i], &logs[nlogs], &e);
+            c = add_log(r, inputs[i], &a.dopts, &logs[nlogs], &e);
             if (logs[nlogs]) nruns += logs[nlogs++]->nruns;
         }
     }

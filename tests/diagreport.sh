@@ -198,6 +198,16 @@ if [ -n "$cmp" ] && grep -q '"real_spiral.keras.csv"' "$cmp" && grep -q '"overfi
 then ok "two logs: val_loss of both runs on one figure"; else not_ok "runs compared figure missing: ${cmp:-none}"; fi
 if grep -q '^unset title; if (exists("td_batch")) { set title' "$TMP"/g/fig01.gp && ! grep -q '^set multiplot layout' "$TMP"/g/fig02.gp
 then ok "figure titles only in the PDF (the page heads every figure): no double or triple titles"; else not_ok "titles: $(grep -E 'title|multiplot' "$TMP"/g/fig02.gp | head -c 300)"; fi
+# ---- --classes and --set reach the logs' checks, as in curvecheck ----
+printf 'epoch,loss,accuracy\n0,5.0,0.1\n1,4.8,0.11\n2,4.7,0.1\n3,4.6,0.12\n4,4.5,0.1\n5,4.5,0.11\n6,4.4,0.1\n7,4.4,0.12\n' >"$TMP/init.csv"
+run "$DR" --no-render --out "$TMP/c0" "$TMP/init.csv"
+expect_no_out 'initial_loss' "no --classes: no initial-loss check"
+expect_exit 1 "--classes 10" "$DR" --no-render --out "$TMP/c1" --classes 10 "$TMP/init.csv"
+expect_out '^warning: .*init.csv loss: initial_loss: first loss 5, chance ln\(10\)' "--classes 10: the first loss judged against ln 10"
+expect_exit 1 "--set classes=10" "$DR" --no-render --out "$TMP/c2" --set classes=10 "$TMP/init.csv"
+expect_out 'initial_loss' "--set classes=10: the same"
+expect_exit 2 "--set of an unknown threshold" "$DR" --no-render --out "$TMP/c3" --set bogus=1 "$TMP/init.csv"
+expect_err_line "^diagreport: --set: unknown threshold 'bogus'" "--set bogus: one line"
 wide=$(grep -l 'max relative error' "$TMP"/g/fig*.gp | head -n1)
 if [ -n "$wide" ] && grep -q '^set format y "1e%L"' "$wide" && ! grep -q '^set format y "%g"' "$wide"
 then ok "a log axis over 15 decades labels every tic as 1eN (one notation)"; else not_ok "log tics: $(grep 'set format' "$wide")"; fi
