@@ -114,8 +114,28 @@ static double median_in(const td_series *s, double x0, double x1)
     return m;
 }
 
-/* Learning-rate steps (a jump by more than 20%) as marks; a smooth schedule
- * (more than PL_MAX_LR_MARKS changes) is left to the other-metrics figure. */
+/* Learning-rate steps as marks: a jump by more than 20% between two values
+ * that each held (the point before equals the one before it, the point
+ * after equals the new value, within 1%), as a step schedule or a
+ * ReduceLROnPlateau gives; the tail of a smooth decay, whose relative drops
+ * grow near 0, is no step. More than PL_MAX_LR_MARKS steps: a schedule, left
+ * to the other-metrics figure. */
+/* 1 when the finite values around lr->y[i] held: the two before i agree,
+ * and the one after i agrees with y[i] (within 1%; a missing side counts
+ * as held, so a change at the first or last point is still a step). */
+static int held(const td_series *lr, size_t i)
+{
+    double b[2], a = NAN;
+    int nb = 0;
+    for (size_t k = i; k-- > 0 && nb < 2;)
+        if (isfinite(lr->y[k])) b[nb++] = lr->y[k];
+    for (size_t k = i + 1; k < lr->n && isnan(a); k++)
+        if (isfinite(lr->y[k])) a = lr->y[k];
+    int before = nb < 2 || fabs(b[0] - b[1]) <= 0.01 * fabs(b[1]);
+    int after = isnan(a) || fabs(a - lr->y[i]) <= 0.01 * fabs(lr->y[i]);
+    return before && after;
+}
+
 static td_code lr_marks(td_plot_panel *p, const td_series *lr, td_err *e)
 {
     if (!lr) return TD_OK;
@@ -124,7 +144,7 @@ static td_code lr_marks(td_plot_panel *p, const td_series *lr, td_err *e)
     for (size_t i = 0; i < lr->n && n <= PL_MAX_LR_MARKS; i++) {
         double y = lr->y[i];
         if (!isfinite(y)) continue;
-        if (isfinite(prev) && prev > 0 && (y / prev > 1.2 || y / prev < 1 / 1.2)) idx[n++] = i;
+        if (isfinite(prev) && prev > 0 && (y / prev > 1.2 || y / prev < 1 / 1.2) && held(lr, i)) idx[n++] = i;
         prev = y;
     }
     if (n > PL_MAX_LR_MARKS) return TD_OK;

@@ -208,6 +208,13 @@ expect_exit 1 "--set classes=10" "$DR" --no-render --out "$TMP/c2" --set classes
 expect_out 'initial_loss' "--set classes=10: the same"
 expect_exit 2 "--set of an unknown threshold" "$DR" --no-render --out "$TMP/c3" --set bogus=1 "$TMP/init.csv"
 expect_err_line "^diagreport: --set: unknown threshold 'bogus'" "--set bogus: one line"
+# a linear lr decay to ~0 has relative drops over 20% at its tail: no step, no mark;
+# a step schedule (held values on both sides) is marked
+awk 'BEGIN { print "step,loss,lr"; for (i = 0; i < 50; i++) printf "%d,%.4f,%.6g\n", i, 2*exp(-i/20)+0.5, 1e-3*(1-i/50) }' >"$TMP/decay.csv"
+run "$DR" --no-render --out "$TMP/lr1" "$TMP/decay.csv"
+if ! grep -q 'set label [0-9]* "lr ' "$TMP/lr1"/fig*.gp; then ok "smooth lr decay: no learning-rate marks"; else not_ok "smooth lr decay marked: $(grep -c 'set label [0-9]* "lr ' "$TMP"/lr1/fig01.gp)"; fi
+run "$DR" --no-render --out "$TMP/lr2" "$TMP/overfit.csv"
+[ "$(grep -cF '"lr 0.001 -\076 0.0001" at first 20,' "$TMP/lr2/fig01.gp")" -eq 1 ] && ok "step schedule: one lr mark" || not_ok "step schedule not marked once"
 wide=$(grep -l 'max relative error' "$TMP"/g/fig*.gp | head -n1)
 if [ -n "$wide" ] && grep -q '^set format y "1e%L"' "$wide" && ! grep -q '^set format y "%g"' "$wide"
 then ok "a log axis over 15 decades labels every tic as 1eN (one notation)"; else not_ok "log tics: $(grep 'set format' "$wide")"; fi
