@@ -308,13 +308,14 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
                 size_t np = 0;
                 for (size_t k = r0; k < d->nratios; k++)
                     if (d->ratios[k].layer == (int)li && strcmp(d->ratios[k].param, a->param) == 0 &&
-                        isfinite(d->ratios[k].ratio) && d->ratios[k].ratio > 0)
+                        isfinite(d->ratios[k].ratio) && d->ratios[k].ratio > 0 &&
+                        d->ratios[k].method != TD_RATIO_CKPT) /* per checkpoint: shown, not judged */
                         pv[np++] = d->ratios[k].ratio;
                 double med = median_of(pv, np);
                 free(pv);
                 if (np && med > 30 * o->ratio_hi) {
                     td_safe_text(pn, sizeof pn, a->param);
-                    rc = finding(d, e, TD_DF_LR_HIGH, (int)li, -1, med, 30 * o->ratio_hi,
+                    rc = td_dump_add_finding(d, e, TD_DF_LR_HIGH, (int)li, -1, med, 30 * o->ratio_hi,
                                  "%s/%s: update/weight ratio %.2g (median of %zu) is %.0f x --ratio-hi %.2g (limit 30 x): "
                                  "each update rewrites it; learning rate too high for it",
                                  ln, pn, med, np, med / o->ratio_hi, o->ratio_hi);
@@ -385,7 +386,7 @@ td_code td_dump_analyse(td_dump *d, const td_dump_opts *o, const int64_t *fids, 
         const td_dump_layer *l = &d->layers[li];
         if (l->grad_rms_last != 0) continue;
         td_safe_text(ln, sizeof ln, l->name);
-        rc = finding(d, e, TD_DF_VANISHING_GRAD, (int)li, last_step, 0, 0,
+        rc = td_dump_add_finding(d, e, TD_DF_VANISHING_GRAD, (int)li, last_step, 0, 0,
                      "%s: gradient all zero at step %lld, as in every layer: no gradient reaches the parameters "
                      "(graph detached, zero_grad() between backward() and the dump, or dumped before backward())",
                      ln, last_step);
