@@ -2,9 +2,11 @@
  *  - deterministic: forward twice and backward twice at one point agree
  *    bit for bit (stochastic layers get the same seed before each call);
  *  - backward ADDS into din: started from a non-zero buffer P it must end
- *    at P + g (a backward that overwrites ends at g);
+ *    at P + g (a backward that overwrites ends at g), to 1e-12 in float64
+ *    and to the rounding of float additions for a float32 layer;
  *  - neither call modifies its inputs (x, the outputs given to backward,
  *    or dout). */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +107,11 @@ td_code td_gc_contract(td_gc_ctx *c, td_gc_result *res, td_err *e)
             added = fmax(added, fabs(din[t][i] - p - c->g[0][t][i]));
             over = fmax(over, fabs(din[t][i] - c->g[0][t][i]));
         }
-        double tol = 1e-12 * (gmax + 4);
+        /* float64: 1e-12 relative; a float32 layer adds in float (td_f32:
+         * din = float(P + g), each += of its sum rounded by ε_f at the size
+         * of the buffer, P ≤ 2.5): 64 ε_f of the sizes involved */
+        double tol = c->d.flags & TD_LAYER_FLOAT32 ? 64 * FLT_EPSILON * (gmax + 2.5)
+                                                   : 1e-12 * (gmax + 4);
         char safe[TD_NAME_MAX];
         td_safe_text(safe, sizeof safe, c->d.in[t].name);
         if (added <= tol) continue;

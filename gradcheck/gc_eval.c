@@ -168,18 +168,19 @@ static void *diff_run(void *arg)
     for (size_t q = j->lo; q < j->hi; q++) {
         size_t i = j->idx[q];
         double orig = x[i], fp = 0, fm = 0, up, um;
-        x[i] = orig + j->h;
+        double xp = td_gc_step(c, orig, j->h), xm = td_gc_step(c, orig, -j->h);
+        x[i] = xp;
         if (j->obj == 0) {
             j->rc = call_forward(c, j->w.yp, (const double *const *)j->w.x, &j->w.err);
-            x[i] = orig - j->h;
+            x[i] = xm;
             if (j->rc == TD_OK) j->rc = call_forward(c, j->w.y, (const double *const *)j->w.x, &j->w.err);
             j->w.evals += 2;
         } else {
             j->rc = td_gc_objective(c, &j->w, 1, NULL, &fp, &s, &j->w.err);
-            x[i] = orig - j->h;
+            x[i] = xm;
             if (j->rc == TD_OK) j->rc = td_gc_objective(c, &j->w, 1, NULL, &fm, &s, &j->w.err);
         }
-        double hp = (orig + j->h) - orig, hm = orig - (orig - j->h); /* the steps really taken */
+        double hp = xp - orig, hm = orig - xm; /* the steps really taken */
         x[i] = orig;
         if (j->rc != TD_OK) break;
         if (j->obj == 0) { /* Σ r Δy: untouched outputs contribute exact zeros */
@@ -278,22 +279,33 @@ double td_gc_rdiff(const td_gc_ctx *c, double *const *ya, double *const *yb)
     return acc;
 }
 
-/* Rounding noise of a difference of the objective: ε max|r_k y_k| / h,
- * ε of the precision the layer computes in. */
-double td_gc_noise(const td_gc_ctx *c, int obj, double h)
+/* Rounding noise of a difference of the objective: ε max|r_k y_k| / h
+ * (float64); for a float32 layer TD_GC_F32_NOISE ε_f max(max|r_k y_k|,
+ * moved) / h: its outputs and the sums inside it are rounded to float. */
+double td_gc_noise(const td_gc_ctx *c, int obj, double h, double moved)
 {
-    double eps = c->d.flags & TD_LAYER_FLOAT32 ? FLT_EPSILON : DBL_EPSILON;
-    return eps * fmax(c->scale[obj], DBL_MIN) / h;
+    if (c->d.flags & TD_LAYER_FLOAT32)
+        return TD_GC_F32_NOISE * FLT_EPSILON * fmax(fmax(c->scale[obj], moved), DBL_MIN) / h;
+    return DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / h;
+}
+
+double td_gc_step(const td_gc_ctx *c, double x, double h)
+{
+    return c->d.flags & TD_LAYER_FLOAT32 ? (double)(float)(x + h) : x + h;
 }
 
 /* The floor does not grow for h below 1e-5: a too small step must show
  * its rounding error (the U-curve of --h-sweep), not hide it. */
 double td_gc_floor(const td_gc_ctx *c, int obj, double h)
 {
+    if (c->d.flags & TD_LAYER_FLOAT32)
+        return fmax(1e-10, TD_GC_F32_FLOOR * FLT_EPSILON * fmax(c->scale[obj], DBL_MIN) / h);
     return fmax(1e-10, 1e7 * DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / fmax(h, 1e-5));
 }
 
-double td_gc_floor_moved(double floor, double moved, double h)
+double td_gc_floor_moved(const td_gc_ctx *c, double floor, double moved, double h)
 {
+    if (c->d.flags & TD_LAYER_FLOAT32)
+        return fmax(floor, TD_GC_F32_FLOOR * FLT_EPSILON * moved / h);
     return fmax(floor, 1e8 * DBL_EPSILON * moved / fmax(h, 1e-5));
 }

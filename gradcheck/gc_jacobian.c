@@ -31,6 +31,10 @@ td_code td_gc_jacobian(td_gc_ctx *c, td_gc_result *res, td_err *e)
         if (!(dout[k] = calloc(c->nout[k], sizeof(double)))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
     for (int t = 0; t < c->d.n_in; t++)
         if (c->g[0][t] && !(din[t] = malloc(c->nin[t] * sizeof(double)))) { rc = td_fail(e, TD_ENOMEM, "out of memory"); goto done; }
+    /* a forward at the point first: a layer may read in backward what its
+     * last forward saved (td_layer.h), and a --h-sweep ran forwards elsewhere */
+    if ((rc = td_gc_forward(c, w.y, (const double *const *)w.x, e)) != TD_OK) goto done;
+    w.evals++;
     /* analytic rows */
     size_t row = 0;
     for (int k = 0; k < c->d.n_out && rc == TD_OK; k++)
@@ -49,8 +53,9 @@ td_code td_gc_jacobian(td_gc_ctx *c, td_gc_result *res, td_err *e)
     double ymax = 0;
     for (int k = 0; k < c->d.n_out; k++)
         for (size_t o = 0; o < c->nout[k]; o++) ymax = fmax(ymax, fabs(c->y[k][o]));
-    double noise = DBL_EPSILON * fmax(ymax, 1e-300) / c->h;
-    double floor = td_gc_floor_moved(1e-10, ymax, c->h); /* the rounding of one output */
+    double noise = c->d.flags & TD_LAYER_FLOAT32 ? TD_GC_F32_NOISE * FLT_EPSILON * fmax(ymax, 1e-300) / c->h
+                                                 : DBL_EPSILON * fmax(ymax, 1e-300) / c->h;
+    double floor = td_gc_floor_moved(c, 1e-10, ymax, c->h); /* the rounding of one output */
     size_t col = 0;
     for (int t = 0; t < c->d.n_in && rc == TD_OK; t++) {
         if (!din[t]) continue;

@@ -82,11 +82,11 @@ static const char *overall(const td_gc_result *res)
 
 int td_gc_write_table(td_out *o, const td_gc_result *res)
 {
-    td_out_printf(o, "gradcheck %s: %s mode, h=%g, seed=%llu, %s, %zu evaluations on %d worker%s\n",
+    td_out_printf(o, "gradcheck %s: %s mode, h=%g, seed=%llu, %s, error floor %.3g, %zu evaluations on %d worker%s\n",
                   res->layer, res->mode, res->h, (unsigned long long)res->seed,
                   res->float32 ? "precision float32 (layer computes in float32; checked through double)"
                                : "precision float64",
-                  res->evals, res->workers, res->workers > 1 ? "s" : "");
+                  res->floor, res->evals, res->workers, res->workers > 1 ? "s" : "");
     if (res->nsweep) {
         td_out_printf(o, "h sweep (max rel. error over sampled elements):\n");
         for (int s = 0; s < res->nsweep; s++)
@@ -131,6 +131,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
     td_json_knum(&j, "h", res->h);
     td_json_kint(&j, "seed", (long long)res->seed);
     td_json_knum(&j, "objective", res->loss);
+    td_json_knum(&j, "error_floor", res->floor);
     td_json_kint(&j, "evaluations", (long long)res->evals);
     td_json_kint(&j, "workers", res->workers);
     if (res->nsweep) {

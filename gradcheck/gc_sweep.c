@@ -26,9 +26,9 @@ td_code td_gc_sweep(td_gc_ctx *c, td_gc_result *res, double *best_h, td_err *e)
             rc = td_gc_numeric(c, 0, t, idx, m, h, buf, buf + m, buf + 2 * m, buf + 3 * m, e);
             for (size_t q = 0; q < m && rc == TD_OK; q++) {
                 double a = c->g[0][t][idx[q]];
-                double err = td_rel_error(a, buf[q], td_gc_floor_moved(td_gc_floor(c, 0, h), buf[3 * m + q], h));
+                double err = td_rel_error(a, buf[q], td_gc_floor_moved(c, td_gc_floor(c, 0, h), buf[3 * m + q], h));
                 int kink;
-                td_gc_classify(a, buf[q], buf[m + q], buf[2 * m + q], err, td_gc_noise(c, 0, h),
+                td_gc_classify(a, buf[q], buf[m + q], buf[2 * m + q], err, td_gc_noise(c, 0, h, buf[3 * m + q]),
                                td_gc_kink_hint(c, t, idx[q]), h, &kink);
                 if (!kink) worst = fmax(worst, err);
             }

@@ -12,6 +12,21 @@
  *               gradients far below the rounding noise of the outputs are
  *               compared in absolute terms (n_i is formed as Σ r_k Δy_k,
  *               so outputs the step does not touch add no noise)
+ *               float32 layers (TD_LAYER_FLOAT32) instead:
+ *               floor = max(1e-10, K ε_f max(max_k |r_k y_k|, moved) / h),
+ *               K = TD_GC_F32_FLOOR = 1e4, ε_f = FLT_EPSILON: the outputs
+ *               are float, each rounded by ε_f |y_k| and by the float sums
+ *               that made them, so n_i carries ~ε_f·(terms)/h of noise (a
+ *               few such units measured on llm.c kernels); at the floor that
+ *               noise is ≤ 1e-3, 10x under "wrong". A step that moved no
+ *               output by one float step gives n_i = 0 exactly: it is then
+ *               judged against this floor, i.e. |a_i| must stay below what
+ *               one float step of the outputs can resolve. The point is
+ *               rounded to float and x ± h taken to the nearest float, so
+ *               the step used is the step the layer sees. An element over
+ *               1e-2 is re-measured at h/2 and judged on the Richardson
+ *               value (4 n(h/2) − n(h)) / 3, which cancels the O(h²)
+ *               truncation of the large float32 step (h = 1e-2).
  *   bands       e > 1e-2 wrong; 1e-4 < e ≤ 1e-2 suspicious;
  *               1e-7 < e ≤ 1e-4 acceptable only at a kink (else suspicious);
  *               e ≤ 1e-7 correct
@@ -37,6 +52,8 @@
 #define TD_GC_AUTO_ALL 4096      /* auto sampling: all elements up to this */
 #define TD_GC_AUTO_SAMPLE 1024   /* ... else this many random ones */
 #define TD_GC_MAX_ELEMS (1u << 26) /* per tensor and all together: larger are refused */
+#define TD_GC_F32_FLOOR 1e4      /* float32 floor: K ε_f · terms / h (see the top) */
+#define TD_GC_F32_NOISE 30       /* float32 noise of a difference: 30 ε_f · terms / h */
 
 typedef struct {
     double h;             /* step (default 1e-5) */
@@ -108,6 +125,7 @@ typedef struct {
     double h;                   /* step used */
     uint64_t seed;
     double loss;                /* L at the point */
+    double floor;               /* relative-error floor of the data objective at h */
     int workers;                /* 1, or 2 for reentrant layers */
     size_t evals;               /* forward evaluations made */
     const char *mode;           /* "full", "fast", "jacobian" */
@@ -273,11 +291,14 @@ td_code td_gc_numeric(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
 size_t *td_gc_select(td_gc_ctx *c, int t, long samples, size_t *m);
 /* Relative-error floor for objective obj at step h (see the header top). */
 double td_gc_floor(const td_gc_ctx *c, int obj, double h);
-double td_gc_noise(const td_gc_ctx *c, int obj, double h);
+double td_gc_noise(const td_gc_ctx *c, int obj, double h, double moved);
 /* An element's floor: at least `floor`, and 1e8 · ε · moved / max(h, 1e-5)
  * so that the rounding of every output its step moved (and of the sums
  * inside the layer that made them: a 10x margin) stays below 1e-7. */
-double td_gc_floor_moved(double floor, double moved, double h);
+double td_gc_floor_moved(const td_gc_ctx *c, double floor, double moved, double h);
+/* x + h for element values of the layer: for a float32 layer the nearest
+ * float (the step really taken is the difference). */
+double td_gc_step(const td_gc_ctx *c, double x, double h);
 /* Add a note to res (finding: counts for the verdict). */
 void td_gc_note(td_gc_result *res, int finding, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
