@@ -17,7 +17,8 @@ MANPAGES += gradcheck/gradcheck.1
 GC_PLUGIN_DIR := $(BUILD)/samples/layers
 GC_PLUGINS := $(patsubst samples/layers/%.c,$(GC_PLUGIN_DIR)/%.so,$(wildcard samples/layers/*.c)) \
               $(GC_PLUGIN_DIR)/cpp_dense.so
-$(GC_PLUGIN_DIR)/%.so: samples/layers/%.c samples/layers/sample_layer.h gradcheck/td_layer.h
+$(GC_PLUGIN_DIR)/%.so: samples/layers/%.c samples/layers/sample_layer.h samples/layers/f32_sample.h \
+                     $(wildcard samples/layers/f32_*.c) gradcheck/td_layer.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g -Wall -Wextra -fPIC -shared -Igradcheck -o $@ $< -lm
 $(GC_PLUGIN_DIR)/%.so: samples/layers/%.cpp gradcheck/td_layer.h

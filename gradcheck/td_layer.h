@@ -5,12 +5,13 @@
  *
  *     const td_layer_api *td_layer_entry(void);     // TD_LAYER_ENTRY_SYMBOL
  *
- * The header is self-contained (only <stddef.h>/<stdint.h>): a plugin
- * written in C, C++ (extern "C"), Rust or Fortran with a C ABI includes or
- * mirrors it and never links against libtdiag.
+ * The header is self-contained (only <stddef.h>/<stdint.h>/<stdlib.h>): a
+ * plugin written in C, C++ (extern "C"), Rust or Fortran with a C ABI
+ * includes or mirrors it and never links against libtdiag.
  *
  * Data model (everything is double at the ABI; a float32 layer converts
- * on entry and exit and says so with TD_LAYER_FLOAT32):
+ * on entry and exit and says so with TD_LAYER_FLOAT32 — td_f32 below does
+ * the converting):
  *   - a layer instance is made by create() from key=value pairs;
  *   - it fills a td_layer_desc: its inputs (data inputs and parameters,
  *     in one list, `in[0..n_in)`) and its outputs (`out[0..n_out)`), each
@@ -34,6 +35,23 @@
  *     variances); without it a checker fills N(0,1) values and index
  *     tensors uniformly in [0, index_range).
  *
+ * What a checker guarantees (gradcheck does all of it):
+ *   - create() gets a zeroed *d: fields the layer leaves alone are 0
+ *     (no flags, no reg term, rank 0, index_range 0);
+ *   - before init(), in[] is already filled (N(0,1) values, index tensors
+ *     uniform in [0, index_range)): init may keep, change or overwrite it;
+ *   - *din arrives zeroed for the analytic gradient, and pre-filled with
+ *     other values for the add-contract check (an overwrite shows there);
+ *   - saved state: every backward() is preceded by a forward() on the same
+ *     instance at the same in[] with nothing in between but other
+ *     backward() calls at that point. A layer may therefore keep what its
+ *     forward computed (llm.c's mean/rstd, attention's att) in self and
+ *     read it in backward, instead of recomputing it. Such a layer keeps
+ *     scratch state in self: it must not set TD_LAYER_REENTRANT;
+ *   - tensors are described with their real shapes: bug names such as
+ *     "transposed indexing" compare the gradient with the axis
+ *     permutations of the declared shape (a flat (n) tensor hides them).
+ *
  * Contract for every function taking `self`:
  *   - return 0 on success, non-zero on failure; after a failure
  *     last_error(self) (if given) returns a one-line message;
@@ -47,6 +65,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,7 +101,8 @@ typedef struct {
 enum {
     TD_LAYER_REENTRANT  = 1u << 0, /* calls may run concurrently on one instance */
     TD_LAYER_STOCHASTIC = 1u << 1, /* output depends on set_seed (dropout) */
-    TD_LAYER_FLOAT32    = 1u << 2  /* computes in float32 internally */
+    TD_LAYER_FLOAT32    = 1u << 2  /* computes in float32 internally: the checker
+                                      judges against float32 rounding */
 };
 
 typedef struct {
@@ -142,6 +162,114 @@ static inline size_t td_tensor_numel(const td_tensor_desc *t)
         n *= t->shape[i];
     }
     return n;
+}
+
+/* ---- float32 layers: td_f32 ------------------------------------------------
+ * Float buffers for every tensor of a layer, so that a float32 kernel
+ * (llm.c, kann) is wrapped in a few lines:
+ *
+ *     typedef struct { ...; td_f32 f; float *mean, *rstd; } my;    // in self
+ *     create:   describe d, d->flags |= TD_LAYER_FLOAT32;
+ *               if (td_f32_init(&s->f, d) != 0) fail
+ *     forward:  return td_f32_forward(&s->f, my_forward_f32, s, out, in);
+ *     backward: return td_f32_backward(&s->f, my_backward_f32, s, din, dout, in, out);
+ *     destroy:  td_f32_free(&s->f);
+ *
+ * with my_forward_f32(self, float *const *out, const float *const *in) and
+ * my_backward_f32(self, float *const *din, const float *const *dout,
+ * const float *const *in, const float *const *out) written in float.
+ * Index tensors arrive as floats holding the integers (exact below 2^24).
+ * td_f32_backward pre-fills the float din[t] FROM the double din[t] and
+ * copies it back after the call: the kernel's own `+=` does the adding
+ * (in float, as in training), and a kernel that overwrites instead of
+ * adding still shows as one to the checker. din[t] NULL (index tensors)
+ * stays NULL. The buffers live in self: such a layer is not reentrant. */
+typedef struct {
+    int n_in, n_out;
+    size_t nin[TD_LAYER_MAXT], nout[TD_LAYER_MAXT];
+    float *in[TD_LAYER_MAXT], *out[TD_LAYER_MAXT];
+    float *din[TD_LAYER_MAXT], *dout[TD_LAYER_MAXT];
+} td_f32;
+
+typedef int (*td_f32_forward_fn)(void *self, float *const *out, const float *const *in);
+typedef int (*td_f32_backward_fn)(void *self, float *const *din, const float *const *dout,
+                                  const float *const *in, const float *const *out);
+
+/* Release the buffers (a zeroed or half-made td_f32 is fine). */
+static inline void td_f32_free(td_f32 *f)
+{
+    for (int t = 0; t < TD_LAYER_MAXT; t++) {
+        free(f->in[t]); free(f->din[t]); free(f->out[t]); free(f->dout[t]);
+        f->in[t] = f->din[t] = f->out[t] = f->dout[t] = NULL;
+    }
+}
+
+/* Allocate float buffers for the tensors d describes. 0, or -1 (out of
+ * memory or a bad description; *f is then freed). */
+static inline int td_f32_init(td_f32 *f, const td_layer_desc *d)
+{
+    for (int t = 0; t < TD_LAYER_MAXT; t++) f->in[t] = f->din[t] = f->out[t] = f->dout[t] = NULL;
+    if (d->n_in < 0 || d->n_in > TD_LAYER_MAXT || d->n_out < 0 || d->n_out > TD_LAYER_MAXT) return -1;
+    f->n_in = d->n_in;
+    f->n_out = d->n_out;
+    for (int t = 0; t < d->n_in; t++) {
+        f->nin[t] = td_tensor_numel(&d->in[t]);
+        if (!(f->in[t] = (float *)malloc((f->nin[t] ? f->nin[t] : 1) * sizeof(float))) ||
+            !(f->din[t] = (float *)malloc((f->nin[t] ? f->nin[t] : 1) * sizeof(float)))) goto fail;
+    }
+    for (int k = 0; k < d->n_out; k++) {
+        f->nout[k] = td_tensor_numel(&d->out[k]);
+        if (!(f->out[k] = (float *)malloc((f->nout[k] ? f->nout[k] : 1) * sizeof(float))) ||
+            !(f->dout[k] = (float *)malloc((f->nout[k] ? f->nout[k] : 1) * sizeof(float)))) goto fail;
+    }
+    return 0;
+fail:
+    td_f32_free(f);
+    return -1;
+}
+
+/* n doubles into floats and back. */
+static inline void td_f32_down(float *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
+}
+static inline void td_f32_up(double *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = (double)src[i];
+}
+
+/* in -> float, fn(self, f->out, f->in), float out -> out. fn's result. */
+static inline int td_f32_forward(td_f32 *f, td_f32_forward_fn fn, void *self, double *const *out,
+                                 const double *const *in)
+{
+    for (int t = 0; t < f->n_in; t++) td_f32_down(f->in[t], in[t], f->nin[t]);
+    int rc = fn(self, f->out, (const float *const *)f->in);
+    if (rc == 0)
+        for (int k = 0; k < f->n_out; k++) td_f32_up(out[k], f->out[k], f->nout[k]);
+    return rc;
+}
+
+/* in, out, dout and din (pre-fill) -> float, fn(...), float din -> din.
+ * fn's result (din is left alone when fn fails). */
+static inline int td_f32_backward(td_f32 *f, td_f32_backward_fn fn, void *self, double *const *din,
+                                  const double *const *dout, const double *const *in,
+                                  const double *const *out)
+{
+    float *fdin[TD_LAYER_MAXT] = { 0 };
+    for (int t = 0; t < f->n_in; t++) {
+        td_f32_down(f->in[t], in[t], f->nin[t]);
+        if (din[t]) { fdin[t] = f->din[t]; td_f32_down(fdin[t], din[t], f->nin[t]); }
+    }
+    for (int k = 0; k < f->n_out; k++) {
+        td_f32_down(f->out[k], out[k], f->nout[k]);
+        td_f32_down(f->dout[k], dout[k], f->nout[k]);
+    }
+    int rc = fn(self, fdin, (const float *const *)f->dout, (const float *const *)f->in,
+                (const float *const *)f->out);
+    if (rc == 0)
+        for (int t = 0; t < f->n_in; t++)
+            if (din[t]) td_f32_up(din[t], fdin[t], f->nin[t]);
+    return rc;
 }
 
 #ifdef __cplusplus

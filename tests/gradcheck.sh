@@ -53,6 +53,46 @@ expect_exit 0 "correct float32 plugin" "$G" "$P/f32_dense.so" in=16 out=8
 expect_out "precision float32" "float32: the precision checked is named"
 expect_out "h=0.01" "float32: default step raised to 1e-2"
 expect_out "^verdict: correct within float32 rounding" "float32: verdict says why"
+# float32 samples written like llm.c (td_f32, state cached from forward to
+# backward): the correct ones pass in every mode over seeds 1-5 (the 1-100
+# sweep is run by hand, see samples/layers/README.md), the error floor is
+# stated, and each injected bug is caught on its tensor
+while read -r file args; do
+    for mode in "" --fast --h-sweep; do
+        bad=""
+        for s in 1 2 3 4 5; do
+            # shellcheck disable=SC2086
+            "$G" $mode --seed "$s" "$P/$file.so" $args >"$TMP/out" 2>"$TMP/err" || bad="$bad $s"
+        done
+        [ -z "$bad" ] && ok "$file $args ${mode:-default}: correct at seeds 1-5" \
+            || not_ok "$file $args ${mode:-default}: exit non-zero at seeds$bad: $(head -c 300 "$TMP/out")"
+    done
+done <<'CASES'
+f32_layernorm
+f32_layernorm B=4 T=8 C=32
+f32_matmul
+f32_matmul T=4
+f32_softmax_ce
+f32_attention
+f32_attention B=2 T=6 C=12 NH=3
+CASES
+expect_exit 0 "float32 layernorm" "$G" "$P/f32_layernorm.so"
+expect_out "error floor [0-9.e+-]+" "float32: the error floor is in the header"
+expect_out "FLT_EPSILON" "float32: the floor's recipe is stated"
+while read -r file tensor pattern; do
+    for mode in "" --fast; do
+        expect_exit 1 "$file ${mode:-default} fails" "$G" $mode "$P/$file.so"
+        expect_out "^$tensor .* wrong${pattern:+: $pattern}" "$file ${mode:-default}: $tensor wrong${pattern:+ ($pattern)}"
+    done
+done <<'CASES'
+bug_f32_dbias_overwrite b overwrites instead of adding
+bug_f32_ln_mean_term x
+bug_f32_dweight_transposed weight transposed indexing
+bug_f32_dinp_tail inp 16 entries never written
+bug_f32_ce_label logits
+bug_f32_ce_sign logits sign flip
+bug_f32_attn_scale inp
+CASES
 expect_exit 0 "correct C++ plugin" "$G" "$P/cpp_dense.so" in=6 out=5 batch=2
 
 # plugin and input errors: exit 3, one line
