@@ -291,21 +291,25 @@ double td_gc_noise(const td_gc_ctx *c, int obj, double h, double moved)
 
 double td_gc_step(const td_gc_ctx *c, double x, double h)
 {
-    return c->d.flags & TD_LAYER_FLOAT32 ? (double)(float)(x + h) : x + h;
+    if (!(c->d.flags & TD_LAYER_FLOAT32)) return x + h;
+    float f = (float)(x + h);
+    if ((double)f == x && h != 0) f = nextafterf((float)x, h > 0 ? INFINITY : -INFINITY); /* at least one float */
+    return f;
 }
 
-/* The floor does not grow for h below 1e-5: a too small step must show
- * its rounding error (the U-curve of --h-sweep), not hide it. */
+/* The floor does not grow for h below 1e-5 (float32: below its default
+ * 1e-2): a too small step must show its rounding error (the U-curve of
+ * --h-sweep), not hide it. */
 double td_gc_floor(const td_gc_ctx *c, int obj, double h)
 {
     if (c->d.flags & TD_LAYER_FLOAT32)
-        return fmax(1e-10, TD_GC_F32_FLOOR * FLT_EPSILON * fmax(c->scale[obj], DBL_MIN) / h);
+        return fmax(1e-10, TD_GC_F32_FLOOR * FLT_EPSILON * fmax(c->scale[obj], DBL_MIN) / fmax(h, 1e-2));
     return fmax(1e-10, 1e7 * DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / fmax(h, 1e-5));
 }
 
 double td_gc_floor_moved(const td_gc_ctx *c, double floor, double moved, double h)
 {
     if (c->d.flags & TD_LAYER_FLOAT32)
-        return fmax(floor, TD_GC_F32_FLOOR * FLT_EPSILON * moved / h);
+        return fmax(floor, TD_GC_F32_FLOOR * FLT_EPSILON * moved / fmax(h, 1e-2));
     return fmax(floor, 1e8 * DBL_EPSILON * moved / fmax(h, 1e-5));
 }

@@ -88,10 +88,17 @@ int td_gc_write_table(td_out *o, const td_gc_result *res)
                                : "precision float64",
                   res->floor, res->evals, res->workers, res->workers > 1 ? "s" : "");
     if (res->nsweep) {
-        td_out_printf(o, "h sweep (max rel. error over sampled elements):\n");
-        for (int s = 0; s < res->nsweep; s++)
-            td_out_printf(o, "  h=%-7g %.3e%s\n", res->sweep_h[s], res->sweep_err[s],
-                          res->sweep_h[s] == res->h ? "  <- best, used" : "");
+        td_out_printf(o, "h sweep (largest error over every checked non-kink element, up to 512 a tensor):\n");
+        for (int s = 0; s < res->nsweep; s++) {
+            char used[160] = "";
+            size_t len = 0;
+            for (int i = 0; i < res->nrows && len < sizeof used; i++)
+                if (res->rows[i].obj == 0 && res->rows[i].h == res->sweep_h[s])
+                    len += (size_t)snprintf(used + len, sizeof used - len, "%s%s", len ? "," : "", res->rows[i].name);
+            td_out_printf(o, "  h=%-7g %.3e  %4zu kinks%s%s%s\n", res->sweep_h[s], res->sweep_err[s],
+                          res->sweep_kinks[s], res->sweep_h[s] == res->h ? "  <- best" : "",
+                          used[0] ? ", used for " : "", used);
+        }
     }
     td_out_printf(o, "%-12s %-6s %-12s %8s %6s %12s  %-11s %12s %14s  %s\n", "tensor", "kind",
                   "shape", "checked", "kinks", "max_rel_err", "worst", "analytic", "numerical", "verdict");
@@ -141,6 +148,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
             td_json_obj(&j);
             td_json_knum(&j, "h", res->sweep_h[s]);
             td_json_knum(&j, "max_rel_error", res->sweep_err[s]);
+            td_json_kint(&j, "kinks", (long long)res->sweep_kinks[s]);
             td_json_end_obj(&j);
         }
         td_json_end_arr(&j);
@@ -160,6 +168,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_kint(&j, "elements", (long long)r->numel);
         td_json_kint(&j, "checked", (long long)r->checked);
         td_json_kint(&j, "kinks", (long long)r->kinks);
+        td_json_knum(&j, "h", r->h);
         td_json_knum(&j, "max_rel_error", r->max_err);
         td_json_kstr(&j, "verdict", td_gc_verdict_name(r->verdict));
         td_json_key(&j, "worst");

@@ -13,7 +13,7 @@
  *               compared in absolute terms (n_i is formed as Σ r_k Δy_k,
  *               so outputs the step does not touch add no noise)
  *               float32 layers (TD_LAYER_FLOAT32) instead:
- *               floor = max(1e-10, K ε_f max(max_k |r_k y_k|, moved) / h),
+ *               floor = max(1e-10, K ε_f max(max_k |r_k y_k|, moved) / max(h, 1e-2)),
  *               K = TD_GC_F32_FLOOR = 1e4, ε_f = FLT_EPSILON: the outputs
  *               are float, each rounded by ε_f |y_k| and by the float sums
  *               that made them, so n_i carries ~ε_f·(terms)/h of noise (a
@@ -38,6 +38,10 @@
  *               "wrong" (see gc_kink.c). With a hint d ≤ 2h the element
  *               is re-checked with a step d/2 that stays on its side, and
  *               judged by the bands there (several kinks in one step).
+ *               A float32 kink found without a hint is re-measured at h/10:
+ *               a smooth element (its one-sided slopes only looked like a
+ *               jump: truncation of the large step, rounding) is judged
+ *               there, a real kink still straddles.
  * Every input and parameter tensor is checked (biases included); with
  * opts.samples > 0 at most that many random elements per tensor.
  */
@@ -106,6 +110,7 @@ typedef struct {
     int rank;
     size_t shape[TD_TENSOR_MAXRANK];
     size_t numel, checked, kinks;
+    double h;                   /* the step this tensor was checked with */
     double max_err;             /* over non-kink elements */
     size_t worst;               /* flat index of the worst element */
     double worst_a, worst_n;    /* analytic and numerical there */
@@ -136,6 +141,7 @@ typedef struct {
     int note_is_finding[TD_GC_MAX_NOTES];
     int nsweep;                 /* --h-sweep: max error per h */
     double sweep_h[TD_GC_SWEEP_N], sweep_err[TD_GC_SWEEP_N];
+    size_t sweep_kinks[TD_GC_SWEEP_N]; /* elements straddling a kink at that h */
     td_gc_verdict verdict;      /* worst row or finding */
 } td_gc_result;
 
@@ -246,6 +252,7 @@ typedef struct {
     double *g[2][TD_LAYER_MAXT]; /* analytic ∂L/∂x and ∂R/∂x (NULL: index tensor) */
     double f0[2], scale[2];      /* objective at the point, max |r_k y_k| (|R|) */
     double h;
+    double ht[TD_LAYER_MAXT];    /* --h-sweep: tensor t's own step (0: h) */
     uint64_t seed;
     int workers;
     size_t evals;
