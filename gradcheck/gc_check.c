@@ -273,6 +273,21 @@ td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size
             if (rc != TD_OK) { free(buf); return rc; }
         }
         if (kink) row->kinks++;
+        else {
+            static const double edge[3] = { 1e-7, 1e-4, 1e-2 };
+            for (int b = 0; b < 3; b++) row->over[b] += err > edge[b];
+            row->max_abs = fmax(row->max_abs, fabs(a[q] - n[q]));
+        }
+        row->scale = fmax(row->scale, fmax(fabs(a[q]), fabs(n[q])));
+        if ((!kink && err > 1e-4) || v == TD_GC_WRONG) {
+            if (row->nfail < TD_GC_ROW_FAILS) {
+                row->fail[row->nfail].i = idx[q];
+                row->fail[row->nfail].a = a[q];
+                row->fail[row->nfail].n = n[q];
+                row->fail[row->nfail].err = err;
+            }
+            row->nfail++;
+        }
         /* the worst element: a wrong one first, else the largest non-kink error */
         int worse = !have_worst || (v == TD_GC_WRONG && row->verdict != TD_GC_WRONG)
                     || (!kink && err > row->max_err && !(row->verdict == TD_GC_WRONG && v != TD_GC_WRONG));
@@ -398,6 +413,11 @@ td_code td_gc_check(const td_layer_api *api, int n, const char *const *keys,
     td_rng_seed(&c.rng, o->seed);
     snprintf(res->layer, sizeof res->layer, "%s", api->name ? api->name : "?");
     td_safe_text(res->layer, sizeof res->layer, res->layer);
+    for (int i = 0; i < n; i++) { /* what was checked: the instance's pairs */
+        size_t len = strlen(res->instance);
+        snprintf(res->instance + len, sizeof res->instance - len, "%s%s=%s", i ? "," : "", keys[i], vals[i]);
+    }
+    td_safe_text(res->instance, sizeof res->instance, res->instance);
     res->seed = o->seed;
     res->mode = o->fast ? "fast" : o->jacobian ? "jacobian" : "full";
 

@@ -82,8 +82,9 @@ static const char *overall(const td_gc_result *res)
 
 int td_gc_write_table(td_out *o, const td_gc_result *res)
 {
-    td_out_printf(o, "gradcheck %s: %s mode, h=%g, seed=%llu, %s, error floor %.3g, %zu evaluations on %d worker%s\n",
-                  res->layer, res->mode, res->h, (unsigned long long)res->seed,
+    td_out_printf(o, "gradcheck %s%s%s%s: %s mode, h=%g, seed=%llu, %s, error floor %.3g, %zu evaluations on %d worker%s\n",
+                  res->layer, res->instance[0] ? " (" : "", res->instance, res->instance[0] ? ")" : "",
+                  res->mode, res->h, (unsigned long long)res->seed,
                   res->float32 ? "precision float32 (layer computes in float32; checked through double)"
                                : "precision float64",
                   res->floor, res->evals, res->workers, res->workers > 1 ? "s" : "");
@@ -100,8 +101,9 @@ int td_gc_write_table(td_out *o, const td_gc_result *res)
                           used[0] ? ", used for " : "", used);
         }
     }
-    td_out_printf(o, "%-12s %-6s %-12s %8s %6s %12s  %-11s %12s %14s  %s\n", "tensor", "kind",
-                  "shape", "checked", "kinks", "max_rel_err", "worst", "analytic", "numerical", "verdict");
+    td_out_printf(o, "%-12s %-6s %-12s %8s %6s %12s %10s %10s %-14s  %-11s %12s %14s  %s\n", "tensor", "kind",
+                  "shape", "checked", "kinks", "max_rel_err", "abs_err", "scale", ">1e-7/-4/-2",
+                  "worst", "analytic", "numerical", "verdict");
     for (int i = 0; i < res->nrows; i++) {
         const td_gc_row *r = &res->rows[i];
         char shape[64], ix[96], verdict[160], checked[32];
@@ -115,9 +117,15 @@ int td_gc_write_table(td_out *o, const td_gc_result *res)
             snprintf(an, sizeof an, "%.5g", r->worst_a);
             snprintf(nu, sizeof nu, "%.5g", r->worst_n);
         }
-        td_out_printf(o, "%-12s %-6s %-12s %8s %6zu %12.3e  %-11s %12s %14s  %s\n", r->name,
+        char bands[48] = "-", ab[16] = "-", sc[16] = "-";
+        if (!isnan(r->worst_a)) {
+            snprintf(bands, sizeof bands, "%zu/%zu/%zu", r->over[0], r->over[1], r->over[2]);
+            snprintf(ab, sizeof ab, "%.3g", r->max_abs);
+            snprintf(sc, sizeof sc, "%.3g", r->scale);
+        }
+        td_out_printf(o, "%-12s %-6s %-12s %8s %6zu %12.3e %10s %10s %-14s  %-11s %12s %14s  %s\n", r->name,
                       r->kind == TD_T_PARAM ? "param" : "input", shape, checked, r->kinks,
-                      r->max_err, ix, an, nu, verdict);
+                      r->max_err, ab, sc, bands, ix, an, nu, verdict);
     }
     for (int i = 0; i < res->nnotes; i++)
         td_out_printf(o, "%s: %s\n", res->note_is_finding[i] ? "finding" : "note", res->notes[i]);
@@ -133,6 +141,19 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
     td_json_kstr(&j, "tool", "gradcheck");
     td_json_kstr(&j, "version", TD_VERSION);
     td_json_kstr(&j, "layer", res->layer);
+    td_json_key(&j, "instance"); /* the pairs, as given: {"in": "4", ...} */
+    td_json_obj(&j);
+    for (const char *p = res->instance; *p;) {
+        size_t kl = strcspn(p, "="), vl;
+        char k[128], v[128];
+        snprintf(k, sizeof k, "%.*s", (int)(kl < 127 ? kl : 127), p);
+        p += kl + (p[kl] == '=');
+        vl = strcspn(p, ",");
+        snprintf(v, sizeof v, "%.*s", (int)(vl < 127 ? vl : 127), p);
+        p += vl + (p[vl] == ',');
+        td_json_kstr(&j, k, v);
+    }
+    td_json_end_obj(&j);
     td_json_kstr(&j, "mode", res->mode);
     td_json_kstr(&j, "precision", res->float32 ? "float32" : "float64");
     td_json_knum(&j, "h", res->h);
@@ -170,6 +191,31 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_kint(&j, "kinks", (long long)r->kinks);
         td_json_knum(&j, "h", r->h);
         td_json_knum(&j, "max_rel_error", r->max_err);
+        td_json_knum(&j, "max_abs_error", r->max_abs);
+        td_json_knum(&j, "scale", r->scale);
+        td_json_key(&j, "over"); /* non-kink elements over each band edge */
+        td_json_obj(&j);
+        td_json_kint(&j, "1e-7", (long long)r->over[0]);
+        td_json_kint(&j, "1e-4", (long long)r->over[1]);
+        td_json_kint(&j, "1e-2", (long long)r->over[2]);
+        td_json_end_obj(&j);
+        td_json_kint(&j, "failing", (long long)r->nfail);
+        td_json_key(&j, "failing_elements"); /* the first TD_GC_ROW_FAILS */
+        td_json_arr(&j);
+        for (size_t f = 0; f < r->nfail && f < TD_GC_ROW_FAILS; f++) {
+            size_t fi[TD_TENSOR_MAXRANK], rest = r->fail[f].i;
+            for (int d = r->rank - 1; d >= 0; d--) { fi[d] = rest % r->shape[d]; rest /= r->shape[d]; }
+            td_json_obj(&j);
+            td_json_key(&j, "index");
+            td_json_arr(&j);
+            for (int d = 0; d < r->rank; d++) td_json_int(&j, (long long)fi[d]);
+            td_json_end_arr(&j);
+            td_json_knum(&j, "analytic", r->fail[f].a);
+            td_json_knum(&j, "numerical", r->fail[f].n);
+            td_json_knum(&j, "rel_error", r->fail[f].err);
+            td_json_end_obj(&j);
+        }
+        td_json_end_arr(&j);
         td_json_kstr(&j, "verdict", td_gc_verdict_name(r->verdict));
         td_json_key(&j, "worst");
         if (isnan(r->worst_a)) td_json_null(&j);

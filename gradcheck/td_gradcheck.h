@@ -103,6 +103,7 @@ typedef enum {
 } td_gc_bug;
 const char *td_gc_bug_name(td_gc_bug b);
 
+#define TD_GC_ROW_FAILS 16       /* failing elements a row lists (--json) */
 typedef struct {
     char name[TD_NAME_MAX + 8]; /* tensor name, "W (reg)" for the reg part */
     int tensor, obj;            /* index into the layer's inputs; 0 data, 1 reg */
@@ -118,6 +119,11 @@ typedef struct {
     td_gc_bug bug;
     double factor;              /* TD_GC_BUG_FACTOR: a ≈ factor · n */
     size_t bug_count;           /* TD_GC_BUG_UNWRITTEN: entries never written */
+    size_t over[3];             /* non-kink elements with error > 1e-7, > 1e-4, > 1e-2 */
+    double max_abs;             /* largest |a − n| over non-kink elements */
+    double scale;               /* the tensor's scale: max(|a|, |n|) over the checked */
+    size_t nfail;               /* failing elements (> 1e-4, or wrong kinks), all of them */
+    struct { size_t i; double a, n, err; } fail[TD_GC_ROW_FAILS]; /* the first of them */
 } td_gc_row;
 
 #define TD_GC_MAX_ROWS (2 * TD_LAYER_MAXT)
@@ -126,6 +132,7 @@ typedef struct {
 
 typedef struct {
     char layer[64];
+    char instance[256];         /* the key=value pairs it was made from, "k=v,k=v" */
     int float32;                /* layer computes in float32 */
     double h;                   /* step used */
     uint64_t seed;

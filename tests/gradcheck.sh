@@ -93,6 +93,22 @@ bug_f32_ce_label logits
 bug_f32_ce_sign logits sign flip
 bug_f32_attn_scale inp
 CASES
+expect_exit 1 "the instance is in the header" "$G" "$P/bug_f32_dinp_tail.so" B=1 T=9
+expect_out "^gradcheck bug_f32_dinp_tail \(B=1,T=9\): " "header names the instance's key=value pairs"
+expect_out "^inp .* 72/8/[0-9]+ .*wrong: 8 entries never written" "per-tensor counts over the bands, the unwritten row named"
+expect_exit 1 "--json of a failing float32 plugin" "$G" --json "$P/bug_f32_dinp_tail.so" B=1 T=9
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["instance"] == {"B": "1", "T": "9"}, d["instance"]
+t = {r["name"]: r for r in d["tensors"]}["inp"]
+assert t["failing"] >= 8 and len(t["failing_elements"]) >= 8, t["failing"]
+assert all(f["index"][1] == 8 for f in t["failing_elements"] if f["analytic"] == 0)
+assert t["over"]["1e-2"] >= 1 and t["scale"] > 0 and t["max_abs_error"] > 0
+assert d["precision"] == "float32" and d["error_floor"] > 0
+PY
+then ok "--json: instance, failing elements of the unwritten row, bands, scale, floor"
+else not_ok "--json lacks the instance, the failing elements or the band counts"; fi
 expect_exit 0 "correct C++ plugin" "$G" "$P/cpp_dense.so" in=6 out=5 batch=2
 
 # plugin and input errors: exit 3, one line
