@@ -133,6 +133,21 @@ int td_gc_write_table(td_out *o, const td_gc_result *res)
     return o->failed ? -1 : 0;
 }
 
+/* Open an element object: its multi-index, analytic and numerical value
+ * (the caller may add keys, then closes it). */
+static void json_element(td_json *j, const td_gc_row *r, size_t flat, double a, double n)
+{
+    size_t idx[TD_TENSOR_MAXRANK];
+    for (int d = r->rank - 1; d >= 0; d--) { idx[d] = flat % r->shape[d]; flat /= r->shape[d]; }
+    td_json_obj(j);
+    td_json_key(j, "index");
+    td_json_arr(j);
+    for (int d = 0; d < r->rank; d++) td_json_int(j, (long long)idx[d]);
+    td_json_end_arr(j);
+    td_json_knum(j, "analytic", a);
+    td_json_knum(j, "numerical", n);
+}
+
 int td_gc_write_json(td_out *o, const td_gc_result *res)
 {
     td_json j;
@@ -203,15 +218,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_key(&j, "failing_elements"); /* the first TD_GC_ROW_FAILS */
         td_json_arr(&j);
         for (size_t f = 0; f < r->nfail && f < TD_GC_ROW_FAILS; f++) {
-            size_t fi[TD_TENSOR_MAXRANK], rest = r->fail[f].i;
-            for (int d = r->rank - 1; d >= 0; d--) { fi[d] = rest % r->shape[d]; rest /= r->shape[d]; }
-            td_json_obj(&j);
-            td_json_key(&j, "index");
-            td_json_arr(&j);
-            for (int d = 0; d < r->rank; d++) td_json_int(&j, (long long)fi[d]);
-            td_json_end_arr(&j);
-            td_json_knum(&j, "analytic", r->fail[f].a);
-            td_json_knum(&j, "numerical", r->fail[f].n);
+            json_element(&j, r, r->fail[f].i, r->fail[f].a, r->fail[f].n);
             td_json_knum(&j, "rel_error", r->fail[f].err);
             td_json_end_obj(&j);
         }
@@ -220,15 +227,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_key(&j, "worst");
         if (isnan(r->worst_a)) td_json_null(&j);
         else {
-            size_t idx[TD_TENSOR_MAXRANK], rest = r->worst;
-            for (int d = r->rank - 1; d >= 0; d--) { idx[d] = rest % r->shape[d]; rest /= r->shape[d]; }
-            td_json_obj(&j);
-            td_json_key(&j, "index");
-            td_json_arr(&j);
-            for (int d = 0; d < r->rank; d++) td_json_int(&j, (long long)idx[d]);
-            td_json_end_arr(&j);
-            td_json_knum(&j, "analytic", r->worst_a);
-            td_json_knum(&j, "numerical", r->worst_n);
+            json_element(&j, r, r->worst, r->worst_a, r->worst_n);
             td_json_end_obj(&j);
         }
         td_json_key(&j, "bug");
