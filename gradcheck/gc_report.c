@@ -25,6 +25,7 @@ const char *td_gc_verdict_name(td_gc_verdict v)
 static const char *const bug_names[] = {
     "", "sign flip (analytic = -numerical)", "constant factor", "zero gradient",
     "entries never written", "transposed indexing", "overwrites instead of adding",
+    "zero on one branch",
 };
 const char *td_gc_bug_name(td_gc_bug b)
 {
@@ -67,7 +68,10 @@ static void verdict_text(char *dst, size_t cap, const td_gc_row *r)
             snprintf(dst, cap, "%s: constant factor %.0f (analytic = %.0f x numerical: a missing 1/%.0f, e.g. 1/batch?)",
                      v, f, f, f);
         else snprintf(dst, cap, "%s: constant factor %.6g (analytic = %.6g x numerical)", v, f, f);
-    } else if (r->bug == TD_GC_BUG_UNWRITTEN)
+    } else if (r->bug == TD_GC_BUG_ZERO_BRANCH)
+        snprintf(dst, cap, "%s: zero on one branch at %zu %s whose true slope is small (a forgotten "
+                 "factor, e.g. leaky ReLU's alpha)", v, r->bug_count, r->bug_count == 1 ? "entry" : "entries");
+    else if (r->bug == TD_GC_BUG_UNWRITTEN)
         snprintf(dst, cap, "%s: %zu %s never written (analytic exactly 0)", v, r->bug_count,
                  r->bug_count == 1 ? "entry" : "entries");
     else snprintf(dst, cap, "%s: %s", v, td_gc_bug_name(r->bug));

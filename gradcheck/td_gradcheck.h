@@ -99,7 +99,8 @@ const char *td_gc_verdict_name(td_gc_verdict v);
 /* Classic bugs a mismatch can be named as. */
 typedef enum {
     TD_GC_BUG_NONE = 0, TD_GC_BUG_SIGN, TD_GC_BUG_FACTOR, TD_GC_BUG_ZERO,
-    TD_GC_BUG_UNWRITTEN, TD_GC_BUG_TRANSPOSED, TD_GC_BUG_OVERWRITE
+    TD_GC_BUG_UNWRITTEN, TD_GC_BUG_TRANSPOSED, TD_GC_BUG_OVERWRITE,
+    TD_GC_BUG_ZERO_BRANCH   /* analytic 0 where the true slope is small (a forgotten alpha) */
 } td_gc_bug;
 const char *td_gc_bug_name(td_gc_bug b);
 

@@ -93,6 +93,15 @@ bug_f32_ce_label logits
 bug_f32_ce_sign logits sign flip
 bug_f32_attn_scale inp
 CASES
+# a bug in a few elements of a large tensor: --fast localises its disagreeing
+# direction (bisection past 4096 elements) instead of passing a sample
+for s in 1 2 3; do
+    expect_exit 1 "bug_maxpool_argmax --fast seed $s fails" "$G" --fast --seed "$s" "$P/bug_maxpool_argmax.so" batch=4 n=2048
+    expect_out "^x .* wrong" "bug_maxpool_argmax --fast seed $s: x wrong"
+done
+expect_exit 1 "bug_leaky_alpha fails" "$G" "$P/bug_leaky_alpha.so"
+expect_out "^x .* wrong: zero on one branch" "leaky ReLU's forgotten alpha: zero on one branch"
+expect_no_out "never written" "leaky ReLU's forgotten alpha: not 'never written'"
 expect_exit 1 "the instance is in the header" "$G" "$P/bug_f32_dinp_tail.so" B=1 T=9
 expect_out "^gradcheck bug_f32_dinp_tail \(B=1,T=9\): " "header names the instance's key=value pairs"
 expect_out "^inp .* 72/8/[0-9]+ .*wrong: 8 entries never written" "per-tensor counts over the bands, the unwritten row named"

@@ -123,6 +123,15 @@ static const struct {
     { "bug_bias_axis", "b", TD_GC_BUG_NONE, 0 },
     { "bug_softmax_ce_label", "x", TD_GC_BUG_NONE, 0 },
     { "bug_unwritten_db", "b", TD_GC_BUG_UNWRITTEN, 0 },
+    { "bug_leaky_alpha", "x", TD_GC_BUG_ZERO_BRANCH, 0 },
+    /* float32 copies of llm.c-shaped kernels (td_f32), each with one bug */
+    { "bug_f32_dbias_overwrite", "b", TD_GC_BUG_OVERWRITE, 0 },
+    { "bug_f32_ln_mean_term", "x", TD_GC_BUG_NONE, 0 },
+    { "bug_f32_dweight_transposed", "weight", TD_GC_BUG_TRANSPOSED, 0 },
+    { "bug_f32_dinp_tail", "inp", TD_GC_BUG_UNWRITTEN, 0 },
+    { "bug_f32_ce_label", "logits", TD_GC_BUG_NONE, 0 },
+    { "bug_f32_ce_sign", "logits", TD_GC_BUG_SIGN, 0 },
+    { "bug_f32_attn_scale", "inp", TD_GC_BUG_NONE, 0 },
 };
 
 static const td_layer_api *open_sample(const char *name, void **h)
@@ -231,6 +240,28 @@ static void test_diagnose(void **state)
     a[1] = a[4] = 0;
     assert_int_equal(td_gc_diagnose(a, n, idx, 6, 2, shape, &f, &count), TD_GC_BUG_UNWRITTEN);
     assert_int_equal(count, 2);
+    /* zeros where the true slope is small (leaky ReLU's alpha forgotten): written, not unwritten */
+    memcpy(a, n, sizeof a);
+    double nb[6];
+    memcpy(nb, n, sizeof nb);
+    nb[1] = 0.0125, nb[4] = -0.005;
+    a[1] = a[4] = 0;
+    assert_int_equal(td_gc_diagnose(a, nb, idx, 6, 2, shape, &f, &count), TD_GC_BUG_ZERO_BRANCH);
+    assert_int_equal(count, 2);
+    /* a conv weight (oc,c,kh,kw) = (2,3,2,2) whose buffer holds it as (kh,kw,c,oc) */
+    {
+        enum { OC = 2, C = 3, KH = 2, KW = 2, N4 = OC * C * KH * KW };
+        size_t s4[4] = { OC, C, KH, KW }, i4[N4];
+        double n4[N4], a4[N4];
+        for (size_t k = 0; k < N4; k++) { i4[k] = k; n4[k] = sin(1.0 + 3.7 * (double)k); }
+        for (size_t oc = 0; oc < OC; oc++)
+            for (size_t c = 0; c < C; c++)
+                for (size_t y = 0; y < KH; y++)
+                    for (size_t x = 0; x < KW; x++)
+                        a4[((y * KW + x) * C + c) * OC + oc] = n4[((oc * C + c) * KH + y) * KW + x];
+        assert_int_equal(td_gc_diagnose(a4, n4, i4, N4, 4, s4, &f, &count), TD_GC_BUG_TRANSPOSED);
+        assert_int_equal(td_gc_diagnose(n4, n4, i4, N4, 4, s4, &f, &count), TD_GC_BUG_NONE);
+    }
     /* no pattern */
     double noise[6] = { 0.1, 3, -2, 0.4, 1, -1 };
     assert_int_equal(td_gc_diagnose(noise, n, idx, 6, 2, shape, &f, &count), TD_GC_BUG_NONE);
