@@ -289,14 +289,6 @@ double td_gc_noise(const td_gc_ctx *c, int obj, double h, double moved)
     return DBL_EPSILON * fmax(c->scale[obj], DBL_MIN) / h;
 }
 
-double td_gc_step(const td_gc_ctx *c, double x, double h)
-{
-    if (!(c->d.flags & TD_LAYER_FLOAT32)) return x + h;
-    float f = (float)(x + h);
-    if ((double)f == x && h != 0) f = nextafterf((float)x, h > 0 ? INFINITY : -INFINITY); /* at least one float */
-    return f;
-}
-
 /* The floor does not grow for h below 1e-5 (float32: below its default
  * 1e-2): a too small step must show its rounding error (the U-curve of
  * --h-sweep), not hide it. */

@@ -35,16 +35,18 @@ static td_code one_direction(td_gc_ctx *c, td_gc_work *w, int obj, int t, const 
                              size_t m, const double *u, double *err, td_err *e)
 {
     double *x = w->x[t], fp, fm, s, an = 0;
-    int f32 = (c->d.flags & TD_LAYER_FLOAT32) != 0;
-    for (size_t q = 0; q < m; q++) {
-        size_t i = sel[q];
-        double xp = td_gc_step(c, c->x[t][i], c->h * u[q]), xm = td_gc_step(c, c->x[t][i], -c->h * u[q]);
-        /* float32: the steps really taken; float64 as it always was */
-        an += c->g[obj][t][i] * (f32 ? (xp - xm) / (2 * c->h) : u[q]);
-        x[i] = xp;
-    }
+    const double *x0 = c->x[t], *g = c->g[obj][t], h = c->h;
+    if (c->d.flags & TD_LAYER_FLOAT32) /* the steps really taken, in float */
+        for (size_t q = 0; q < m; q++) {
+            size_t i = sel[q];
+            double xp = td_gc_step(c, x0[i], h * u[q]), xm = td_gc_step(c, x0[i], -h * u[q]);
+            an += g[i] * (xp - xm) / (2 * h);
+            x[i] = xp;
+        }
+    else
+        for (size_t q = 0; q < m; q++) { an += g[sel[q]] * u[q]; x[sel[q]] = x0[sel[q]] + h * u[q]; }
     td_code rc = td_gc_objective(c, w, obj, w->yp, &fp, &s, e);
-    for (size_t q = 0; q < m && rc == TD_OK; q++) x[sel[q]] = td_gc_step(c, c->x[t][sel[q]], -c->h * u[q]);
+    for (size_t q = 0; q < m && rc == TD_OK; q++) x[sel[q]] = td_gc_step(c, x0[sel[q]], -h * u[q]);
     if (rc == TD_OK) rc = td_gc_objective(c, w, obj, w->y, &fm, &s, e);
     for (size_t q = 0; q < m; q++) x[sel[q]] = c->x[t][sel[q]];
     if (rc != TD_OK) return rc;

@@ -48,6 +48,8 @@
 #ifndef TD_GRADCHECK_H
 #define TD_GRADCHECK_H
 
+#include <math.h>
+
 #include "td.h"
 #include "td_isolate.h"
 #include "td_layer.h"
@@ -312,8 +314,15 @@ double td_gc_noise(const td_gc_ctx *c, int obj, double h, double moved);
  * inside the layer that made them: a 10x margin) stays below 1e-7. */
 double td_gc_floor_moved(const td_gc_ctx *c, double floor, double moved, double h);
 /* x + h for element values of the layer: for a float32 layer the nearest
- * float (the step really taken is the difference). */
-double td_gc_step(const td_gc_ctx *c, double x, double h);
+ * float, and at least one float away from x (the step really taken is
+ * the difference). Inline: it runs twice per evaluation pair. */
+static inline double td_gc_step(const td_gc_ctx *c, double x, double h)
+{
+    if (!(c->d.flags & TD_LAYER_FLOAT32)) return x + h;
+    float f = (float)(x + h);
+    if ((double)f == x && h != 0) f = nextafterf((float)x, h > 0 ? INFINITY : -INFINITY);
+    return f;
+}
 /* Add a note to res (finding: counts for the verdict). */
 void td_gc_note(td_gc_result *res, int finding, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
