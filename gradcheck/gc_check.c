@@ -292,6 +292,7 @@ td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size
             row->max_abs = fmax(row->max_abs, fabs(a[q] - n[q]));
         }
         row->scale = fmax(row->scale, fmax(fabs(a[q]), fabs(n[q])));
+        if (n[q] == 0 && moved[q] == 0 && a[q] != 0) row->unresolved++;
         if ((!kink && err > 1e-4) || v == TD_GC_WRONG) {
             if (row->nfail < TD_GC_ROW_FAILS) {
                 row->fail[row->nfail].i = idx[q];
@@ -396,6 +397,11 @@ static void finish_result(td_gc_ctx *c, td_gc_result *res)
     for (int i = 0; i < res->nrows; i++)
         if (res->rows[i].verdict > res->verdict) res->verdict = res->rows[i].verdict;
     res->floor = td_gc_floor(c, 0, c->h);
+    for (int i = 0; i < res->nrows; i++)
+        if (res->rows[i].unresolved)
+            td_gc_note(res, 0, "%s: at %zu element%s the step moved no output by one float step "
+                       "(numerical exactly 0): judged against the error floor, not as a value",
+                       res->rows[i].name, res->rows[i].unresolved, res->rows[i].unresolved == 1 ? "" : "s");
     if (res->float32)
         td_gc_note(res, 0, "float32 layer: error floor 1e4 FLT_EPSILON max|r y| / h = %.3g (under it |a-n| "
                    "counts, not the ratio); only 'wrong' (> 1e-2) shows a bug, a float64 build the 1e-7 band",

@@ -218,6 +218,7 @@ int td_gc_write_json(td_out *o, const td_gc_result *res)
         td_json_kint(&j, "1e-4", (long long)r->over[1]);
         td_json_kint(&j, "1e-2", (long long)r->over[2]);
         td_json_end_obj(&j);
+        td_json_kint(&j, "unresolved", (long long)r->unresolved);
         td_json_kint(&j, "failing", (long long)r->nfail);
         td_json_key(&j, "failing_elements"); /* the first TD_GC_ROW_FAILS */
         td_json_arr(&j);

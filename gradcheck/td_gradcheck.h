@@ -125,6 +125,7 @@ typedef struct {
     size_t over[3];             /* non-kink elements with error > 1e-7, > 1e-4, > 1e-2 */
     double max_abs;             /* largest |a − n| over non-kink elements */
     double scale;               /* the tensor's scale: max(|a|, |n|) over the checked */
+    size_t unresolved;          /* steps that moved no output at all (numerical exactly 0) */
     size_t nfail;               /* failing elements (> 1e-4, or wrong kinks), all of them */
     struct { size_t i; double a, n, err; } fail[TD_GC_ROW_FAILS]; /* the first of them */
 } td_gc_row;

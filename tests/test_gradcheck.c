@@ -441,6 +441,92 @@ static void test_reg_split(void **state)
     assert_int_equal(td_gc_exit_code(&res), 0);
 }
 
+/* ---- float32 through td_f32: a slope below one float step of the output ------------ */
+/* y = float(x + 1e-9 u): u's share is lost in float, so every step of u
+ * moves no output (numerical exactly 0). bug=1 claims du = dy anyway;
+ * bug=2 overwrites dx instead of adding (td_f32 must keep that visible). */
+typedef struct { td_f32 f; int bug; } tiny32;
+static void *tiny_create(int n, const char *const *k, const char *const *v, td_layer_desc *d,
+                         char *err, size_t cap)
+{
+    tiny32 *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->bug = n == 1 && strcmp(k[0], "bug") == 0 ? atoi(v[0]) : 0;
+    size_t eight = 8;
+    d->n_in = 2;
+    td_gc_tensor(&d->in[0], "x", TD_T_INPUT, 1, &eight);
+    td_gc_tensor(&d->in[1], "u", TD_T_INPUT, 1, &eight);
+    d->n_out = 1;
+    td_gc_tensor(&d->out[0], "y", 0, 1, &eight);
+    d->flags = TD_LAYER_FLOAT32;
+    if (td_f32_init(&s->f, d) != 0) { snprintf(err, cap, "out of memory"); free(s); return NULL; }
+    return s;
+}
+static void tiny_destroy(void *self)
+{
+    if (self) td_f32_free(&((tiny32 *)self)->f);
+    free(self);
+}
+static int tiny_fwd32(void *self, float *const *out, const float *const *in)
+{
+    (void)self;
+    for (int i = 0; i < 8; i++) out[0][i] = in[0][i] + 1e-9f * in[1][i];
+    return 0;
+}
+static int tiny_bwd32(void *self, float *const *din, const float *const *dout, const float *const *in,
+                      const float *const *out)
+{
+    const tiny32 *s = self;
+    (void)in; (void)out;
+    for (int i = 0; i < 8; i++) {
+        if (s->bug == 2) din[0][i] = dout[0][i];
+        else din[0][i] += dout[0][i];
+        din[1][i] += s->bug == 1 ? dout[0][i] : 1e-9f * dout[0][i];
+    }
+    return 0;
+}
+static int tiny_fwd(void *self, double *const *out, const double *const *in)
+{
+    return td_f32_forward(&((tiny32 *)self)->f, tiny_fwd32, self, out, in);
+}
+static int tiny_bwd(void *self, double *const *din, const double *const *dout, const double *const *in,
+                    const double *const *out)
+{
+    return td_f32_backward(&((tiny32 *)self)->f, tiny_bwd32, self, din, dout, in, out);
+}
+static const td_layer_api tiny_api = {
+    .abi_version = TD_LAYER_ABI_VERSION, .api_size = sizeof(td_layer_api), .name = "tiny32",
+    .help = "test", .create = tiny_create, .destroy = tiny_destroy, .forward = tiny_fwd,
+    .backward = tiny_bwd,
+};
+
+static void test_float32_unresolved(void **state)
+{
+    (void)state;
+    static const struct { const char *kv; int exit; td_gc_verdict u; td_gc_bug xbug; } cases[] = {
+        { NULL, 0, TD_GC_CORRECT, TD_GC_BUG_NONE },
+        { "bug=1", 1, TD_GC_WRONG, TD_GC_BUG_NONE },
+        { "bug=2", 1, TD_GC_CORRECT, TD_GC_BUG_OVERWRITE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int fast = 0; fast <= 4; fast += 4) {
+            td_gc_opts o;
+            td_gc_opts_default(&o);
+            o.fast = fast;
+            td_err e;
+            assert_int_equal(run(&tiny_api, cases[i].kv, &o, &e), TD_OK);
+            if (td_gc_exit_code(&res) != cases[i].exit) fail_msg("case %zu fast %d: exit", i, fast);
+            const td_gc_row *u = row_named("u"), *x = row_named("x");
+            assert_true(u->verdict == cases[i].u || (cases[i].u == TD_GC_CORRECT && u->verdict == TD_GC_SUSPICIOUS));
+            assert_int_equal(x->bug, cases[i].xbug);
+            if (!fast) {
+                assert_int_equal(u->unresolved, 8);        /* every step of u: numerical 0 */
+                assert_int_equal(x->unresolved, 0);
+                assert_true(has_note("u: at 8 elements the step moved no output"));
+            }
+        }
+}
+
 /* ---- --fast and --jacobian ------------------------------------------------------------ */
 static void test_fast(void **state)
 {
@@ -830,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_builtins_correct), cmocka_unit_test(test_builtin_large),
         cmocka_unit_test(test_buggy_samples),    cmocka_unit_test(test_cpp_sample),
         cmocka_unit_test(test_classify),         cmocka_unit_test(test_diagnose),
+        cmocka_unit_test(test_float32_unresolved),
         cmocka_unit_test(test_kinks),            cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_contract),         cmocka_unit_test(test_reg_split),
         cmocka_unit_test(test_fast),             cmocka_unit_test(test_jacobian),
