@@ -28,7 +28,6 @@ typedef struct {
     int B, T, C, OC, NH, V;  /* shape keys (unused ones stay at their default) */
     td_f32 f;                /* float copies of every tensor */
     float *save[2];          /* what forward keeps for backward (mean/rstd, att) */
-    char err[160];
 } f32_layer;
 
 /* Parse key=value pairs over the keys named in `names` ("B,T,C") into s;
