@@ -1,6 +1,7 @@
 /* gc_eval.c — evaluating the layer for the check: guarded forward and
- * backward calls, the scalar objectives, worker copies of the point, and
- * the centered/one-sided differences spread over the workers. */
+ * backward calls, the scalar objectives, the layer's kink hint, worker
+ * copies of the point, the centered/one-sided differences spread over the
+ * workers, element selection, and the floors and noise they are judged by. */
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -122,6 +123,13 @@ void td_gc_work_free(const td_gc_ctx *c, td_gc_work *w)
         free(w->y[k]); w->y[k] = NULL;
         free(w->yp[k]); w->yp[k] = NULL;
     }
+}
+
+double td_gc_kink_hint(const td_gc_ctx *c, int t, size_t i)
+{
+    if (!c->api->kink_distance) return -1;
+    double d = c->api->kink_distance(c->self, (const double *const *)c->x, t, i);
+    return isnan(d) ? -1 : d;
 }
 
 /* ---- differences over workers --------------------------------------------- */

@@ -1,50 +1,11 @@
 /* gc_report.c — gradcheck's output: the table for people and the JSON for
- * machines, from one td_gc_result; plus the names of stages, verdicts and
- * bugs. Tensor names were made safe (td_safe_text) when the rows were made. */
+ * machines, from one td_gc_result (the names it uses: gc_result.c). Tensor
+ * names were made safe (td_safe_text) when the rows were made. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "td_gradcheck.h"
-
-static const char *const stage_names[TD_GC_ST_N] = {
-    "idle", "create", "init", "forward", "backward", "reg_loss", "reg_backward", "destroy",
-    "load",
-};
-const char *td_gc_stage_name(int stage)
-{
-    return stage >= 0 && stage < TD_GC_ST_N ? stage_names[stage] : "?";
-}
-
-static const char *const verdict_names[] = { "correct", "kink", "suspicious", "wrong" };
-const char *td_gc_verdict_name(td_gc_verdict v)
-{
-    return (unsigned)v < 4 ? verdict_names[v] : "?";
-}
-
-static const char *const bug_names[] = {
-    "", "sign flip (analytic = -numerical)", "constant factor", "zero gradient",
-    "entries never written", "transposed indexing", "overwrites instead of adding",
-    "zero on one branch",
-};
-const char *td_gc_bug_name(td_gc_bug b)
-{
-    return (unsigned)b < sizeof bug_names / sizeof bug_names[0] ? bug_names[b] : "?";
-}
-
-void td_gc_multi_index(char *dst, size_t cap, size_t i, int rank, const size_t *shape)
-{
-    size_t idx[TD_TENSOR_MAXRANK];
-    for (int d = rank - 1; d >= 0; d--) {
-        idx[d] = shape[d] ? i % shape[d] : 0;
-        i = shape[d] ? i / shape[d] : 0;
-    }
-    size_t len = 0;
-    len += (size_t)snprintf(dst, cap, "[");
-    for (int d = 0; d < rank && len < cap; d++)
-        len += (size_t)snprintf(dst + len, cap - len, "%s%zu", d ? "," : "", idx[d]);
-    if (len < cap) snprintf(dst + len, cap - len, "]");
-}
 
 static void shape_text(char *dst, size_t cap, const td_gc_row *r)
 {

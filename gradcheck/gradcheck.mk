@@ -1,6 +1,7 @@
 # gradcheck/ — the layer ABI, the gradient checker library and the tool.
 LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layer_kit.c gradcheck/gc_layers_basic.c gradcheck/gc_layers_loss.c \
             gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_eval.c \
+            gradcheck/gc_result.c gradcheck/gc_element.c \
             gradcheck/gc_check.c gradcheck/gc_kink.c gradcheck/gc_diagnose.c \
             gradcheck/gc_contract.c gradcheck/gc_fast.c gradcheck/gc_sweep.c \
             gradcheck/gc_jacobian.c gradcheck/gc_report.c gradcheck/gc_plugin.c

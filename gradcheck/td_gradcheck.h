@@ -333,10 +333,10 @@ td_code td_gc_contract(td_gc_ctx *c, td_gc_result *res, td_err *e);      /* gc_c
 td_code td_gc_fast(td_gc_ctx *c, int k, td_gc_result *res, td_err *e);   /* gc_fast.c */
 td_code td_gc_sweep(td_gc_ctx *c, td_gc_result *res, double *best_h, td_err *e); /* gc_sweep.c */
 td_code td_gc_jacobian(td_gc_ctx *c, td_gc_result *res, td_err *e);      /* gc_jacobian.c */
-/* Check the elements idx[m] of tensor t for objective obj into row. */
+/* Check the elements idx[m] of tensor t for objective obj into row (gc_element.c). */
 td_code td_gc_check_tensor(td_gc_ctx *c, int obj, int t, const size_t *idx, size_t m,
                            td_gc_row *row, td_err *e);
-/* Fill a row's identity (name, kind, shape) from tensor t. */
+/* Fill a row's identity (name, kind, shape) from tensor t (gc_element.c). */
 void td_gc_row_init(const td_gc_ctx *c, int t, int obj, td_gc_row *row);
 
 #endif
