@@ -4,6 +4,10 @@ LIB_SRCS += diag/td_cli.c diag/td_isolate.c diag/td_err.c diag/td_out.c diag/td_
             diag/td_file.c
 PUBLIC_HEADERS += diag/td.h diag/td_h5.h diag/td_isolate.h
 TESTS += diag
+# tests/arch.sh (issue 17): no file circles and no upward include in the
+# library as built (tests/arch.py over the objects' symbols and the sources'
+# includes), and the check fails on a planted circle and include.
+SHELL_TESTS += tests/arch.sh
 
 # tests/hostile (issue 12): hostile inputs for every reader, made by the tests
 # themselves: gen_h5 writes HDF5 files with external storage, external and
