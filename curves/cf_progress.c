@@ -107,6 +107,19 @@ static void warmup_note(const td_run *r, char *buf, size_t cap)
     }
 }
 
+/* y[0..n) (oriented) trends down: Mann–Kendall tau < 0 with p < alpha, or,
+ * for a stretch under 8 points (too short for the test to reach alpha),
+ * tau < 0 with its best value among its last two. */
+static int falling(const double *y, size_t n, double tau, double p, const td_detect_opts *o)
+{
+    if (!(tau < 0)) return 0;
+    if (p < o->alpha) return 1;
+    if (n >= 8 || n < 3) return 0;
+    size_t best = 0;
+    for (size_t i = 0; i < n; i++) if (y[i] <= y[best]) best = i;
+    return best + 2 >= n;
+}
+
 /* The last plateau_frac of v: its start index, its gain (oriented: > 0
  * improved, by the Theil–Sen slope over the stretch) and that stretch's
  * Mann-Kendall trend. 1 when it stalls: gained less than sat_gain·D and
@@ -138,7 +151,7 @@ static int late_stretch(const td_curve *v, const td_detect_opts *o, stretch *st)
     while (st->r < n - 1 && v->sm[st->r] - v->sm[m] > o->sat_gain * st->drop) st->r++;
     if (st->r > st->p0) st->r = st->p0;
     st->level = td_curve_level(v, v->sm[n - 1]);
-    int trendless = !(st->tau < 0 && st->p < o->alpha);
+    int trendless = !falling(v->y + st->p0, n - st->p0, st->tau, st->p, o);
     return st->gain < o->sat_gain * st->drop && st->gain < o->plateau_rel * st->level &&
            (st->gain < o->sat_level * st->level || trendless);
 }
@@ -159,7 +172,7 @@ static td_code val_plateau(const td_detect_ctx *c, const td_curve *v, const td_c
     double pt, ttau = td_trend_mann_kendall(t->y + a, t->n - a, &pt);
     double tgain = td_curve_at(t, x0) - t->sm[t->n - 1];
     double tlevel = td_curve_level(t, t->sm[t->n - 1]);
-    if (!(ttau < 0 && pt < o->alpha && tgain > o->sat_level * tlevel)) return TD_OK;
+    if (!(falling(t->y + a, t->n - a, ttau, pt, o) && tgain > o->sat_level * tlevel)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_SATURATION, c->run, v->s, t->s, v->x[st.r], x1, v->line[st.r],
                            st.gain / st.drop, o->sat_gain, v->sigma, st.p, e,

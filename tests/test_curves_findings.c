@@ -290,6 +290,31 @@ static void test_resumed_and_zero_columns(void **state)
     }
 }
 
+/* A short train-only run still falling steadily at the end (14 epochs,
+ * each lower than the last) is no plateau, though its last 30% is too
+ * short for a significant trend test. */
+static void test_short_decline_no_plateau(void **state)
+{
+    (void)state;
+    static const double y[] = {0.1806, 0.1214, 0.1009, 0.0900, 0.0773, 0.0692, 0.0665,
+                               0.0634, 0.0580, 0.0550, 0.0503, 0.0478, 0.0466, 0.0455};
+    mrun m;
+    memset(&m, 0, sizeof m);
+    m.run.name = (char *)"short";
+    m.run.x_name = (char *)"epoch";
+    td_series *t = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 14);
+    for (size_t i = 0; i < 14; i++) { t->x[i] = (double)(i + 1); t->y[i] = y[i]; t->line[i] = i + 2; }
+    td_detect_opts o;
+    td_detect_opts_default(&o);
+    td_findings fs;
+    td_err e;
+    td_findings_init(&fs);
+    assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+    assert_false(has_kind(&fs, TD_FIND_SATURATION));
+    td_findings_free(&fs);
+    mrun_free(&m);
+}
+
 /* A healthy run drowned in noise: noise is reported, and nothing else at
  * warning or above (the noise fools no other detector), over 20 seeds. */
 static void test_noise_fools_nothing(void **state)
@@ -729,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_noise_fools_nothing),
         cmocka_unit_test(test_findings_not_raised),
         cmocka_unit_test(test_resumed_and_zero_columns),
+        cmocka_unit_test(test_short_decline_no_plateau),
         cmocka_unit_test(test_threshold_moves_decision),
         cmocka_unit_test(test_short_runs),
         cmocka_unit_test(test_verdict),
