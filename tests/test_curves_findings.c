@@ -255,6 +255,16 @@ static void test_findings_not_raised(void **state)
         }
 }
 
+/* The findings of m's run with the default thresholds. */
+static void detect_default(mrun *m, td_findings *fs)
+{
+    td_detect_opts o;
+    td_detect_opts_default(&o);
+    td_err e;
+    td_findings_init(fs);
+    assert_int_equal(td_findings_detect(&m->run, &o, fs, &e), TD_OK);
+}
+
 /* A run resumed late that stays flat has converged (no not_learning); a
  * validation column of zeros is no objective (nothing judged against it). */
 static double flat31(double t) { (void)t; return 3.1; }
@@ -273,12 +283,8 @@ static void test_resumed_and_zero_columns(void **state)
         fill(t, flat31, 0.005, 40000, 10, &rng); /* steps 40000..40990: resumed */
         td_series *v = add_series(&m, "val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 20);
         fill(v, zero, 0, 40000, 50, &rng);
-        td_detect_opts o;
-        td_detect_opts_default(&o);
         td_findings fs;
-        td_err e;
-        td_findings_init(&fs);
-        assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+        detect_default(&m, &fs);
         for (size_t i = 0; i < fs.n; i++) {
             if (fs.f[i].kind == TD_FIND_NOT_LEARNING) fail_msg("seed %llu: not_learning on a resumed run", (unsigned long long)seed);
             if (fs.f[i].metric && strcmp(fs.f[i].metric, "val_loss") == 0)
@@ -304,12 +310,8 @@ static void test_short_decline_no_plateau(void **state)
     m.run.x_name = (char *)"epoch";
     td_series *t = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 14);
     for (size_t i = 0; i < 14; i++) { t->x[i] = (double)(i + 1); t->y[i] = y[i]; t->line[i] = i + 2; }
-    td_detect_opts o;
-    td_detect_opts_default(&o);
     td_findings fs;
-    td_err e;
-    td_findings_init(&fs);
-    assert_int_equal(td_findings_detect(&m.run, &o, &fs, &e), TD_OK);
+    detect_default(&m, &fs);
     assert_false(has_kind(&fs, TD_FIND_SATURATION));
     td_findings_free(&fs);
     mrun_free(&m);
