@@ -199,6 +199,7 @@ static const struct {
     D(gap_rel, 0, 10, 0.05, "overfitting by gap: widening above this x the validation level"),
     D(stall_ratio, 0, 1, 0.25, "overfitting by gap: validation gains less than this x training's gain"),
     D(worse_rel, 0, 10, 0.1, "overfitting by gap: validation also worsens by more than this x its level"),
+    D(acc_gap, 0, 1, 0.1, "overfitting by gap: or training accuracy ends this far (a fraction) above validation's"),
     {{"noise_points", "noise: fewest late points to estimate it"}, offsetof(td_detect_opts, noise_points), OPT_SIZE, 3, 1e6, 10},
     D(explode_factor, 1, 1e12, 10, "explosion: smoothed loss above factor x its minimum and above its start"),
     D(far_factor, 1, 1e12, 2, "a loss rising from the start: lr far too high above this x its start"),

@@ -15,7 +15,11 @@
  *                stalled validation itself is cf_progress.c's plateau) —
  *                overfitting when validation also worsens over the tail by
  *                more than worse_rel × its level and more than its late
- *                step-to-step noise;
+ *                step-to-step noise, or when training's accuracy ends
+ *                more than acc_gap (absolute, 0.1 = 10 points) above
+ *                validation's (cs231n: the train–validation accuracy gap
+ *                is the amount of overfitting; a few points between two
+ *                near-perfect scores is a plateau, not memorisation);
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
@@ -25,6 +29,7 @@
 #include "td_findings.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* The noise a rise is measured against: the curve's own σ, or its late
@@ -47,6 +52,24 @@ static int val_rises(const td_detect_ctx *c, size_t *m, double *rise, double *p,
     if (n - *m < 3 || !(*rise > o->z * rise_noise(v)) || !(*tau > 0)) return 0;
     if (!(*rise > o->sat_level * td_curve_level(v, v->sm[*m]))) return 0; /* +0.02% is flat, not worse */
     return n - *m < o->min_points || *p < o->alpha;
+}
+
+/* The error rate (a fraction in [0, 1]) an accuracy or error curve ends at,
+ * smoothed; -1 when c holds no such series. */
+static double end_error(const td_curve *c)
+{
+    if (!c->s || c->n == 0 || (c->s->kind != TD_METRIC_ACCURACY && c->s->kind != TD_METRIC_ERROR)) return -1;
+    return td_curve_level(c, c->sm[c->n - 1]) / (c->s->percent ? 100.0 : 1.0);
+}
+
+/* Training–validation task-metric gap at the end (validation error minus
+ * training error, fractions), or NAN when either side is missing. */
+static double task_gap(const td_detect_ctx *c)
+{
+    const td_curve *va = c->val_metric.s ? &c->val_metric : &c->val;
+    const td_curve *tr = c->train_acc.s ? &c->train_acc : &c->train;
+    double ev = end_error(va), et = end_error(tr);
+    return ev < 0 || et < 0 ? NAN : ev - et;
 }
 
 static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
@@ -80,12 +103,17 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
     /* the validation objective also got clearly worse — by more than
      * worse_rel of its level and more than its own step-to-step noise:
      * overfitting proper */
-    td_finding_kind k = vgain < -o->worse_rel * level && -vgain > v->sigma_late ? TD_FIND_OVERFITTING
-                                                                                : TD_FIND_GAP_WIDENING;
+    int worse = vgain < -o->worse_rel * level && -vgain > v->sigma_late;
+    double agap = task_gap(c);
+    char why[96] = "";
+    if (agap > o->acc_gap)
+        snprintf(why, sizeof why, "; training accuracy ends %.1f points above validation's (limit %.0f)",
+                 100 * agap, 100 * o->acc_gap);
+    td_finding_kind k = worse || agap > o->acc_gap ? TD_FIND_OVERFITTING : TD_FIND_GAP_WIDENING;
     return td_findings_add(out, k, c->run, v->s, t->s, v->x[ts], v->x[n - 1],
                            v->line[ts], widen, o->gap_rel * level, v->sigma, p, e,
-                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation stalls (gain %+.4g)",
-                           xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain);
+                           "from %s %g the validation-training gap widens by %.4g (%.0f%% of the validation level, limit %.0f%%; Mann-Kendall p %.2g) while training improves by %.4g (p %.2g) and validation stalls (gain %+.4g)%s",
+                           xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain, why);
 }
 
 td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)

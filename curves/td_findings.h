@@ -142,6 +142,8 @@ typedef struct {
                               what training gains over the tail (0.25) */
     double worse_rel;      /* a widening gap is overfitting (else gap_widening) when
                               validation worsens by more than this × its level (0.1) */
+    double acc_gap;        /* ... or when training's accuracy ends more than this
+                              (a fraction: 0.1 = 10 points) above validation's (0.1) */
     size_t noise_points;   /* noise: fewest tail points to estimate it; lr too low
                               needs twice, underfitting once as many points (10) */
     double explode_factor; /* explosion: smoothed loss > factor × its minimum and

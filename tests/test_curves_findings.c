@@ -86,6 +86,10 @@ static double acc_up(double t) { return 0.5 + 0.45 * t; }
 static double gap_tr(double t) { return 0.05 + 2.0 * exp(-t * 3); }
 static double gap_va(double t) { return 0.6 + 1.5 * exp(-t * 30); }
 static double gap_worse_va(double t) { return 0.6 + 1.5 * exp(-t * 30) + 0.3 * t; }
+static double acc_stall_va(double t) { return 0.52 - 0.3 * exp(-t * 30); }  /* ~52%, flat late */
+static double acc_climb_tr(double t) { return 0.75 - 0.6 * exp(-t * 3); }   /* ~75% and rising */
+static double acc_top_va(double t) { return 0.974 - 0.3 * exp(-t * 30); }  /* near-perfect, flat */
+static double acc_top_tr(double t) { return 0.987 - 0.3 * exp(-t * 3); }   /* 1.3 points above */
 static double converge(double t) { return 0.3 + 2.0 * exp(-t * 12); }
 static double converge_cosine(double t) { return 1.1 + 0.5 * exp(-t * 4); } /* eval loss creeping down */
 static double cosine_tr(double t) { return 1.0 + 1.0 * exp(-t * 8); }
@@ -100,6 +104,7 @@ typedef struct {
     int classes;
     int nan_at;                 /* index of a NaN in train, -1 none */
     td_finding_kind want;       /* must be raised; TD_FIND_NKINDS: healthy */
+    shape_fn tacc;              /* training accuracy, NULL none */
 } scenario;
 
 #define NONE TD_FIND_NKINDS
@@ -112,6 +117,11 @@ static const scenario SCEN[] = {
     {"overfit_gap", gap_tr, gap_worse_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
     {"gap_widening", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_GAP_WIDENING},
     {"val_plateau", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_SATURATION},
+    /* validation stalls while training pulls 23 accuracy points ahead: the
+     * gap is the overfitting (cs231n), though validation barely worsens */
+    {"overfit_acc_gap", gap_tr, gap_va, acc_stall_va, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, acc_climb_tr},
+    /* the same losses between two near-perfect accuracies: a plateau */
+    {"plateau_small_acc_gap", gap_tr, gap_va, acc_top_va, 0.02, 0.03, 0, -1, TD_FIND_SATURATION, acc_top_tr},
     {"train_plateau", converge, NULL, NULL, 0.03, 0, 0, -1, TD_FIND_SATURATION},
     {"train_only_improving", improving, NULL, NULL, 0.03, 0, 0, -1, NONE},
     {"rising_after_resume", resumed_rise, NULL, NULL, 0.025, 0, 0, -1, TD_FIND_LOSS_RISING},
@@ -163,6 +173,10 @@ static void build(mrun *m, const scenario *sc, uint64_t seed)
     if (sc->vacc) {
         td_series *a = add_series(m, "val_accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 40);
         fill(a, sc->vacc, 0.002, 50, 50, &rng);
+    }
+    if (sc->tacc) {
+        td_series *a = add_series(m, "accuracy", "accuracy", TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 200);
+        fill(a, sc->tacc, 0.002, 10, 10, &rng);
     }
 }
 
@@ -239,6 +253,9 @@ static const scenario SCEN_NOT[] = {
     {"rising_both", rising, rising_va, NULL, 0.02, 0.02, 0, -1, TD_FIND_OVERFITTING},
     /* validation flat while training falls: a plateau, not overfitting */
     {"val_flat", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING},
+    {"val_flat_small_acc_gap", gap_tr, gap_va, acc_top_va, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, acc_top_tr},
+    /* overfitting called by the accuracy gap is not also a plateau */
+    {"acc_gap_no_plateau", gap_tr, gap_va, acc_stall_va, 0.02, 0.03, 0, -1, TD_FIND_SATURATION, acc_climb_tr},
 };
 
 static void test_findings_not_raised(void **state)
