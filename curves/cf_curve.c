@@ -84,7 +84,8 @@ td_code td_curve_make(td_curve *c, const td_series *s, double sign,
     c->w = window_of(c->n, o);
     if (c->n && td_trend_smooth(c->y, c->n, c->w, c->sm) != 0) goto nomem;
     c->sigma = td_trend_noise(c->y, c->n, c->w, 0);
-    c->sigma_late = td_trend_noise_rms(late, nl, o->spike_z);
+    c->sigma_late = td_trend_noise_rms(late, nl, o->spike_z, 0);
+    c->sigma_late_1 = td_trend_noise_rms(late, nl, o->spike_z, 1);
     free(by); free(late);
     return TD_OK;
 nomem:

@@ -6,7 +6,9 @@
  * error (1 or 100 minus it), but at least noise_floor × the starting level
  * so that a loss converging to 0 is not called noisy for tiny wiggles —
  * above noise_cv, when the tail has at least noise_points points (a scale
- * from fewer is too uncertain). A training loss logged per minibatch
+ * from fewer is too uncertain) — and the same with the residual farthest out
+ * left out (σ_late_1), so that a single dip of a short tail, which inflates
+ * the rms, is not called noise. A training loss logged per minibatch
  * (per_step below) is noisy by nature and judged against noise_cv_step.
  * Judged on the training and validation objectives. */
 #include "td_findings.h"
@@ -37,12 +39,15 @@ static td_code judge(const td_detect_ctx *c, const td_curve *v, td_findings *out
     double cv = v->sigma_late / level;
     int step = per_step(c, v);
     double limit = step ? o->noise_cv_step : o->noise_cv;
-    if (!(cv > limit)) return TD_OK;
+    /* and without its farthest residual: one dip in a short tail is no
+     * step-to-step variance */
+    double cv_1 = v->sigma_late_1 / level;
+    if (!(cv > limit) || !(cv_1 > limit)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
     return td_findings_add(out, TD_FIND_NOISE, c->run, v->s, NULL, v->x[t], v->x[n - 1],
                            v->line[t], cv, limit, v->sigma_late, NAN, e,
-                           "from %s %g the step-to-step noise %.3g is %.0f%% of the %s %.4g%s (limit %.0f%%%s)",
-                           xn, v->x[t], v->sigma_late, 100 * cv,
+                           "from %s %g the step-to-step noise %.3g (%.3g without its largest step) is %.0f%% of the %s %.4g%s (limit %.0f%%%s)",
+                           xn, v->x[t], v->sigma_late, v->sigma_late_1, 100 * fmin(cv, cv_1),
                            v->sign < 0 ? "remaining error" : "level", level,
                            level > late ? " (the floor: a share of the start)" : "",
                            100 * limit, step ? " for a loss logged per minibatch" : "");

@@ -99,9 +99,11 @@ double td_trend_noise(const double *y, size_t n, size_t w, size_t from)
     return s;
 }
 
-double td_trend_noise_rms(const double *y, size_t n, double clip)
+/* Clipped rms of the leave-one-out residuals of y[0..n) (see
+ * td_trend_noise_rms); *far gets the index in y of the point whose residual
+ * lies farthest from their median. NaN when too few. */
+static double residual_rms(const double *y, size_t n, double clip, size_t *far)
 {
-    if (n < 5) return NAN;
     double *res = malloc(n * sizeof *res);
     if (!res) return NAN;
     size_t m = loo_residuals(y, n, 5, 1, res);
@@ -110,11 +112,31 @@ double td_trend_noise_rms(const double *y, size_t n, double clip)
         double med = td_median(res, m), lim = clip > 0 ? clip * td_mad(res, m) : INFINITY;
         td_stats st;
         td_stats_init(&st);
-        for (size_t i = 0; i < m; i++)
+        size_t f = 0;
+        for (size_t i = 0; i < m; i++) {
             if (fabs(res[i] - med) <= lim) td_stats_add(&st, res[i]);
+            if (fabs(res[i] - med) > fabs(res[f] - med)) f = i;
+        }
+        *far = f + 1; /* residuals start at y[1] (all of y finite here) */
         if (st.n >= 2) s = sqrt(st.m2 / (double)(st.n - 1)) / TD_TREND_RMS_INFLATION;
     }
     free(res);
+    return s;
+}
+
+double td_trend_noise_rms(const double *y, size_t n, double clip, int drop_far)
+{
+    if (n < 5) return NAN;
+    size_t far = 0;
+    double s = residual_rms(y, n, clip, &far);
+    if (!drop_far || isnan(s) || n < 6) return s;
+    double *z = malloc(n * sizeof *z);
+    if (!z) return NAN;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i != far) z[k++] = y[i];
+    s = residual_rms(z, k, clip, &far);
+    free(z);
     return s;
 }
 

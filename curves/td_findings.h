@@ -203,11 +203,13 @@ double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
  * training that seed 000 asks about; more efficient than the MAD on few
  * points): the sample standard deviation of the leave-one-out residuals
  * above with w = 5, leaving out those farther than clip × their MAD-σ from
- * their median (isolated spikes, reported apart; clip <= 0 keeps all),
+ * their median (isolated spikes, reported apart; clip <= 0 keeps all);
+ * with drop_far, of y without the point whose residual lies farthest out
+ * (residuals taken anew: a noise that does not hinge on one point),
  * divided by TD_TREND_RMS_INFLATION (their inflation over σ for normal
  * noise, so the result estimates σ). NaN if n < 5. */
 #define TD_TREND_RMS_INFLATION 1.15
-double td_trend_noise_rms(const double *y, size_t n, double clip);
+double td_trend_noise_rms(const double *y, size_t n, double clip, int drop_far);
 /* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
  * When n > 200 the points are taken on an even stride (<= 200 kept). NaN if < 2. */
 double td_trend_theil_sen(const double *x, const double *y, size_t n);
@@ -235,6 +237,8 @@ typedef struct {
     double sigma_late;   /* step-to-step noise over the raw (unbinned) tail, as a
                             standard deviation (td_trend_noise_rms, clipped at
                             spike_z: isolated spikes are the spike detector's) */
+    double sigma_late_1; /* the same without the point farthest out (one dip
+                            in a short tail does not make a noise) */
     size_t nraw;         /* finite raw points */
     size_t nonfinite;    /* NaN/Inf raw points */
 } td_curve;
