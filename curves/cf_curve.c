@@ -75,7 +75,9 @@ td_code td_curve_make(td_curve *c, const td_series *s, double sign,
         if (m == bin || k == nraw) {
             size_t j = c->n++;
             c->x[j] = sx / (double)m;
-            c->y[j] = m == 1 ? by[0] : td_trend_median(by, m);
+            double sy = 0; /* the mean: a logged loss is an average, and so is its bin */
+            for (size_t q = 0; q < m; q++) sy += by[q];
+            c->y[j] = sy / (double)m;
             c->line[j] = first_line;
             m = 0;
             sx = 0;

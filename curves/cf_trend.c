@@ -140,35 +140,52 @@ double td_trend_noise_rms(const double *y, size_t n, double clip, int drop_far)
     return s;
 }
 
-/* Indices kept by the pairwise statistics: all, or an even stride. */
-static size_t stride_of(size_t n) { return n > TREND_MAX ? (n + TREND_MAX - 1) / TREND_MAX : 1; }
+/* The points the pairwise statistics see: all of (x, y)[0..n) when n <=
+ * TREND_MAX, else the means of consecutive groups of ceil(n / TREND_MAX)
+ * (every point counts; a stride would throw most of a long curve away).
+ * Non-finite y are skipped. x may be NULL (gx then unused). Returns how
+ * many into gx/gy (capacity TREND_MAX, or n when n <= TREND_MAX). */
+static size_t trend_points(const double *x, const double *y, size_t n, double *gx, double *gy)
+{
+    size_t st = n > TREND_MAX ? (n + TREND_MAX - 1) / TREND_MAX : 1, m = 0;
+    for (size_t i = 0; i < n; i += st) {
+        double sx = 0, sy = 0;
+        size_t k = 0;
+        for (size_t j = i; j < i + st && j < n; j++)
+            if (isfinite(y[j])) { sx += x ? x[j] : 0; sy += y[j]; k++; }
+        if (!k) continue;
+        if (x) gx[m] = sx / (double)k;
+        gy[m++] = sy / (double)k;
+    }
+    return m;
+}
 
 double td_trend_theil_sen(const double *x, const double *y, size_t n)
 {
-    size_t st = stride_of(n), m = (n + st - 1) / st;
-    if (m < 2) return NAN;
-    double *sl = malloc(m * (m - 1) / 2 * sizeof *sl);
-    if (!sl) return NAN;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += st)
-        for (size_t j = i + st; j < n; j += st)
-            if (x[j] != x[i] && isfinite(y[i]) && isfinite(y[j]))
-                sl[k++] = (y[j] - y[i]) / (x[j] - x[i]);
-    double s = k ? td_median(sl, k) : NAN;
-    free(sl);
+    size_t cap = n < TREND_MAX ? n : TREND_MAX;
+    if (cap < 2) return NAN;
+    double *gx = malloc(cap * sizeof *gx), *gy = malloc(cap * sizeof *gy);
+    double *sl = malloc(cap * (cap - 1) / 2 * sizeof *sl);
+    double s = NAN;
+    if (gx && gy && sl) {
+        size_t m = trend_points(x, y, n, gx, gy), k = 0;
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = i + 1; j < m; j++)
+                if (gx[j] != gx[i]) sl[k++] = (gy[j] - gy[i]) / (gx[j] - gx[i]);
+        if (k) s = td_median(sl, k);
+    }
+    free(gx); free(gy); free(sl);
     return s;
 }
 
 double td_trend_mann_kendall(const double *y, size_t n, double *p)
 {
-    size_t st = stride_of(n);
-    double s = 0, m = 0;
-    for (size_t i = 0; i < n; i += st) {
-        if (!isfinite(y[i])) continue;
-        m++;
-        for (size_t j = i + st; j < n; j += st)
-            if (isfinite(y[j])) s += (y[j] > y[i]) - (y[j] < y[i]);
-    }
+    size_t cap = n < TREND_MAX ? n : TREND_MAX;
+    double *gy = malloc((cap ? cap : 1) * sizeof *gy);
+    double s = 0, m = gy ? (double)trend_points(NULL, y, n, NULL, gy) : 0;
+    for (size_t i = 0; i < (size_t)m; i++)
+        for (size_t j = i + 1; j < (size_t)m; j++) s += (gy[j] > gy[i]) - (gy[j] < gy[i]);
+    free(gy);
     if (m < 3) { if (p) *p = 1.0; return 0.0; }
     double var = m * (m - 1) * (2 * m + 5) / 18.0;
     double zs = (s - (s > 0) + (s < 0)) / sqrt(var);

@@ -211,18 +211,19 @@ double td_trend_noise(const double *y, size_t n, size_t w, size_t from);
 #define TD_TREND_RMS_INFLATION 1.15
 double td_trend_noise_rms(const double *y, size_t n, double clip, int drop_far);
 /* Theil–Sen slope of (x, y)[0..n): median of (y_j-y_i)/(x_j-x_i), i<j, x_j≠x_i.
- * When n > 200 the points are taken on an even stride (<= 200 kept). NaN if < 2. */
+ * When n > 200 the means of consecutive groups of ceil(n/200) points are used
+ * (every point counts; <= 200 kept). NaN if < 2. */
 double td_trend_theil_sen(const double *x, const double *y, size_t n);
 /* Mann–Kendall test on y[0..n) in order: S = Σ_{i<j} sgn(y_j - y_i),
  * Var S = n(n-1)(2n+5)/18 (ties ignored), Z = (S - sgn S)/sqrt(Var S),
  * p = erfc(|Z|/√2) (two-sided). Returns S/(n(n-1)/2) (Kendall's τ) and
- * writes p (1 when n < 3). Strided as Theil–Sen when n > 200. */
+ * writes p (1 when n < 3). Grouped as Theil–Sen when n > 200. */
 double td_trend_mann_kendall(const double *y, size_t n, double *p);
 
 /* ---- for detector authors ------------------------------------------------ */
 /* One series as the detectors see it: finite points only, oriented so that
  * lower is better (accuracy is negated), binned to at most TD_CURVE_MAX
- * points (bin: mean x, median y) so that a million-row log is judged in
+ * points (bin: mean x, mean y: a logged loss is an average) so that a million-row log is judged in
  * linear time. */
 #define TD_CURVE_MAX 1024
 typedef struct {
