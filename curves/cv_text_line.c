@@ -252,6 +252,19 @@ static td_metric_kind cv_key_kind(const char *s, size_t a, size_t b)
     return mi.kind;
 }
 
+/* A setting's value at s[j..n) is one token: it ends the line, or is
+ * followed by , ; ) } ] or by blanks and the next key= / key: ("flip=False,
+ * opt='Adam'", "lr=0.1 opt=adam"); a value followed by more words is prose
+ * ("Warning: you must specify ...", "INFO:root:Epoch [1/6]"). */
+static int cv_setting_ends(const char *s, size_t j, size_t n)
+{
+    while (j < n && !cv_blank(s[j]) && !strchr(",;)}]", s[j])) j++;
+    while (j < n && cv_blank(s[j])) j++;
+    if (j >= n || strchr(",;)}]", s[j])) return 1;
+    while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_' || s[j] == '.' || s[j] == '-')) j++;
+    return j < n && (s[j] == '=' || s[j] == ':');
+}
+
 /* Configuration dump: see cv_text.h. */
 static int cv_config(const char *s, size_t n)
 {
@@ -273,7 +286,8 @@ static int cv_config(const char *s, size_t n)
         double v;
         int pct;
         if (cv_value(s, i + 1, n, 0, &v, &pct)) num++;
-        else if (!isdigit((unsigned char)s[j])) other++; /* "eta: 0:10:11" is a time, not a setting */
+        else if (!isdigit((unsigned char)s[j]) && cv_setting_ends(s, j, n)) other++;
+        /* "eta: 0:10:11" is a time, "Warning: you must ..." prose: no setting */
     }
     return num + other >= 3 && other > num;
 }

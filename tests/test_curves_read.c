@@ -603,6 +603,17 @@ static const struct {
     {"prose with numbers is not a pair",
      "Found 5000 images belonging to 10 classes.\nUsing 4 GPUs\nEpoch 1/2\nloss: 0.5\nEpoch 2/2\nloss: 0.4\n",
      1, "epoch", "loss", 2, 2, 0.4, "Found"},
+    {"Python logging's default prefix LEVEL:logger: before the metrics",
+     "INFO:root:Epoch [1/2], Step [10/20], Loss: 0.9490\n"
+     "INFO:root:Epoch [1/2], Step [20/20], Loss: 0.8833\n"
+     "INFO:root:Epoch [2/2], Step [10/20], Loss: 0.7413\n"
+     "INFO:root:Epoch [2/2], Step [20/20], Loss: 0.6632\n",
+     1, "epoch", "Loss", 4, 2, 0.6632, "root"},
+    {"a warning glued onto a metric line is prose, not a configuration",
+     "iter 0 || Loss: 11.000 || Warning: you must specify dtype=object\n"
+     "iter 10 || Loss: 1.909 || Warning: you must specify dtype=object\n"
+     "iter 20 || Loss: 1.476 || Warning: you must specify dtype=object\n",
+     1, "step", "Loss", 3, 20, 1.476, "dtype"},
 };
 
 static void test_console_logs(void **state)
