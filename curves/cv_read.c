@@ -18,6 +18,7 @@ struct td_log_reader {
     size_t lineno;           /* complete lines handed to the parser */
     td_err fail;             /* sticky error */
     int finished;
+    unsigned bom;            /* bytes of a leading UTF-8 BOM matched so far; 4: settled */
 };
 
 static const td_log_parser *const cv_parsers[] = {
@@ -245,6 +246,26 @@ static td_code cv_feed(td_log_reader *r, const char *data, size_t len, int final
     return cv_bytes(r, data, len, final, e);
 }
 
+static const char cv_bom[3] = {'\xEF', '\xBB', '\xBF'};
+
+/* A UTF-8 byte-order mark at the start of a text log (Excel's "CSV UTF-8",
+ * pandas' utf-8-sig, PowerShell) is dropped, even split across feeds;
+ * bytes that only began like one are handed on. */
+static td_code cv_feed_bom(td_log_reader *r, const char **data, size_t *len, td_err *e)
+{
+    if (r->bom >= 4) return TD_OK;
+    if (r->want == TD_FMT_TFEVENTS) { r->bom = 4; return TD_OK; }
+    size_t k = 0;
+    while (k < *len && r->bom < 3 && (*data)[k] == cv_bom[r->bom]) { r->bom++; k++; }
+    *data += k;
+    *len -= k;
+    if (r->bom == 3) { r->bom = 4; return TD_OK; }
+    if (!*len) return TD_OK; /* so far all of a BOM's first bytes */
+    unsigned m = r->bom;
+    r->bom = 4;
+    return m ? cv_feed(r, cv_bom, m, 0, e) : TD_OK;
+}
+
 td_code td_log_reader_feed(td_log_reader *r, const char *data, size_t len, td_err *e)
 {
     if (r->fail.code != TD_OK) { if (e) *e = r->fail; return r->fail.code; }
@@ -252,7 +273,8 @@ td_code td_log_reader_feed(td_log_reader *r, const char *data, size_t len, td_er
     if (!len) return TD_OK;
     td_err local;
     td_err_clear(&local);
-    td_code rc = cv_feed(r, data, len, 0, &local);
+    td_code rc = cv_feed_bom(r, &data, &len, &local);
+    if (rc == TD_OK && len) rc = cv_feed(r, data, len, 0, &local);
     if (rc != TD_OK) {
         cv_stick(r, rc, &local);
         if (e) *e = r->fail;
@@ -266,7 +288,10 @@ td_code td_log_reader_finish(td_log_reader *r, td_err *e)
     if (r->finished) return TD_OK;
     td_err local;
     td_err_clear(&local);
-    td_code rc = cv_feed(r, NULL, 0, 1, &local);
+    /* input that was only the first bytes of a BOM: they are the input */
+    td_code rc = r->bom < 4 && r->bom ? cv_feed(r, cv_bom, r->bom, 0, &local) : TD_OK;
+    r->bom = 4;
+    if (rc == TD_OK) rc = cv_feed(r, NULL, 0, 1, &local);
     if (rc == TD_OK && r->p->finish) rc = r->p->finish(r->st, &local);
     if (rc == TD_OK) rc = td_log_builder_finish(r->b);
     if (rc == TD_OK && td_log_points(r->log) == 0)

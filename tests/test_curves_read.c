@@ -981,6 +981,47 @@ static void test_streaming(void **state)
     }
 }
 
+/* A UTF-8 byte-order mark before a log is dropped, whole or fed a byte at
+ * a time: the log reads as without it (the CSV keeps "epoch" as its x). */
+static void test_bom(void **state)
+{
+    (void)state;
+    static const char *texts[] = {
+        "epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n",
+        "{\"epoch\": 0, \"loss\": 1.0}\n{\"epoch\": 1, \"loss\": 0.8}\n{\"epoch\": 2, \"loss\": 0.7}\n",
+        "{\n \"log_history\": [\n  {\"step\": 1, \"loss\": 1.0},\n  {\"step\": 2, \"loss\": 0.9}\n ]\n}\n",
+        "Epoch 1/2\n10/10 [======] - 1s - loss: 0.9 - val_loss: 1.0\nEpoch 2/2\n10/10 [======] - 1s - loss: 0.7 - val_loss: 0.9\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t n = strlen(texts[i]);
+        char *b = malloc(n + 3);
+        memcpy(b, "\xEF\xBB\xBF", 3);
+        memcpy(b + 3, texts[i], n);
+        td_log *plain = read_ok("plain", texts[i], TD_FMT_AUTO), *whole = NULL, *bytes;
+        td_err e;
+        if (td_log_read_mem("bom", b, n + 3, TD_FMT_AUTO, &whole, &e) != TD_OK) fail_msg("%zu: %s", i, e.msg);
+        td_log_reader *r = td_log_reader_new("bom", TD_FMT_AUTO);
+        for (size_t k = 0; k < n + 3; k++)
+            if (td_log_reader_feed(r, b + k, 1, &e) != TD_OK) fail_msg("%zu: %s", i, e.msg);
+        if (td_log_reader_finish(r, &e) != TD_OK) fail_msg("%zu: %s", i, e.msg);
+        bytes = td_log_reader_take(r);
+        td_log_reader_free(r);
+        assert_int_equal(whole->format, plain->format);
+        assert_string_equal(whole->runs[0].x_name, plain->runs[0].x_name);
+        assert_same_log(plain, whole);
+        assert_same_log(plain, bytes);
+        td_log_free(plain);
+        td_log_free(whole);
+        td_log_free(bytes);
+        free(b);
+    }
+    /* bytes that only begin like a BOM are data: not dropped */
+    td_log *log = NULL;
+    td_err e;
+    assert_int_not_equal(td_log_read_mem("x", "\xEF\xBB", 2, TD_FMT_AUTO, &log, &e), TD_OK);
+    assert_null(log);
+}
+
 /* ---- samples against truth.json -------------------------------------------------------------------------------- */
 
 static int json_int(json_object *o, const char *k, long *v)
@@ -1137,6 +1178,7 @@ int main(void)
         cmocka_unit_test(test_tfevents),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_bom),
         cmocka_unit_test(test_samples_truth),
         cmocka_unit_test(test_realdata),
     };
