@@ -14,14 +14,22 @@
 #include "td_findings.h"
 
 #include <math.h>
+#include <string.h>
 
 /* v is a training loss logged per step (minibatch values, noisy by
- * nature): a Lightning "_step" column, or four times as many raw points as
- * the held-out objective, or 200 or more points without one. */
+ * nature): a Lightning "_step" column, two or more points an epoch, or four
+ * times as many raw points as the held-out objective, or 200 or more points
+ * without one. */
 static int per_step(const td_detect_ctx *c, const td_curve *v)
 {
     if (v != &c->train || !v->s) return 0;
     if (v->s->agg == 1) return 1;
+    /* over epochs, two or more points an epoch: values logged inside an
+     * epoch ("Epoch [6/6], Step [10/1549], Loss: 0.04") */
+    const td_series *s = v->s;
+    if (c->run->x_name && strcmp(c->run->x_name, "epoch") == 0 && s->n &&
+        (double)v->nraw >= 2 * (s->x[s->n - 1] - s->x[0] + 1))
+        return 1;
     if (c->val.s) return v->nraw >= 4 * (c->val.nraw + c->val.nonfinite);
     return v->nraw >= 200;
 }

@@ -18,7 +18,8 @@
  *     step before it (td_log_builder_attach: evaluation results, epoch
  *     summaries, timing lines never start a run) — when the next step
  *     continues the count; when the count goes back (a new run), such lines
- *     were the new run's preamble (its settings dump) and are dropped;
+ *     were the new run's preamble (its settings dump) and are dropped, and
+ *     so are more than 32 of them (a resumed run's settings and model);
  *  3. progress i/N with a known epoch E: x = E - b + i/N in epochs, b = 1
  *     when the log's first epoch is 1 or more ("Epoch 1/10" counts from 1),
  *     else 0; a later line of that epoch without progress is at its end,
@@ -324,10 +325,14 @@ static void cv_count_xshape(cv_text *t, uint64_t shape)
 }
 
 /* The lines kept after the last step: attached to it (attach = 1) or
- * dropped (a new run's preamble). */
+ * dropped (a new run's preamble). More than CV_ATTACH_MAX lines with pairs
+ * between two steps are no evaluation summary but a dump (a resumed run's
+ * configuration, a model print, an environment table): dropped too. */
+enum { CV_ATTACH_MAX = 32 };
 static td_code cv_flush_pending(cv_text *t, int attach, td_err *e)
 {
     td_code rc = TD_OK;
+    if (t->pend.n > CV_ATTACH_MAX) attach = 0;
     for (size_t i = 0; attach && i < t->pend.n && rc == TD_OK; i++) {
         if (!td_log_builder_attach(t->b, t->pend.line[i].lineno)) break;
         rc = cv_add_kept(t, &t->pend, i, e);

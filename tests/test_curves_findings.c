@@ -375,6 +375,40 @@ static void test_one_dip_not_noise(void **state)
         }
 }
 
+/* A training loss logged inside epochs (x in epochs, several points an
+ * epoch) is a minibatch loss: judged against noise_cv_step (40%), so 25%
+ * noise is no finding; the same noise one point an epoch is. */
+static void test_minibatch_by_epoch_density(void **state)
+{
+    (void)state;
+    static const struct { size_t per_epoch, epochs; int want; } T[] = {
+        {10, 6, 0}, {30, 2, 0}, {1, 60, 1},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++)
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            mrun m;
+            memset(&m, 0, sizeof m);
+            m.run.name = (char *)"density";
+            m.run.x_name = (char *)"epoch";
+            size_t n = T[k].per_epoch * T[k].epochs;
+            td_rng rng;
+            td_rng_seed(&rng, seed);
+            td_series *t = add_series(&m, "Loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, n);
+            for (size_t i = 0; i < n; i++) {
+                t->x[i] = (double)(i + 1) / (double)T[k].per_epoch;
+                t->y[i] = 0.05 * (1 + 0.25 * td_rng_normal(&rng));
+                t->line[i] = i + 1;
+            }
+            td_findings fs;
+            detect_default(&m, &fs);
+            if (has_kind(&fs, TD_FIND_NOISE) != T[k].want)
+                fail_msg("%zu a epoch (seed %llu): noise %s", T[k].per_epoch, (unsigned long long)seed,
+                         T[k].want ? "missed" : "raised");
+            td_findings_free(&fs);
+            mrun_free(&m);
+        }
+}
+
 /* A healthy run drowned in noise: noise is reported, and nothing else at
  * warning or above (the noise fools no other detector), over 20 seeds. */
 static void test_noise_fools_nothing(void **state)
@@ -846,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_noise_fools_nothing),
         cmocka_unit_test(test_one_dip_not_noise),
+        cmocka_unit_test(test_minibatch_by_epoch_density),
         cmocka_unit_test(test_findings_not_raised),
         cmocka_unit_test(test_resumed_and_zero_columns),
         cmocka_unit_test(test_short_decline_no_plateau),

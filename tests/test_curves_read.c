@@ -614,6 +614,14 @@ static const struct {
      "iter 10 || Loss: 1.909 || Warning: you must specify dtype=object\n"
      "iter 20 || Loss: 1.476 || Warning: you must specify dtype=object\n",
      1, "step", "Loss", 3, 20, 1.476, "dtype"},
+    {"a resumed detectron2 run: the settings printed again between two steps are no metrics",
+     "[05/23 23:57:47] d2.utils.events INFO:  eta: 0:01:00  iter: 19  total_loss: 4.0  lr: 0.02\n"
+     "[05/23 23:57:48] d2.utils.events INFO:  eta: 0:01:00  iter: 39  total_loss: 3.4  lr: 0.02\n"
+     "[05/23 23:57:49] d2.engine.hooks INFO: Overall training speed: 38 iterations in 0:00:30 (0.8 s / it)\n"
+     "[05/24 09:00:00] detectron2 INFO: Running with full config:\nSOLVER:\n  BASE_LR: 0.02\n"
+     "  KEY_0: 0\n  KEY_1: 1\n  KEY_2: 2\n  KEY_3: 3\n  KEY_4: 4\n  KEY_5: 5\n  KEY_6: 6\n  KEY_7: 7\n  KEY_8: 8\n  KEY_9: 9\n  KEY_10: 10\n  KEY_11: 11\n  KEY_12: 12\n  KEY_13: 13\n  KEY_14: 14\n  KEY_15: 15\n  KEY_16: 16\n  KEY_17: 17\n  KEY_18: 18\n  KEY_19: 19\n  KEY_20: 20\n  KEY_21: 21\n  KEY_22: 22\n  KEY_23: 23\n  KEY_24: 24\n  KEY_25: 25\n  KEY_26: 26\n  KEY_27: 27\n  KEY_28: 28\n  KEY_29: 29\n  KEY_30: 30\n  KEY_31: 31\n  KEY_32: 32\n  KEY_33: 33\n  KEY_34: 34\n  KEY_35: 35\n  KEY_36: 36\n  KEY_37: 37\n  KEY_38: 38\n  KEY_39: 39\n"
+     "[05/24 09:00:10] d2.utils.events INFO:  eta: 0:01:00  iter: 59  total_loss: 2.9  lr: 0.02\n",
+     1, "step", "total_loss", 3, 59, 2.9, "BASE_LR"},
 };
 
 static void test_console_logs(void **state)
