@@ -334,6 +334,18 @@ static void test_short_decline_no_plateau(void **state)
     mrun_free(&m);
 }
 
+/* Judge m with the default thresholds: kind k raised iff want; m freed. */
+static void expect_then_free(mrun *m, td_finding_kind k, int want, const char *what, uint64_t seed)
+{
+    td_findings fs;
+    detect_default(m, &fs);
+    if (has_kind(&fs, k) != want)
+        fail_msg("%s (seed %llu): %s %s", what, (unsigned long long)seed, td_finding_kind_name(k),
+                 want ? "missed" : "raised");
+    td_findings_free(&fs);
+    mrun_free(m);
+}
+
 /* A short validation accuracy (21 epochs, like a YOLO mAP50) rising to
  * ~0.95 with half a point of noise: one dip of 3.5 points in the tail (six
  * times the noise: under the spike clip, over the noise limit by the rms)
@@ -365,13 +377,7 @@ static void test_one_dip_not_noise(void **state)
                 a->line[i] = 10 * i + 5;
             }
             a->y[14] -= T[k].dip;
-            td_findings fs;
-            detect_default(&m, &fs);
-            if (has_kind(&fs, TD_FIND_NOISE) != T[k].want)
-                fail_msg("%s (seed %llu): noise %s", T[k].name, (unsigned long long)seed,
-                         T[k].want ? "missed" : "raised");
-            td_findings_free(&fs);
-            mrun_free(&m);
+            expect_then_free(&m, TD_FIND_NOISE, T[k].want, T[k].name, seed);
         }
 }
 
@@ -399,13 +405,7 @@ static void test_minibatch_by_epoch_density(void **state)
                 t->y[i] = 0.05 * (1 + 0.25 * td_rng_normal(&rng));
                 t->line[i] = i + 1;
             }
-            td_findings fs;
-            detect_default(&m, &fs);
-            if (has_kind(&fs, TD_FIND_NOISE) != T[k].want)
-                fail_msg("%zu a epoch (seed %llu): noise %s", T[k].per_epoch, (unsigned long long)seed,
-                         T[k].want ? "missed" : "raised");
-            td_findings_free(&fs);
-            mrun_free(&m);
+            expect_then_free(&m, TD_FIND_NOISE, T[k].want, T[k].per_epoch == 1 ? "1 a epoch" : "several a epoch", seed);
         }
 }
 
