@@ -14,7 +14,8 @@ typedef struct {
 /* Split words, matched as a whole leading or trailing word of the name. */
 static const cv_split_word cv_split_words[] = {
     {"val", TD_SPLIT_VAL},        {"valid", TD_SPLIT_VAL},  {"validation", TD_SPLIT_VAL},
-    {"eval", TD_SPLIT_VAL},       {"dev", TD_SPLIT_VAL},    {"metrics", TD_SPLIT_VAL},
+    {"eval", TD_SPLIT_VAL},       {"evaluation", TD_SPLIT_VAL}, {"dev", TD_SPLIT_VAL},
+    {"metrics", TD_SPLIT_VAL},
     {"test", TD_SPLIT_TEST},      {"train", TD_SPLIT_TRAIN}, {"training", TD_SPLIT_TRAIN},
 };
 
@@ -87,11 +88,12 @@ void td_metric_parse_name(const char *name, td_metric_info *info, char *base_out
     /* Lightning aggregation suffix */
     if (b - a > 5 && memcmp(low + b - 5, "_step", 5) == 0) { info->agg = 1; b -= 5; }
     else if (b - a > 6 && memcmp(low + b - 6, "_epoch", 6) == 0) { info->agg = 2; b -= 6; }
-    /* a leading qualifier ("best_val_loss", "best test loss", "final_eval_acc")
+    /* a leading qualifier ("best_val_loss", "best test loss", "final_eval_acc",
+     * "Total eval loss", "Average Evaluation Loss")
      * stays in the base but does not hide the split word after it */
     size_t q = a;
     {
-        static const char *quals[] = {"best", "final", "mean", "avg", "min", "max", "last"};
+        static const char *quals[] = {"best", "final", "mean", "avg", "average", "total", "min", "max", "last"};
         size_t w0 = a;
         while (w0 < b && !cv_is_sep(low[w0])) w0++;
         for (size_t i = 0; i < sizeof quals / sizeof *quals && w0 < b; i++)

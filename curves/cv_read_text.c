@@ -29,7 +29,7 @@
  *     row (committed when the next epoch starts or at the end: a live log
  *     lags one epoch); once a key comes twice within one epoch ("Epoch 1 -
  *     Batch loss: 0.81" a line), each line is its own point, the J lines
- *     of epoch E at E - 1 + j/J;
+ *     of epoch E at E - b + j/J (b as in rule 3: never below 0);
  *  6. none of these: the number of the line among such lines (x = row).
  *     Such lines are held back while no line shape (the names of its pairs
  *     in order) has come three times: a preamble (settings printed as
@@ -141,7 +141,7 @@ static td_code cv_close(cv_text *t, td_err *e)
         if (rc == TD_OK && td_log_builder_end(t->b) != TD_OK) rc = cv_oom(t, e);
     } else {
         for (size_t i = 0; i < B->n && rc == TD_OK; i++) {
-            td_log_builder_begin(t->b, t->open_x - 1 + (double)(i + 1) / (double)B->n, B->line[i].lineno);
+            td_log_builder_begin(t->b, t->open_x - t->epoch_base + (double)(i + 1) / (double)B->n, B->line[i].lineno);
             rc = cv_add_kept(t, B, i, e);
             if (rc == TD_OK && td_log_builder_end(t->b) != TD_OK) rc = cv_oom(t, e);
         }

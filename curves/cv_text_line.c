@@ -43,6 +43,32 @@ static int cv_next_key(const char *s, size_t j, size_t n)
     return 0;
 }
 
+/* A whole number written with thousands separators at s[a..): 1-3 digits
+ * (not starting with 0) at s[a, b), then one or more ",ddd" groups not
+ * followed by a digit, optionally ".digits" ("5,242,880", "8,641.5").
+ * Writes *v and returns the end, or 0 when s[a..] is not one. */
+static size_t cv_grouped(const char *s, size_t a, size_t b, size_t n, double *v)
+{
+    if (b - a > 3 || s[a] == '0' || b >= n || s[b] != ',') return 0;
+    for (size_t k = a; k < b; k++) if (!isdigit((unsigned char)s[k])) return 0;
+    char buf[64];
+    size_t m = 0, i = b;
+    for (size_t k = a; k < b; k++) buf[m++] = s[k];
+    while (i + 3 < n && s[i] == ',' && isdigit((unsigned char)s[i + 1]) && isdigit((unsigned char)s[i + 2]) &&
+           isdigit((unsigned char)s[i + 3]) && (i + 4 >= n || !isdigit((unsigned char)s[i + 4])) && m + 3 < 40) {
+        memcpy(buf + m, s + i + 1, 3);
+        m += 3;
+        i += 4;
+    }
+    if (i == b || (i + 1 < n && s[i] == ',' && isdigit((unsigned char)s[i + 1]))) return 0; /* "1,234,5": a list */
+    if (i < n && s[i] == '.') {
+        buf[m++] = s[i++];
+        while (i < n && isdigit((unsigned char)s[i]) && m + 1 < sizeof buf) buf[m++] = s[i++];
+    }
+    if (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.')) return 0;
+    return td_log_parse_number(buf, m, v) == 0 ? i : 0;
+}
+
 /* A number at s[i..n): optional tensor( ... ), then optional '%', ended by
  * an allowed follower (kv: a "key v" pair, which may also end at ':').
  * Sets *v, *pct and returns the end index, or 0. */
@@ -54,7 +80,13 @@ static size_t cv_value(const char *s, size_t i, size_t n, int kv, double *v, int
     size_t a = i;
     while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '-' || s[i] == '+')) i++;
     size_t b = i;
-    if (a == b || td_log_parse_number(s + a, b - a, v) != 0) return 0;
+    if (a == b) return 0;
+    if ((i = cv_grouped(s, a, b, n, v)) != 0) {
+        b = i; /* "8,641", "5,242,880" */
+    } else {
+        i = b;
+        if (td_log_parse_number(s + a, b - a, v) != 0) return 0;
+    }
     *pct = 0;
     if (i < n && s[i] == '%') { *pct = 1; i++; }
     if (tensor) {
@@ -76,6 +108,8 @@ static size_t cv_value(const char *s, size_t i, size_t n, int kv, double *v, int
     /* a unit ending the line or a clause: "0.0381 s/iter.", "12.3 ms, ..." */
     size_t u = j;
     while (u < n && (isalpha((unsigned char)s[u]) || s[u] == '/' || s[u] == '.')) u++;
+    if ((u - j == 3 && strncmp(s + j, "day", 3) == 0) || (u - j == 4 && strncmp(s + j, "days", 4) == 0))
+        return 0; /* Python's timedelta "1 day, 16:43:35" (an eta): no number */
     if (!kv && u - j <= 8 && (u == n || s[u] == ',' || s[u] == ';' || s[u] == '|')) return i;
     return 0; /* not "30 train / 300 val points" */
 }

@@ -168,11 +168,12 @@ int td_log_format_parse(const char *name);
 
 /* ---- metric names ----------------------------------------------------- */
 /* The meaning of a metric name from a log. Case-insensitive:
- *  split: prefix val_ val/ valid_ validation_ validation/ eval_ eval/ test_
+ *  split: prefix val_ val/ valid_ validation_ validation/ eval_ eval/ evaluation_ test_
  *         test/ metrics/ (YOLO: validation metrics) -> VAL or TEST;
  *         train_ train/ training_ -> TRAIN; suffix _val /val /valid /validation
  *         /eval /test /train likewise; words "Val Loss", "Train Acc" too;
- *         after a leading qualifier (best final mean avg min max last) too:
+ *         after a leading qualifier (best final mean avg average total min max
+ *         last) too:
  *         "best_val_loss" is VAL with base "best_loss";
  *         no split word: TRAIN for loss/accuracy/error, NONE otherwise;
  *  base:  the name without split words and Lightning's _step/_epoch

@@ -126,6 +126,9 @@ static const struct {
     {"best test loss", "best_loss", TD_SPLIT_TEST, TD_METRIC_LOSS, 0, 1},
     {"final_eval_acc", "final_acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
     {"best_loss", "best_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
+    {"Total eval loss", "total_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"Average Evaluation Loss", "average_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
+    {"total_loss", "total_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 0, 0},
     {"eval_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 0, 1},
     {"valid_acc", "acc", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
     {"validation/accuracy", "accuracy", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 0, 1},
@@ -622,6 +625,15 @@ static const struct {
      "  KEY_0: 0\n  KEY_1: 1\n  KEY_2: 2\n  KEY_3: 3\n  KEY_4: 4\n  KEY_5: 5\n  KEY_6: 6\n  KEY_7: 7\n  KEY_8: 8\n  KEY_9: 9\n  KEY_10: 10\n  KEY_11: 11\n  KEY_12: 12\n  KEY_13: 13\n  KEY_14: 14\n  KEY_15: 15\n  KEY_16: 16\n  KEY_17: 17\n  KEY_18: 18\n  KEY_19: 19\n  KEY_20: 20\n  KEY_21: 21\n  KEY_22: 22\n  KEY_23: 23\n  KEY_24: 24\n  KEY_25: 25\n  KEY_26: 26\n  KEY_27: 27\n  KEY_28: 28\n  KEY_29: 29\n  KEY_30: 30\n  KEY_31: 31\n  KEY_32: 32\n  KEY_33: 33\n  KEY_34: 34\n  KEY_35: 35\n  KEY_36: 36\n  KEY_37: 37\n  KEY_38: 38\n  KEY_39: 39\n"
      "[05/24 09:00:10] d2.utils.events INFO:  eta: 0:01:00  iter: 59  total_loss: 2.9  lr: 0.02\n",
      1, "step", "total_loss", 3, 59, 2.9, "BASE_LR"},
+    {"thousands separators are one number; a timedelta eta is none; a list is no number",
+     "[08/30 15:40:41] d2.utils.events INFO:  eta: 1 day, 16:43:35  iter: 19  total_loss: 96.92  ppl: 8,641\n"
+     "[08/30 15:40:50] d2.utils.events INFO:  eta: 23:59:10  iter: 39  total_loss: 80.10  ppl: 5,242,880.5\n"
+     "[08/30 15:40:58] d2.utils.events INFO:  eta: 23:58:02  iter: 59  total_loss: 70.33  ppl: 1,998  ids: 1,234,5\n",
+     1, "step", "ppl", 3, 59, 1998, "eta"},
+    {"0-based epochs, several lines each: epoch 0's lines in (0, 1], never below 0",
+     "epoch: 0 loss: 0.69\nepoch: 0 loss: 0.60\nepoch: 0 loss: 0.52\nepoch: 0 loss: 0.45\n"
+     "epoch: 1 loss: 0.40\nepoch: 1 loss: 0.38\nepoch: 1 loss: 0.35\nepoch: 1 loss: 0.30\n",
+     1, "epoch", "loss", 8, 2, 0.30, NULL},
 };
 
 static void test_console_logs(void **state)
@@ -654,6 +666,9 @@ static void test_console_logs(void **state)
             l->y[l->n - 1] != console_cases[i].last_y)
             fail_msg("%s: %s n=%zu last (%g, %g)", console_cases[i].what, console_cases[i].name, l ? l->n : 0,
                      l ? l->x[l->n - 1] : 0, l ? l->y[l->n - 1] : 0);
+        for (size_t k = 0; k < r->nseries; k++)
+            if (r->series[k].n && r->series[k].x[0] < 0)
+                fail_msg("%s: %s starts at x %g", console_cases[i].what, r->series[k].name, r->series[k].x[0]);
         if (console_cases[i].absent)
             for (size_t k = 0; k < log->nruns; k++)
                 if (td_run_find_name(&log->runs[k], console_cases[i].absent))
