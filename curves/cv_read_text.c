@@ -85,7 +85,9 @@ typedef struct {
     int have_epoch_rows;   /* a row at an epoch was made */
     cv_lines pend;         /* rule 2: lines after a step, attached when the next step continues */
     double last_step_x;
-    cv_table table;        /* the console table whose rows follow, n 0: none */
+    cv_table table;        /* the console table whose rows follow, n 0: none (kept
+                              until the next header: other lines come between) */
+    cv_table vtable;       /* the last validation table ("Class ..."), n 0: none */
     cv_table copypaste;    /* detectron2's "copypaste: AP,AP50,..." names, n 0: none */
     /* shapes of the lines with pairs (after a dropped preamble, not those
      * attached to a step), for telling a log from a document with numbers */
@@ -407,17 +409,18 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
     size_t lead = 0;
     while (lead < n && (s[lead] == ' ' || s[lead] == '\t')) lead++;
     if (lead == n) return TD_OK;
-    if (!cv_table_row(&t->table, s, n, &L) && !cv_copypaste(s, n, &t->copypaste, &L)) {
+    if (t->table.n == 0) cv_yolo_results_header(s, n, &t->table); /* a headerless results.txt */
+    if (!cv_table_row(&t->table, s, n, &L) && !cv_table_row(&t->vtable, s, n, &L) &&
+        !cv_copypaste(s, n, &t->copypaste, &L)) {
         cv_text_scan(s, n, &L);
         cv_table T;
-        if (!cv_table_header(s, n, &T)) {
-            t->table.n = 0;
-        } else if (L.np == 0 || (L.np == 1 && L.nlen[0] == T.len[T.n - 1] &&
-                                 memcmp(L.names + L.noff[0], T.names + T.off[T.n - 1], T.len[0 + T.n - 1]) == 0)) {
-            t->table = T; /* a header; "mAP50-95: 100%" of its progress bar is no pair */
+        if (cv_table_header(s, n, &T) &&
+            (L.np == 0 || (L.np == 1 && L.nlen[0] == T.len[T.n - 1] &&
+                           memcmp(L.names + L.noff[0], T.names + T.off[T.n - 1], T.len[0 + T.n - 1]) == 0))) {
+            /* a header; "mAP50-95: 100%" of its progress bar is no pair */
+            if (T.val) t->vtable = T;
+            else t->table = T;
             return TD_OK;
-        } else {
-            t->table.n = 0; /* pairs: not a header */
         }
     }
     if (L.config) return TD_OK;

@@ -77,7 +77,10 @@ void cv_text_scan(const char *s, size_t n, cv_line_info *L);
  * last may end with ':' and progress follow), then rows whose first tokens
  * (up to one ending with ':', or all) are as many, at least half of them
  * numbers. A column "epoch" holding E or E/N is the epoch marker;
- * other numeric cells are pairs named by their column ("Box(P" -> "P"). */
+ * other numeric cells are pairs named by their column ("Box(P" -> "P");
+ * a range "mAP@.5:.95" may hold ':'; in a table with a gpu_mem column
+ * (YOLOv5 < 7.0, YOLOv7) the columns box obj cls total are losses
+ * ("box_loss", ...). */
 typedef struct {
     size_t n;                            /* columns; 0: no header */
     size_t off[CV_MAX_PAIRS], len[CV_MAX_PAIRS];
@@ -91,6 +94,13 @@ int cv_table_header(const char *s, size_t n, cv_table *T);
  * A table whose first column is "Class" (YOLO's validation table) is a
  * validation one: its names get "val/". */
 int cv_table_row(const cv_table *T, const char *s, size_t n, cv_line_info *L);
+
+/* 1 and *T set to the fixed columns of a headerless YOLOv5 (< 4.0) or
+ * YOLOv7 results.txt when s[0..n) is one of its rows: 15 blank-separated
+ * cells "E/N", memory ("1.85G"), then 13 numbers (train box, obj, cls,
+ * total losses, labels, img_size, P, R, mAP@.5, mAP@.5:.95, val box, obj,
+ * cls losses), named as YOLOv5's results.csv names them. */
+int cv_yolo_results_header(const char *s, size_t n, cv_table *T);
 
 /* detectron2's evaluation result: "copypaste: AP,AP50,AP75" then
  * "copypaste: 3.07,6.88,2.24". The names line fills *names (and L->np = 0),

@@ -194,8 +194,11 @@ static int cv_epoch_marker(const char *s, size_t n, double *ep, size_t *num_at)
         size_t j = i + 5;
         if (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_')) continue;
         if (cv_prose_before(s, i)) continue; /* "Best results observed at epoch 232" */
+        size_t eq = j;
         while (j < n && (s[j] == ' ' || s[j] == '[' || s[j] == ':' || s[j] == '=' || s[j] == '#' || cv_quote(s[j])))
             j++;
+        if (i >= 2 && s[i - 1] == ' ' && isdigit((unsigned char)s[i - 2]) && memchr(s + eq, '=', j - eq))
+            continue; /* "1 epoch = 2640 batches": a definition */
         size_t a = j;
         while (j < n && (isdigit((unsigned char)s[j]) || s[j] == '.')) j++;
         if (j - a > 1 && s[a] == '0' && s[a + 1] != '.' && j < n && s[j] == ':')
@@ -533,6 +536,9 @@ static size_t cv_tokens(const char *s, size_t n, size_t *a, size_t *b, size_t ma
     return k;
 }
 
+static void cv_yolo_loss_names(cv_table *T);
+static int cv_fraction(const char *s, size_t a, size_t b, double *fi, double *fn);
+
 int cv_table_header(const char *s, size_t n, cv_table *T)
 {
     size_t a[CV_MAX_PAIRS], b[CV_MAX_PAIRS];
@@ -546,7 +552,10 @@ int cv_table_header(const char *s, size_t n, cv_table *T)
         while (y > x && (s[y - 1] == ')' || s[y - 1] == ',')) y--;
         if (x == y || !isalpha((unsigned char)s[a[i]]) || used + (y - x) > sizeof T->names) return 0;
         for (size_t c = x; c < y; c++)
-            if (s[c] == '=' || s[c] == ':' || s[c] == '\'' || s[c] == '"') return 0;
+            if (s[c] == '=' || s[c] == '\'' || s[c] == '"' ||
+                (s[c] == ':' && !(c > x && isdigit((unsigned char)s[c - 1]) && c + 1 < y &&
+                                  (s[c + 1] == '.' || isdigit((unsigned char)s[c + 1])))))
+                return 0; /* "mAP@.5:.95" is a range, "loss:" a pair */
         memcpy(T->names + used, s + x, y - x);
         T->off[i] = used;
         T->len[i] = y - x;
@@ -554,6 +563,78 @@ int cv_table_header(const char *s, size_t n, cv_table *T)
     }
     T->n = k;
     T->val = T->len[0] == 5 && strncasecmp(T->names + T->off[0], "class", 5) == 0;
+    cv_yolo_loss_names(T);
+    return 1;
+}
+
+/* YOLOv5 (< 7.0) and YOLOv7 name their loss columns box, obj, cls, total
+ * (a table with a gpu_mem column): they become box_loss, ... */
+static void cv_yolo_loss_names(cv_table *T)
+{
+    int yolo = 0;
+    for (size_t i = 0; i < T->n && !yolo; i++)
+        yolo = T->len[i] == 7 && strncasecmp(T->names + T->off[i], "gpu_mem", 7) == 0;
+    if (!yolo) return;
+    static const char *losses[] = {"box", "obj", "cls", "total"};
+    char names[sizeof T->names];
+    size_t used = 0;
+    for (size_t i = 0; i < T->n; i++) {
+        const char *nm = T->names + T->off[i];
+        size_t len = T->len[i], add = 0;
+        for (size_t k = 0; k < sizeof losses / sizeof *losses; k++)
+            if (strlen(losses[k]) == len && strncasecmp(nm, losses[k], len) == 0) add = 5;
+        if (used + len + add > sizeof names) return;
+        memcpy(names + used, nm, len);
+        memcpy(names + used + len, "_loss", add);
+        T->off[i] = used;
+        T->len[i] = len + add;
+        used += len + add;
+    }
+    memcpy(T->names, names, used);
+}
+
+/* The columns of YOLOv5's (< 4.0) and YOLOv7's headerless results.txt,
+ * fixed by their train.py: "0/299 1.85G box obj cls total labels img_size
+ * P R mAP@.5 mAP@.5:.95 val_box val_obj val_cls". */
+static const char *const cv_yolo_results_cols[] = {
+    "epoch", "gpu_mem", "train/box_loss", "train/obj_loss", "train/cls_loss", "train/total_loss", "labels",
+    "img_size", "metrics/precision", "metrics/recall", "metrics/mAP_0.5", "metrics/mAP_0.5:0.95",
+    "val/box_loss", "val/obj_loss", "val/cls_loss",
+};
+
+/* Token s[a, b) is a whole-number fraction "i/N": *fi, *fn. */
+static int cv_fraction(const char *s, size_t a, size_t b, double *fi, double *fn)
+{
+    const char *sl = memchr(s + a, '/', b - a);
+    if (!sl || sl == s + a || sl + 1 == s + b) return 0;
+    for (const char *c = s + a; c < s + b; c++)
+        if (c != sl && !isdigit((unsigned char)*c)) return 0;
+    return td_log_parse_number(s + a, (size_t)(sl - s) - a, fi) == 0 &&
+           td_log_parse_number(sl + 1, (size_t)(s + b - sl - 1), fn) == 0;
+}
+
+int cv_yolo_results_header(const char *s, size_t n, cv_table *T)
+{
+    enum { NC = sizeof cv_yolo_results_cols / sizeof *cv_yolo_results_cols };
+    size_t a[CV_MAX_PAIRS], b[CV_MAX_PAIRS];
+    if (cv_tokens(s, n, a, b, CV_MAX_PAIRS) != NC) return 0;
+    double v, fi, fn;
+    /* "E/N", then memory "1.85G" (or "0"), then numbers */
+    if (!cv_fraction(s, a[0], b[0], &fi, &fn)) return 0;
+    size_t m = b[1] > a[1] && (s[b[1] - 1] == 'G' || s[b[1] - 1] == 'M') ? b[1] - 1 : b[1];
+    if (td_log_parse_number(s + a[1], m - a[1], &v) != 0) return 0;
+    for (size_t i = 2; i < NC; i++)
+        if (td_log_parse_number(s + a[i], b[i] - a[i], &v) != 0) return 0;
+    size_t used = 0;
+    for (size_t i = 0; i < NC; i++) {
+        size_t len = strlen(cv_yolo_results_cols[i]);
+        memcpy(T->names + used, cv_yolo_results_cols[i], len);
+        T->off[i] = used;
+        T->len[i] = len;
+        used += len;
+    }
+    T->n = NC;
+    T->val = 0;
     return 1;
 }
 
@@ -561,6 +642,12 @@ int cv_table_row(const cv_table *T, const char *s, size_t n, cv_line_info *L)
 {
     size_t a[CV_MAX_PAIRS], b[CV_MAX_PAIRS];
     if (T->n == 0 || cv_tokens(s, n, a, b, CV_MAX_PAIRS) != T->n) return 0;
+    /* the first cell is what its column holds: a class name ("all") under
+     * "Class", a number or E/N under "Epoch" (a validation row and a
+     * training row of as many cells are told apart) */
+    double v0, f0, f1;
+    int num0 = td_log_parse_number(s + a[0], b[0] - a[0], &v0) == 0 || cv_fraction(s, a[0], b[0], &f0, &f1);
+    if (T->val ? num0 : (T->len[0] == 5 && strncasecmp(T->names + T->off[0], "epoch", 5) == 0 && !num0)) return 0;
     cv_line_info R;
     R.np = R.names_used = 0;
     R.config = R.has_step = R.has_epoch = R.has_frac = 0;

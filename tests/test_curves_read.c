@@ -449,6 +449,18 @@ static void test_hf_state(void **state)
 
 /* ---- console logs of many frameworks: what is read, where a run ends ---------------------- */
 
+#define YOLOV7_CONSOLE \
+    "     Epoch   gpu_mem       box       obj       cls     total    labels  img_size\n" \
+    "autoanchor: Analyzing anchors... anchors/target = 5.66, Best Possible Recall (BPR) = 1.0000\n" \
+    "     0/299      7.8G   0.07535   0.02702         0    0.1024        30       640: 100%|##########| 38/38 [00:45<00:00,  1.20s/it]\n" \
+    "               Class      Images      Labels           P           R      mAP@.5  mAP@.5:.95: 100%|##########| 7/7 [00:30<00:00,  4.38s/it]\n" \
+    "\n     Epoch   gpu_mem       box       obj       cls     total    labels  img_size\n" \
+    "                 all         195         882       0.118       0.151       0.047     0.00886\n" \
+    "     1/299       11G     0.063   0.02618         0   0.08918        12       640: 100%|##########| 38/38 [00:31<00:00,  1.22it/s]\n" \
+    "               Class      Images      Labels           P           R      mAP@.5  mAP@.5:.95: 100%|##########| 7/7 [00:03<00:00,  1.99it/s]\n" \
+    "\n     Epoch   gpu_mem       box       obj       cls     total    labels  img_size\n" \
+    "                 all         195         882       0.238       0.567       0.258      0.0692\n"
+
 static const struct {
     const char *what, *text;
     size_t runs;          /* runs expected */
@@ -634,6 +646,19 @@ static const struct {
      "epoch: 0 loss: 0.69\nepoch: 0 loss: 0.60\nepoch: 0 loss: 0.52\nepoch: 0 loss: 0.45\n"
      "epoch: 1 loss: 0.40\nepoch: 1 loss: 0.38\nepoch: 1 loss: 0.35\nepoch: 1 loss: 0.30\n",
      1, "epoch", "loss", 8, 2, 0.30, NULL},
+    {"a headerless YOLOv5 (< 4.0) / YOLOv7 results.txt: the fixed columns",
+     "     0/299     1.85G    0.1259   0.06233   0.03069    0.2189        25       416         0         0  0.009178  0.002157    0.1183   0.04673    0.0293\n"
+     "     1/299     1.86G    0.1215   0.06462    0.0301    0.2162        24       416         0         0   0.01217  0.002438    0.1157   0.04518   0.02875\n"
+     "     2/299     1.86G    0.1172   0.06343   0.02886    0.2095        40       416      0.01     0.005   0.01582  0.005088    0.1134   0.04468   0.02786\n",
+     1, "epoch", "val/box_loss", 3, 2, 0.1134, "gpu_mem"},
+    {"YOLOv7 console: a line between header and row, the validation row after the next header",
+     YOLOV7_CONSOLE, 1, "epoch", "box_loss", 2, 1, 0.063, "all"},
+    {"YOLOv7 console: the validation rows (mAP@.5:.95 is a range, no pair)",
+     YOLOV7_CONSOLE, 1, "epoch", "val/mAP@.5", 2, 1, 0.258, "val/all"},
+    {"'1 epoch = 2640 batches' between two runs is a definition, no epoch marker",
+     "loaded 338025 tokens\n1 epoch = 2640 batches\nstep 0, loss: 10.95\nstep 1, loss: 6.66\nstep 2, loss: 4.06\n"
+     "loaded 338025 tokens\n1 epoch = 2640 batches\nstep 0, loss: 11.0\nstep 1, loss: 9.1\nstep 2, loss: 8.2\n",
+     2, "step", "loss", 3, 2, 8.2, NULL},
 };
 
 static void test_console_logs(void **state)
