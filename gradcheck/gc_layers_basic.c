@@ -3,6 +3,7 @@
  * Backward ADDS into the gradient buffers. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "td_gradcheck.h"
 
@@ -32,37 +33,13 @@ static void *dense_create(int n, const char *const *k, const char *const *v,
     return s;
 }
 
-/* x86-64 with GCC/Clang: also compile the hot loops for Haswell-class
- * CPUs (AVX2 + FMA), picked at load time; elsewhere the plain build. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define TD_HOT
-#endif
-
-// x (B,C), W (C,O), b (O) -> y (B,O); the inner loop runs over o, contiguous
-TD_HOT static int dense_forward(void *self, double *const *out, const double *const *in)
+// x (B,C), W (C,O), b (O) -> y (B,O): y = b, then + x W (gc_gemm.c)
+static int dense_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];
-    const double *restrict x = in[0], *restrict W = in[1], *restrict b = in[2];
-    double *restrict y = out[0];
-    for (size_t i = 0; i < B; i++) {
-        double *restrict yr = y + i * O;
-        for (size_t o = 0; o < O; o++) yr[o] = b[o];
-        for (size_t c = 0; c < C; c++) {
-            double xv = x[i * C + c];
-            const double *restrict wr = W + c * O;
-            size_t o = 0;
-            for (; o + 4 <= O; o += 4) { /* unrolled: the compiler pairs these into SIMD ops */
-                yr[o] += xv * wr[o];
-                yr[o + 1] += xv * wr[o + 1];
-                yr[o + 2] += xv * wr[o + 2];
-                yr[o + 3] += xv * wr[o + 3];
-            }
-            for (; o < O; o++) yr[o] += xv * wr[o];
-        }
-    }
+    for (size_t i = 0; i < B; i++) memcpy(out[0] + i * O, in[2], O * sizeof(double));
+    td_gc_gemm(B, O, C, out[0], O, in[0], C, in[1], O);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gc_simd.h"
 #include "td_gradcheck.h"
 
 #define SZ(...) ((const size_t[]){ __VA_ARGS__ })
@@ -57,13 +58,6 @@ static void valid_range(size_t n, size_t out, size_t S, size_t P, size_t p, size
     if (*lo > *hi) *lo = *hi;
 }
 
-/* x86-64 with GCC/Clang: also compiled for AVX2 + FMA, picked at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define TD_HOT
-#endif
-
 /* One pass over every (output, weight, input) triple, kernel tap by kernel
  * tap with the valid output range precomputed (no bounds test inside):
  * forward when dy is NULL (y += w·x), backward otherwise (dx += w·dy,
@@ -107,16 +101,53 @@ TD_HOT static void conv_pass(const td_gc_inst *s, double *y, const double *x, co
             }
 }
 
-// x (B,C,H,W), w (O,C,K,K), bias (O) -> y (B,O,OH,OW)
+/* The columns of batch b for y[b] = w · col: col[(c,p,q), i·OW + j] =
+ * x[b, c, i·S + p − P, j·S + q − P], 0 in the padding. */
+static void im2col(const td_gc_inst *s, size_t b, const double *x, double *col)
+{
+    size_t C = (size_t)s->v[C_C], H = (size_t)s->v[C_H], W = (size_t)s->v[C_W],
+           K = (size_t)s->v[C_K], S = (size_t)s->v[C_S], P = (size_t)s->v[C_P],
+           OH = (size_t)s->v[C_OH], OW = (size_t)s->v[C_OW];
+    for (size_t c = 0; c < C; c++) {
+        const double *xp = x + (b * C + c) * H * W;
+        for (size_t p = 0; p < K; p++)
+            for (size_t q = 0; q < K; q++, col += OH * OW) {
+                size_t i0, i1, j0, j1;
+                valid_range(H, OH, S, P, p, &i0, &i1);
+                valid_range(W, OW, S, P, q, &j0, &j1);
+                for (size_t i = 0; i < OH; i++) {
+                    double *cr = col + i * OW;
+                    if (i < i0 || i >= i1) { for (size_t j = 0; j < OW; j++) cr[j] = 0; continue; }
+                    const double *xr = xp + (i * S + p - P) * W + q - P;
+                    for (size_t j = 0; j < j0; j++) cr[j] = 0;
+                    for (size_t j = j0; j < j1; j++) cr[j] = xr[j * S];
+                    for (size_t j = j1; j < OW; j++) cr[j] = 0;
+                }
+            }
+    }
+}
+
+// x (B,C,H,W), w (O,C,K,K), bias (O) -> y (B,O,OH,OW): y = bias, then per
+// batch + w (O × C·K·K) · columns (gc_gemm.c); the tap loops without the
+// columns' memory
 static int conv_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
-    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC],
-           plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW];
+    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC], C = (size_t)s->v[C_C],
+           K = (size_t)s->v[C_K], plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW], taps = C * K * K;
     for (size_t b = 0; b < B; b++)
         for (size_t o = 0; o < O; o++)
             for (size_t k = 0; k < plane; k++) out[0][(b * O + o) * plane + k] = in[2][o];
-    conv_pass(s, out[0], in[0], in[1], NULL, NULL, NULL);
+    double *col = malloc(taps * plane * sizeof *col);
+    if (!col) {
+        conv_pass(s, out[0], in[0], in[1], NULL, NULL, NULL);
+        return 0;
+    }
+    for (size_t b = 0; b < B; b++) {
+        im2col(s, b, in[0], col);
+        td_gc_gemm(O, plane, taps, out[0] + b * O * plane, plane, in[1], taps, col, plane);
+    }
+    free(col);
     return 0;
 }
 

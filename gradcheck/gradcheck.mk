@@ -1,6 +1,6 @@
 # gradcheck/ — the layer ABI, the gradient checker library and the tool.
 LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layer_kit.c gradcheck/gc_layers_basic.c gradcheck/gc_layers_loss.c \
-            gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_eval.c \
+            gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_gemm.c gradcheck/gc_sums.c gradcheck/gc_eval.c \
             gradcheck/gc_result.c gradcheck/gc_element.c \
             gradcheck/gc_check.c gradcheck/gc_kink.c gradcheck/gc_diagnose.c \
             gradcheck/gc_contract.c gradcheck/gc_fast.c gradcheck/gc_sweep.c \
@@ -42,4 +42,8 @@ gradcheck-bench: $(BUILD)/bench/bench_gc
 
 # The reference layers' hot loops: full vectorizer (with the AVX2 clones
 # their sources declare on x86-64); the checker's speed is their speed.
-$(BUILD)/obj/gradcheck/gc_layers_basic.o $(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
+$(BUILD)/obj/gradcheck/gc_gemm.o $(BUILD)/obj/gradcheck/gc_sums.o $(BUILD)/obj/gradcheck/gc_layers_basic.o \
+$(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
+# the gemm block: its 4x8 sums are vectorised across the 8 columns (SLP),
+# not across k (loop vectorisation shuffles them out of their registers)
+$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize
