@@ -547,6 +547,20 @@ static void test_fast(void **state)
     assert_false(isnan(w->worst_a));
     assert_int_equal(row_named("b")->verdict, TD_GC_CORRECT);
     td_gc_plugin_close(h);
+    /* a correct float32 layer passes on its directions alone, without
+     * falling back to elements: its rounding is within the tolerance,
+     * small and large (issue 16: 32x256->256 fell back to 256 elements) */
+    static const char *f32_shapes[] = { "in=4,out=3,batch=3", "in=256,out=256,batch=32", "in=1024,out=1024,batch=16" };
+    api = open_sample("f32_dense", &h);
+    for (size_t i = 0; i < sizeof f32_shapes / sizeof f32_shapes[0]; i++)
+        for (o.seed = 1; o.seed <= (i == 2 ? 3 : 10); o.seed++) {
+            assert_int_equal(run(api, f32_shapes[i], &o, &e), TD_OK);
+            if (td_gc_exit_code(&res) != 0 || res.evals > 2 * 4 * 3 + 4)
+                fail_msg("f32_dense %s seed %llu --fast: exit %d, %zu evaluations", f32_shapes[i],
+                         (unsigned long long)o.seed, td_gc_exit_code(&res), (size_t)res.evals);
+            assert_int_equal(row_named("W")->checked, 4); /* directions, not elements */
+        }
+    o.seed = 1;
     td_gc_plugin_close(h);
 }
 
