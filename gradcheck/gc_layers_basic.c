@@ -2,6 +2,7 @@
  * (relu, leaky_relu, tanh, sigmoid, gelu) as forward/backward pairs.
  * Backward ADDS into the gradient buffers. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ static int dense_forward(void *self, double *const *out, const double *const *in
     return 0;
 }
 
+/* dx += dy Wᵀ, dW += xᵀ dy (gc_gemm.c, with the transposes copied), db += Σ_i dy */
 static int dense_backward(void *self, double *const *din, const double *const *dout,
                           const double *const *in, const double *const *out)
 {
@@ -50,19 +52,25 @@ static int dense_backward(void *self, double *const *din, const double *const *d
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];
     const double *x = in[0], *W = in[1], *dy = dout[0];
-    for (size_t i = 0; i < B; i++) {
-        const double *dyr = dy + i * O;
-        for (size_t c = 0; c < C; c++) {
-            const double *wr = W + c * O;
-            double acc = 0;
-            for (size_t o = 0; o < O; o++) {
-                acc += dyr[o] * wr[o];
-                if (din[1]) din[1][c * O + o] += x[i * C + c] * dyr[o];
-            }
-            if (din[0]) din[0][i * C + c] += acc;
-        }
-        if (din[2]) for (size_t o = 0; o < O; o++) din[2][o] += dyr[o];
+    double *tr = malloc((C * O > B * C ? C * O : B * C) * sizeof *tr);
+    if (!tr) {
+        snprintf(((td_gc_inst *)self)->err, sizeof s->err, "out of memory for a transpose");
+        return 1;
     }
+    if (din[0]) { /* Wᵀ (O × C) */
+        for (size_t c = 0; c < C; c++)
+            for (size_t o = 0; o < O; o++) tr[o * C + c] = W[c * O + o];
+        td_gc_gemm(B, C, O, din[0], C, dy, O, tr, C);
+    }
+    if (din[1]) { /* xᵀ (C × B) */
+        for (size_t i = 0; i < B; i++)
+            for (size_t c = 0; c < C; c++) tr[c * B + i] = x[i * C + c];
+        td_gc_gemm(C, O, B, din[1], O, tr, B, dy, O);
+    }
+    free(tr);
+    if (din[2])
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < O; o++) din[2][o] += dy[i * O + o];
     return 0;
 }
 
@@ -90,6 +98,7 @@ const td_layer_api td_gc_dense_api = {
     .create = dense_create, .destroy = td_gc_inst_free,
     .forward = dense_forward, .backward = dense_backward,
     .reg_loss = dense_reg, .reg_backward = dense_reg_backward,
+    .last_error = td_gc_inst_error,
 };
 
 /* ---- element-wise activations: one operator table ------------------------ */

@@ -1,10 +1,10 @@
 /* gc_simd.h — what the checker's hot loops (gc_gemm.c, gc_sums.c,
  * gc_layers_conv.c) share to be compiled for speed:
  *   TD_HOT     on x86-64 with GCC/Clang, the function is also compiled
- *              for AVX2 and picked at load time when the CPU has it (by
- *              feature: an "arch=haswell" clone is picked by CPU model,
- *              and a virtual "Xeon Processor" ran the plain build);
- *              elsewhere, and under ASan, the plain build
+ *              for x86-64-v3 (AVX2 + FMA) and picked at load time when
+ *              the CPU has that feature level (an "arch=haswell" clone is
+ *              picked by CPU model: a virtual "Xeon Processor" ran the
+ *              plain build); elsewhere, and under ASan, the plain build
  *   TD_INLINE  always inlined, so helpers are compiled inside each clone
  *   v4         (GCC/Clang, TD_V4 defined) four doubles as one value of
  *              the vector extension — plain C operators, no intrinsics;
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define TD_HOT __attribute__((target_clones("avx2", "default")))
+#define TD_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define TD_HOT
 #endif

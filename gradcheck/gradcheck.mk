@@ -38,6 +38,7 @@ $(BUILD)/bench/bench_gc: $(BUILD)/obj/gradcheck/bench_gc.o $(BUILD)/lib/libtdiag
 .PHONY: gradcheck-bench
 gradcheck-bench: $(BUILD)/bench/bench_gc
 	@echo "== gradcheck: time against torch.autograd.gradcheck and against the floor"
+	@mkdir -p $(BUILD)/bench
 	@bash gradcheck/bench_gradcheck.sh $(BUILD)
 
 # The reference layers' hot loops: full vectorizer (with the AVX2 clones
@@ -45,5 +46,6 @@ gradcheck-bench: $(BUILD)/bench/bench_gc
 $(BUILD)/obj/gradcheck/gc_gemm.o $(BUILD)/obj/gradcheck/gc_sums.o $(BUILD)/obj/gradcheck/gc_layers_basic.o \
 $(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
 # the gemm block: its 4x8 sums are vectorised across the 8 columns (SLP),
-# not across k (loop vectorisation shuffles them out of their registers)
-$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize
+# not across k (loop vectorisation shuffles them out of their registers);
+# multiply-adds fused where the clone has FMA (dense forward 2.1 -> 1.7 us)
+$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize -ffp-contract=fast

@@ -858,11 +858,12 @@ static void ref_close(ref_case *rc)
 }
 
 /* got equals the plain sum want to 1e-12 of the size of its terms, abs
- * (Σ |term|: a sum that cancels to ~0 is still judged on its terms). */
+ * (Σ |term|: a sum that cancels to ~0 is still judged on its terms);
+ * i: the element (of the output, or of a gradient). */
 static void expect_sum(double got, double want, double abs, const char *spec, size_t i)
 {
     if (!(fabs(got - want) <= 1e-12 * abs))
-        fail_msg("%s: output %zu is %.17g, plain loops %.17g (terms %.3g)", spec, i, got, want, abs);
+        fail_msg("%s: element %zu is %.17g, plain loops %.17g (terms %.3g)", spec, i, got, want, abs);
 }
 
 static void test_dense_reference(void **state)
@@ -888,6 +889,37 @@ static void test_dense_reference(void **state)
                 }
                 expect_sum(rc.out[0][i * O + o], want, abs, specs[sidx], i * O + o);
             }
+        /* backward from a random dy, added onto 1s, against the plain loops */
+        double *dy = malloc(B * O * sizeof(double)), *din[3], *want[3], *abs[3];
+        size_t nd[3] = { B * C, C * O, O };
+        td_rng g;
+        td_rng_seed(&g, 100 + sidx);
+        for (size_t i = 0; i < B * O; i++) dy[i] = td_rng_normal(&g);
+        for (int t = 0; t < 3; t++) {
+            din[t] = malloc(nd[t] * sizeof(double));
+            want[t] = malloc(nd[t] * sizeof(double));
+            abs[t] = malloc(nd[t] * sizeof(double));
+            for (size_t i = 0; i < nd[t]; i++) din[t][i] = want[t][i] = abs[t][i] = 1;
+        }
+        assert_int_equal(rc.api->backward(rc.self, din, (const double *const *)&dy,
+                                          (const double *const *)rc.in, (const double *const *)rc.out), 0);
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < O; o++) {
+                double gy = dy[i * O + o];
+                want[2][o] += gy;
+                abs[2][o] += fabs(gy);
+                for (size_t c = 0; c < C; c++) {
+                    want[0][i * C + c] += gy * W[c * O + o];
+                    abs[0][i * C + c] += fabs(gy * W[c * O + o]);
+                    want[1][c * O + o] += gy * x[i * C + c];
+                    abs[1][c * O + o] += fabs(gy * x[i * C + c]);
+                }
+            }
+        for (int t = 0; t < 3; t++) {
+            for (size_t i = 0; i < nd[t]; i++) expect_sum(din[t][i], want[t][i], abs[t][i], specs[sidx], i);
+            free(din[t]); free(want[t]); free(abs[t]);
+        }
+        free(dy);
         ref_close(&rc);
     }
 }
@@ -929,6 +961,46 @@ static void test_conv_reference(void **state)
                         size_t yi = ((b * O + o) * OH + i) * OW + j;
                         expect_sum(rc.out[0][yi], want, abs, specs[sidx], yi);
                     }
+        /* backward from a random dy, added onto 1s, against the plain loops */
+        size_t ny = B * O * OH * OW, nd[3];
+        double *dy = malloc(ny * sizeof(double)), *din[3], *want[3], *abs[3];
+        td_rng g;
+        td_rng_seed(&g, 100 + sidx);
+        for (size_t i = 0; i < ny; i++) dy[i] = td_rng_normal(&g);
+        for (int t = 0; t < 3; t++) {
+            nd[t] = td_tensor_numel(&d->in[t]);
+            din[t] = malloc(nd[t] * sizeof(double));
+            want[t] = malloc(nd[t] * sizeof(double));
+            abs[t] = malloc(nd[t] * sizeof(double));
+            for (size_t i = 0; i < nd[t]; i++) din[t][i] = want[t][i] = abs[t][i] = 1;
+        }
+        assert_int_equal(rc.api->backward(rc.self, din, (const double *const *)&dy, (const double *const *)in,
+                                          (const double *const *)rc.out), 0);
+        for (size_t b = 0; b < B; b++)
+            for (size_t o = 0; o < O; o++)
+                for (size_t i = 0; i < OH; i++)
+                    for (size_t j = 0; j < OW; j++) {
+                        double gy = dy[((b * O + o) * OH + i) * OW + j];
+                        want[2][o] += gy;
+                        abs[2][o] += fabs(gy);
+                        for (size_t c = 0; c < C; c++)
+                            for (size_t p = 0; p < K; p++)
+                                for (size_t q = 0; q < K; q++) {
+                                    long rr = (long)i * S + (long)p - P, cc = (long)j * S + (long)q - P;
+                                    if (rr < 0 || cc < 0 || rr >= (long)H || cc >= (long)W) continue;
+                                    size_t wi = ((o * C + c) * K + p) * K + q,
+                                           xi = ((b * C + c) * H + (size_t)rr) * W + (size_t)cc;
+                                    want[0][xi] += in[1][wi] * gy;
+                                    abs[0][xi] += fabs(in[1][wi] * gy);
+                                    want[1][wi] += in[0][xi] * gy;
+                                    abs[1][wi] += fabs(in[0][xi] * gy);
+                                }
+                    }
+        for (int t = 0; t < 3; t++) {
+            for (size_t i = 0; i < nd[t]; i++) expect_sum(din[t][i], want[t][i], abs[t][i], specs[sidx], i);
+            free(din[t]); free(want[t]); free(abs[t]);
+        }
+        free(dy);
         ref_close(&rc);
     }
 }
