@@ -8,6 +8,7 @@
  * Each lane sums every fourth output in order (the tail into lane 0); the
  * lanes are added at the end ((l0 + l1) + (l2 + l3)), the v4 build and the
  * plain one alike. */
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 
@@ -21,7 +22,7 @@ static double amax(double a, double b) { return a > b ? a : b; }
 TD_HOT void td_gc_rsum(size_t n, const double *r, const double *y, double *sum, double *maxabs)
 {
     v4 l = { 0, 0, 0, 0 }, mx = { 0, 0, 0, 0 };
-    const v4i nosign = { ~(1LL << 63), ~(1LL << 63), ~(1LL << 63), ~(1LL << 63) };
+    const v4i nosign = { LLONG_MAX, LLONG_MAX, LLONG_MAX, LLONG_MAX }; /* all bits but the sign */
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         v4 t = ld4(r + i) * ld4(y + i);
