@@ -4,8 +4,8 @@
  * registers while k runs (each A value loaded once per 8 columns, each B
  * row once per 4 rows); the constant-size inner loops are what the
  * compiler turns into SIMD. Every Y element receives its K products in
- * the order k = 0, 1, ..., K−1, as the plain triple loop does (in the
- * x86-64-v3 clone each as one fused multiply-add: -ffp-contract=fast) (the 8
+ * the order k = 0, 1, ..., K−1, as the plain triple loop does (a
+ * separate multiply and add: the same bits in every clone) (the 8
  * sums are named v4 values: an array of them was spilled to memory). */
 #include <stddef.h>
 

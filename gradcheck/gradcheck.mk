@@ -46,6 +46,8 @@ gradcheck-bench: $(BUILD)/bench/bench_gc
 $(BUILD)/obj/gradcheck/gc_gemm.o $(BUILD)/obj/gradcheck/gc_sums.o $(BUILD)/obj/gradcheck/gc_layers_basic.o \
 $(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
 # the gemm block: its 4x8 sums are vectorised across the 8 columns (SLP),
-# not across k (loop vectorisation shuffles them out of their registers);
-# multiply-adds fused where the clone has FMA (dense forward 2.1 -> 1.7 us)
-$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize -ffp-contract=fast
+# not across k (loop vectorisation shuffles them out of their registers).
+# No -ffp-contract=fast: fused multiply-adds (dense forward 2.1 -> 1.7 us)
+# would round differently in the FMA clone than in the plain build, and a
+# check should print the same figures on every x86-64 (the README's tour)
+$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize
