@@ -88,12 +88,12 @@ td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *cons
     td_code rc = td_gc_forward(c, y, (const double *const *)w->x, e);
     if (rc != TD_OK) return rc;
     double L = 0, S = 0;
-    for (int k = 0; k < c->d.n_out; k++)
-        for (size_t i = 0; i < c->nout[k]; i++) {
-            double t = c->r[k][i] * y[k][i];
-            L += t;
-            S = fmax(S, fabs(t));
-        }
+    for (int k = 0; k < c->d.n_out; k++) {
+        double lk, sk;
+        td_gc_rsum(c->nout[k], c->r[k], y[k], &lk, &sk);
+        L += lk;
+        S = fmax(S, sk);
+    }
     *val = L;
     *scale = S;
     return TD_OK;
@@ -151,13 +151,11 @@ static void rdiff2(const td_gc_ctx *c, double *const *yp, double *const *ym, dou
 {
     double a = 0, b = 0, sq = 0;
     for (int k = 0; k < c->d.n_out; k++) {
-        const double *r = c->r[k], *y0 = c->y[k], *p = yp[k], *m = ym[k];
-        for (size_t i = 0; i < c->nout[k]; i++) {
-            double dp = p[i] - y0[i], dm = y0[i] - m[i];
-            a += r[i] * dp;
-            b += r[i] * dm;
-            if (dp != 0 || dm != 0) sq += (r[i] * y0[i]) * (r[i] * y0[i]);
-        }
+        double ak, bk, qk;
+        td_gc_rdiff2(c->nout[k], c->r[k], c->y[k], yp[k], ym[k], &ak, &bk, &qk);
+        a += ak;
+        b += bk;
+        sq += qk;
     }
     *up = a;
     *um = b;

@@ -2,7 +2,9 @@
  * (relu, leaky_relu, tanh, sigmoid, gelu) as forward/backward pairs.
  * Backward ADDS into the gradient buffers. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "td_gradcheck.h"
 
@@ -32,40 +34,17 @@ static void *dense_create(int n, const char *const *k, const char *const *v,
     return s;
 }
 
-/* x86-64 with GCC/Clang: also compile the hot loops for Haswell-class
- * CPUs (AVX2 + FMA), picked at load time; elsewhere the plain build. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define TD_HOT
-#endif
-
-// x (B,C), W (C,O), b (O) -> y (B,O); the inner loop runs over o, contiguous
-TD_HOT static int dense_forward(void *self, double *const *out, const double *const *in)
+// x (B,C), W (C,O), b (O) -> y (B,O): y = b, then + x W (gc_gemm.c)
+static int dense_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];
-    const double *restrict x = in[0], *restrict W = in[1], *restrict b = in[2];
-    double *restrict y = out[0];
-    for (size_t i = 0; i < B; i++) {
-        double *restrict yr = y + i * O;
-        for (size_t o = 0; o < O; o++) yr[o] = b[o];
-        for (size_t c = 0; c < C; c++) {
-            double xv = x[i * C + c];
-            const double *restrict wr = W + c * O;
-            size_t o = 0;
-            for (; o + 4 <= O; o += 4) { /* unrolled: the compiler pairs these into SIMD ops */
-                yr[o] += xv * wr[o];
-                yr[o + 1] += xv * wr[o + 1];
-                yr[o + 2] += xv * wr[o + 2];
-                yr[o + 3] += xv * wr[o + 3];
-            }
-            for (; o < O; o++) yr[o] += xv * wr[o];
-        }
-    }
+    for (size_t i = 0; i < B; i++) memcpy(out[0] + i * O, in[2], O * sizeof(double));
+    td_gc_gemm(B, O, C, out[0], O, in[0], C, in[1], O);
     return 0;
 }
 
+/* dx += dy Wᵀ, dW += xᵀ dy (gc_gemm.c, with the transposes copied), db += Σ_i dy */
 static int dense_backward(void *self, double *const *din, const double *const *dout,
                           const double *const *in, const double *const *out)
 {
@@ -73,19 +52,25 @@ static int dense_backward(void *self, double *const *din, const double *const *d
     const td_gc_inst *s = self;
     size_t B = (size_t)s->v[D_B], C = (size_t)s->v[D_IN], O = (size_t)s->v[D_OUT];
     const double *x = in[0], *W = in[1], *dy = dout[0];
-    for (size_t i = 0; i < B; i++) {
-        const double *dyr = dy + i * O;
-        for (size_t c = 0; c < C; c++) {
-            const double *wr = W + c * O;
-            double acc = 0;
-            for (size_t o = 0; o < O; o++) {
-                acc += dyr[o] * wr[o];
-                if (din[1]) din[1][c * O + o] += x[i * C + c] * dyr[o];
-            }
-            if (din[0]) din[0][i * C + c] += acc;
-        }
-        if (din[2]) for (size_t o = 0; o < O; o++) din[2][o] += dyr[o];
+    double *tr = malloc((C * O > B * C ? C * O : B * C) * sizeof *tr);
+    if (!tr) {
+        snprintf(((td_gc_inst *)self)->err, sizeof s->err, "out of memory for a transpose");
+        return 1;
     }
+    if (din[0]) { /* Wᵀ (O × C) */
+        for (size_t c = 0; c < C; c++)
+            for (size_t o = 0; o < O; o++) tr[o * C + c] = W[c * O + o];
+        td_gc_gemm(B, C, O, din[0], C, dy, O, tr, C);
+    }
+    if (din[1]) { /* xᵀ (C × B) */
+        for (size_t i = 0; i < B; i++)
+            for (size_t c = 0; c < C; c++) tr[c * B + i] = x[i * C + c];
+        td_gc_gemm(C, O, B, din[1], O, tr, B, dy, O);
+    }
+    free(tr);
+    if (din[2])
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < O; o++) din[2][o] += dy[i * O + o];
     return 0;
 }
 
@@ -113,6 +98,7 @@ const td_layer_api td_gc_dense_api = {
     .create = dense_create, .destroy = td_gc_inst_free,
     .forward = dense_forward, .backward = dense_backward,
     .reg_loss = dense_reg, .reg_backward = dense_reg_backward,
+    .last_error = td_gc_inst_error,
 };
 
 /* ---- element-wise activations: one operator table ------------------------ */

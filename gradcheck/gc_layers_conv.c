@@ -3,7 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "gc_simd.h"
 #include "td_gradcheck.h"
 
 #define SZ(...) ((const size_t[]){ __VA_ARGS__ })
@@ -57,13 +59,6 @@ static void valid_range(size_t n, size_t out, size_t S, size_t P, size_t p, size
     if (*lo > *hi) *lo = *hi;
 }
 
-/* x86-64 with GCC/Clang: also compiled for AVX2 + FMA, picked at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define TD_HOT __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define TD_HOT
-#endif
-
 /* One pass over every (output, weight, input) triple, kernel tap by kernel
  * tap with the valid output range precomputed (no bounds test inside):
  * forward when dy is NULL (y += w·x), backward otherwise (dx += w·dy,
@@ -107,16 +102,59 @@ TD_HOT static void conv_pass(const td_gc_inst *s, double *y, const double *x, co
             }
 }
 
-// x (B,C,H,W), w (O,C,K,K), bias (O) -> y (B,O,OH,OW)
+/* The columns of batch b for y[b] = w · col: col[(c,p,q), i·OW + j] =
+ * x[b, c, i·S + p − P, j·S + q − P], 0 in the padding (zeroed first; the
+ * valid ranges of a tap do not depend on c). adjoint = 1: the other way,
+ * x[b] += the columns' values at the inputs they were copied from (x is
+ * then dx). */
+TD_HOT static void col_pass(const td_gc_inst *s, size_t b, double *x, double *col, int adjoint)
+{
+    size_t C = (size_t)s->v[C_C], H = (size_t)s->v[C_H], W = (size_t)s->v[C_W],
+           K = (size_t)s->v[C_K], S = (size_t)s->v[C_S], P = (size_t)s->v[C_P],
+           OH = (size_t)s->v[C_OH], OW = (size_t)s->v[C_OW], plane = OH * OW;
+    if (!adjoint) memset(col, 0, C * K * K * plane * sizeof *col);
+    for (size_t p = 0; p < K; p++) {
+        size_t i0, i1;
+        valid_range(H, OH, S, P, p, &i0, &i1);
+        for (size_t q = 0; q < K; q++) {
+            size_t j0, j1;
+            valid_range(W, OW, S, P, q, &j0, &j1);
+            for (size_t c = 0; c < C; c++) {
+                double *xp = x + (b * C + c) * H * W, *cp = col + ((c * K + p) * K + q) * plane;
+                for (size_t i = i0; i < i1; i++) {
+                    double *restrict xr = xp + (i * S + p - P) * W + q - P, *restrict cr = cp + i * OW;
+                    if (adjoint) for (size_t j = j0; j < j1; j++) xr[j * S] += cr[j];
+                    else if (S == 1) for (size_t j = j0; j < j1; j++) cr[j] = xr[j]; /* short: no memcpy call */
+                    else for (size_t j = j0; j < j1; j++) cr[j] = xr[j * S];
+                }
+            }
+        }
+    }
+}
+
+// x (B,C,H,W), w (O,C,K,K), bias (O) -> y (B,O,OH,OW): y = bias, then per
+// batch + w (O × C·K·K) · columns (gc_gemm.c); the tap loops without the
+// columns' memory
 static int conv_forward(void *self, double *const *out, const double *const *in)
 {
     const td_gc_inst *s = self;
-    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC],
-           plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW];
+    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC], C = (size_t)s->v[C_C],
+           K = (size_t)s->v[C_K], plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW], taps = C * K * K;
     for (size_t b = 0; b < B; b++)
-        for (size_t o = 0; o < O; o++)
-            for (size_t k = 0; k < plane; k++) out[0][(b * O + o) * plane + k] = in[2][o];
-    conv_pass(s, out[0], in[0], in[1], NULL, NULL, NULL);
+        for (size_t o = 0; o < O; o++) {
+            double *restrict yr = out[0] + (b * O + o) * plane, bv = in[2][o];
+            for (size_t k = 0; k < plane; k++) yr[k] = bv;
+        }
+    double *col = malloc(taps * plane * sizeof *col);
+    if (!col) {
+        conv_pass(s, out[0], in[0], in[1], NULL, NULL, NULL);
+        return 0;
+    }
+    for (size_t b = 0; b < B; b++) {
+        col_pass(s, b, (double *)in[0], col, 0);
+        td_gc_gemm(O, plane, taps, out[0] + b * O * plane, plane, in[1], taps, col, plane);
+    }
+    free(col);
     return 0;
 }
 
@@ -125,9 +163,31 @@ static int conv_backward(void *self, double *const *din, const double *const *do
 {
     (void)out;
     const td_gc_inst *s = self;
-    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC],
-           plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW];
-    conv_pass(s, NULL, in[0], in[1], dout[0], din[0], din[1]);
+    size_t B = (size_t)s->v[C_B], O = (size_t)s->v[C_OC], C = (size_t)s->v[C_C], K = (size_t)s->v[C_K],
+           plane = (size_t)s->v[C_OH] * (size_t)s->v[C_OW], taps = C * K * K;
+    /* columns, their transpose and w transposed (taps × O) */
+    double *col = malloc((2 * taps * plane + taps * O) * sizeof *col), *colT = col + taps * plane,
+           *wt = colT + taps * plane;
+    if (!col) conv_pass(s, NULL, in[0], in[1], dout[0], din[0], din[1]);
+    else {
+        for (size_t o = 0; o < O; o++)
+            for (size_t k = 0; k < taps; k++) wt[k * O + o] = in[1][o * taps + k];
+        for (size_t b = 0; b < B && (din[0] || din[1]); b++) {
+            const double *dy = dout[0] + b * O * plane;
+            if (din[1]) { /* dw += dy (O × plane) · colᵀ (plane × taps) */
+                col_pass(s, b, (double *)in[0], col, 0);
+                for (size_t k = 0; k < taps; k++)
+                    for (size_t n = 0; n < plane; n++) colT[n * taps + k] = col[k * plane + n];
+                td_gc_gemm(O, taps, plane, din[1], taps, dy, plane, colT, taps);
+            }
+            if (din[0]) { /* dcol = wᵀ (taps × O) · dy (O × plane), added back into dx */
+                memset(col, 0, taps * plane * sizeof *col);
+                td_gc_gemm(taps, plane, O, col, plane, wt, O, dy, plane);
+                col_pass(s, b, din[0], col, 1);
+            }
+        }
+        free(col);
+    }
     if (din[2])
         for (size_t b = 0; b < B; b++)
             for (size_t o = 0; o < O; o++)

@@ -1,6 +1,6 @@
 # gradcheck/ — the layer ABI, the gradient checker library and the tool.
 LIB_SRCS += gradcheck/gc_layers.c gradcheck/gc_layer_kit.c gradcheck/gc_layers_basic.c gradcheck/gc_layers_loss.c \
-            gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_eval.c \
+            gradcheck/gc_layers_conv.c gradcheck/gc_layers_norm.c gradcheck/gc_gemm.c gradcheck/gc_sums.c gradcheck/gc_eval.c \
             gradcheck/gc_result.c gradcheck/gc_element.c \
             gradcheck/gc_check.c gradcheck/gc_kink.c gradcheck/gc_diagnose.c \
             gradcheck/gc_contract.c gradcheck/gc_fast.c gradcheck/gc_sweep.c \
@@ -38,8 +38,16 @@ $(BUILD)/bench/bench_gc: $(BUILD)/obj/gradcheck/bench_gc.o $(BUILD)/lib/libtdiag
 .PHONY: gradcheck-bench
 gradcheck-bench: $(BUILD)/bench/bench_gc
 	@echo "== gradcheck: time against torch.autograd.gradcheck and against the floor"
+	@mkdir -p $(BUILD)/bench
 	@bash gradcheck/bench_gradcheck.sh $(BUILD)
 
 # The reference layers' hot loops: full vectorizer (with the AVX2 clones
 # their sources declare on x86-64); the checker's speed is their speed.
-$(BUILD)/obj/gradcheck/gc_layers_basic.o $(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
+$(BUILD)/obj/gradcheck/gc_gemm.o $(BUILD)/obj/gradcheck/gc_sums.o $(BUILD)/obj/gradcheck/gc_layers_basic.o \
+$(BUILD)/obj/gradcheck/gc_layers_conv.o: CFLAGS += -O3
+# the gemm block: its 4x8 sums are vectorised across the 8 columns (SLP),
+# not across k (loop vectorisation shuffles them out of their registers).
+# No -ffp-contract=fast: fused multiply-adds (dense forward 2.1 -> 1.7 us)
+# would round differently in the FMA clone than in the plain build, and a
+# check should print the same figures on every x86-64 (the README's tour)
+$(BUILD)/obj/gradcheck/gc_gemm.o: CFLAGS += -fno-tree-loop-vectorize

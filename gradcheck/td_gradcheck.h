@@ -234,6 +234,10 @@ const char *td_gc_inst_error(void *self); /* its err text (last_error) */
 /* Describe tensor t: name, kind, rank and dims. */
 void td_gc_tensor(td_tensor_desc *t, const char *name, int kind, int rank,
                   const size_t *dims);
+/* Y (M×N, row stride ldy) += A (M×K, lda) · B (K×N, ldb), each Y element
+ * summing its products in k order (gc_gemm.c: the dense and conv2d hot loop). */
+void td_gc_gemm(size_t M, size_t N, size_t K, double *Y, size_t ldy, const double *A,
+                size_t lda, const double *B, size_t ldb);
 
 /* ---- internals shared by the gc_*.c files (not a stable API) ----------------- */
 /* Kink rule (gc_kink.c): the element's verdict from analytic a, centered
@@ -296,6 +300,12 @@ td_code td_gc_backward(const td_gc_ctx *c, double *const *din, const double *con
  * scale); the outputs land in y (w->y when NULL). */
 td_code td_gc_objective(const td_gc_ctx *c, td_gc_work *w, int obj, double *const *y,
                         double *val, double *scale, td_err *e);
+/* Over n outputs (gc_sums.c, SIMD lanes): *sum = Σ r y, *maxabs = max |r y|;
+ * and *up = Σ r (p − y0), *um = Σ r (y0 − m), *sq = Σ (r y0)² over the
+ * outputs where p or m differs from y0. */
+void td_gc_rsum(size_t n, const double *r, const double *y, double *sum, double *maxabs);
+void td_gc_rdiff2(size_t n, const double *r, const double *y0, const double *p,
+                  const double *m, double *up, double *um, double *sq);
 /* Σ_k r_k (ya_k − yb_k): the change of L between two evaluations, exact
  * zero for outputs that did not move. */
 double td_gc_rdiff(const td_gc_ctx *c, double *const *ya, double *const *yb);

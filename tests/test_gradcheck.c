@@ -547,6 +547,21 @@ static void test_fast(void **state)
     assert_false(isnan(w->worst_a));
     assert_int_equal(row_named("b")->verdict, TD_GC_CORRECT);
     td_gc_plugin_close(h);
+    /* a correct float32 layer passes on its directions alone, without
+     * falling back to elements: its rounding is within the tolerance,
+     * small and large (issue 16: 32x256->256 fell back to 256 elements) */
+    static const char *f32_shapes[] = { "in=4,out=3,batch=3", "in=256,out=256,batch=32", "in=1024,out=1024,batch=16" };
+    api = open_sample("f32_dense", &h);
+    for (size_t i = 0; i < sizeof f32_shapes / sizeof f32_shapes[0]; i++)
+        for (o.seed = 1; o.seed <= (i == 2 ? 3 : 10); o.seed++) {
+            assert_int_equal(run(api, f32_shapes[i], &o, &e), TD_OK);
+            if (td_gc_exit_code(&res) != 0 || res.evals > 2 * 4 * 3 + 4)
+                fail_msg("f32_dense %s seed %llu --fast: exit %d, %zu evaluations", f32_shapes[i],
+                         (unsigned long long)o.seed, td_gc_exit_code(&res), (size_t)res.evals);
+            assert_int_equal(row_named("W")->checked, 4); /* directions, not elements */
+        }
+    o.seed = 1;
+    td_gc_plugin_close(h);
 }
 
 static void test_jacobian(void **state)
@@ -805,54 +820,230 @@ static void test_output(void **state)
 
 /* conv2d's forward against its definition (gradcheck alone cannot see a
  * forward and backward that agree on a wrong indexing). */
+/* ---- the fast dense and conv2d forwards against plain loops ----------------------------
+ * A layer instance from "x:k=v,..." with N(0,1) inputs (seeded) and its output. */
+typedef struct {
+    const td_layer_api *api;
+    void *self;
+    td_layer_desc d;
+    double *in[TD_LAYER_MAXT], *out[1];
+} ref_case;
+
+static void ref_open(ref_case *rc, const char *layer, const char *spec, uint64_t seed)
+{
+    char buf[128], *name, err[160];
+    const char *k[16], *v[16];
+    snprintf(buf, sizeof buf, "%s", spec);
+    int n = td_gc_split_spec(buf, &name, k, v, 16);
+    memset(rc, 0, sizeof *rc);
+    rc->api = td_gc_builtin(layer);
+    rc->self = rc->api->create(n, k, v, &rc->d, err, sizeof err);
+    if (!rc->self) fail_msg("%s %s: %s", layer, spec, err);
+    td_rng r;
+    td_rng_seed(&r, seed);
+    for (int t = 0; t < rc->d.n_in; t++) {
+        size_t m = td_tensor_numel(&rc->d.in[t]);
+        rc->in[t] = malloc(m * sizeof(double));
+        for (size_t i = 0; i < m; i++) rc->in[t][i] = td_rng_normal(&r);
+    }
+    rc->out[0] = malloc(td_tensor_numel(&rc->d.out[0]) * sizeof(double));
+    assert_int_equal(rc->api->forward(rc->self, rc->out, (const double *const *)rc->in), 0);
+}
+
+static void ref_close(ref_case *rc)
+{
+    for (int t = 0; t < rc->d.n_in; t++) free(rc->in[t]);
+    free(rc->out[0]);
+    rc->api->destroy(rc->self);
+}
+
+/* got equals the plain sum want to 1e-12 of the size of its terms, abs
+ * (Σ |term|: a sum that cancels to ~0 is still judged on its terms);
+ * i: the element (of the output, or of a gradient). */
+static void expect_sum(double got, double want, double abs, const char *spec, size_t i)
+{
+    if (!(fabs(got - want) <= 1e-12 * abs))
+        fail_msg("%s: element %zu is %.17g, plain loops %.17g (terms %.3g)", spec, i, got, want, abs);
+}
+
+static void test_dense_reference(void **state)
+{
+    (void)state;
+    /* odd sizes, sizes around the 4x8 block, the bench's 8x64->64 and 32x256->256 */
+    static const char *specs[] = {
+        "x:batch=1,in=1,out=1", "x:batch=3,in=5,out=7", "x:batch=4,in=8,out=8", "x:batch=5,in=13,out=17",
+        "x:batch=7,in=2,out=9", "x:batch=9,in=33,out=31", "x:batch=8,in=64,out=64", "x:batch=2,in=1,out=40",
+        "x:batch=32,in=256,out=256", "x:batch=6,in=3,out=4",
+    };
+    for (size_t sidx = 0; sidx < sizeof specs / sizeof specs[0]; sidx++) {
+        ref_case rc;
+        ref_open(&rc, "dense", specs[sidx], sidx + 1);
+        size_t B = rc.d.in[0].shape[0], C = rc.d.in[0].shape[1], O = rc.d.in[1].shape[1];
+        const double *x = rc.in[0], *W = rc.in[1], *b = rc.in[2];
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < O; o++) { /* the plain loop: y = b + Σ_c x W */
+                double want = b[o], abs = fabs(b[o]);
+                for (size_t c = 0; c < C; c++) {
+                    want += x[i * C + c] * W[c * O + o];
+                    abs += fabs(x[i * C + c] * W[c * O + o]);
+                }
+                expect_sum(rc.out[0][i * O + o], want, abs, specs[sidx], i * O + o);
+            }
+        /* backward from a random dy, added onto 1s, against the plain loops */
+        double *dy = malloc(B * O * sizeof(double)), *din[3], *want[3], *abs[3];
+        size_t nd[3] = { B * C, C * O, O };
+        td_rng g;
+        td_rng_seed(&g, 100 + sidx);
+        for (size_t i = 0; i < B * O; i++) dy[i] = td_rng_normal(&g);
+        for (int t = 0; t < 3; t++) {
+            din[t] = malloc(nd[t] * sizeof(double));
+            want[t] = malloc(nd[t] * sizeof(double));
+            abs[t] = malloc(nd[t] * sizeof(double));
+            for (size_t i = 0; i < nd[t]; i++) din[t][i] = want[t][i] = abs[t][i] = 1;
+        }
+        assert_int_equal(rc.api->backward(rc.self, din, (const double *const *)&dy,
+                                          (const double *const *)rc.in, (const double *const *)rc.out), 0);
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < O; o++) {
+                double gy = dy[i * O + o];
+                want[2][o] += gy;
+                abs[2][o] += fabs(gy);
+                for (size_t c = 0; c < C; c++) {
+                    want[0][i * C + c] += gy * W[c * O + o];
+                    abs[0][i * C + c] += fabs(gy * W[c * O + o]);
+                    want[1][c * O + o] += gy * x[i * C + c];
+                    abs[1][c * O + o] += fabs(gy * x[i * C + c]);
+                }
+            }
+        for (int t = 0; t < 3; t++) {
+            for (size_t i = 0; i < nd[t]; i++) expect_sum(din[t][i], want[t][i], abs[t][i], specs[sidx], i);
+            free(din[t]); free(want[t]); free(abs[t]);
+        }
+        free(dy);
+        ref_close(&rc);
+    }
+}
+
 static void test_conv_reference(void **state)
 {
     (void)state;
+    /* strides, paddings, odd planes and channel counts around the 4x8 block, the bench's shape */
     static const char *specs[] = {
         "x:batch=2,c=3,h=7,w=9,oc=2,k=3,stride=2,pad=1", "x:batch=1,c=2,h=6,w=5,oc=2,k=2,stride=3,pad=2",
         "x:batch=1,c=1,h=5,w=5,oc=1,k=5,stride=1,pad=0", "x:batch=2,c=2,h=4,w=6,oc=3,k=3,stride=1,pad=1",
+        "x:batch=2,c=3,h=8,w=8,oc=8,k=3,stride=1,pad=1", "x:batch=3,c=5,h=9,w=7,oc=7,k=3,stride=1,pad=2",
+        "x:batch=1,c=4,h=3,w=3,oc=5,k=1,stride=1,pad=0", "x:batch=1,c=2,h=11,w=13,oc=9,k=4,stride=2,pad=3",
+        "x:batch=2,c=1,h=2,w=2,oc=4,k=3,stride=1,pad=1",
     };
-    const td_layer_api *api = td_gc_builtin("conv2d");
     for (size_t sidx = 0; sidx < sizeof specs / sizeof specs[0]; sidx++) {
-        char buf[128], *name, err[160];
-        const char *k[16], *v[16];
-        snprintf(buf, sizeof buf, "%s", specs[sidx]);
-        int n = td_gc_split_spec(buf, &name, k, v, 16);
-        td_layer_desc d;
-        memset(&d, 0, sizeof d);
-        void *self = api->create(n, k, v, &d, err, sizeof err);
-        assert_non_null(self);
-        size_t B = d.in[0].shape[0], C = d.in[0].shape[1], H = d.in[0].shape[2], W = d.in[0].shape[3];
-        size_t O = d.in[1].shape[0], K = d.in[1].shape[2], OH = d.out[0].shape[2], OW = d.out[0].shape[3];
+        ref_case rc;
+        ref_open(&rc, "conv2d", specs[sidx], sidx + 1);
+        const td_layer_desc *d = &rc.d;
+        size_t B = d->in[0].shape[0], C = d->in[0].shape[1], H = d->in[0].shape[2], W = d->in[0].shape[3];
+        size_t O = d->in[1].shape[0], K = d->in[1].shape[2], OH = d->out[0].shape[2], OW = d->out[0].shape[3];
         long S = atol(strstr(specs[sidx], "stride=") + 7), P = atol(strstr(specs[sidx], "pad=") + 4);
-        double *in[3], *out[1];
-        td_rng r;
-        td_rng_seed(&r, sidx + 1);
-        for (int t = 0; t < 3; t++) {
-            size_t m = td_tensor_numel(&d.in[t]);
-            in[t] = malloc(m * sizeof(double));
-            for (size_t i = 0; i < m; i++) in[t][i] = td_rng_normal(&r);
-        }
-        out[0] = malloc(td_tensor_numel(&d.out[0]) * sizeof(double));
-        assert_int_equal(api->forward(self, out, (const double *const *)in), 0);
+        double **in = rc.in;
         for (size_t b = 0; b < B; b++)
             for (size_t o = 0; o < O; o++)
                 for (size_t i = 0; i < OH; i++)
                     for (size_t j = 0; j < OW; j++) {
-                        double want = in[2][o];
+                        double want = in[2][o], abs = fabs(in[2][o]);
                         for (size_t c = 0; c < C; c++)
                             for (size_t p = 0; p < K; p++)
                                 for (size_t q = 0; q < K; q++) {
                                     long rr = (long)i * S + (long)p - P, cc = (long)j * S + (long)q - P;
                                     if (rr < 0 || cc < 0 || rr >= (long)H || cc >= (long)W) continue;
-                                    want += in[1][((o * C + c) * K + p) * K + q] *
-                                            in[0][((b * C + c) * H + (size_t)rr) * W + (size_t)cc];
+                                    double t = in[1][((o * C + c) * K + p) * K + q] *
+                                               in[0][((b * C + c) * H + (size_t)rr) * W + (size_t)cc];
+                                    want += t;
+                                    abs += fabs(t);
                                 }
-                        assert_true(fabs(out[0][((b * O + o) * OH + i) * OW + j] - want) < 1e-12);
+                        size_t yi = ((b * O + o) * OH + i) * OW + j;
+                        expect_sum(rc.out[0][yi], want, abs, specs[sidx], yi);
                     }
-        for (int t = 0; t < 3; t++) free(in[t]);
-        free(out[0]);
-        api->destroy(self);
+        /* backward from a random dy, added onto 1s, against the plain loops */
+        size_t ny = B * O * OH * OW, nd[3];
+        double *dy = malloc(ny * sizeof(double)), *din[3], *want[3], *abs[3];
+        td_rng g;
+        td_rng_seed(&g, 100 + sidx);
+        for (size_t i = 0; i < ny; i++) dy[i] = td_rng_normal(&g);
+        for (int t = 0; t < 3; t++) {
+            nd[t] = td_tensor_numel(&d->in[t]);
+            din[t] = malloc(nd[t] * sizeof(double));
+            want[t] = malloc(nd[t] * sizeof(double));
+            abs[t] = malloc(nd[t] * sizeof(double));
+            for (size_t i = 0; i < nd[t]; i++) din[t][i] = want[t][i] = abs[t][i] = 1;
+        }
+        assert_int_equal(rc.api->backward(rc.self, din, (const double *const *)&dy, (const double *const *)in,
+                                          (const double *const *)rc.out), 0);
+        for (size_t b = 0; b < B; b++)
+            for (size_t o = 0; o < O; o++)
+                for (size_t i = 0; i < OH; i++)
+                    for (size_t j = 0; j < OW; j++) {
+                        double gy = dy[((b * O + o) * OH + i) * OW + j];
+                        want[2][o] += gy;
+                        abs[2][o] += fabs(gy);
+                        for (size_t c = 0; c < C; c++)
+                            for (size_t p = 0; p < K; p++)
+                                for (size_t q = 0; q < K; q++) {
+                                    long rr = (long)i * S + (long)p - P, cc = (long)j * S + (long)q - P;
+                                    if (rr < 0 || cc < 0 || rr >= (long)H || cc >= (long)W) continue;
+                                    size_t wi = ((o * C + c) * K + p) * K + q,
+                                           xi = ((b * C + c) * H + (size_t)rr) * W + (size_t)cc;
+                                    want[0][xi] += in[1][wi] * gy;
+                                    abs[0][xi] += fabs(in[1][wi] * gy);
+                                    want[1][wi] += in[0][xi] * gy;
+                                    abs[1][wi] += fabs(in[0][xi] * gy);
+                                }
+                    }
+        for (int t = 0; t < 3; t++) {
+            for (size_t i = 0; i < nd[t]; i++) expect_sum(din[t][i], want[t][i], abs[t][i], specs[sidx], i);
+            free(din[t]); free(want[t]); free(abs[t]);
+        }
+        free(dy);
+        ref_close(&rc);
+    }
+}
+
+/* the objective's SIMD sums (gc_sums.c) against plain ones, over lengths
+ * around their 4 lanes, with unmoved outputs (p = m = y0) mixed in */
+static void test_objective_sums(void **state)
+{
+    (void)state;
+    static const size_t lens[] = { 1, 2, 3, 4, 5, 7, 8, 17, 64, 513 };
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t n = lens[li];
+        double *r = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double)),
+               *p = malloc(n * sizeof(double)), *m = malloc(n * sizeof(double));
+        td_rng g;
+        td_rng_seed(&g, n);
+        for (size_t i = 0; i < n; i++) {
+            r[i] = td_rng_normal(&g);
+            y[i] = td_rng_normal(&g);
+            int moved = i % 3 != 1;
+            p[i] = moved ? y[i] + 1e-5 * td_rng_normal(&g) : y[i];
+            m[i] = moved ? y[i] - 1e-5 * td_rng_normal(&g) : y[i];
+        }
+        double L = 0, S = 0, up = 0, um = 0, sq = 0, absL = 0, absu = 0, absm = 0;
+        for (size_t i = 0; i < n; i++) {
+            L += r[i] * y[i];
+            absL += fabs(r[i] * y[i]);
+            S = fmax(S, fabs(r[i] * y[i]));
+            up += r[i] * (p[i] - y[i]);
+            absu += fabs(r[i] * (p[i] - y[i]));
+            um += r[i] * (y[i] - m[i]);
+            absm += fabs(r[i] * (y[i] - m[i]));
+            if (p[i] != y[i] || m[i] != y[i]) sq += (r[i] * y[i]) * (r[i] * y[i]);
+        }
+        double L2, S2, up2, um2, sq2;
+        td_gc_rsum(n, r, y, &L2, &S2);
+        td_gc_rdiff2(n, r, y, p, m, &up2, &um2, &sq2);
+        expect_sum(L2, L, absL, "rsum", n);
+        assert_true(S2 == S);
+        expect_sum(up2, up, absu, "rdiff2 up", n);
+        expect_sum(um2, um, absm, "rdiff2 um", n);
+        expect_sum(sq2, sq, sq, "rdiff2 sq", n);
+        free(r); free(y); free(p); free(m);
     }
 }
 
@@ -925,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_select),           cmocka_unit_test(test_tiny_loss),
         cmocka_unit_test(test_output),
         cmocka_unit_test(test_split_spec),       cmocka_unit_test(test_conv_reference),
+        cmocka_unit_test(test_dense_reference),  cmocka_unit_test(test_objective_sums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
