@@ -71,9 +71,32 @@ static const td_series *pick_val(const td_run *r, unsigned kinds)
     return s ? s : pick(r, 2, kinds);
 }
 
+/* The training and validation objectives, as a pair: when both are of one
+ * kind but of different bases (YOLO: train total_loss, val box_loss), the
+ * training series of the validation one's base stands in, so that a gap is
+ * measured between like and like. */
+static void pick_objectives(const td_run *r, const td_series **tr, const td_series **va)
+{
+    *tr = pick(r, 0, OBJECTIVE);
+    *va = pick_val(r, OBJECTIVE);
+    if (!*tr || !*va || (*tr)->kind != (*va)->kind || !(*tr)->base || !(*va)->base ||
+        strcmp((*tr)->base, (*va)->base) == 0)
+        return;
+    for (size_t i = 0; i < r->nseries; i++) {
+        const td_series *s = &r->series[i];
+        if (split_is(s, 0) && s->kind == (*va)->kind && s->base && strcmp(s->base, (*va)->base) == 0 &&
+            (finite_points(s) >= 2 || s->n >= 2) && !all_zero(s)) {
+            *tr = s;
+            return;
+        }
+    }
+}
+
 const td_series *td_findings_objective(const td_run *run, int val)
 {
-    return val ? pick_val(run, OBJECTIVE) : pick(run, 0, OBJECTIVE);
+    const td_series *tr, *va;
+    pick_objectives(run, &tr, &va);
+    return val ? va : tr;
 }
 
 static td_code ctx_init(td_detect_ctx *c, const td_run *r, const td_detect_opts *o, td_err *e)
@@ -81,7 +104,8 @@ static td_code ctx_init(td_detect_ctx *c, const td_run *r, const td_detect_opts 
     memset(c, 0, sizeof *c);
     c->run = r;
     c->o = o;
-    const td_series *tr = pick(r, 0, OBJECTIVE), *va = pick_val(r, OBJECTIVE);
+    const td_series *tr, *va;
+    pick_objectives(r, &tr, &va);
     const td_series *vm = va && va->kind == TD_METRIC_LOSS ? pick(r, va->split == TD_SPLIT_TEST ? 2 : 1, TASK) : NULL;
     const td_series *ta = pick(r, 0, K(TD_METRIC_ACCURACY));
     td_code rc;

@@ -536,6 +536,31 @@ static void test_theil_sen_and_mk(void **state)
     assert_true(tau < 0 && p < 1e-6);
 }
 
+/* The objectives are a pair of like and like: train total_loss and
+ * box_loss against a val box_loss only (YOLO) judge train box_loss; with
+ * no base in common the preferred training loss stays. */
+static void test_objective_pairs(void **state)
+{
+    (void)state;
+    static const struct { const char *val_name, *val_base, *want; } T[] = {
+        {"val/box_loss", "box_loss", "train/box_loss"},
+        {"val/dfl_loss", "dfl_loss", "train/total_loss"},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        mrun m;
+        memset(&m, 0, sizeof m);
+        m.run.name = (char *)"yolo";
+        td_rng rng;
+        td_rng_seed(&rng, 3);
+        fill(add_series(&m, "train/total_loss", "total_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 20), healthy_tr, 0.01, 0, 1, &rng);
+        fill(add_series(&m, "train/box_loss", "box_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 20), healthy_tr, 0.01, 0, 1, &rng);
+        fill(add_series(&m, T[k].val_name, T[k].val_base, TD_SPLIT_VAL, TD_METRIC_LOSS, 20), healthy_va, 0.01, 0, 1, &rng);
+        assert_string_equal(td_findings_objective(&m.run, 0)->name, T[k].want);
+        assert_string_equal(td_findings_objective(&m.run, 1)->name, T[k].val_name);
+        mrun_free(&m);
+    }
+}
+
 /* A long curve is binned by the mean (a logged loss is an average, and so is
  * its bin): 4096 points of 1, 1, 1, 5 give bins of 4 at 2, not the median 1. */
 static void test_bins_by_mean(void **state)
@@ -868,6 +893,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_bins_by_mean),
+        cmocka_unit_test(test_objective_pairs),
         cmocka_unit_test(test_smooth_and_noise),
         cmocka_unit_test(test_median_by_selection),
         cmocka_unit_test(test_spikes_vs_trend),
