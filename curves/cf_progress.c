@@ -20,7 +20,8 @@
  *       not worsen significantly: that is overfitting), while training
  *       still improves over the same stretch (a significant downward trend
  *       and more than sat_level × its level): more steps fit the training
- *       set only;
+ *       set only; or training is flat there too and the learning rate sat
+ *       at a floor (lr_at_floor): more steps at that rate do not help;
  *   (c) else, with no validation, the training objective stalls there:
  *       converged;
  *   (d) first of all, a held-out series named "best ..." (printed only when
@@ -156,6 +157,34 @@ static int late_stretch(const td_curve *v, const td_detect_opts *o, stretch *st)
            (st->gain < o->sat_level * st->level || trendless);
 }
 
+/* 1 when the run's learning rate stays within a factor 2 of its lowest
+ * value *floor_lr over [x0, x1], and that is a tenth or less of its
+ * maximum over the run (*peak_lr): it decayed to a floor and stayed there
+ * (ReduceLROnPlateau at min_lr), unlike a schedule annealing on to its
+ * end. 0 without a learning-rate series. */
+static int lr_at_floor(const td_run *r, double x0, double x1, double *floor_lr, double *peak_lr)
+{
+    for (size_t k = 0; k < r->nseries; k++) {
+        const td_series *s = &r->series[k];
+        if (s->kind != TD_METRIC_LR || s->n < 2) continue;
+        double lo = INFINITY, hi = -INFINITY, peak = -INFINITY;
+        size_t in = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            if (!isfinite(s->y[i])) continue;
+            if (s->y[i] > peak) peak = s->y[i];
+            if (s->x[i] < x0 || s->x[i] > x1) continue;
+            in++;
+            if (s->y[i] < lo) lo = s->y[i];
+            if (s->y[i] > hi) hi = s->y[i];
+        }
+        if (in < 2 || !(lo > 0)) return 0;
+        *floor_lr = lo;
+        *peak_lr = peak;
+        return hi <= 2 * lo && peak >= 10 * lo;
+    }
+    return 0;
+}
+
 /* (b): the held-out objective v stalls over its late stretch while the
  * training objective t still improves there. */
 static td_code val_plateau(const td_detect_ctx *c, const td_curve *v, const td_curve *t,
@@ -172,8 +201,21 @@ static td_code val_plateau(const td_detect_ctx *c, const td_curve *v, const td_c
     double pt, ttau = td_trend_mann_kendall(t->y + a, t->n - a, &pt);
     double tgain = td_curve_at(t, x0) - t->sm[t->n - 1];
     double tlevel = td_curve_level(t, t->sm[t->n - 1]);
-    if (!(falling(t->y + a, t->n - a, ttau, pt, o) && tgain > o->sat_level * tlevel)) return TD_OK;
     const char *xn = c->run->x_name ? c->run->x_name : "step";
+    if (!(falling(t->y + a, t->n - a, ttau, pt, o) && tgain > o->sat_level * tlevel)) {
+        /* training flat too: a plateau when the learning rate sat at a
+         * floor over the stretch (a decayed schedule with nothing left to
+         * give, ReduceLROnPlateau at min_lr); a schedule still annealing
+         * to its end flattens both by design */
+        double floor_lr, peak_lr;
+        if (!lr_at_floor(c->run, x0, x1, &floor_lr, &peak_lr)) return TD_OK;
+        return td_findings_add(out, TD_FIND_SATURATION, c->run, v->s, t->s, v->x[st.r], x1, v->line[st.r],
+                               st.gain / st.drop, o->sat_gain, v->sigma, st.p, e,
+                               "validation plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%), training flat too, the learning rate at its floor %.3g (from %.3g): more steps at this rate do not help",
+                               xn, v->x[st.r], 100 * o->sat_gain, 100 * o->plateau_frac, xn, x0, x1,
+                               td_curve_value(v, v->sm[v->n - 1] + st.gain), td_curve_value(v, v->sm[v->n - 1]),
+                               100 * st.gain / st.drop, 100 * o->sat_gain, floor_lr, peak_lr);
+    }
     return td_findings_add(out, TD_FIND_SATURATION, c->run, v->s, t->s, v->x[st.r], x1, v->line[st.r],
                            st.gain / st.drop, o->sat_gain, v->sigma, st.p, e,
                            "validation plateau: from %s %g on within %.0f%% of its total gain of its best; over the last %.0f%% of the run (%s %g..%g) it moved %.4g -> %.4g (%.1f%% of its total gain, limit %.0f%%) while training still improves %.4g -> %.4g (%.1f%% of its level; Mann-Kendall p %.2g): more steps fit the training set only",

@@ -40,6 +40,15 @@ static td_series *add_series(mrun *m, const char *name, const char *base, td_spl
     return s;
 }
 
+/* An empty run called name over x_name; rng (if not NULL) seeded. */
+static void mrun_begin(mrun *m, const char *name, const char *x_name, td_rng *rng, uint64_t seed)
+{
+    if (rng) td_rng_seed(rng, seed);
+    memset(m, 0, sizeof *m);
+    m->run.name = (char *)name;
+    m->run.x_name = (char *)x_name;
+}
+
 static void mrun_free(mrun *m)
 {
     for (size_t i = 0; i < m->run.nseries; i++) {
@@ -291,11 +300,8 @@ static void test_resumed_and_zero_columns(void **state)
     (void)state;
     for (uint64_t seed = 1; seed <= 5; seed++) {
         mrun m;
-        memset(&m, 0, sizeof m);
-        m.run.name = (char *)"resumed";
-        m.run.x_name = (char *)"step";
         td_rng rng;
-        td_rng_seed(&rng, seed);
+        mrun_begin(&m, "resumed", "step", &rng, seed);
         td_series *t = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 100);
         fill(t, flat31, 0.005, 40000, 10, &rng); /* steps 40000..40990: resumed */
         td_series *v = add_series(&m, "val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 20);
@@ -322,9 +328,7 @@ static void test_short_decline_no_plateau(void **state)
     static const double y[] = {0.1806, 0.1214, 0.1009, 0.0900, 0.0773, 0.0692, 0.0665,
                                0.0634, 0.0580, 0.0550, 0.0503, 0.0478, 0.0466, 0.0455};
     mrun m;
-    memset(&m, 0, sizeof m);
-    m.run.name = (char *)"short";
-    m.run.x_name = (char *)"epoch";
+    mrun_begin(&m, "short", "epoch", NULL, 0);
     td_series *t = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 14);
     for (size_t i = 0; i < 14; i++) { t->x[i] = (double)(i + 1); t->y[i] = y[i]; t->line[i] = i + 2; }
     td_findings fs;
@@ -362,11 +366,8 @@ static void test_one_dip_not_noise(void **state)
     for (size_t k = 0; k < sizeof T / sizeof T[0]; k++)
         for (uint64_t seed = 1; seed <= 5; seed++) {
             mrun m;
-            memset(&m, 0, sizeof m);
-            m.run.name = (char *)T[k].name;
-            m.run.x_name = (char *)"epoch";
             td_rng rng;
-            td_rng_seed(&rng, seed);
+            mrun_begin(&m, T[k].name, "epoch", &rng, seed);
             td_series *t = add_series(&m, "box_loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 21);
             fill(t, improving, 0.01, 1, 1, &rng);
             td_series *a = add_series(&m, "val/mAP50", "mAP50", TD_SPLIT_VAL, TD_METRIC_ACCURACY, 21);
@@ -393,9 +394,7 @@ static void test_minibatch_by_epoch_density(void **state)
     for (size_t k = 0; k < sizeof T / sizeof T[0]; k++)
         for (uint64_t seed = 1; seed <= 5; seed++) {
             mrun m;
-            memset(&m, 0, sizeof m);
-            m.run.name = (char *)"density";
-            m.run.x_name = (char *)"epoch";
+            mrun_begin(&m, "density", "epoch", NULL, 0);
             size_t n = T[k].per_epoch * T[k].epochs;
             td_rng rng;
             td_rng_seed(&rng, seed);
@@ -559,6 +558,31 @@ static void test_objective_pairs(void **state)
         assert_string_equal(td_findings_objective(&m.run, 1)->name, T[k].val_name);
         mrun_free(&m);
     }
+}
+
+/* Validation and training both flat over the last 30%: a plateau when the
+ * learning rate sat at a floor there (ReduceLROnPlateau at min_lr), none
+ * when the schedule anneals on to the end (cosine to 0: by design). */
+static double lr_floor(double t) { return t < 0.5 ? 1e-3 * pow(1e-3, t / 0.5) : 1e-6; }
+static double lr_cosine(double t) { return 1e-3 * 0.5 * (1 + cos(3.14159265358979 * t)); }
+static double flat_tr(double t) { return 0.0258 + 0.03 * exp(-t * 12) + 0.0015 * (1 - t); } /* 2.9% over its 2nd half */
+static double flat_va(double t) { return 0.0345 + 0.02 * exp(-t * 12); }
+static void test_plateau_lr_floor(void **state)
+{
+    (void)state;
+    static const struct { const char *name; shape_fn lr; int want; } T[] = {
+        {"lr at its floor", lr_floor, 1}, {"cosine to 0", lr_cosine, 0}, {"no lr", NULL, 0},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++)
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            mrun m;
+            td_rng rng;
+            mrun_begin(&m, T[k].name, "epoch", &rng, seed);
+            fill(add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 24), flat_tr, 0.0005, 0, 1, &rng);
+            fill(add_series(&m, "val_loss", "loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 24), flat_va, 0.0005, 0, 1, &rng);
+            if (T[k].lr) fill(add_series(&m, "lr", "lr", TD_SPLIT_NONE, TD_METRIC_LR, 24), T[k].lr, 0, 0, 1, &rng);
+            expect_then_free(&m, TD_FIND_SATURATION, T[k].want, T[k].name, seed);
+        }
 }
 
 /* A long curve is binned by the mean (a logged loss is an average, and so is
@@ -894,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_bins_by_mean),
         cmocka_unit_test(test_objective_pairs),
+        cmocka_unit_test(test_plateau_lr_floor),
         cmocka_unit_test(test_smooth_and_noise),
         cmocka_unit_test(test_median_by_selection),
         cmocka_unit_test(test_spikes_vs_trend),
