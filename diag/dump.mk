@@ -126,7 +126,7 @@ fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 
 # fuzz-safetensors: libFuzzer over raw safetensors bytes (~60 s), seeded with a valid file
 FUZZERS += fuzz-safetensors
-ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c
+ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c diag/td_file.c
 $(DP_FUZZ_DIR)/fuzz_st: $(ST_FUZZ_SRCS) diag/td.h diag/td_dump.h
 	$(call dp_fuzz_cc,$(ST_FUZZ_SRCS))
 .PHONY: fuzz-safetensors
