@@ -1,6 +1,7 @@
 # tdiag — GNU Make build. `make` builds libtdiag (static and shared) and the
 # tools; `make demo`, `make test`, `make check-asan`, `make bench`,
-# `make fuzz`, `make install PREFIX=... DESTDIR=...`, `make clean`.
+# `make bench-scale`, `make fuzz`, `make install PREFIX=... DESTDIR=...`,
+# `make clean`.
 #
 # Each part of the library has a fragment, <part>/*.mk, that appends to:
 #   LIB_SRCS       library sources (compiled -fPIC into libtdiag.a and .so)
