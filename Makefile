@@ -1,6 +1,7 @@
 # tdiag — GNU Make build. `make` builds libtdiag (static and shared) and the
 # tools; `make demo`, `make test`, `make check-asan`, `make bench`,
-# `make fuzz`, `make install PREFIX=... DESTDIR=...`, `make clean`.
+# `make bench-scale`, `make fuzz`, `make install PREFIX=... DESTDIR=...`,
+# `make clean`.
 #
 # Each part of the library has a fragment, <part>/*.mk, that appends to:
 #   LIB_SRCS       library sources (compiled -fPIC into libtdiag.a and .so)
@@ -10,6 +11,11 @@
 #   SHELL_TESTS    shell tests of the tools (tests/*.sh)
 #   TEST_DEPS      extra files to build before the tests run (plugins, samples)
 #   BENCHES        phony targets that `make bench` runs
+#   BENCHES_SCALE  phony targets that `make bench-scale` runs (the big points)
+#                  Each bench appends rows to $(BENCH_ROWS) (tests/bench_rows.sh:
+#                  `$(BENCH_ROW) AREA WORK TDIAG_S PEER PEER_S FLOOR_S GOAL`,
+#                  seconds from `$(BENCH_MEDIAN) RUNS CMD...`); both targets
+#                  empty it first and print every row as one table at the end.
 #   FUZZERS        targets that `make fuzz` builds and runs
 #   MANPAGES       man pages (section 1) to install
 #   TEST_PKGS / BENCH_PKGS / FUZZ_PKGS  extra Debian packages those targets need
@@ -30,13 +36,16 @@ BENCH_PKGS :=
 FUZZ_PKGS  :=
 
 DEP_CFLAGS := $(shell pkg-config --cflags hdf5 json-c cmocka 2>/dev/null)
-DEP_LIBS   := $(shell pkg-config --libs hdf5 json-c 2>/dev/null)
+HDF5_LIBS  := $(shell pkg-config --libs hdf5 2>/dev/null)
+JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-ifeq ($(strip $(DEP_LIBS)),)
+ifeq ($(strip $(HDF5_LIBS)),)
 DEP_CFLAGS := -I/usr/include/hdf5/serial -I/usr/include/json-c
-DEP_LIBS   := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ljson-c
+HDF5_LIBS  := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5
+JSONC_LIBS := -ljson-c
 CMOCKA_LIBS := -lcmocka
 endif
+DEP_LIBS   := $(HDF5_LIBS) $(JSONC_LIBS)
 
 PARTS   := diag gradcheck curves plots
 OPT     ?= -O2
@@ -48,6 +57,12 @@ endif
 CFLAGS_ALL  = $(CFLAGS_BASE) $(SANFLAGS) $(CFLAGS)
 LDLIBS_ALL  = $(DEP_LIBS) -ldl -lpthread -lm
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+# The tools link libhdf5 through TOOL_H5_OBJ (diag/td_h5_lazy.c: loaded on
+# the first HDF5 call), not -lhdf5, and --as-needed keeps json-c off the
+# tools that never call it: a tool that touches neither starts in ~1 ms
+# instead of ~5 ms (libhdf5 loads ~35 shared objects; make bench's start-up
+# row). The library, the tests, the benches and the fuzzers link LDLIBS_ALL.
+TOOL_LDLIBS = -Wl,--as-needed $(filter-out $(HDF5_LIBS),$(LDLIBS_ALL))
 
 # Quiet by default; `make V=1` shows the full commands.
 ifeq ($(V),1)
@@ -63,6 +78,7 @@ TESTS :=
 SHELL_TESTS :=
 TEST_DEPS :=
 BENCHES :=
+BENCHES_SCALE :=
 FUZZERS :=
 MANPAGES :=
 
@@ -70,6 +86,8 @@ include $(sort $(wildcard $(addsuffix /*.mk,$(PARTS))))
 # every "$ " command of the README run as printed, and its CMocka example;
 # the command-line manners shared by every tool
 SHELL_TESTS += tests/readme.sh tests/cli.sh
+# make bench's collector: rows, ratios, goals judged, the one table
+SHELL_TESTS += tests/benchrows.sh
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_A    := $(BUILD)/lib/libtdiag.a
@@ -78,7 +96,7 @@ BINS     := $(addprefix $(BUILD)/bin/,$(TOOLS))
 TEST_BINS := $(addprefix $(BUILD)/tests/test_,$(TESTS))
 
 .SECONDARY:
-.PHONY: all deps test-deps bench-deps test test-run check-asan check-fresh print-test-pkgs bench fuzz demo install clean
+.PHONY: all deps test-deps bench-deps test test-run check-asan check-fresh print-test-pkgs bench bench-scale fuzz demo install clean
 
 all: $(LIB_A) $(LIB_SO) $(BINS)
 
@@ -140,10 +158,10 @@ $(LIB_SO): $(LIB_OBJS)
 
 # ---- tools ---------------------------------------------------------------
 define tool_rule
-$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_MAIN)) $(LIB_A)
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$($(1)_MAIN)) $(LIB_A) $(TOOL_H5_OBJ)
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(Q),echo "  LD      $$@")
-	$$(Q)$$(CC) $$(LDFLAGS_ALL) -rdynamic -o $$@ $$^ $$(LDLIBS_ALL)
+	$$(Q)$$(CC) $$(LDFLAGS_ALL) -rdynamic -o $$@ $$^ $$(TOOL_LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
@@ -169,8 +187,48 @@ check-fresh:
 print-test-pkgs:
 	@echo $(sort $(PKGS_BUILD) $(TEST_PKGS))
 
+# ---- benches: one table of every row -------------------------------------
+BENCH_ROWS   = $(BUILD)/bench/rows.tsv
+BENCH_ROW    = bash tests/bench_rows.sh add $(BENCH_ROWS)
+BENCH_MEDIAN = bash tests/bench_rows.sh median
+# $(call bench_table,BENCHES): empty the rows, run the benches one at a time
+# (-j1: they time whole processes on shared cores; -k: one failing bench
+# leaves the others' rows), print the table, fail if a bench failed.
+define bench_table
+	@bash tests/bench_rows.sh start $(BENCH_ROWS)
+	@st=0; $(MAKE) --no-print-directory -j1 -k $(1) || st=$$?; \
+	echo; echo "== $@: every row ($(BENCH_ROWS))"; \
+	bash tests/bench_rows.sh table $(BENCH_ROWS); \
+	[ $$st -eq 0 ] || echo "$@: a bench failed (its output above); its rows are missing" >&2; exit $$st
+endef
 bench: bench-deps all
-	@$(MAKE) --no-print-directory $(BENCHES)
+	$(call bench_table,$(BENCHES))
+bench-scale: bench-deps all
+	$(call bench_table,$(BENCHES_SCALE))
+
+# start-up: `TOOL --version` for every tool against a static program that
+# does nothing (the floor: fork, exec, exit), medians of STARTUP_RUNS runs by
+# hyperfine (no shell between, warm-ups first).
+BENCHES += bench-startup
+BENCH_PKGS += hyperfine
+STARTUP_RUNS ?= 300
+$(BUILD)/bench/noop_static:
+	@mkdir -p $(dir $@)
+	@printf 'int main(void) { return 0; }\n' > $@.c
+	$(CC) -O2 -static -o $@ $@.c
+.PHONY: bench-startup
+bench-startup: $(BINS) $(BUILD)/bench/noop_static
+	@echo "bench-startup: TOOL --version, median of $(STARTUP_RUNS) runs each (hyperfine -N)"
+	@hyperfine -N --style none --warmup 20 --runs $(STARTUP_RUNS) --export-csv $(BUILD)/bench/startup.csv \
+	  $(BUILD)/bench/noop_static $(foreach t,$(TOOLS),'$(BUILD)/bin/$(t) --version') >/dev/null 2>$(BUILD)/bench/startup.err \
+	  || { cat $(BUILD)/bench/startup.err >&2; exit 1; }
+	@floor=$$(awk -F, '$$1 == "$(BUILD)/bench/noop_static" { print $$4 }' $(BUILD)/bench/startup.csv); \
+	for t in $(TOOLS); do \
+	  s=$$(awk -F, -v c="$(BUILD)/bin/$$t --version" '$$1 == c { print $$4 }' $(BUILD)/bench/startup.csv); \
+	  printf 'bench-startup: %-12s %.3f ms (floor, a static no-op: %.3f ms)\n' $$t "$$(awk -v s=$$s 'BEGIN { print s * 1000 }')" \
+	    "$$(awk -v s=$$floor 'BEGIN { print s * 1000 }')"; \
+	  $(BENCH_ROW) all "start-up $$t --version" "$$s" - - "$$floor" "<=1 ms" || exit 1; \
+	done
 
 fuzz:
 	@mkdir -p $(BUILD)

@@ -16,7 +16,7 @@ TEST_PKGS += python3-h5py python3-numpy
 # ---- benchmark: a tdiag dump of float32 steps, floor vs dumpcheck vs h5py+numpy ----
 # bench-dump: 2 GiB, 2 steps of 8 weights of 8192x4096 (in make bench);
 # bench-scale-dump: 8 GiB, 8 steps of 8 weights of 8192x4096 (make bench-scale only:
-# a prerequisite-only rule, so the top-level Makefile may add its own points).
+# BENCHES_SCALE, beside the other parts' big points).
 # Each runs DUMP_BENCH_RUNS interleaved rounds of floor, dumpcheck, h5py and
 # prints the medians: wall and CPU (user + system) time, peak memory.
 BENCHES += bench-dump
@@ -26,8 +26,9 @@ DUMP_BENCH_PY = $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || ech
 $(BUILD)/bin/bench_dump: $(BUILD)/obj/diag/dp_bench.o $(BUILD)/lib/libtdiag.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
-# $(call dump_bench,NAME,GEN-ARGS,WHAT): generate $(BUILD)/bench/NAME.h5 with
-# `bench_dump gen FILE GEN-ARGS`, time the three readers, print the medians.
+# $(call dump_bench,NAME,GEN-ARGS,WHAT,WORK,GOAL): generate $(BUILD)/bench/NAME.h5
+# with `bench_dump gen FILE GEN-ARGS`, time the three readers, print the
+# medians and add the row "dump WORK" (wall medians) judged on GOAL.
 define dump_bench
 	@mkdir -p $(BUILD)/bench
 	@echo "$(1): writing $(3)"
@@ -54,33 +55,50 @@ define dump_bench
 	    printf "%s: dumpcheck (stats, histograms, ratios)  %6.2f s wall %6.2f s CPU %7.1f MiB peak\n", name, W["dumpcheck"], C["dumpcheck"], M["dumpcheck"] / 1024; \
 	    printf "%s: h5py + numpy (the same, read once)     %6.2f s wall %6.2f s CPU %7.1f MiB peak\n", name, W["h5py"], C["h5py"], M["h5py"] / 1024; \
 	    printf "%s: dumpcheck / floor = %.2fx wall, %.2fx CPU (goal <= 1.3x); h5py+numpy / dumpcheck = %.1fx wall, %.1fx CPU (goal >= 9x)\n", \
-	      name, W["dumpcheck"] / W["floor"], C["dumpcheck"] / C["floor"], W["h5py"] / W["dumpcheck"], C["h5py"] / C["dumpcheck"] }' $$r; \
-	rm -f $$r
+	      name, W["dumpcheck"] / W["floor"], C["dumpcheck"] / C["floor"], W["h5py"] / W["dumpcheck"], C["h5py"] / C["dumpcheck"]; \
+	    printf "%s %s %s\n", W["dumpcheck"], W["h5py"], W["floor"] > (FILENAME ".med") }' $$r || exit 1; \
+	read dc hp fl < $$r.med && rm -f $$r $$r.med && \
+	$(BENCH_ROW) dump "$(strip $(4))" $$dc "h5py+numpy" $$hp $$fl "$(strip $(5))"
 endef
-.PHONY: bench-dump bench-scale-dump bench-scale
-bench-scale: bench-scale-dump
+.PHONY: bench-dump bench-scale-dump
+BENCHES_SCALE += bench-scale-dump
 bench-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
-	$(call dump_bench,bench-dump,2 8 8192 4096,2 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (2 GiB))
+	$(call dump_bench,bench-dump,2 8 8192 4096,2 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (2 GiB),\
+	  dumpcheck 2 GiB HDF5 float32 (2 steps),<=1.3x floor; >=9x peer)
 bench-scale-dump: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
-	$(call dump_bench,bench-scale-dump,8 8 8192 4096,8 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (8 GiB))
+	$(call dump_bench,bench-scale-dump,8 8 8192 4096,8 float32 steps of 8 weights of 8192x4096 chunked 64x4096 (8 GiB),\
+	  dumpcheck 8 GiB HDF5 float32 (8 steps),<=1.3x floor)
 
 # ---- benchmark: a 2 GiB float32 safetensors file, floor (plain fread) vs dumpcheck ----
+# DUMP_BENCH_RUNS interleaved rounds; medians of wall time, CPU and peak
+# memory; the row's goal is the streaming reader's memory bound.
 BENCHES += bench-safetensors
 DUMP_BENCH_ST = $(BUILD)/bench/st2g.safetensors
+DUMP_ST_PEAK_MIB ?= 64
 .PHONY: bench-safetensors
 bench-safetensors: $(BUILD)/bin/bench_dump $(BUILD)/bin/dumpcheck
 	@mkdir -p $(BUILD)/bench
 	@echo "bench-safetensors: writing 16 float32 tensors of 8192x4096 (2 GiB)"
 	@$(BUILD)/bin/bench_dump gen-st $(DUMP_BENCH_ST)
-	@t() { /usr/bin/time -f "%e %M %U %S" -o $(BUILD)/bench/ts.txt "$$@" >/dev/null || exit 1; cat $(BUILD)/bench/ts.txt; }; \
-	$(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST) >/dev/null; \
-	read fs fm fu fy < <(t $(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST)); \
-	read ds dm du dy < <(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_ST)); \
-	rm -f $(DUMP_BENCH_ST) $(BUILD)/bench/ts.txt; \
-	awk -v fs=$$fs -v fm=$$fm -v fu=$$fu -v fy=$$fy -v ds=$$ds -v dm=$$dm -v du=$$du -v dy=$$dy 'BEGIN { \
-	  printf "bench-safetensors: floor (fread 4 MiB at a time)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", fs, fu + fy, fm/1024; \
-	  printf "bench-safetensors: dumpcheck (stats + histograms) %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, du + dy, dm/1024; \
-	  printf "bench-safetensors: dumpcheck / floor = %.2fx wall; peak %.1f MiB (target <= 64)\n", ds/fs, dm/1024 }'
+	@r=$(BUILD)/bench/st.runs; : > $$r; \
+	t() { /usr/bin/time -f "%e %M %U %S" -o $$r.t "$$@" >/dev/null; c=$$?; [ $$c -le 1 ] || { echo "bench-safetensors: $$* failed ($$c)" >&2; exit 1; }; awk '{ print $$1, $$2, $$3 + $$4 }' $$r.t; }; \
+	$(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST) >/dev/null || exit 1; \
+	for i in $$(seq $(DUMP_BENCH_RUNS)); do \
+	  echo "floor $$(t $(BUILD)/bin/bench_dump floor-st $(DUMP_BENCH_ST))" >> $$r || exit 1; \
+	  echo "dumpcheck $$(t $(BUILD)/bin/dumpcheck --json $(DUMP_BENCH_ST))" >> $$r || exit 1; \
+	done; \
+	rm -f $(DUMP_BENCH_ST) $$r.t; \
+	med() { awk -v k=$$1 -v c=$$2 '$$1 == k { print $$c }' $$r | sort -g | awk '{ v[NR] = $$1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }; \
+	fs=$$(med floor 2); fm=$$(med floor 3); ds=$$(med dumpcheck 2); dm=$$(med dumpcheck 3); \
+	fc=$$(med floor 4); dc=$$(med dumpcheck 4); rm -f $$r; \
+	awk -v fs=$$fs -v fm=$$fm -v fc=$$fc -v ds=$$ds -v dm=$$dm -v dc=$$dc -v runs=$(DUMP_BENCH_RUNS) 'BEGIN { \
+	  printf "bench-safetensors: medians of %d interleaved runs\n", runs; \
+	  printf "bench-safetensors: floor (fread 4 MiB at a time)  %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", fs, fc, fm/1024; \
+	  printf "bench-safetensors: dumpcheck (stats + histograms) %6.2f s wall %6.2f s CPU  %6.1f MiB peak\n", ds, dc, dm/1024; \
+	  printf "bench-safetensors: dumpcheck / floor = %.2fx wall; peak %.1f MiB (target <= $(DUMP_ST_PEAK_MIB))\n", ds/fs, dm/1024 }'; \
+	met=$$(awk -v m=$$dm 'BEGIN { print m / 1024 <= $(DUMP_ST_PEAK_MIB) ? "yes" : "no" }'); \
+	$(BENCH_ROW) dump "dumpcheck 2 GiB safetensors float32 (peak $$(awk -v m=$$dm 'BEGIN { printf "%.0f", m / 1024 }') MiB)" \
+	  $$ds - - $$fs "<=$(DUMP_ST_PEAK_MIB) MiB peak" $$met
 
 # ---- make fuzz: libFuzzer over in-memory HDF5 images (~60 s), seeded with small dumps
 FUZZERS += fuzz-dump
@@ -108,7 +126,7 @@ fuzz-dump: $(DP_FUZZ_DIR)/fuzz_dump
 
 # fuzz-safetensors: libFuzzer over raw safetensors bytes (~60 s), seeded with a valid file
 FUZZERS += fuzz-safetensors
-ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c
+ST_FUZZ_SRCS := diag/fuzz_st.c diag/dp_safetensors.c diag/dp_hist.c diag/dp_acc.c diag/td_err.c diag/td_stats.c diag/td_text.c diag/td_file.c
 $(DP_FUZZ_DIR)/fuzz_st: $(ST_FUZZ_SRCS) diag/td.h diag/td_dump.h
 	$(call dp_fuzz_cc,$(ST_FUZZ_SRCS))
 .PHONY: fuzz-safetensors

@@ -9,7 +9,6 @@
 
 #include "td_cli.h"
 #include "td_gradcheck.h"
-#include "td_h5.h"
 #include "td_plot.h"
 
 #define MAX_KV 64
@@ -159,7 +158,6 @@ int main(int argc, char **argv)
     if (list) { list_layers(json); return TD_EXIT_OK; }
     if (!layer) return usage_error("no layer given");
     if (o.fast && o.jacobian) return usage_error("--fast and --jacobian exclude each other");
-    td_h5_quiet();
     char spool[4096]; /* --at -: the HDF5 point from standard input, copied to a file */
     const char *at[1] = { o.at_file ? o.at_file : "" };
     if (td_cli_spool_dash(at, 1, spool, sizeof spool, &e)) { fprintf(stderr, "gradcheck: %s\n", e.msg); return td_exit_code(e.code); }

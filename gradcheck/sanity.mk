@@ -29,7 +29,7 @@ BENCHES += sanitycheck-bench
 BENCH_PKGS += python3-torch python3-h5py
 .PHONY: sanitycheck-bench
 sanitycheck-bench: $(BUILD)/bin/sanitycheck $(SC_MODELS)
-	@/usr/bin/python3 gradcheck/bench_sanity.py $(BUILD)/bin/sanitycheck $(SC_MODEL_DIR)
+	@/usr/bin/python3 gradcheck/bench_sanity.py $(BUILD)/bin/sanitycheck $(SC_MODEL_DIR) $(BENCH_ROWS)
 
 # make fuzz: libFuzzer over the data checks, the chance judge and the report (~30 s).
 FUZZERS += fuzz-sanitycheck

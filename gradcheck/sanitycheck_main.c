@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "td_cli.h"
-#include "td_h5.h"
 #include "td_sanity.h"
 
 #define MAX_KV 64
@@ -253,7 +252,6 @@ static int mode_data(const cli *c)
             td_parse_double("--std-range HI", comma + 1, o.std_lo, 1e300, &o.std_hi, &e))
             return fail_err(&e);
     }
-    td_h5_quiet();
     td_sc_data d;
     if (td_sc_data_read(rd(c, c->pos[0]), c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK)
         return fail_err(&e);
@@ -309,7 +307,6 @@ static int mode_model(const cli *c)
         keys[n] = k;
         vals[n++] = v;
     }
-    td_h5_quiet();
     td_sc_data d;
     if (td_sc_data_read(rd(c, c->data), c->xname, c->yname, (size_t)1 << 26, &d, &e) != TD_OK) return fail_err(&e);
     static td_sc_report r;

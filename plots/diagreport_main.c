@@ -2,7 +2,6 @@
  * reads: index.html with the findings at the top, each linking to the
  * figure that shows it. Thin main over td_plot.h and the tools' libraries. */
 #include "td_plot.h"
-#include "td_h5.h"
 #include "td_cli.h"
 
 #include <errno.h>
@@ -333,7 +332,6 @@ int main(int argc, char **argv)
     td_plot_opts po = a.po;
     po.stop = &stop_signal;
     catch_signals();
-    td_h5_quiet();
     td_report *r = td_report_new(a.title);
     const char **h5 = calloc((size_t)nin + 1, sizeof *h5);
     td_log **logs = calloc((size_t)nin + 1, sizeof *logs);
