@@ -261,6 +261,15 @@ int td_log_builder_attach(td_log_builder *b, size_t line);
 void td_log_builder_drop_run(td_log_builder *b);
 /* Record a malformed row (line) in the current run. */
 td_code td_log_builder_bad(td_log_builder *b, size_t line);
+/* A whole row at once: the same as begin(x, line), add(cols[i], y[i]) for
+ * every i with has[i], end — a direct append when x is past the run's last
+ * row and every column already has its series (a dense log's rows). */
+td_code td_log_builder_row(td_log_builder *b, double x, size_t line, const long *cols, const double *y,
+                           const unsigned char *has, size_t n);
+/* The input has about this many lines (a whole file read at once): a new
+ * series reserves room for the lines left, so arrays do not grow by
+ * copies; what is not used is given back when its run ends. 0: unknown. */
+void td_log_builder_expect(td_log_builder *b, size_t lines);
 /* Finish: sort series by x when runs are not split, drop empty runs,
  * shrink arrays. The log is complete afterwards. */
 td_code td_log_builder_finish(td_log_builder *b);

@@ -79,8 +79,28 @@ static const struct { const char *s; int ok; double v; } num_cases[] = {
     {" 1", 0, 0}, {"1 ", 0, 0}, {"abc", 0, 0}, {"1,5", 0, 0},
 };
 
+/* Edge cases compared bit for bit with strtod: the 19/20-digit boundary of
+ * the one-pass scanner, leading zeros beyond it, 2^53 neighbours, the
+ * exact-power limits 1e22/1e23, subnormals, signed zeros, exponent forms. */
+static const char *const num_strtod[] = {
+    "1234567890123456789", "12345678901234567890", "9999999999999999999", "18446744073709551615",
+    "18446744073709551616", "0.0000000000000000001", "0.00000000000000000001234",
+    "000000000000000000000001.5", "1.000000000000000000001", "9007199254740992", "9007199254740993",
+    "9007199254740994", "9007199254740995", "4503599627370497.5", "1e22", "1e23", "1.5e22", "123e-22",
+    "1e-23", "2.2250738585072014e-308", "4.9e-324", "2.4703282292062327e-324", "1.7976931348623157e308",
+    "1.7976931348623159e308", "-0", "-0.0", "+0e5", "0e-400", "1E5", "1e+5", "1e05", "-.5e-1",
+    "0.30000000000000004", "123456.789e3", "7.0e-10", "1e100000", "1e-100000", "1e1000000",
+    "0.000000000000000000000000000001e30", "3.14159265358979323846264338327950288",
+};
+
 static void test_parse_number(void **state)
 {
+    for (size_t i = 0; i < sizeof num_strtod / sizeof *num_strtod; i++) {
+        double want = strtod(num_strtod[i], NULL), got = -999;
+        if (td_log_parse_number(num_strtod[i], strlen(num_strtod[i]), &got) != 0)
+            fail_msg("\"%s\": not parsed", num_strtod[i]);
+        if (memcmp(&want, &got, sizeof got) != 0) fail_msg("\"%s\": %.17g want %.17g", num_strtod[i], got, want);
+    }
     (void)state;
     for (size_t i = 0; i < sizeof num_cases / sizeof *num_cases; i++) {
         double v = -999;
@@ -104,6 +124,9 @@ static void test_parse_number(void **state)
         uint64_t m = td_rng_u64(&rng) % 10000000000000000000ull;
         snprintf(buf, sizeof buf, "%.*llue%d", digits, (unsigned long long)m, e10);
         if (k & 1) snprintf(buf, sizeof buf, "0.%.*llu", digits, (unsigned long long)(m % 100000000ull));
+        if (k % 3 == 2) /* a log's usual form: %.<p>g of a value near 1, up to 20 digits */
+            snprintf(buf, sizeof buf, "%.*g", 1 + (int)td_rng_below(&rng, 20),
+                     (td_rng_uniform(&rng) - 0.5) * pow(10, e10 / 3));
         double want = strtod(buf, NULL), got;
         assert_int_equal(td_log_parse_number(buf, strlen(buf), &got), 0);
         if (memcmp(&want, &got, sizeof got) != 0) fail_msg("%s: %.17g want %.17g", buf, got, want);
