@@ -4,6 +4,7 @@ CURVES_READ_SRCS := curves/cv_log.c curves/cv_name.c curves/cv_num.c curves/cv_r
                     curves/cv_read_text.c curves/cv_text_line.c curves/cv_read_tfevents.c \
                     curves/cv_series.c
 LIB_SRCS += $(CURVES_READ_SRCS)
+LIB_CXX_SRCS += curves/cv_json_fast.cpp
 PUBLIC_HEADERS += curves/td_curves.h
 TESTS += curves_read
 
@@ -37,11 +38,20 @@ CV_FUZZ_SECONDS ?= 60
 CV_FUZZ_SRCS := curves/fuzz_readers.c $(CURVES_READ_SRCS) diag/td_err.c diag/td_out.c diag/td_parse.c \
                 diag/td_rng.c diag/td_robust.c diag/td_text.c diag/td_stats.c diag/td_json.c
 
-$(CV_FUZZ_DIR)/fuzz_readers: $(CV_FUZZ_SRCS) $(wildcard curves/*.h diag/*.h)
+# the C++ unit of the readers, built for the fuzzers (studycheck's too)
+CV_FUZZ_CXX_OBJ := $(BUILD)/fuzz/curves/cv_json_fast.o
+$(CV_FUZZ_CXX_OBJ): curves/cv_json_fast.cpp
+	@mkdir -p $(dir $@)
+	$(call ensure_pkgs,$(FUZZ_PKGS))
+	clang++ -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=vptr \
+	  -fno-sanitize-recover=undefined -c -o $@ $<
+
+$(CV_FUZZ_DIR)/fuzz_readers: $(CV_FUZZ_SRCS) $(CV_FUZZ_CXX_OBJ) $(wildcard curves/*.h diag/*.h)
 	@mkdir -p $(dir $@)
 	$(call ensure_pkgs,$(FUZZ_PKGS))
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Idiag -Icurves $(DEP_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(CV_FUZZ_SRCS) -ljson-c -lm
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(CV_FUZZ_SRCS) \
+	  $(CV_FUZZ_CXX_OBJ) -ljson-c -lsimdjson -lstdc++ -lm
 
 fuzz-curves-readers: $(CV_FUZZ_DIR)/fuzz_readers
 	@mkdir -p $(CV_FUZZ_DIR)/corpus

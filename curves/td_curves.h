@@ -312,6 +312,22 @@ typedef struct {
 } td_log_parser;
 extern const td_log_parser td_log_parser_csv, td_log_parser_hf, td_log_parser_jsonl,
     td_log_parser_text, td_log_parser_tfevents;
+/* JSON lines through simdjson (cv_json_fast.cpp, C++ behind this C
+ * interface): the members of the one JSON object s[0..n) (a line trimmed
+ * of blanks, '{' to '}'), in order, as json-c would read them. Returns 0
+ * with *nm members in m (keys not NUL-terminated, valid until the next
+ * call), 1 when the line is left to json-c (simdjson refuses it, or json-c
+ * could read it differently: see the file), -1 on ENOMEM. */
+typedef struct {
+    const char *key;
+    size_t klen;
+    double v;
+    int num;          /* 1: a number (v), 0: anything else */
+} td_json_member;
+typedef struct td_json_fast td_json_fast;
+td_json_fast *td_json_fast_new(void);      /* NULL on ENOMEM */
+void td_json_fast_free(td_json_fast *f);   /* accepts NULL */
+int td_json_fast_object(td_json_fast *f, const char *s, size_t n, td_json_member *m, size_t cap, size_t *nm);
 /* The builder's log's source name, for messages. */
 const char *td_log_builder_source(const td_log_builder *b);
 

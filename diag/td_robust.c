@@ -1,13 +1,44 @@
-/* td_robust.c — quantiles, median and MAD of small arrays; relative error. */
+/* td_robust.c — quantiles, median and MAD (by selection, the values a sort
+ * would give); relative error. */
 #include "td.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-static int cmp_double(const void *a, const void *b)
+/* Put the k-th smallest of a[0..m) at a[k], smaller ones before it and
+ * larger ones after (Hoare's selection, middle pivot; a holds no NaN). */
+static void select_kth(double *a, size_t m, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    long lo = 0, hi = (long)m - 1, kk = (long)k;
+    while (lo < hi) {
+        double p = a[lo + (hi - lo) / 2];
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < p) i++;
+            while (a[j] > p) j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (kk <= j) hi = j;       /* [lo, j] <= p <= [i, hi], p between */
+        else if (kk >= i) lo = i;
+        else return;
+    }
+}
+
+/* The value at place k of x's finite values in a stable sort: a zero
+ * takes the sign of the zero a stable sort would put there (selection
+ * does not keep the order of equal values, and -0 == 0). */
+static double cv_zero_sign(const double *x, size_t n, size_t k, double v)
+{
+    if (v != 0) return v;
+    size_t below = 0;
+    for (size_t i = 0; i < n; i++) below += isfinite(x[i]) && x[i] < 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] == 0 && k-- == below) return x[i];
+    return v;
 }
 
 double td_quantile(const double *x, size_t n, double q)
@@ -18,13 +49,19 @@ double td_quantile(const double *x, size_t n, double q)
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i])) c[m++] = x[i];
     if (m == 0) { free(c); return NAN; }
-    qsort(c, m, sizeof *c, cmp_double);
     if (q <= 0) q = 0;
     if (q >= 1) q = 1;
     double pos = q * (double)(m - 1);
     size_t lo = (size_t)floor(pos);
     size_t hi = lo + 1 < m ? lo + 1 : lo;
-    double v = c[lo] + (pos - (double)lo) * (c[hi] - c[lo]);
+    /* the lo-th and hi-th of the sorted values, by selection (no sort) */
+    select_kth(c, m, lo);
+    double a = c[lo], b = a;
+    for (size_t i = lo + 1; i < m; i++) if (i == lo + 1 || c[i] < b) b = c[i];
+    if (hi == lo) b = a;
+    a = cv_zero_sign(x, n, lo, a);
+    b = cv_zero_sign(x, n, hi, b);
+    double v = a + (pos - (double)lo) * (b - a);
     free(c);
     return v;
 }
