@@ -27,8 +27,21 @@ $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).jsonl: | $(CV_BENCH)
 
 bench-curves-read: $(CV_BENCH) $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).csv $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).jsonl
 	@echo "bench-curves-read: $(CV_BENCH_ROWS) rows x 7 columns; ratios are pandas' time / ours (higher is better)"
-	@$(CV_BENCH) compare $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).csv $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).jsonl \
-	  $(if $(wildcard $(BUILD)/bin/curvecheck),$(BUILD)/bin/curvecheck)
+	@CV_BENCH_TSV=$(CV_BENCH_DIR)/rows.tsv $(CV_BENCH) compare $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).csv \
+	  $(CV_BENCH_DIR)/curves-$(CV_BENCH_ROWS).jsonl $(if $(wildcard $(BUILD)/bin/curvecheck),$(BUILD)/bin/curvecheck)
+
+# ---- make bench-scale: memory at 10,000,000 CSV rows (~520 MB): curvecheck's
+# peak RSS against 2 x the numbers it keeps (x and y, 16 bytes a point), and
+# pandas'; one row in rows.tsv (MiB, not seconds).
+BENCHES_SCALE += bench-scale-curves
+CV_SCALE_ROWS := 10000000
+$(CV_BENCH_DIR)/curves-$(CV_SCALE_ROWS).csv: | $(CV_BENCH)
+	$(CV_BENCH) gen-csv $(CV_SCALE_ROWS) $@.tmp && mv $@.tmp $@
+.PHONY: bench-scale-curves
+bench-scale-curves: $(CV_BENCH) $(BUILD)/bin/curvecheck $(CV_BENCH_DIR)/curves-$(CV_SCALE_ROWS).csv
+	@echo "bench-scale-curves: $(CV_SCALE_ROWS) CSV rows x 7 columns, peak memory"
+	@CV_BENCH_TSV=$(CV_BENCH_DIR)/rows.tsv CV_BENCH_MEM=1 CV_BENCH_RUNS=1 $(CV_BENCH) compare \
+	  $(CV_BENCH_DIR)/curves-$(CV_SCALE_ROWS).csv - $(BUILD)/bin/curvecheck
 
 # ---- make fuzz: libFuzzer over every reader (~60 s), seeded with the samples
 FUZZERS += fuzz-curves-readers
@@ -61,3 +74,4 @@ fuzz-curves-readers: $(CV_FUZZ_DIR)/fuzz_readers
 	done; true
 	$(CV_FUZZ_DIR)/fuzz_readers -max_total_time=$(CV_FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	  -artifact_prefix=$(CV_FUZZ_DIR)/ $(CV_FUZZ_DIR)/corpus
+bench-scale: bench-scale-curves

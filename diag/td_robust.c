@@ -5,9 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* Put the k-th smallest of a[0..m) at a[k], smaller ones before it and
- * larger ones after (Hoare's selection, middle pivot; a holds no NaN). */
-static void select_kth(double *a, size_t m, size_t k)
+double td_select_kth(double *a, size_t m, size_t k)
 {
     long lo = 0, hi = (long)m - 1, kk = (long)k;
     while (lo < hi) {
@@ -24,8 +22,9 @@ static void select_kth(double *a, size_t m, size_t k)
         }
         if (kk <= j) hi = j;       /* [lo, j] <= p <= [i, hi], p between */
         else if (kk >= i) lo = i;
-        else return;
+        else return a[k];
     }
+    return a[k];
 }
 
 /* The value at place k of x's finite values in a stable sort: a zero
@@ -55,7 +54,7 @@ double td_quantile(const double *x, size_t n, double q)
     size_t lo = (size_t)floor(pos);
     size_t hi = lo + 1 < m ? lo + 1 : lo;
     /* the lo-th and hi-th of the sorted values, by selection (no sort) */
-    select_kth(c, m, lo);
+    td_select_kth(c, m, lo);
     double a = c[lo], b = a;
     for (size_t i = lo + 1; i < m; i++) if (i == lo + 1 || c[i] < b) b = c[i];
     if (hi == lo) b = a;
