@@ -1,5 +1,5 @@
-/* cv_json_fast.cpp — the members of a JSON line's object through simdjson's
- * On-Demand parser, behind the C interface of td_curves.h
+/* cv_json_fast.cpp — the members of a JSON line's object through
+ * simdjson's DOM parser, behind the C interface of td_curves.h
  * (td_json_fast_*). The JSON-lines reader (cv_read_json.c) asks this first
  * and gives a line to json-c when this one declines it: simdjson reads
  * strict JSON only, and json-c reads some of it differently, so a line is
@@ -9,14 +9,16 @@
  *     double's range, trailing bytes, ...);
  *   - it nests deeper than 31 containers (json-c's limit is 32 levels,
  *     counting a scalar inside the deepest container);
- *   - a key repeats (json-c keeps the first place with the last value) or
- *     holds a NUL (json-c's keys end there);
+ *   - a key holds a NUL (json-c's keys end there; only an escape makes
+ *     one, so keys are looked at only when the line has a backslash);
  *   - an integer does not fit int64 (json-c clamps it);
+ *   - a negative zero ("-0" is json-c's integer 0, simdjson's -0.0);
  *   - more members than the caller's array holds.
- *   - a negative zero ("-0" is json-c's integer 0, simdjson's -0.0).
+ * A repeated key (json-c keeps the first place with the last value) is
+ * the caller's to find (cv_read_json.c, by the keys' builder columns).
  * The DOM parser, not On-Demand: it checks the whole line, the values the
- * reader skips too, as json-c does. C++ only here; no project header is included (the declarations below
- * match td_curves.h). */
+ * reader skips too, as json-c does. C++ only here; no project header is
+ * included (the declarations below match td_curves.h). */
 #include <simdjson.h>
 
 #include <cmath>
@@ -53,7 +55,7 @@ td_json_fast *td_json_fast_new(void)
 
 void td_json_fast_free(td_json_fast *f) { delete f; }
 
-static int cv_object(td_json_fast *f, size_t n, td_json_member *m, size_t cap, size_t *nm)
+static int cv_object(td_json_fast *f, size_t n, int esc, td_json_member *m, size_t cap, size_t *nm)
 {
     using namespace simdjson;
     dom::element doc;
@@ -62,7 +64,7 @@ static int cv_object(td_json_fast *f, size_t n, td_json_member *m, size_t cap, s
     if (doc.get_object().get(obj)) return 1;
     size_t k = 0;
     for (dom::key_value_pair kv : obj) {
-        if (k == cap || kv.key.find('\0') != std::string_view::npos) return 1;
+        if (k == cap || (esc && kv.key.find('\0') != std::string_view::npos)) return 1;
         m[k].key = kv.key.data(); /* in the parser's string buffer */
         m[k].klen = kv.key.size();
         m[k].num = 0;
@@ -83,9 +85,6 @@ static int cv_object(td_json_fast *f, size_t n, td_json_member *m, size_t cap, s
         }
         k++;
     }
-    for (size_t i = 0; i < k; i++) /* a repeated key: json-c's reading differs */
-        for (size_t j = 0; j < i; j++)
-            if (m[i].klen == m[j].klen && std::memcmp(m[i].key, m[j].key, m[i].klen) == 0) return 1;
     *nm = k;
     return 0;
 }
@@ -96,7 +95,7 @@ int td_json_fast_object(td_json_fast *f, const char *s, size_t n, td_json_member
         f->line.assign(s, n);
         f->line.append(simdjson::SIMDJSON_PADDING, ' ');
         if (n > f->parser.capacity() && f->parser.allocate(n, 31) != simdjson::SUCCESS) return 1;
-        return cv_object(f, n, m, cap, nm);
+        return cv_object(f, n, std::memchr(s, '\\', n) != nullptr, m, cap, nm);
     } catch (const std::bad_alloc &) {
         return -1;
     } catch (...) {

@@ -172,8 +172,21 @@ static long cv_fast_col(cv_json *j, size_t i, const char *key, size_t len)
     return col;
 }
 
+/* The builder column of every member of the line simdjson read into
+ * j->col; *dup = 1 when a key repeats (json-c reads such a line its own
+ * way: the first place, the last value). -1 on ENOMEM. */
+static int cv_fast_cols(cv_json *j, size_t nm, int *dup)
+{
+    *dup = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if ((j->col[i] = cv_fast_col(j, i, j->mem[i].key, j->mem[i].klen)) < 0) return -1;
+        for (size_t k = 0; k < i; k++) *dup |= j->col[k] == j->col[i];
+    }
+    return 0;
+}
+
 /* cv_json_row for a line after the first read by simdjson: its nm members
- * in j->mem (distinct keys, none with a NUL). */
+ * in j->mem, their columns in j->col (distinct; no key with a NUL). */
 static td_code cv_fast_row(cv_json *j, size_t nm, size_t lineno, td_err *e)
 {
     const char *src = td_log_builder_source(j->b);
@@ -202,9 +215,6 @@ static td_code cv_fast_row(cv_json *j, size_t nm, size_t lineno, td_err *e)
     }
     for (size_t i = 0; i < nm; i++) {
         j->has[i] = j->mem[i].num && (int)i != xat;
-        if (!j->has[i]) continue;
-        if ((j->col[i] = cv_fast_col(j, i, j->mem[i].key, j->mem[i].klen)) < 0)
-            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
         j->val[i] = j->mem[i].v;
     }
     if (td_log_builder_row(j->b, x, lineno, j->col, j->val, j->has, nm) != TD_OK)
@@ -225,8 +235,10 @@ static td_code cv_jsonl_line(void *st, const char *s, size_t n, size_t lineno, t
     if (j->rows && s[a] == '{' && s[z - 1] == '}') {
         size_t nm = 0;
         int f = td_json_fast_object(j->fast, s + a, z - a, j->mem, CV_MEMBERS, &nm);
+        int dup = 0;
+        if (f == 0 && cv_fast_cols(j, nm, &dup) < 0) f = -1;
         if (f < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(j->b));
-        if (f == 0) return cv_fast_row(j, nm, lineno, e);
+        if (f == 0 && !dup) return cv_fast_row(j, nm, lineno, e);
     }
     json_tokener_reset(j->tok);
     json_object *obj = json_tokener_parse_ex(j->tok, s + a, (int)(n - a));

@@ -317,7 +317,8 @@ extern const td_log_parser td_log_parser_csv, td_log_parser_hf, td_log_parser_js
  * of blanks, '{' to '}'), in order, as json-c would read them. Returns 0
  * with *nm members in m (keys not NUL-terminated, valid until the next
  * call), 1 when the line is left to json-c (simdjson refuses it, or json-c
- * could read it differently: see the file), -1 on ENOMEM. */
+ * could read it differently: see the file), -1 on ENOMEM. Keys may repeat:
+ * such a line is the caller's to leave to json-c. */
 typedef struct {
     const char *key;
     size_t klen;

@@ -425,6 +425,70 @@ static void test_jsonl(void **state)
     td_log_free(log);
 }
 
+/* Lines after the first go to simdjson, which must leave to json-c every
+ * line json-c reads its own way: each case is the middle line of three
+ * (x = 1), with what json-c makes of it. has = 0: no point of key at x = 1. */
+static const struct { const char *line; size_t bad; const char *key; int has; double v; } jsonl_fast_cases[] = {
+    {"{\"step\": 1, \"a\": 2.5}", 0, "a", 1, 2.5},
+    {"  {\"step\": 1, \"a\": 0.1, \"s\": \"x\\\"y\", \"n\": null, \"t\": true}\t", 0, "a", 1, 0.1},
+    {"{\"step\": 1, \"a\": NaN}", 0, "a", 1, NAN},
+    {"{\"step\": 1, \"a\": -Infinity}", 0, "a", 1, -INFINITY},
+    {"{\"step\": 1, \"a\": -0}", 0, "a", 1, 0.0},          /* json-c: the integer 0 */
+    {"{\"step\": 1, \"a\": -0.0}", 0, "a", 1, -0.0},
+    {"{\"step\": 1, \"a\": 1, \"a\": \"x\"}", 0, "a", 0, 0}, /* json-c: the last value, a string */
+    {"{\"step\": 1, \"a\": 1, \"a\": 3}", 0, "a", 1, 3},
+    {"{\"a\": 4, \"step\": 1, \"step\": 5}", 0, "a", 0, 0},  /* x is the last step: 5 */
+    {"{\"step\": 1, \"a\": 9223372036854775807}", 0, "a", 1, 9223372036854775807.0},
+    {"{\"step\": 1, \"a\": 18446744073709551615}", 0, "a", 1, (double)INT64_MAX}, /* json-c clamps */
+    {"{\"step\": 1, \"a\": 1e400}", 0, "a", 1, INFINITY},
+    {"{\"step\": 1, \"a\": 1.7976931348623157e308}", 0, "a", 1, 1.7976931348623157e308},
+    {"{\"step\": 1, \"a\\u0000b\": 6}", 0, "a", 1, 6},   /* json-c's key ends at the NUL */
+    {"{\"step\": 1, \"\\u0061\": 8}", 0, "a", 1, 8},
+    {"{\"step\": 1, \"a\": 4} x", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4}}", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4,}", 0, "a", 1, 4},         /* json-c is not strict */
+    {"{\"step\": 1, \"a\": [1, 2,, 3]}", 1, "a", 0, 0},
+    {"{\"step\": \"one\", \"a\": 4}", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4}\r{\"step\": 1}", 1, "a", 0, 0},
+};
+
+static void test_jsonl_fast(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases + 3; i++) {
+        char text[1024], nest[200] = "";
+        const char *line = i < sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases ? jsonl_fast_cases[i].line : NULL;
+        size_t bad = 0;
+        int has = 1;
+        double v = 9;
+        if (!line) { /* json-c: 32 levels at most, the object counted (30, 31 arrays in it fine; 32 not) */
+            size_t k = 30 + (i - sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases);
+            int n = snprintf(nest, sizeof nest, "{\"step\": 1, \"a\": 9, \"n\": ");
+            for (size_t d = 0; d < k; d++) nest[n++] = '[';
+            for (size_t d = 0; d < k; d++) nest[n++] = ']';
+            snprintf(nest + n, sizeof nest - (size_t)n, "}");
+            line = nest;
+            bad = k > 31;
+            has = !bad;
+        } else {
+            bad = jsonl_fast_cases[i].bad;
+            has = jsonl_fast_cases[i].has;
+            v = jsonl_fast_cases[i].v;
+        }
+        snprintf(text, sizeof text, "{\"step\": 0, \"a\": 1}\n%s\n{\"step\": 7, \"a\": 7}\n", line);
+        td_log *log = read_ok("f.jsonl", text, TD_FMT_JSONL);
+        const td_run *r = &log->runs[log->nruns - 1];
+        if (r->nbad != bad) fail_msg("%s: %zu bad lines, want %zu", line, r->nbad, bad);
+        const td_series *a = series(r, "a");
+        size_t at = a->n;
+        for (size_t k = 0; k < a->n; k++) if (a->x[k] == 1) at = k;
+        if ((at < a->n) != has) fail_msg("%s: a point at x = 1: %d, want %d", line, at < a->n, has);
+        if (has && !(isnan(v) ? isnan(a->y[at]) : memcmp(&a->y[at], &v, sizeof v) == 0))
+            fail_msg("%s: %.17g want %.17g", line, a->y[at], v);
+        td_log_free(log);
+    }
+}
+
 static void test_hf_state(void **state)
 {
     (void)state;
@@ -1243,6 +1307,7 @@ int main(void)
         cmocka_unit_test(test_csv_quirks),
         cmocka_unit_test(test_csv_malformed_rows),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_fast),
         cmocka_unit_test(test_hf_state),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_console_logs),
