@@ -7,22 +7,39 @@
 
 double td_select_kth(double *a, size_t m, size_t k)
 {
-    long lo = 0, hi = (long)m - 1, kk = (long)k;
-    while (lo < hi) {
-        double p = a[lo + (hi - lo) / 2];
-        long i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < p) i++;
-            while (a[j] > p) j--;
-            if (i <= j) {
-                double t = a[i];
-                a[i++] = a[j];
-                a[j--] = t;
-            }
+    /* [lo, hi) holds place k; all before lo <= all in it <= all after hi.
+     * Each round: pivot p the median of three of the range; one pass puts
+     * the values < p first, a second puts those == p next (duplicates end
+     * in one round), both by an unconditional swap and a counted step, no
+     * branch on the data (the branches of Hoare's loops mispredict on
+     * noisy curves: 12 % of curvecheck's time on the 1M-row log). */
+    size_t lo = 0, hi = m;
+    while (hi - lo > 16) {
+        double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1];
+        double p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t s = lo;
+        for (size_t i = lo; i < hi; i++) {
+            double v = a[i];
+            a[i] = a[s];
+            a[s] = v;
+            s += v < p;
         }
-        if (kk <= j) hi = j;       /* [lo, j] <= p <= [i, hi], p between */
-        else if (kk >= i) lo = i;
-        else return a[k];
+        if (k < s) { hi = s; continue; }
+        size_t t = s; /* [s, hi) >= p, and p is one of them */
+        for (size_t i = s; i < hi; i++) {
+            double v = a[i];
+            a[i] = a[t];
+            a[t] = v;
+            t += v == p;
+        }
+        if (k < t) return a[k]; /* == p */
+        lo = t;
+    }
+    for (size_t i = lo + 1; i < hi; i++) { /* a few left: insertion */
+        double v = a[i];
+        size_t j = i;
+        for (; j > lo && a[j - 1] > v; j--) a[j] = a[j - 1];
+        a[j] = v;
     }
     return a[k];
 }
