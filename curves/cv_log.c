@@ -432,6 +432,12 @@ td_code td_log_builder_row(td_log_builder *b, double x, size_t line, const long 
         if (!has[i]) continue;
         td_series *s = &r->series[b->col2s[cols[i]]];
         s->percent |= b->cols[cols[i]].percent;
+        if (s->n < s->cap) { /* cv_push without the call: the arrays were sized from the file */
+            s->x[s->n] = x;
+            s->y[s->n] = y[i];
+            s->line[s->n++] = line;
+            continue;
+        }
         td_code rc = cv_push(s, x, y[i], line);
         if (rc != TD_OK) return rc;
     }

@@ -143,8 +143,8 @@ const char *td_log_scan_number(const char *s, const char *end, double *out)
         nd += nf;
     }
     if (nd == 0 || nd > 19) return cv_scan_careful(s, end, out); /* words, '.', long mantissas */
-    int e;
-    if (cv_exponent(&p, end, &e)) return cv_scan_careful(s, end, out);
+    int e = 0;
+    if (p < end && (*p | 0x20) == 'e' && cv_exponent(&p, end, &e)) return cv_scan_careful(s, end, out);
     e -= (int)nf;
     if (m <= (1ull << 53) && e >= -22 && e <= 22) { /* exact operands, one rounding */
         double v = (double)m;
