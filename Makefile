@@ -28,7 +28,9 @@ DESTDIR ?=
 CC      ?= cc
 CXX     ?= c++
 
-PKGS_BUILD := build-essential pkg-config libhdf5-dev libjson-c-dev libcmocka-dev gnuplot-nox
+# libsimdjson-dev: JSON lines read by simdjson (curves/cv_json_fast.cpp, C++
+# behind a C interface; json-c reads what it declines), 5x json-c measured
+PKGS_BUILD := build-essential pkg-config libhdf5-dev libjson-c-dev libsimdjson-dev libcmocka-dev gnuplot-nox
 # python3: the shell tests check --json output and compute reference values
 # with it (tests/lib.sh expect_json, curvecheck.sh, studycheck.sh).
 TEST_PKGS  := python3
@@ -37,12 +39,12 @@ FUZZ_PKGS  :=
 
 DEP_CFLAGS := $(shell pkg-config --cflags hdf5 json-c cmocka 2>/dev/null)
 HDF5_LIBS  := $(shell pkg-config --libs hdf5 2>/dev/null)
-JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
+JSONC_LIBS := $(shell pkg-config --libs json-c simdjson 2>/dev/null) -lstdc++
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 ifeq ($(strip $(HDF5_LIBS)),)
 DEP_CFLAGS := -I/usr/include/hdf5/serial -I/usr/include/json-c
 HDF5_LIBS  := -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5
-JSONC_LIBS := -ljson-c
+JSONC_LIBS := -ljson-c -lsimdjson -lstdc++
 CMOCKA_LIBS := -lcmocka
 endif
 DEP_LIBS   := $(HDF5_LIBS) $(JSONC_LIBS)
@@ -55,6 +57,8 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 CFLAGS_ALL  = $(CFLAGS_BASE) $(SANFLAGS) $(CFLAGS)
+# the library's few C++ units (LIB_CXX_SRCS): a C interface over a C++ library
+CXXFLAGS_ALL = -std=c++17 -g $(OPT) -Wall -Wextra -fPIC $(SANFLAGS) $(CXXFLAGS)
 LDLIBS_ALL  = $(DEP_LIBS) -ldl -lpthread -lm
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 # The tools link libhdf5 through TOOL_H5_OBJ (diag/td_h5_lazy.c: loaded on
@@ -72,6 +76,7 @@ Q := @
 endif
 
 LIB_SRCS :=
+LIB_CXX_SRCS :=
 PUBLIC_HEADERS :=
 TOOLS :=
 TESTS :=
@@ -89,7 +94,7 @@ SHELL_TESTS += tests/readme.sh tests/cli.sh
 # make bench's collector: rows, ratios, goals judged, the one table
 SHELL_TESTS += tests/benchrows.sh
 
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(patsubst %.cpp,$(BUILD)/obj/%.o,$(LIB_CXX_SRCS))
 LIB_A    := $(BUILD)/lib/libtdiag.a
 LIB_SO   := $(BUILD)/lib/libtdiag.so
 BINS     := $(addprefix $(BUILD)/bin/,$(TOOLS))
@@ -144,6 +149,11 @@ $(BUILD)/obj/%.o: %.c $(ALL_HEADERS) | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cpp | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(dir $@)

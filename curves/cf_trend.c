@@ -8,35 +8,10 @@
 
 #define TREND_MAX 200 /* pairwise statistics keep at most this many points */
 
-/* k-th smallest of a[0..m) (0-based), reordering a: Hoare's selection,
- * linear on average (binning a million points must stay cheap). */
-static double select_kth(double *a, size_t m, size_t k)
-{
-    size_t lo = 0, hi = m - 1;
-    while (lo < hi) {
-        double piv = a[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < piv) i++;
-            while (a[j] > piv) j--;
-            if (i <= j) {
-                double t = a[i]; a[i] = a[j]; a[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return a[k];
-    }
-    return a[k];
-}
-
 double td_trend_median(double *a, size_t m)
 {
     if (m == 0) return NAN;
-    double hi = select_kth(a, m, m / 2);
+    double hi = td_select_kth(a, m, m / 2);
     if (m % 2) return hi;
     double lo = a[0]; /* the largest of the lower half */
     for (size_t i = 1; i < m / 2; i++) if (a[i] > lo) lo = a[i];

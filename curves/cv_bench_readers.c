@@ -5,13 +5,20 @@
  *   cv_bench_readers gen-jsonl N FILE   the same rows as JSON lines
  *   cv_bench_readers read FILE...       read each with td_log_read_file; print
  *                                       "<seconds> <points> <peak RSS KiB> <KiB of numbers>"
- *   cv_bench_readers compare CSV JSONL [CURVECHECK]
+ *   cv_bench_readers compare CSV JSONL [CURVECHECK]   ("-": that file skipped)
  *       in one run, each in its own process (wall time, CPU time and peak
  *       RSS from wait4): `wc -l` (the floor), this reader, curvecheck
  *       (reading and judging) when given, and pandas.read_csv /
  *       pandas.read_json(lines=True) alone (timed inside Python, import
  *       excluded); prints the ratios against pandas and the reader's peak
  *       memory against the numbers it holds (x and y, 16 bytes a point).
+ *       Every figure is the median of CV_BENCH_RUNS runs (default 3);
+ *       pandas' import is timed on its own (python3 -c 'import pandas').
+ *       With CV_BENCH_TSV=FILE, rows for make bench's table are appended
+ *       to FILE (area, work, tdiag_s, peer, peer_s, floor_s, peer/tdiag,
+ *       tdiag/floor, goal, met): curvecheck's CPU time against pandas'
+ *       read CPU time and wc -l's; with CV_BENCH_MEM=1 one memory row
+ *       (MiB) instead: curvecheck's peak against 2 x its numbers.
  * The values follow a noisy decaying loss from a seeded td_rng, written with
  * 6 significant digits (about 52 bytes a CSV row, 130 a JSON line). */
 #include "td_curves.h"
@@ -104,6 +111,46 @@ static cv_meas cv_run(char *const argv[])
     return m;
 }
 
+static int cv_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* argv run `runs` times: the median wall, CPU and peak RSS of each
+ * (separately), the first run's output. */
+static cv_meas cv_run_med(char *const argv[], int runs)
+{
+    double w[16], c[16], r[16];
+    cv_meas first = {0};
+    if (runs < 1) runs = 1;
+    if (runs > 16) runs = 16;
+    for (int i = 0; i < runs; i++) {
+        cv_meas m = cv_run(argv);
+        if (i == 0) first = m;
+        if (!m.ok) { first.ok = 0; return first; }
+        w[i] = m.wall; c[i] = m.cpu; r[i] = (double)m.rss_kib;
+    }
+    qsort(w, (size_t)runs, sizeof *w, cv_dbl_cmp);
+    qsort(c, (size_t)runs, sizeof *c, cv_dbl_cmp);
+    qsort(r, (size_t)runs, sizeof *r, cv_dbl_cmp);
+    first.wall = w[runs / 2];
+    first.cpu = c[runs / 2];
+    first.rss_kib = (long)r[runs / 2];
+    return first;
+}
+
+/* One row of make bench's table (see the file comment). */
+static void cv_tsv(FILE *t, const char *work, double ours, const char *peer, double peer_v, double floor_v,
+                   const char *goal, double need, int lower_better)
+{
+    if (!t) return;
+    double po = ours > 0 ? peer_v / ours : 0, of = floor_v > 0 ? ours / floor_v : 0;
+    int met = lower_better ? ours <= need : po >= need;
+    fprintf(t, "curves\t%s\t%.3f\t%s\t%.3f\t%.3f\t%.2f\t%.2f\t%s\t%s\n", work, ours, peer, peer_v, floor_v, po, of,
+            goal, need > 0 ? (met ? "yes" : "no") : "-");
+}
+
 static const char *cv_pandas_py =
     "import sys, time, resource\n"
     "import pandas as pd\n"
@@ -116,19 +163,23 @@ static const char *cv_pandas_py =
 static int cv_compare(const char *self, const char *csv, const char *jsonl, const char *curvecheck)
 {
     const char *files[2] = {csv, jsonl}, *kinds[2] = {"csv", "jsonl"};
+    const char *rs = getenv("CV_BENCH_RUNS"), *tp = getenv("CV_BENCH_TSV"), *ms = getenv("CV_BENCH_MEM");
+    int runs = rs ? atoi(rs) : 3, mem = ms && strcmp(ms, "1") == 0;
+    FILE *tsv = tp && *tp ? fopen(tp, "a") : NULL;
     printf("%-7s %-28s %8s %8s %9s %10s %10s\n", "file", "what", "wall s", "cpu s", "peak MiB", "x pandas",
            "x pandas");
     printf("%-7s %-28s %8s %8s %9s %10s %10s\n", "", "", "", "", "", "(wall)", "(cpu)");
     int rc = 0;
     for (int f = 0; f < 2; f++) {
+        if (strcmp(files[f], "-") == 0) continue; /* that kind not measured */
         char *wc[] = {"wc", "-l", (char *)files[f], NULL};
         char *rd[] = {(char *)self, "read", (char *)files[f], NULL};
         char *cc[] = {(char *)curvecheck, (char *)files[f], NULL};
         /* Debian's python3 (python3-pandas); another python3 on PATH may lack pandas */
         char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
         char *pd[] = {py, "-c", (char *)cv_pandas_py, (char *)kinds[f], (char *)files[f], NULL};
-        cv_meas mw = cv_run(wc), mr = cv_run(rd), mc = {0}, mp = cv_run(pd);
-        if (curvecheck) mc = cv_run(cc);
+        cv_meas mw = cv_run_med(wc, runs), mr = cv_run_med(rd, runs), mc = {0}, mp = cv_run_med(pd, runs);
+        if (curvecheck) mc = cv_run_med(cc, runs);
         double pw = 0, pc = 0;
         long prow = 0;
         if (!mp.ok || sscanf(mp.out, "%lf %lf %ld", &pw, &pc, &prow) != 3) {
@@ -138,6 +189,7 @@ static int cv_compare(const char *self, const char *csv, const char *jsonl, cons
         double rt = 0, pts = 0, rss = 0, num = 0;
         if (!mr.ok || sscanf(mr.out, "%lf %lf %lf %lf", &rt, &pts, &rss, &num) != 4) {
             printf("%-7s the reader failed\n", kinds[f]);
+            if (tsv) fclose(tsv);
             return 1;
         }
         const struct { const char *what; cv_meas m; } rows[] = {
@@ -155,7 +207,31 @@ static int cv_compare(const char *self, const char *csv, const char *jsonl, cons
                (double)mp.rss_kib / 1024, "1.0", "1.0");
         printf("%-7s reader: %.0f points, peak RSS %.1f MiB = %.2f x the %.1f MiB of numbers (x, y) it holds\n",
                kinds[f], pts, rss / 1024, num > 0 ? rss / num : 0, num / 1024);
+        if (!curvecheck || !mc.ok || pc <= 0) continue;
+        char work[64];
+        snprintf(work, sizeof work, "%s %.0fM %s", f == 0 ? "CSV" : "JSONL", (double)prow / 1e6,
+                 f == 0 ? "rows" : "lines");
+        if (mem) {
+            char w2[96];
+            snprintf(w2, sizeof w2, "%s, peak MiB", work);
+            cv_tsv(tsv, w2, (double)mc.rss_kib / 1024, "pandas", (double)mp.rss_kib / 1024, num / 1024,
+                   "<=2x numbers (x,y)", 2 * num / 1024, 1);
+        } else {
+            cv_tsv(tsv, work, mc.cpu, f == 0 ? "pandas.read_csv" : "pandas.read_json(lines)", pc, mw.cpu,
+                   f == 0 ? ">=10x peer" : ">=20x peer", f == 0 ? 10 : 20, 0);
+        }
     }
+    char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    char *imp[] = {py, "-c", "import pandas", NULL};
+    cv_meas mi = cv_run_med(imp, runs);
+    if (mi.ok) {
+        printf("pandas import alone (python3 -c 'import pandas', not in the figures above): %.3f s wall, %.3f s cpu\n",
+               mi.wall, mi.cpu);
+        if (!mem && tsv) /* the peer's start-up, apart: no tdiag figure, no goal */
+            fprintf(tsv, "curves\tpandas import alone (not in the rows above)\t-\tpython3 -c 'import pandas'\t%.3f\t-\t-\t-\t-\t-\n",
+                    mi.cpu);
+    }
+    if (tsv) fclose(tsv);
     return rc;
 }
 

@@ -81,6 +81,7 @@ struct td_log_builder {
     long *row_col;
     double *row_y;
     size_t row_n, row_cap;
+    size_t expect;           /* td_log_builder_expect: lines the input has, 0: unknown */
 };
 
 td_log_builder *td_log_builder_new(td_log *log, int split_runs)
@@ -262,9 +263,28 @@ static td_code cv_name_runs(td_log *log)
     return TD_OK;
 }
 
+/* Give back what a series reserved beyond its points (a finished run). */
+static void cv_shrink(td_series *s)
+{
+    if (s->cap <= s->n || s->n == 0) return;
+    double *nx = realloc(s->x, s->n * sizeof *nx);
+    if (nx) s->x = nx;
+    double *ny = realloc(s->y, s->n * sizeof *ny);
+    if (ny) s->y = ny;
+    size_t *nl = realloc(s->line, s->n * sizeof *nl);
+    if (nl) s->line = nl;
+    if (nx && ny && nl) s->cap = s->n;
+}
+
+static void cv_shrink_run(td_run *r)
+{
+    for (size_t i = 0; i < r->nseries; i++) cv_shrink(&r->series[i]);
+}
+
 static td_code cv_new_run(td_log_builder *b)
 {
     td_log *log = b->log;
+    if (log->nruns) cv_shrink_run(&log->runs[log->nruns - 1]); /* only the current run keeps room */
     if (log->nruns == b->runs_cap) {
         size_t cap = b->runs_cap ? 2 * b->runs_cap : 4;
         td_run *runs = realloc(log->runs, cap * sizeof *runs);
@@ -283,6 +303,22 @@ static td_code cv_new_run(td_log_builder *b)
      * first: O(1) a run, however often the counter restarts */
     if (log->nruns == 2 && cv_name_run(log, 0, 0) != TD_OK) return TD_ENOMEM;
     return cv_name_run(log, log->nruns - 1, log->nruns == 1);
+}
+
+/* Make room for cap points in s (cap > s->cap). */
+static td_code cv_reserve(td_series *s, size_t cap)
+{
+    double *nx = realloc(s->x, cap * sizeof *nx);
+    if (!nx) return TD_ENOMEM;
+    s->x = nx;
+    double *ny = realloc(s->y, cap * sizeof *ny);
+    if (!ny) return TD_ENOMEM;
+    s->y = ny;
+    size_t *nl = realloc(s->line, cap * sizeof *nl);
+    if (!nl) return TD_ENOMEM;
+    s->line = nl;
+    s->cap = cap;
+    return TD_OK;
 }
 
 static td_code cv_series_for(td_log_builder *b, td_run *r, long col, td_series **out)
@@ -307,6 +343,8 @@ static td_code cv_series_for(td_log_builder *b, td_run *r, long col, td_series *
         s->percent = c->percent;
         si = (long)r->nseries++;
         b->col2s[col] = si;
+        /* the lines left are the most points this series can get */
+        if (b->expect > b->row_line + 16 && cv_reserve(s, b->expect - b->row_line) != TD_OK) return TD_ENOMEM;
     }
     *out = &r->series[si];
     return TD_OK;
@@ -315,17 +353,8 @@ static td_code cv_series_for(td_log_builder *b, td_run *r, long col, td_series *
 static td_code cv_push(td_series *s, double x, double y, size_t line)
 {
     if (s->n == s->cap) {
-        size_t cap = s->cap < 16 ? 16 : s->cap + s->cap / 2;
-        double *nx = realloc(s->x, cap * sizeof *nx);
-        if (!nx) return TD_ENOMEM;
-        s->x = nx;
-        double *ny = realloc(s->y, cap * sizeof *ny);
-        if (!ny) return TD_ENOMEM;
-        s->y = ny;
-        size_t *nl = realloc(s->line, cap * sizeof *nl);
-        if (!nl) return TD_ENOMEM;
-        s->line = nl;
-        s->cap = cap;
+        td_code rc = cv_reserve(s, s->cap < 16 ? 16 : s->cap + s->cap / 2);
+        if (rc != TD_OK) return rc;
     }
     s->x[s->n] = x;
     s->y[s->n] = y;
@@ -371,6 +400,48 @@ td_code td_log_builder_end(td_log_builder *b)
         if ((rc = cv_push(s, b->row_x, b->row_y[i], b->row_line)) != TD_OK) return rc;
     }
     if (fresh || b->row_x > b->last_x || !b->split_runs) b->last_x = b->row_x;
+    b->row_n = 0;
+    return TD_OK;
+}
+
+void td_log_builder_expect(td_log_builder *b, size_t lines) { b->expect = lines; }
+
+td_code td_log_builder_row(td_log_builder *b, double x, size_t line, const long *cols, const double *y,
+                           const unsigned char *has, size_t n)
+{
+    /* the common row: past the run's last x (so no merge, repeat or new
+     * run), every column distinct and already holding a series */
+    int fast = b->have_run && x > b->last_x;
+    b->row_serial++;
+    td_run *r = fast ? &b->log->runs[b->log->nruns - 1] : NULL;
+    size_t any = 0;
+    for (size_t i = 0; i < n && fast; i++) {
+        if (!has[i]) continue;
+        long col = cols[i];
+        if (col < 0 || (size_t)col >= b->ncols || b->col2s[col] < 0 || b->col_stamp[col] == b->row_serial) fast = 0;
+        else { b->col_stamp[col] = b->row_serial; any++; }
+    }
+    if (!fast || !any) {
+        td_code rc;
+        td_log_builder_begin(b, x, line);
+        for (size_t i = 0; i < n; i++)
+            if (has[i] && (rc = td_log_builder_add(b, cols[i], y[i])) != TD_OK) return rc;
+        return td_log_builder_end(b);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!has[i]) continue;
+        td_series *s = &r->series[b->col2s[cols[i]]];
+        s->percent |= b->cols[cols[i]].percent;
+        if (s->n < s->cap) { /* cv_push without the call: the arrays were sized from the file */
+            s->x[s->n] = x;
+            s->y[s->n] = y[i];
+            s->line[s->n++] = line;
+            continue;
+        }
+        td_code rc = cv_push(s, x, y[i], line);
+        if (rc != TD_OK) return rc;
+    }
+    b->last_x = x;
     b->row_n = 0;
     return TD_OK;
 }
@@ -446,6 +517,7 @@ td_code td_log_builder_finish(td_log_builder *b)
             if (!b->split_runs && (rc = cv_sort_series(s)) != TD_OK) return rc;
         }
         if (pts == 0 && r->nbad == 0) { cv_run_clear(r); continue; }
+        cv_shrink_run(r);
         if (keep != i) { log->runs[keep] = *r; memset(r, 0, sizeof *r); }
         keep++;
     }

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct td_log_reader {
     td_log *log;
@@ -19,6 +22,7 @@ struct td_log_reader {
     td_err fail;             /* sticky error */
     int finished;
     unsigned bom;            /* bytes of a leading UTF-8 BOM matched so far; 4: settled */
+    size_t expect;           /* lines the whole input has (estimate), 0: unknown */
 };
 
 static const td_log_parser *const cv_parsers[] = {
@@ -112,6 +116,7 @@ static td_code cv_start(td_log_reader *r, td_log_format fmt, td_err *e)
     r->log->format = fmt;
     r->b = td_log_builder_new(r->log, fmt != TD_FMT_TFEVENTS);
     if (!r->b) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
+    td_log_builder_expect(r->b, r->expect);
     r->st = r->p->state_new(r->b);
     if (!r->st) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
     return TD_OK;
@@ -196,11 +201,17 @@ static td_code cv_feed(td_log_reader *r, const char *data, size_t len, int final
     td_code rc;
     if (!r->p) {
         td_log_format fmt = r->want;
+        int binary = 0;
+        if (fmt == TD_FMT_AUTO && !r->plen && !final) { /* sniff in place: a whole file is not copied */
+            fmt = td_log_sniff(data, len, 0, &binary);
+            if (binary)
+                return td_fail(e, TD_EINPUT, "%s:1: binary data, not a training log in a known format",
+                               r->log->source);
+        }
         if (fmt == TD_FMT_AUTO) {
             if (cv_append(r, data, len)) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
             data = NULL;
             len = 0;
-            int binary = 0;
             if (final && r->plen && r->pend[r->plen - 1] != '\n') { /* sniff a last unterminated line */
                 if (cv_append(r, "\n", 1)) return td_fail(e, TD_ENOMEM, "%s: out of memory", r->log->source);
                 fmt = td_log_sniff(r->pend, r->plen, final, &binary);
@@ -316,13 +327,34 @@ td_code td_log_reader_finish(td_log_reader *r, td_err *e)
     return TD_OK;
 }
 
-td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_format fmt,
-                        td_log **out, td_err *e)
+/* About how many lines data[0..len) has: those of its first 64 KiB scaled
+ * to the whole (a little over, so arrays are sized once). */
+static size_t cv_expect_lines(const char *data, size_t len)
+{
+    size_t head = len < 65536 ? len : 65536, nl = 0;
+    for (const char *p = data, *end = data + head; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) nl++;
+    if (head == 0) return 0;
+    double est = (double)(nl + 1) * ((double)len / (double)head);
+    return (size_t)(est * 1.05) + 16;
+}
+
+/* Read all of data[0..len) into a log. mapped: data is a file mapping,
+ * fed 8 MiB at a time and each part dropped once read, so the file's pages
+ * do not add to the peak memory next to the arrays. */
+static td_code cv_read_all(const char *name, const char *data, size_t len, td_log_format fmt, int mapped,
+                           td_log **out, td_err *e)
 {
     *out = NULL;
     td_log_reader *r = td_log_reader_new(name, fmt);
     if (!r) return td_fail(e, TD_ENOMEM, "%s: out of memory", name ? name : "<stdin>");
-    td_code rc = td_log_reader_feed(r, data, len, e);
+    r->expect = cv_expect_lines(data, len);
+    enum { PART = 8 << 20 };
+    td_code rc = TD_OK;
+    for (size_t at = 0; at < len && rc == TD_OK; at += PART) {
+        size_t n = len - at < PART ? len - at : PART;
+        rc = td_log_reader_feed(r, data + at, n, e);
+        if (mapped) (void)madvise((char *)data + at, n, MADV_DONTNEED);
+    }
     if (rc == TD_OK) rc = td_log_reader_finish(r, e);
     if (rc == TD_OK) {
         *out = td_log_reader_take(r);
@@ -332,11 +364,34 @@ td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_f
     return rc;
 }
 
+td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_format fmt,
+                        td_log **out, td_err *e)
+{
+    return cv_read_all(name, data, len, fmt, 0, out, e);
+}
+
+/* A regular file is mapped and read in place (no copy, arrays sized from
+ * its length); stdin, pipes and other files are read in chunks. A file
+ * truncated by another process while it is mapped would raise SIGBUS:
+ * training logs are appended, not truncated. */
 td_code td_log_read_file(const char *path, td_log_format fmt, td_log **out, td_err *e)
 {
     *out = NULL;
     int use_stdin = !path || strcmp(path, "-") == 0;
     FILE *f = use_stdin ? stdin : fopen(path, "rb");
+    struct stat st;
+    if (f && !use_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= SIZE_MAX) {
+        size_t len = (size_t)st.st_size;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        if (map != MAP_FAILED) {
+            (void)madvise(map, len, MADV_SEQUENTIAL);
+            td_code rc = cv_read_all(path, map, len, fmt, 1, out, e);
+            munmap(map, len);
+            fclose(f);
+            return rc;
+        }
+    }
     if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
     td_log_reader *r = td_log_reader_new(use_stdin ? "-" : path, fmt);
     enum { CHUNK = 1 << 20 };

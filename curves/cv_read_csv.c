@@ -255,15 +255,9 @@ static void cv_label(cv_csv *c, const char *v, size_t n)
 
 static td_code cv_commit(cv_csv *c, double x, size_t lineno, td_err *e)
 {
-    const char *src = td_log_builder_source(c->b);
     c->rows++;
-    td_log_builder_begin(c->b, x, lineno);
-    for (size_t i = 0; i < c->ncols; i++) {
-        if (!c->has[i]) continue;
-        if (td_log_builder_add(c->b, c->col[i], c->vals[i]) != TD_OK)
-            return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
-    }
-    if (td_log_builder_end(c->b) != TD_OK) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    if (td_log_builder_row(c->b, x, lineno, c->col, c->vals, c->has, c->ncols) != TD_OK)
+        return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(c->b));
     return TD_OK;
 }
 

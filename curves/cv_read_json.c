@@ -10,7 +10,12 @@
  * into that point). A JSON line that does not parse, or is not an object,
  * is a malformed row. Keras' History dumped as JSON ({"loss": [...],
  * "val_loss": [...]}, on one line or indented) is read as columns over
- * epochs 0, 1, ... */
+ * epochs 0, 1, ...
+ *
+ * JSON lines after the first go to simdjson first (cv_json_fast.cpp,
+ * td_json_fast_object), which declines every line json-c could read
+ * differently; those, and the first line (which may be a whole History
+ * or choose x), are read by json-c. */
 #include "td_curves.h"
 
 #include <json-c/json.h>
@@ -23,9 +28,19 @@ static const struct { const char *key; const char *x; } cv_json_x[] = {
 };
 enum { CV_NX = sizeof cv_json_x / sizeof *cv_json_x };
 
+enum { CV_MEMBERS = 64 }; /* a line with more members goes to json-c */
+
 typedef struct {
     td_log_builder *b;
     json_tokener *tok;
+    td_json_fast *fast;      /* NULL: json-c only */
+    td_json_member mem[CV_MEMBERS];
+    /* the columns of the last line read fast, by member place */
+    char *ckey[CV_MEMBERS];
+    size_t cklen[CV_MEMBERS];
+    long col[CV_MEMBERS];
+    double val[CV_MEMBERS];
+    unsigned char has[CV_MEMBERS];
     int xkey;          /* index in cv_json_x, -1 until chosen */
     double last_x;
     size_t rows;
@@ -39,7 +54,8 @@ static void *cv_json_new(td_log_builder *b)
     j->b = b;
     j->xkey = -1;
     j->tok = json_tokener_new();
-    if (!j->tok) { free(j); return NULL; }
+    j->fast = td_json_fast_new();
+    if (!j->tok || !j->fast) { json_tokener_free(j->tok); td_json_fast_free(j->fast); free(j); return NULL; }
     return j;
 }
 
@@ -48,6 +64,8 @@ static void cv_json_free(void *st)
     cv_json *j = st;
     if (!j) return;
     json_tokener_free(j->tok);
+    td_json_fast_free(j->fast);
+    for (size_t i = 0; i < CV_MEMBERS; i++) free(j->ckey[i]);
     td_buf_free(&j->doc);
     free(j);
 }
@@ -136,12 +154,92 @@ static td_code cv_json_row(cv_json *j, json_object *obj, size_t lineno, td_err *
     return TD_OK;
 }
 
+/* The builder column of member i named key[0..len): the one of the last
+ * line's member i when the name is the same (the usual line repeats the
+ * keys of the one before), else interned and remembered. -1 on ENOMEM. */
+static long cv_fast_col(cv_json *j, size_t i, const char *key, size_t len)
+{
+    if (j->ckey[i] && j->cklen[i] == len && memcmp(j->ckey[i], key, len) == 0) return j->col[i];
+    long col = td_log_builder_column(j->b, key, len, 0);
+    char *k = malloc(len + 1);
+    if (col < 0 || !k) { free(k); return -1; }
+    memcpy(k, key, len);
+    k[len] = '\0';
+    free(j->ckey[i]);
+    j->ckey[i] = k;
+    j->cklen[i] = len;
+    j->col[i] = col;
+    return col;
+}
+
+/* The builder column of every member of the line simdjson read into
+ * j->col; *dup = 1 when a key repeats (json-c reads such a line its own
+ * way: the first place, the last value). -1 on ENOMEM. */
+static int cv_fast_cols(cv_json *j, size_t nm, int *dup)
+{
+    *dup = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if ((j->col[i] = cv_fast_col(j, i, j->mem[i].key, j->mem[i].klen)) < 0) return -1;
+        for (size_t k = 0; k < i; k++) *dup |= j->col[k] == j->col[i];
+    }
+    return 0;
+}
+
+/* cv_json_row for a line after the first read by simdjson: its nm members
+ * in j->mem, their columns in j->col (distinct; no key with a NUL). */
+static td_code cv_fast_row(cv_json *j, size_t nm, size_t lineno, td_err *e)
+{
+    const char *src = td_log_builder_source(j->b);
+    double x = j->last_x;
+    int xat = -1; /* member holding x */
+    for (int k = 0; k < CV_NX && j->xkey < 0; k++) {
+        size_t kl = strlen(cv_json_x[k].key);
+        for (size_t i = 0; i < nm; i++)
+            if (j->mem[i].num && j->mem[i].klen == kl && memcmp(j->mem[i].key, cv_json_x[k].key, kl) == 0) {
+                j->xkey = k;
+                if (td_log_builder_x_name(j->b, cv_json_x[k].x) != TD_OK)
+                    return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+                break;
+            }
+    }
+    if (j->xkey < 0) x = (double)j->rows;
+    else {
+        const char *xk = cv_json_x[j->xkey].key;
+        size_t kl = strlen(xk);
+        for (size_t i = 0; i < nm && xat < 0; i++)
+            if (j->mem[i].klen == kl && memcmp(j->mem[i].key, xk, kl) == 0) xat = (int)i;
+        if (xat >= 0 && !j->mem[xat].num)
+            return td_log_builder_bad(j->b, lineno) == TD_OK ? TD_OK
+                   : td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+        if (xat >= 0) x = j->mem[xat].v;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        j->has[i] = j->mem[i].num && (int)i != xat;
+        j->val[i] = j->mem[i].v;
+    }
+    if (td_log_builder_row(j->b, x, lineno, j->col, j->val, j->has, nm) != TD_OK)
+        return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
+    j->last_x = x;
+    j->rows++;
+    return TD_OK;
+}
+
 static td_code cv_jsonl_line(void *st, const char *s, size_t n, size_t lineno, td_err *e)
 {
     cv_json *j = st;
     size_t a = 0;
     while (a < n && (s[a] == ' ' || s[a] == '\t')) a++;
     if (a == n) return TD_OK;
+    size_t z = n;
+    while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\t')) z--;
+    if (j->rows && s[a] == '{' && s[z - 1] == '}') {
+        size_t nm = 0;
+        int f = td_json_fast_object(j->fast, s + a, z - a, j->mem, CV_MEMBERS, &nm);
+        int dup = 0;
+        if (f == 0 && cv_fast_cols(j, nm, &dup) < 0) f = -1;
+        if (f < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", td_log_builder_source(j->b));
+        if (f == 0 && !dup) return cv_fast_row(j, nm, lineno, e);
+    }
     json_tokener_reset(j->tok);
     json_object *obj = json_tokener_parse_ex(j->tok, s + a, (int)(n - a));
     size_t end = a + (size_t)json_tokener_get_parse_end(j->tok);

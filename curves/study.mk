@@ -58,9 +58,10 @@ study-bench: $(BUILD)/bin/studycheck $(STUDY_BENCH_CSV)
 # make fuzz: libFuzzer (clang) over the trials reader + checks and the spec
 # reader + suggest, 30 s, seeded with the sample studies and specs.
 FUZZERS += study-fuzz
-$(BUILD)/fuzz/fuzz_study: curves/st_fuzz.c $(LIB_SRCS) $(ALL_HEADERS)
+$(BUILD)/fuzz/fuzz_study: curves/st_fuzz.c $(LIB_SRCS) $(CV_FUZZ_CXX_OBJ) $(ALL_HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer,address,undefined -o $@ curves/st_fuzz.c $(LIB_SRCS) $(LDLIBS_ALL)
+	clang $(CFLAGS_BASE) -O1 -fsanitize=fuzzer,address,undefined -o $@ curves/st_fuzz.c $(LIB_SRCS) \
+	  $(CV_FUZZ_CXX_OBJ) $(LDLIBS_ALL)
 .PHONY: study-fuzz
 study-fuzz: $(BUILD)/fuzz/fuzz_study
 	@mkdir -p $(BUILD)/fuzz/study-corpus

@@ -261,6 +261,15 @@ int td_log_builder_attach(td_log_builder *b, size_t line);
 void td_log_builder_drop_run(td_log_builder *b);
 /* Record a malformed row (line) in the current run. */
 td_code td_log_builder_bad(td_log_builder *b, size_t line);
+/* A whole row at once: the same as begin(x, line), add(cols[i], y[i]) for
+ * every i with has[i], end — a direct append when x is past the run's last
+ * row and every column already has its series (a dense log's rows). */
+td_code td_log_builder_row(td_log_builder *b, double x, size_t line, const long *cols, const double *y,
+                           const unsigned char *has, size_t n);
+/* The input has about this many lines (a whole file read at once): a new
+ * series reserves room for the lines left, so arrays do not grow by
+ * copies; what is not used is given back when its run ends. 0: unknown. */
+void td_log_builder_expect(td_log_builder *b, size_t lines);
 /* Finish: sort series by x when runs are not split, drop empty runs,
  * shrink arrays. The log is complete afterwards. */
 td_code td_log_builder_finish(td_log_builder *b);
@@ -303,6 +312,23 @@ typedef struct {
 } td_log_parser;
 extern const td_log_parser td_log_parser_csv, td_log_parser_hf, td_log_parser_jsonl,
     td_log_parser_text, td_log_parser_tfevents;
+/* JSON lines through simdjson (cv_json_fast.cpp, C++ behind this C
+ * interface): the members of the one JSON object s[0..n) (a line trimmed
+ * of blanks, '{' to '}'), in order, as json-c would read them. Returns 0
+ * with *nm members in m (keys not NUL-terminated, valid until the next
+ * call), 1 when the line is left to json-c (simdjson refuses it, or json-c
+ * could read it differently: see the file), -1 on ENOMEM. Keys may repeat:
+ * such a line is the caller's to leave to json-c. */
+typedef struct {
+    const char *key;
+    size_t klen;
+    double v;
+    int num;          /* 1: a number (v), 0: anything else */
+} td_json_member;
+typedef struct td_json_fast td_json_fast;
+td_json_fast *td_json_fast_new(void);      /* NULL on ENOMEM */
+void td_json_fast_free(td_json_fast *f);   /* accepts NULL */
+int td_json_fast_object(td_json_fast *f, const char *s, size_t n, td_json_member *m, size_t cap, size_t *nm);
 /* The builder's log's source name, for messages. */
 const char *td_log_builder_source(const td_log_builder *b);
 

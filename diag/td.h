@@ -171,6 +171,10 @@ double td_stats_norm(const td_stats *s); /* sqrt(Σx²) */
  * works on a copy; returns NaN when there is none or on allocation failure. */
 double td_quantile(const double *x, size_t n, double q);
 double td_median(const double *x, size_t n);
+/* The k-th smallest (0-based) of a[0..m) (m > 0, k < m, no NaN), moved to
+ * a[k] with none larger before it and none smaller after: quickselect
+ * (median-of-three pivot, branch-free partitions), linear on average. */
+double td_select_kth(double *a, size_t m, size_t k);
 /* Median absolute deviation scaled by 1.4826 (σ for normal data). */
 double td_mad(const double *x, size_t n);
 

@@ -79,8 +79,28 @@ static const struct { const char *s; int ok; double v; } num_cases[] = {
     {" 1", 0, 0}, {"1 ", 0, 0}, {"abc", 0, 0}, {"1,5", 0, 0},
 };
 
+/* Edge cases compared bit for bit with strtod: the 19/20-digit boundary of
+ * the one-pass scanner, leading zeros beyond it, 2^53 neighbours, the
+ * exact-power limits 1e22/1e23, subnormals, signed zeros, exponent forms. */
+static const char *const num_strtod[] = {
+    "1234567890123456789", "12345678901234567890", "9999999999999999999", "18446744073709551615",
+    "18446744073709551616", "0.0000000000000000001", "0.00000000000000000001234",
+    "000000000000000000000001.5", "1.000000000000000000001", "9007199254740992", "9007199254740993",
+    "9007199254740994", "9007199254740995", "4503599627370497.5", "1e22", "1e23", "1.5e22", "123e-22",
+    "1e-23", "2.2250738585072014e-308", "4.9e-324", "2.4703282292062327e-324", "1.7976931348623157e308",
+    "1.7976931348623159e308", "-0", "-0.0", "+0e5", "0e-400", "1E5", "1e+5", "1e05", "-.5e-1",
+    "0.30000000000000004", "123456.789e3", "7.0e-10", "1e100000", "1e-100000", "1e1000000",
+    "0.000000000000000000000000000001e30", "3.14159265358979323846264338327950288",
+};
+
 static void test_parse_number(void **state)
 {
+    for (size_t i = 0; i < sizeof num_strtod / sizeof *num_strtod; i++) {
+        double want = strtod(num_strtod[i], NULL), got = -999;
+        if (td_log_parse_number(num_strtod[i], strlen(num_strtod[i]), &got) != 0)
+            fail_msg("\"%s\": not parsed", num_strtod[i]);
+        if (memcmp(&want, &got, sizeof got) != 0) fail_msg("\"%s\": %.17g want %.17g", num_strtod[i], got, want);
+    }
     (void)state;
     for (size_t i = 0; i < sizeof num_cases / sizeof *num_cases; i++) {
         double v = -999;
@@ -104,6 +124,9 @@ static void test_parse_number(void **state)
         uint64_t m = td_rng_u64(&rng) % 10000000000000000000ull;
         snprintf(buf, sizeof buf, "%.*llue%d", digits, (unsigned long long)m, e10);
         if (k & 1) snprintf(buf, sizeof buf, "0.%.*llu", digits, (unsigned long long)(m % 100000000ull));
+        if (k % 3 == 2) /* a log's usual form: %.<p>g of a value near 1, up to 20 digits */
+            snprintf(buf, sizeof buf, "%.*g", 1 + (int)td_rng_below(&rng, 20),
+                     (td_rng_uniform(&rng) - 0.5) * pow(10, e10 / 3));
         double want = strtod(buf, NULL), got;
         assert_int_equal(td_log_parse_number(buf, strlen(buf), &got), 0);
         if (memcmp(&want, &got, sizeof got) != 0) fail_msg("%s: %.17g want %.17g", buf, got, want);
@@ -400,6 +423,70 @@ static void test_jsonl(void **state)
     assert_int_equal(r->bad_lines[1], 6);
     assert_ptr_equal(td_run_find(r, TD_SPLIT_TRAIN, TD_METRIC_LOSS), l); /* "total..." is canonical */
     td_log_free(log);
+}
+
+/* Lines after the first go to simdjson, which must leave to json-c every
+ * line json-c reads its own way: each case is the middle line of three
+ * (x = 1), with what json-c makes of it. has = 0: no point of key at x = 1. */
+static const struct { const char *line; size_t bad; const char *key; int has; double v; } jsonl_fast_cases[] = {
+    {"{\"step\": 1, \"a\": 2.5}", 0, "a", 1, 2.5},
+    {"  {\"step\": 1, \"a\": 0.1, \"s\": \"x\\\"y\", \"n\": null, \"t\": true}\t", 0, "a", 1, 0.1},
+    {"{\"step\": 1, \"a\": NaN}", 0, "a", 1, NAN},
+    {"{\"step\": 1, \"a\": -Infinity}", 0, "a", 1, -INFINITY},
+    {"{\"step\": 1, \"a\": -0}", 0, "a", 1, 0.0},          /* json-c: the integer 0 */
+    {"{\"step\": 1, \"a\": -0.0}", 0, "a", 1, -0.0},
+    {"{\"step\": 1, \"a\": 1, \"a\": \"x\"}", 0, "a", 0, 0}, /* json-c: the last value, a string */
+    {"{\"step\": 1, \"a\": 1, \"a\": 3}", 0, "a", 1, 3},
+    {"{\"a\": 4, \"step\": 1, \"step\": 5}", 0, "a", 0, 0},  /* x is the last step: 5 */
+    {"{\"step\": 1, \"a\": 9223372036854775807}", 0, "a", 1, 9223372036854775807.0},
+    {"{\"step\": 1, \"a\": 18446744073709551615}", 0, "a", 1, (double)INT64_MAX}, /* json-c clamps */
+    {"{\"step\": 1, \"a\": 1e400}", 0, "a", 1, INFINITY},
+    {"{\"step\": 1, \"a\": 1.7976931348623157e308}", 0, "a", 1, 1.7976931348623157e308},
+    {"{\"step\": 1, \"a\\u0000b\": 6}", 0, "a", 1, 6},   /* json-c's key ends at the NUL */
+    {"{\"step\": 1, \"\\u0061\": 8}", 0, "a", 1, 8},
+    {"{\"step\": 1, \"a\": 4} x", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4}}", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4,}", 0, "a", 1, 4},         /* json-c is not strict */
+    {"{\"step\": 1, \"a\": [1, 2,, 3]}", 1, "a", 0, 0},
+    {"{\"step\": \"one\", \"a\": 4}", 1, "a", 0, 0},
+    {"{\"step\": 1, \"a\": 4}\r{\"step\": 1}", 1, "a", 0, 0},
+};
+
+static void test_jsonl_fast(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases + 3; i++) {
+        char text[1024], nest[200] = "";
+        const char *line = i < sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases ? jsonl_fast_cases[i].line : NULL;
+        size_t bad = 0;
+        int has = 1;
+        double v = 9;
+        if (!line) { /* json-c: 32 levels at most, the object counted (30, 31 arrays in it fine; 32 not) */
+            size_t k = 30 + (i - sizeof jsonl_fast_cases / sizeof *jsonl_fast_cases);
+            int n = snprintf(nest, sizeof nest, "{\"step\": 1, \"a\": 9, \"n\": ");
+            for (size_t d = 0; d < k; d++) nest[n++] = '[';
+            for (size_t d = 0; d < k; d++) nest[n++] = ']';
+            snprintf(nest + n, sizeof nest - (size_t)n, "}");
+            line = nest;
+            bad = k > 31;
+            has = !bad;
+        } else {
+            bad = jsonl_fast_cases[i].bad;
+            has = jsonl_fast_cases[i].has;
+            v = jsonl_fast_cases[i].v;
+        }
+        snprintf(text, sizeof text, "{\"step\": 0, \"a\": 1}\n%s\n{\"step\": 7, \"a\": 7}\n", line);
+        td_log *log = read_ok("f.jsonl", text, TD_FMT_JSONL);
+        const td_run *r = &log->runs[log->nruns - 1];
+        if (r->nbad != bad) fail_msg("%s: %zu bad lines, want %zu", line, r->nbad, bad);
+        const td_series *a = series(r, "a");
+        size_t at = a->n;
+        for (size_t k = 0; k < a->n; k++) if (a->x[k] == 1) at = k;
+        if ((at < a->n) != has) fail_msg("%s: a point at x = 1: %d, want %d", line, at < a->n, has);
+        if (has && !(isnan(v) ? isnan(a->y[at]) : memcmp(&a->y[at], &v, sizeof v) == 0))
+            fail_msg("%s: %.17g want %.17g", line, a->y[at], v);
+        td_log_free(log);
+    }
 }
 
 static void test_hf_state(void **state)
@@ -1220,6 +1307,7 @@ int main(void)
         cmocka_unit_test(test_csv_quirks),
         cmocka_unit_test(test_csv_malformed_rows),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_fast),
         cmocka_unit_test(test_hf_state),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_console_logs),

@@ -173,6 +173,40 @@ static const struct { double x[6]; size_t n; double q, want; } quant_cases[] = {
     { { NAN, 5, NAN }, 3, 0.5, 5 },
 };
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* td_quantile by selection gives what the stable sort gave, bit for bit:
+ * random arrays with ties, signed zeros and non-finite values. */
+static void test_quantile_select(void **state)
+{
+    (void)state;
+    static const double pool[] = {-0.0, 0.0, 1, -1, 2.5, 2.5, 1e300, -3, NAN, INFINITY};
+    td_rng r;
+    td_rng_seed(&r, 11);
+    for (int t = 0; t < 3000; t++) {
+        size_t n = 1 + td_rng_below(&r, 40), m = 0;
+        double x[40], c[40];
+        for (size_t i = 0; i < n; i++) {
+            x[i] = t % 2 ? pool[td_rng_below(&r, 10)] : td_rng_normal(&r);
+            if (isfinite(x[i])) c[m++] = x[i];
+        }
+        double q = t % 3 == 0 ? 0.5 : td_rng_uniform(&r);
+        double got = td_quantile(x, n, q), want = NAN;
+        if (m) {
+            qsort(c, m, sizeof *c, cmp_dbl);
+            double pos = q * (double)(m - 1);
+            size_t lo = (size_t)floor(pos), hi = lo + 1 < m ? lo + 1 : lo;
+            want = c[lo] + (pos - (double)lo) * (c[hi] - c[lo]);
+        }
+        if (memcmp(&got, &want, sizeof got) != 0 && !(isnan(got) && isnan(want)))
+            fail_msg("case %d (n %zu, q %g): %.17g want %.17g", t, n, q, got, want);
+    }
+}
+
 static void test_quantiles(void **state)
 {
     (void)state;
@@ -488,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_json_nesting),
         cmocka_unit_test(test_stats_merge),
         cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_quantile_select),
         cmocka_unit_test(test_rel_error),
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_h5_read),
