@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -327,34 +326,27 @@ td_code td_log_reader_finish(td_log_reader *r, td_err *e)
     return TD_OK;
 }
 
-/* About how many lines data[0..len) has: those of its first 64 KiB scaled
- * to the whole (a little over, so arrays are sized once). */
-static size_t cv_expect_lines(const char *data, size_t len)
+/* About how many lines an input of total bytes has, from its first
+ * head[0..hlen) (a little over, so arrays are sized once). */
+static size_t cv_expect_lines(const char *head, size_t hlen, size_t total)
 {
-    size_t head = len < 65536 ? len : 65536, nl = 0;
-    for (const char *p = data, *end = data + head; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) nl++;
-    if (head == 0) return 0;
-    double est = (double)(nl + 1) * ((double)len / (double)head);
+    if (hlen > 65536) hlen = 65536;
+    if (hlen == 0) return 0;
+    size_t nl = 0;
+    for (const char *p = head, *end = head + hlen; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) nl++;
+    double est = (double)(nl + 1) * ((double)total / (double)hlen);
     return (size_t)(est * 1.05) + 16;
 }
 
-/* Read all of data[0..len) into a log. mapped: data is a file mapping,
- * fed 8 MiB at a time and each part dropped once read, so the file's pages
- * do not add to the peak memory next to the arrays. */
-static td_code cv_read_all(const char *name, const char *data, size_t len, td_log_format fmt, int mapped,
-                           td_log **out, td_err *e)
+/* Read all of data[0..len) into a log (see td_log_read_mem). */
+static td_code cv_read_all(const char *name, const char *data, size_t len, td_log_format fmt, td_log **out,
+                           td_err *e)
 {
     *out = NULL;
     td_log_reader *r = td_log_reader_new(name, fmt);
     if (!r) return td_fail(e, TD_ENOMEM, "%s: out of memory", name ? name : "<stdin>");
-    r->expect = cv_expect_lines(data, len);
-    enum { PART = 8 << 20 };
-    td_code rc = TD_OK;
-    for (size_t at = 0; at < len && rc == TD_OK; at += PART) {
-        size_t n = len - at < PART ? len - at : PART;
-        rc = td_log_reader_feed(r, data + at, n, e);
-        if (mapped) (void)madvise((char *)data + at, n, MADV_DONTNEED);
-    }
+    r->expect = cv_expect_lines(data, len, len);
+    td_code rc = td_log_reader_feed(r, data, len, e);
     if (rc == TD_OK) rc = td_log_reader_finish(r, e);
     if (rc == TD_OK) {
         *out = td_log_reader_take(r);
@@ -367,49 +359,42 @@ static td_code cv_read_all(const char *name, const char *data, size_t len, td_lo
 td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_format fmt,
                         td_log **out, td_err *e)
 {
-    return cv_read_all(name, data, len, fmt, 0, out, e);
+    return cv_read_all(name, data, len, fmt, out, e);
 }
 
-/* A regular file is mapped and read in place (no copy, arrays sized from
- * its length); stdin, pipes and other files are read in chunks. A file
- * truncated by another process while it is mapped would raise SIGBUS:
- * training logs are appended, not truncated. */
+/* Any input is read in 8 MiB parts into one buffer (no mapping: a log
+ * truncated or rotated by another process while it is read must not
+ * raise SIGBUS); for a regular file its size sizes the arrays once. */
 td_code td_log_read_file(const char *path, td_log_format fmt, td_log **out, td_err *e)
 {
     *out = NULL;
     int use_stdin = !path || strcmp(path, "-") == 0;
+    const char *name = use_stdin ? "<stdin>" : path;
     FILE *f = use_stdin ? stdin : fopen(path, "rb");
-    struct stat st;
-    if (f && !use_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (uint64_t)st.st_size <= SIZE_MAX) {
-        size_t len = (size_t)st.st_size;
-        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-        if (map != MAP_FAILED) {
-            (void)madvise(map, len, MADV_SEQUENTIAL);
-            td_code rc = cv_read_all(path, map, len, fmt, 1, out, e);
-            munmap(map, len);
-            fclose(f);
-            return rc;
-        }
-    }
     if (!f) return td_fail(e, TD_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    size_t total = 0;
+    if (!use_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size <= SIZE_MAX)
+        total = (size_t)st.st_size;
     td_log_reader *r = td_log_reader_new(use_stdin ? "-" : path, fmt);
-    enum { CHUNK = 1 << 20 };
+    enum { CHUNK = 8 << 20 };
     char *buf = malloc(CHUNK);
     td_code rc = TD_OK;
-    if (!r || !buf) rc = td_fail(e, TD_ENOMEM, "%s: out of memory", use_stdin ? "<stdin>" : path);
-    while (rc == TD_OK) {
+    if (!r || !buf) rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
+    for (int first = 1; rc == TD_OK; first = 0) {
         size_t n = fread(buf, 1, CHUNK, f);
+        if (first && total) r->expect = cv_expect_lines(buf, n, total);
         if (n) rc = td_log_reader_feed(r, buf, n, e);
         if (n < CHUNK) {
-            if (ferror(f)) rc = td_fail(e, TD_EIO, "%s: read error: %s", use_stdin ? "<stdin>" : path, strerror(errno));
+            if (ferror(f)) rc = td_fail(e, TD_EIO, "%s: read error: %s", name, strerror(errno));
             break;
         }
     }
     if (rc == TD_OK) rc = td_log_reader_finish(r, e);
     if (rc == TD_OK) {
         *out = td_log_reader_take(r);
-        if (!*out) rc = td_fail(e, TD_ENOMEM, "%s: out of memory", path);
+        if (!*out) rc = td_fail(e, TD_ENOMEM, "%s: out of memory", name);
     }
     free(buf);
     td_log_reader_free(r);
