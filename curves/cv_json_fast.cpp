@@ -13,7 +13,9 @@
  *     one, so keys are looked at only when the line has a backslash);
  *   - an integer does not fit int64 (json-c clamps it);
  *   - a negative zero ("-0" is json-c's integer 0, simdjson's -0.0);
- *   - more members than the caller's array holds.
+ *   - more members than the caller's array holds;
+ *   - an array under a key naming a COCO evaluation (the reader names its
+ *     12 numbers).
  * A repeated key (json-c keeps the first place with the last value) is
  * the caller's to find (cv_read_json.c, by the keys' builder columns).
  * The DOM parser, not On-Demand: it checks the whole line, the values the
@@ -80,6 +82,9 @@ static int cv_object(td_json_fast *f, size_t n, int esc, td_json_member *m, size
             break;
         case dom::element_type::UINT64: /* beyond int64: json-c clamps */
             return 1;
+        case dom::element_type::ARRAY: /* COCO's 12 numbers: json-c's reader names them */
+            if (kv.key.find("coco_eval") != std::string_view::npos) return 1;
+            break;
         default:
             break;
         }

@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct { const char *key; const char *x; } cv_json_x[] = {
@@ -111,6 +112,32 @@ static int cv_json_columns(cv_json *j, json_object *obj, size_t lineno)
     return 1;
 }
 
+/* pycocotools' 12 summary numbers logged as one array under a key naming
+ * a COCO evaluation ("test_coco_eval_bbox": [AP, AP50, ...], DETR and its
+ * descendants): each becomes a series "<key>/AP", "<key>/AP50", ...
+ * Returns 1 when added to the open row, 0 when val is no such array, -1 on
+ * ENOMEM. */
+static int cv_coco_stats(cv_json *j, const char *key, json_object *val)
+{
+    static const char *const names[12] = {"AP", "AP50", "AP75", "APs", "APm", "APl",
+                                          "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
+    if (!json_object_is_type(val, json_type_array) || json_object_array_length(val) != 12 ||
+        !strstr(key, "coco_eval"))
+        return 0;
+    double y[12];
+    for (size_t i = 0; i < 12; i++)
+        if (!cv_json_number(json_object_array_get_idx(val, i), &y[i])) return 0;
+    size_t kl = strlen(key);
+    char name[256];
+    if (kl + 8 > sizeof name) return 0;
+    for (size_t i = 0; i < 12; i++) {
+        int w = snprintf(name, sizeof name, "%s/%s", key, names[i]);
+        long col = td_log_builder_column(j->b, name, (size_t)w, 0);
+        if (col < 0 || td_log_builder_add(j->b, col, y[i]) != TD_OK) return -1;
+    }
+    return 1;
+}
+
 /* One object -> one row at its x (see the file comment). */
 static td_code cv_json_row(cv_json *j, json_object *obj, size_t lineno, td_err *e)
 {
@@ -143,6 +170,7 @@ static td_code cv_json_row(cv_json *j, json_object *obj, size_t lineno, td_err *
     const char *xk = j->xkey >= 0 ? cv_json_x[j->xkey].key : NULL;
     json_object_object_foreach(obj, key, val) {
         double y;
+        if (cv_coco_stats(j, key, val) < 0) return td_fail(e, TD_ENOMEM, "%s: out of memory", src);
         if (!cv_json_number(val, &y) || (xk && strcmp(key, xk) == 0)) continue;
         long col = td_log_builder_column(j->b, key, strlen(key), 0);
         if (col < 0 || td_log_builder_add(j->b, col, y) != TD_OK)

@@ -452,6 +452,26 @@ static const struct { const char *line; size_t bad; const char *key; int has; do
     {"{\"step\": 1, \"a\": 4}\r{\"step\": 1}", 1, "a", 0, 0},
 };
 
+/* DETR's COCO evaluation: 12 numbers in an array become named series, on
+ * the fast path's lines (after the first) as on json-c's; other arrays are
+ * no values. */
+static void test_jsonl_coco_array(void **state)
+{
+    (void)state;
+    td_log *log = read_ok("log.txt",
+                          "{\"train_loss\": 5.1, \"test_coco_eval_bbox\": [0.01, 0.03, 0.005, 0, 0.01, 0.02, 0.05, 0.1, 0.12, 0, 0.1, 0.2], \"epoch\": 0}\n"
+                          "{\"train_loss\": 4.2, \"test_coco_eval_bbox\": [0.05, 0.12, 0.04, 0, 0.05, 0.08, 0.1, 0.2, 0.25, 0, 0.2, 0.3], \"epoch\": 1, \"sizes\": [1, 2]}\n"
+                          "{\"train_loss\": 3.3, \"test_coco_eval_bbox\": [0.1, 0.22, 0.08, 0, 0.1, 0.15, 0.16, 0.3, 0.35, 0, 0.3, 0.4], \"epoch\": 2}\n",
+                          TD_FMT_AUTO);
+    const td_run *r = &log->runs[0];
+    const td_series *ap = series(r, "test_coco_eval_bbox/AP"), *ar = series(r, "test_coco_eval_bbox/ARl");
+    assert_int_equal(ap->n, 3);
+    assert_true(ap->y[2] == 0.1 && ar->y[1] == 0.3 && ap->x[2] == 2);
+    assert_int_equal(ap->kind, TD_METRIC_ACCURACY);
+    assert_null(td_run_find_name(r, "sizes"));
+    td_log_free(log);
+}
+
 static void test_jsonl_fast(void **state)
 {
     (void)state;
@@ -1307,6 +1327,7 @@ int main(void)
         cmocka_unit_test(test_csv_quirks),
         cmocka_unit_test(test_csv_malformed_rows),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_jsonl_coco_array),
         cmocka_unit_test(test_jsonl_fast),
         cmocka_unit_test(test_hf_state),
         cmocka_unit_test(test_text),
