@@ -11,7 +11,8 @@
  *             (Mann–Kendall p < alpha), the late Theil–Sen slope is
  *             between linear_ratio and 1/linear_ratio × the early one
  *             (much steeper late is a delayed start), and less than half of
- *             the start has been gained by the end. */
+ *             the start (the median of the first min_points values) has
+ *             been gained by the end. */
 #include "td_findings.h"
 
 #include <math.h>
@@ -53,7 +54,10 @@ static td_code too_low(const td_detect_ctx *c, const td_curve *v, td_findings *o
     double p1, p2, tau1 = td_trend_mann_kendall(v->y, h, &p1);
     double tau2 = td_trend_mann_kendall(v->y + h, n - h, &p2);
     double s1 = td_trend_theil_sen(v->x, v->y, h), s2 = td_trend_theil_sen(v->x + h, v->y + h, n - h);
-    double start = v->sm[0], end = v->sm[n - 1];
+    /* the start: the median of the first min_points values (the running
+     * median's first value spans a tenth of the run and hides a fast first
+     * drop: detectron2's 0.95 -> 0.33 in 3% of the iterations) */
+    double start = td_median(v->y, o->min_points), end = v->sm[n - 1];
     if (!(tau1 < 0 && p1 < o->alpha && tau2 < 0 && p2 < o->alpha && s1 < 0 && s2 < 0)) return TD_OK;
     double ratio = s2 / s1;
     /* a late slope much steeper than the early one is a delayed start, not linear */

@@ -256,6 +256,7 @@ static void test_healthy_quiet(void **state)
 
 /* Findings a scenario must not raise (one detector's call leaves another's
  * alone), over 5 seeds. */
+static double drop_then_linear(double t) { return t < 0.03 ? 0.95 - 0.62 / 0.03 * t : 0.33 - 0.11 * (t - 0.03); }
 static double rising_va(double t) { return t < 0.4 ? 0.35 + 2.0 * exp(-t * 10) : 0.40 + 1.5 * (t - 0.4); }
 static const scenario SCEN_NOT[] = {
     /* training itself rises: validation rising with it is divergence */
@@ -263,6 +264,9 @@ static const scenario SCEN_NOT[] = {
     /* validation flat while training falls: a plateau, not overfitting */
     {"val_flat", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, NULL},
     {"val_flat_small_acc_gap", gap_tr, gap_va, acc_top_va, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, acc_top_tr},
+    /* a fast first drop (detectron2: 0.95 -> 0.33 in 3%), then a slow fall
+     * with the schedule: the learning rate is not too low */
+    {"drop_then_linear", drop_then_linear, NULL, NULL, 0.01, 0, 0, -1, TD_FIND_LR_TOO_LOW, NULL},
     /* overfitting called by the accuracy gap is not also a plateau */
     {"acc_gap_no_plateau", gap_tr, gap_va, acc_stall_va, 0.02, 0.03, 0, -1, TD_FIND_SATURATION, acc_climb_tr},
 };
