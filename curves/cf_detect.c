@@ -142,14 +142,23 @@ static double first_value(const td_series *s)
 
 /* Without --classes: C in 2..1000 when the run's first training loss is
  * within chance_tol/2 of ln C and its first accuracy (training, else
- * validation) within half of 1/C of 1/C — a fresh classifier at chance,
- * which says C. 0 when nothing fits. */
+ * validation; a classification accuracy, not precision or mAP) within
+ * half of 1/C of 1/C — a fresh classifier at chance, which says C. 0 when
+ * nothing fits. */
+/* s is a classifier's accuracy (its base holds "acc" or "top1": acc,
+ * sparse_categorical_accuracy, acc1): precision, recall, mAP, IoU or F1
+ * have no chance level of 1/C. */
+static int class_accuracy(const td_series *s)
+{
+    return s && s->base && (strstr(s->base, "acc") || strstr(s->base, "top1"));
+}
+
 static int infer_classes(const td_run *r, const td_detect_opts *o, double *loss0, double *acc0)
 {
     const td_series *l = pick(r, 0, K(TD_METRIC_LOSS));
     const td_series *a = pick(r, 0, K(TD_METRIC_ACCURACY));
     if (!a) a = pick_val(r, K(TD_METRIC_ACCURACY));
-    if (!l || !a) return 0;
+    if (!l || !class_accuracy(a)) return 0;
     *loss0 = first_value(l);
     *acc0 = first_value(a) / (a->percent ? 100.0 : 1.0);
     if (!(*loss0 > 0) || !(*acc0 > 0)) return 0;

@@ -589,6 +589,30 @@ static void test_plateau_lr_floor(void **state)
         }
 }
 
+/* Without --classes, C is inferred from a first loss of ln C and a first
+ * classification accuracy of 1/C; a precision or mAP at 1/C says nothing. */
+static void test_classes_inferred(void **state)
+{
+    (void)state;
+    static const struct { const char *acc, *base; int want; } T[] = {
+        {"accuracy", "accuracy", 1}, {"sparse_categorical_accuracy", "sparse_categorical_accuracy", 1},
+        {"metrics/precision(B)", "metrics/precision(b)", 0}, {"metrics/mAP50(B)", "metrics/map50(b)", 0},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++) {
+        mrun m;
+        mrun_begin(&m, T[k].acc, "epoch", NULL, 0);
+        td_series *l = add_series(&m, "loss", "loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 20);
+        td_series *a = add_series(&m, T[k].acc, T[k].base, TD_SPLIT_TRAIN, TD_METRIC_ACCURACY, 20);
+        for (size_t i = 0; i < 20; i++) {
+            l->x[i] = a->x[i] = (double)i;
+            l->y[i] = log(5.0) * exp(-0.1 * (double)i);
+            a->y[i] = 0.2 + 0.03 * (double)i;
+            l->line[i] = a->line[i] = i + 2;
+        }
+        expect_then_free(&m, TD_FIND_CLASSES_ASSUMED, T[k].want, T[k].acc, 0);
+    }
+}
+
 /* A long curve is binned by the mean (a logged loss is an average, and so is
  * its bin): 4096 points of 1, 1, 1, 5 give bins of 4 at 2, not the median 1. */
 static void test_bins_by_mean(void **state)
@@ -922,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_bins_by_mean),
         cmocka_unit_test(test_objective_pairs),
+        cmocka_unit_test(test_classes_inferred),
         cmocka_unit_test(test_plateau_lr_floor),
         cmocka_unit_test(test_smooth_and_noise),
         cmocka_unit_test(test_median_by_selection),
