@@ -20,6 +20,10 @@
  *                validation's (cs231n: the train–validation accuracy gap
  *                is the amount of overfitting; a few points between two
  *                near-perfect scores is a plateau, not memorisation);
+ *   overfitting too when the validation objective never improves (its
+ *                best within flat_rel × its start of it, no
+ *                significant fall) while training falls by more than
+ *                plateau_rel × its start;
  *   metric_disagreement  validation loss worsens as in (a) while the
  *                validation task metric (accuracy, error) keeps improving
  *                significantly after the loss's minimum.
@@ -116,6 +120,31 @@ static td_code gap_widens(const td_detect_ctx *c, td_findings *out, td_err *e)
                            xn, v->x[ts], widen, 100 * widen / level, 100 * o->gap_rel, p, tgain, pt, vgain, why);
 }
 
+/* (c): the validation objective never improved — its best (smoothed)
+ * within flat_rel × its start of its start, no significant
+ * downward trend — while training, the same kind, fell by more than
+ * plateau_rel × its start: every gain is on the training set. */
+static td_code val_never_improves(const td_detect_ctx *c, td_findings *out, td_err *e)
+{
+    const td_detect_opts *o = c->o;
+    const td_curve *v = &c->val, *t = &c->train;
+    if (!td_curve_ok(t, o) || t->s->kind != v->s->kind || v->sign < 0) return TD_OK;
+    size_t n = v->n, m = td_curve_argmin(v, 0, n), mt = td_curve_argmin(t, 0, t->n);
+    double vstart = v->sm[0], vgain = vstart - v->sm[m];
+    double tstart = t->sm[0], tgain = tstart - t->sm[mt];
+    double p, tau = td_trend_mann_kendall(v->y, n, &p);
+    if (!(vgain <= o->flat_rel * fabs(vstart)) || (tau < 0 && p < o->alpha) ||
+        !(tgain > o->plateau_rel * fabs(tstart)))
+        return TD_OK;
+    const char *xn = c->run->x_name ? c->run->x_name : "step";
+    char qb[96], qe[96];
+    return td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[0], v->x[n - 1], v->line[0],
+                           vgain, o->flat_rel * fabs(vstart), v->sigma, p, e,
+                           "validation never improved: from %s to %s (best within %.2g of its start; Kendall tau %.2f, p %.2g) while training fell %.0f%% (%s %g..%g): every gain is on the training set",
+                           td_curve_quote(v, 0, qb, sizeof qb), td_curve_quote(v, n - 1, qe, sizeof qe), vgain, tau, p,
+                           100 * tgain / fabs(tstart), xn, t->x[0], t->x[t->n - 1]);
+}
+
 td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
 {
     const td_detect_opts *o = c->o;
@@ -136,6 +165,8 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     size_t m, n = v->n;
     double rise, p, tau;
     td_code rc = TD_OK;
+    if ((rc = val_never_improves(c, out, e)) != TD_OK || td_findings_has(out, TD_FIND_OVERFITTING, c->run->name, v->s->name))
+        return rc;
     int rises = val_rises(c, &m, &rise, &p, &tau);
     if (rises) {
         char qb[96], qe[96];

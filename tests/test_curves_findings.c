@@ -95,6 +95,7 @@ static double acc_up(double t) { return 0.5 + 0.45 * t; }
 static double gap_tr(double t) { return 0.05 + 2.0 * exp(-t * 3); }
 static double gap_va(double t) { return 0.6 + 1.5 * exp(-t * 30); }
 static double gap_worse_va(double t) { return 0.6 + 1.5 * exp(-t * 30) + 0.3 * t; }
+static double never_va(double t) { (void)t; return 0.327; } /* CAMELS: flat from the first epoch */
 static double acc_stall_va(double t) { return 0.52 - 0.3 * exp(-t * 30); }  /* ~52%, flat late */
 static double acc_climb_tr(double t) { return 0.75 - 0.6 * exp(-t * 3); }   /* ~75% and rising */
 static double acc_top_va(double t) { return 0.974 - 0.3 * exp(-t * 30); }  /* near-perfect, flat */
@@ -126,6 +127,8 @@ static const scenario SCEN[] = {
     {"overfit_gap", gap_tr, gap_worse_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, NULL},
     {"gap_widening", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_GAP_WIDENING, NULL},
     {"val_plateau", gap_tr, gap_va, NULL, 0.02, 0.03, 0, -1, TD_FIND_SATURATION, NULL},
+    /* validation never improves while training falls: all of it is memorised */
+    {"val_never_improves", gap_tr, never_va, NULL, 0.02, 0.005, 0, -1, TD_FIND_OVERFITTING, NULL},
     /* validation stalls while training pulls 23 accuracy points ahead: the
      * gap is the overfitting (cs231n), though validation barely worsens */
     {"overfit_acc_gap", gap_tr, gap_va, acc_stall_va, 0.02, 0.03, 0, -1, TD_FIND_OVERFITTING, acc_climb_tr},
