@@ -3,6 +3,7 @@
 #include "td_findings.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Preference of a series as a split's objective: loss > error > accuracy,
@@ -172,6 +173,49 @@ static int infer_classes(const td_run *r, const td_detect_opts *o, double *loss0
     return best;
 }
 
+/* Overfitting of the run's other losses: each validation loss with a
+ * training loss of its base (YOLO's obj and cls beside box) is judged by
+ * cf_detect_overfit for a validation rise after its minimum only (their
+ * plateaus, gaps and flat starts are the main pair's to tell), and not
+ * once the run has an overfitting finding. */
+static td_code other_pairs(const td_detect_ctx *main_ctx, td_findings *out, td_err *e)
+{
+    const td_run *r = main_ctx->run;
+    if (!main_ctx->val.s || td_findings_has(out, TD_FIND_OVERFITTING, r->name, NULL)) return TD_OK;
+    for (size_t i = 0; i < r->nseries; i++) {
+        const td_series *v = &r->series[i], *t = NULL;
+        if (v == main_ctx->val.s || v->kind != TD_METRIC_LOSS || !v->base || all_zero(v) ||
+            (!split_is(v, 1) && !split_is(v, 2)))
+            continue;
+        for (size_t k = 0; k < r->nseries && !t; k++) {
+            const td_series *s = &r->series[k];
+            if (split_is(s, 0) && s->kind == TD_METRIC_LOSS && s->base && strcmp(s->base, v->base) == 0 && !all_zero(s))
+                t = s;
+        }
+        if (!t) continue;
+        td_detect_ctx c;
+        memset(&c, 0, sizeof c);
+        c.run = r;
+        c.o = main_ctx->o;
+        c.secondary = 1;
+        td_code rc = td_curve_make(&c.train, t, 1, c.o, e);
+        if (rc == TD_OK) rc = td_curve_make(&c.val, v, 1, c.o, e);
+        size_t n0 = out->n;
+        if (rc == TD_OK) rc = cf_detect_overfit(&c, out, e);
+        ctx_free(&c);
+        if (rc != TD_OK) return rc;
+        /* keep what it found only when it is overfitting */
+        size_t w = n0;
+        for (size_t k = n0; k < out->n; k++) {
+            if (out->f[k].kind == TD_FIND_OVERFITTING) { out->f[w++] = out->f[k]; continue; }
+            free(out->f[k].run); free(out->f[k].metric); free(out->f[k].other);
+        }
+        out->n = w;
+        if (w > n0) return TD_OK;
+    }
+    return TD_OK;
+}
+
 td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
                            td_findings *out, td_err *e)
 {
@@ -194,6 +238,7 @@ td_code td_findings_detect(const td_run *run, const td_detect_opts *o,
     td_code rc = ctx_init(&c, run, o, e);
     for (size_t i = 0; rc == TD_OK && i < sizeof DETECTORS / sizeof DETECTORS[0]; i++)
         rc = DETECTORS[i](&c, out, e);
+    if (rc == TD_OK) rc = other_pairs(&c, out, e);
     ctx_free(&c);
     return rc;
 }

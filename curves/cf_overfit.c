@@ -165,9 +165,11 @@ td_code cf_detect_overfit(const td_detect_ctx *c, td_findings *out, td_err *e)
     size_t m, n = v->n;
     double rise, p, tau;
     td_code rc = TD_OK;
-    if ((rc = val_never_improves(c, out, e)) != TD_OK || td_findings_has(out, TD_FIND_OVERFITTING, c->run->name, v->s->name))
+    if (!c->secondary && ((rc = val_never_improves(c, out, e)) != TD_OK ||
+                          td_findings_has(out, TD_FIND_OVERFITTING, c->run->name, v->s->name)))
         return rc;
     int rises = val_rises(c, &m, &rise, &p, &tau);
+    if (c->secondary && !rises) return TD_OK;
     if (rises) {
         char qb[96], qe[96];
         rc = td_findings_add(out, TD_FIND_OVERFITTING, c->run, v->s, t->s, v->x[m], v->x[n - 1],

@@ -279,6 +279,8 @@ typedef struct {
     td_curve val;        /* primary validation objective, same preference */
     td_curve val_metric; /* validation task metric (accuracy/error) when val is a loss */
     td_curve train_acc;  /* training accuracy (for underfitting), if any */
+    int secondary;       /* a loss pair beside the main one (cf_detect.c): only a
+                            validation rise after its minimum is judged */
 } td_detect_ctx;
 
 typedef td_code (*td_detector_fn)(const td_detect_ctx *c, td_findings *out, td_err *e);

@@ -616,6 +616,30 @@ static void test_classes_inferred(void **state)
     }
 }
 
+/* Every loss pair is checked for overfitting: YOLO's val obj loss rising
+ * after its minimum while the judged box pair is healthy; a second pair
+ * that is only flat raises nothing. */
+static double obj_rise_va(double t) { return 0.05 + 0.03 * exp(-t * 10) + (t > 0.3 ? 0.02 * (t - 0.3) : 0); }
+static double obj_flat_va(double t) { (void)t; return 0.05; }
+static void test_other_loss_pairs(void **state)
+{
+    (void)state;
+    static const struct { const char *name; shape_fn obj_va; int want; } T[] = {
+        {"obj rises", obj_rise_va, 1}, {"obj flat", obj_flat_va, 0},
+    };
+    for (size_t k = 0; k < sizeof T / sizeof T[0]; k++)
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            mrun m;
+            td_rng rng;
+            mrun_begin(&m, T[k].name, "epoch", &rng, seed);
+            fill(add_series(&m, "train/box_loss", "box_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 60), healthy_tr, 0.005, 0, 1, &rng);
+            fill(add_series(&m, "val/box_loss", "box_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 60), healthy_va, 0.005, 0, 1, &rng);
+            fill(add_series(&m, "train/obj_loss", "obj_loss", TD_SPLIT_TRAIN, TD_METRIC_LOSS, 60), healthy_tr, 0.005, 0, 1, &rng);
+            fill(add_series(&m, "val/obj_loss", "obj_loss", TD_SPLIT_VAL, TD_METRIC_LOSS, 60), T[k].obj_va, 0.005, 0, 1, &rng);
+            expect_then_free(&m, TD_FIND_OVERFITTING, T[k].want, T[k].name, seed);
+        }
+}
+
 /* A long curve is binned by the mean (a logged loss is an average, and so is
  * its bin): 4096 points of 1, 1, 1, 5 give bins of 4 at 2, not the median 1. */
 static void test_bins_by_mean(void **state)
@@ -949,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_bins_by_mean),
         cmocka_unit_test(test_objective_pairs),
+        cmocka_unit_test(test_other_loss_pairs),
         cmocka_unit_test(test_classes_inferred),
         cmocka_unit_test(test_plateau_lr_floor),
         cmocka_unit_test(test_smooth_and_noise),
