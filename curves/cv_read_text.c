@@ -93,6 +93,7 @@ typedef struct {
      * attached to a step), for telling a log from a document with numbers */
     uint64_t xshape[64];
     size_t xcount[64], nxshape, xlines;
+    int lfs;               /* line 1 is a Git LFS pointer's */
     /* the line without colour codes */
     char *clean;
     size_t clean_cap;
@@ -396,6 +397,8 @@ static td_code cv_text_line(void *st, const char *s, size_t n, size_t lineno, td
 {
     cv_text *t = st;
     td_code rc;
+    static const char lfs[] = "version https://git-lfs.github.com/spec/";
+    if (lineno == 1 && n >= sizeof lfs - 1 && memcmp(s, lfs, sizeof lfs - 1) == 0) t->lfs = 1;
     /* last non-blank '\r' segment */
     for (size_t i = n; i > 0; i--) {
         if (s[i - 1] != '\r') continue;
@@ -513,6 +516,9 @@ static td_code cv_text_finish(void *st, td_err *e)
                        "%s (a log prints the same keys every step or epoch)",
                        td_log_builder_source(t->b), t->xlines,
                        top0 < 2 ? "no set of keys twice" : "mostly sets of keys that do not come again");
+    if (t->lines_with_pairs == 0 && t->lfs)
+        return td_fail(e, TD_EINPUT, "%s:1: a Git LFS pointer, not the file's content (git lfs pull fetches it)",
+                       td_log_builder_source(t->b));
     if (t->lines_with_pairs == 0)
         return td_fail(e, TD_EINPUT, "%s:1: not a training log in a known format (no `key: number` pair found)",
                        td_log_builder_source(t->b));

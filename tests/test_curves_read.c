@@ -1028,6 +1028,9 @@ static void test_bad_input(void **state)
     (void)state;
     read_bad("e.txt", "", 0, "empty input");
     read_bad("p.txt", "hello world\nno numbers here\n", 28, "not a training log");
+    static const char lfs[] = "version https://git-lfs.github.com/spec/v1\n"
+                              "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+    read_bad("events.out.tfevents.1", lfs, strlen(lfs), "events.out.tfevents.1:1: a Git LFS pointer, not the file's content");
     read_bad("h.csv", "epoch,name\na,b\nc,d\n", 19, "h.csv:1: header has no numeric column");
     static const char per_class[] = "class_index,class_name,precision,recall\n0,Healthy_Leaf,0.97,0.99\n"
                                     "1,Healthy_Nut,0.99,0.98\n2,Rust,0.91,0.93\n";
