@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 struct td_log_reader {
     td_log *log;
@@ -338,9 +337,8 @@ static size_t cv_expect_lines(const char *head, size_t hlen, size_t total)
     return (size_t)(est * 1.05) + 16;
 }
 
-/* Read all of data[0..len) into a log (see td_log_read_mem). */
-static td_code cv_read_all(const char *name, const char *data, size_t len, td_log_format fmt, td_log **out,
-                           td_err *e)
+td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_format fmt,
+                        td_log **out, td_err *e)
 {
     *out = NULL;
     td_log_reader *r = td_log_reader_new(name, fmt);
@@ -354,12 +352,6 @@ static td_code cv_read_all(const char *name, const char *data, size_t len, td_lo
     }
     td_log_reader_free(r);
     return rc;
-}
-
-td_code td_log_read_mem(const char *name, const char *data, size_t len, td_log_format fmt,
-                        td_log **out, td_err *e)
-{
-    return cv_read_all(name, data, len, fmt, out, e);
 }
 
 /* Any input is read in 8 MiB parts into one buffer (no mapping: a log
