@@ -3,7 +3,6 @@
 #include "td_findings.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Preference of a series as a split's objective: loss > error > accuracy,
@@ -204,14 +203,7 @@ static td_code other_pairs(const td_detect_ctx *main_ctx, td_findings *out, td_e
         if (rc == TD_OK) rc = cf_detect_overfit(&c, out, e);
         ctx_free(&c);
         if (rc != TD_OK) return rc;
-        /* keep what it found only when it is overfitting */
-        size_t w = n0;
-        for (size_t k = n0; k < out->n; k++) {
-            if (out->f[k].kind == TD_FIND_OVERFITTING) { out->f[w++] = out->f[k]; continue; }
-            free(out->f[k].run); free(out->f[k].metric); free(out->f[k].other);
-        }
-        out->n = w;
-        if (w > n0) return TD_OK;
+        if (td_findings_keep(out, n0, TD_FIND_OVERFITTING)) return TD_OK; /* its gaps: the main pair's */
     }
     return TD_OK;
 }

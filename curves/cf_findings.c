@@ -85,16 +85,30 @@ td_code td_severity_parse(const char *what, const char *s, td_severity *out, td_
 /* ---- list ----------------------------------------------------------------- */
 void td_findings_init(td_findings *fs) { memset(fs, 0, sizeof *fs); }
 
+static void finding_strings_free(td_finding *f)
+{
+    free(f->run);
+    free(f->metric);
+    free(f->other);
+}
+
 void td_findings_free(td_findings *fs)
 {
     if (!fs) return;
-    for (size_t i = 0; i < fs->n; i++) {
-        free(fs->f[i].run);
-        free(fs->f[i].metric);
-        free(fs->f[i].other);
-    }
+    for (size_t i = 0; i < fs->n; i++) finding_strings_free(&fs->f[i]);
     free(fs->f);
     memset(fs, 0, sizeof *fs);
+}
+
+size_t td_findings_keep(td_findings *fs, size_t from, td_finding_kind k)
+{
+    size_t w = from;
+    for (size_t i = from; i < fs->n; i++) {
+        if (fs->f[i].kind == k) fs->f[w++] = fs->f[i];
+        else finding_strings_free(&fs->f[i]);
+    }
+    fs->n = w;
+    return w - from;
 }
 
 static int same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
@@ -153,7 +167,7 @@ td_code td_findings_add(td_findings *fs, td_finding_kind kind, const td_run *run
     f->metric = dup_or_null(metric ? metric->name : NULL, &fail);
     f->other = dup_or_null(other ? other->name : NULL, &fail);
     if (fail) {
-        free(f->run); free(f->metric); free(f->other);
+        finding_strings_free(f);
         return td_fail(e, TD_ENOMEM, "out of memory adding a finding");
     }
     f->kind = kind;

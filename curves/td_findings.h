@@ -103,6 +103,9 @@ typedef struct {
 void td_findings_init(td_findings *fs);
 /* Free every finding's strings and the array; fs may be NULL. */
 void td_findings_free(td_findings *fs);
+/* Of the findings from index from on, keep those of kind k (in order) and
+ * drop the rest; returns how many were kept. */
+size_t td_findings_keep(td_findings *fs, size_t from, td_finding_kind k);
 /* 1 when fs holds a finding of kind k for the run named run and, unless
  * metric is NULL, the series named metric (lets a detector leave alone what
  * an earlier one has explained). */

@@ -640,6 +640,28 @@ static void test_other_loss_pairs(void **state)
         }
 }
 
+/* td_findings_keep drops, from an index on, the findings of other kinds. */
+static void test_findings_keep(void **state)
+{
+    (void)state;
+    static const td_finding_kind K[] = {TD_FIND_NOISE, TD_FIND_OVERFITTING, TD_FIND_GAP_WIDENING,
+                                        TD_FIND_OVERFITTING, TD_FIND_SATURATION};
+    mrun m;
+    mrun_begin(&m, "keep", "step", NULL, 0);
+    td_findings fs;
+    td_findings_init(&fs);
+    td_err e;
+    for (size_t i = 0; i < sizeof K / sizeof *K; i++)
+        assert_int_equal(td_findings_add(&fs, K[i], &m.run, NULL, NULL, 0, 1, 1, 0, 0, 0, 0, &e, "finding %zu", i), TD_OK);
+    assert_int_equal(td_findings_keep(&fs, 1, TD_FIND_OVERFITTING), 2);
+    assert_int_equal(fs.n, 3);
+    assert_int_equal(fs.f[0].kind, TD_FIND_NOISE); /* before from: untouched */
+    assert_string_equal(fs.f[1].evidence, "finding 1");
+    assert_string_equal(fs.f[2].evidence, "finding 3");
+    assert_int_equal(td_findings_keep(&fs, 3, TD_FIND_NOISE), 0);
+    td_findings_free(&fs);
+}
+
 /* A long curve is binned by the mean (a logged loss is an average, and so is
  * its bin): 4096 points of 1, 1, 1, 5 give bins of 4 at 2, not the median 1. */
 static void test_bins_by_mean(void **state)
@@ -973,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_theil_sen_and_mk),
         cmocka_unit_test(test_bins_by_mean),
         cmocka_unit_test(test_objective_pairs),
+        cmocka_unit_test(test_findings_keep),
         cmocka_unit_test(test_other_loss_pairs),
         cmocka_unit_test(test_classes_inferred),
         cmocka_unit_test(test_plateau_lr_floor),
